@@ -1,0 +1,10 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/cli.ts", "src/gate-cli.ts", "src/index.ts"],
+  format: ["esm"],
+  target: "node20",
+  dts: false,
+  clean: true,
+  sourcemap: true,
+});
