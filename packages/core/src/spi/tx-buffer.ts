@@ -1,0 +1,113 @@
+import { conflict } from "../errors.js";
+import type { JsonValue } from "../json/types.js";
+import { type ValueLimits, deepFreeze, validateCollection, validateId, validateValue } from "../validation.js";
+import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
+
+type Pending =
+  | { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number }
+  | { type: "delete"; base: number };
+
+/**
+ * The transaction logic shared by every adapter: conditions, revision numbering, read-your-own
+ * writes and validation live here once. An adapter supplies `read` (a committed read made while
+ * it holds its write lock) and applies `writes()` atomically at commit.
+ */
+export class TxBuffer implements TxContext {
+  private readonly pending = new Map<string, Pending>();
+  private readonly order: string[] = [];
+
+  constructor(
+    private readonly read: (collection: string, id: string) => StoredRecord | undefined,
+    private readonly limits: ValueLimits,
+  ) {}
+
+  private key(collection: string, id: string): string {
+    return `${collection}\u0000${id}`;
+  }
+
+  /** The current revision inside the transaction (0 when absent). */
+  private current(collection: string, id: string): { revision: number; record: StoredRecord | undefined; base: number } {
+    const p = this.pending.get(this.key(collection, id));
+    if (p !== undefined) {
+      if (p.type === "put") return { revision: p.record.revision, record: p.record, base: p.base };
+      return { revision: 0, record: undefined, base: p.base };
+    }
+    const record = this.read(collection, id);
+    return { revision: record?.revision ?? 0, record, base: record?.revision ?? 0 };
+  }
+
+  get(collection: string, id: string): StoredRecord | undefined {
+    validateCollection(collection);
+    validateId(id);
+    return this.current(collection, id).record;
+  }
+
+  put(collection: string, id: string, value: JsonValue, options: PutOptions = {}): number {
+    validateCollection(collection);
+    validateId(id);
+    const json = validateValue(value, this.limits);
+    const cur = this.current(collection, id);
+    checkCondition(collection, id, cur.record, options);
+    // However many times a transaction writes a record, it commits one write of it: the
+    // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
+    const revision = cur.base + 1;
+    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(JSON.parse(json) as JsonValue) };
+    this.set(collection, id, { type: "put", record: stored, json, index: { ...(options.index ?? {}) }, base: cur.base });
+    return revision;
+  }
+
+  delete(collection: string, id: string, options: WriteCondition = {}): boolean {
+    validateCollection(collection);
+    validateId(id);
+    const cur = this.current(collection, id);
+    checkCondition(collection, id, cur.record, options);
+    if (cur.record === undefined) return false;
+    this.set(collection, id, { type: "delete", base: cur.base });
+    return true;
+  }
+
+  private set(collection: string, id: string, p: Pending): void {
+    const k = this.key(collection, id);
+    if (!this.pending.has(k)) this.order.push(k);
+    this.pending.set(k, p);
+  }
+
+  /** The net writes, in first-touch order. A put then delete of a record new to this transaction nets to nothing. */
+  writes(): CommitWrite[] {
+    const out: CommitWrite[] = [];
+    for (const k of this.order) {
+      const p = this.pending.get(k)!;
+      const sep = k.indexOf("\u0000");
+      const collection = k.slice(0, sep);
+      const id = k.slice(sep + 1);
+      if (p.type === "put") {
+        out.push({ type: "put", collection, id, value: p.record.value, json: p.json, index: p.index, revision: p.record.revision });
+      } else if (p.base > 0) {
+        out.push({ type: "delete", collection, id, revision: p.base });
+      }
+    }
+    return out;
+  }
+}
+
+function checkCondition(collection: string, id: string, record: StoredRecord | undefined, options: WriteCondition): void {
+  const current = record?.revision ?? 0;
+  if (options.ifAbsent === true && record !== undefined) throw conflict(collection, id, current, "absent");
+  if (options.ifRevision !== undefined && options.ifRevision !== current) {
+    throw conflict(collection, id, current, options.ifRevision === 0 ? "absent" : `revision ${options.ifRevision}`);
+  }
+}
+
+/** Runs a transaction function against a committed-read function; returns its result and net writes. */
+export function runTransaction<T>(
+  fn: (tx: TxContext) => T,
+  read: (collection: string, id: string) => StoredRecord | undefined,
+  limits: ValueLimits,
+): { result: T; writes: CommitWrite[] } {
+  const tx = new TxBuffer(read, limits);
+  const result = fn(tx);
+  if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+    throw new TypeError("a transaction function must be synchronous; it returned a promise");
+  }
+  return { result, writes: tx.writes() };
+}

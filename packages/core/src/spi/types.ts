@@ -1,0 +1,177 @@
+import type { JsonValue } from "../json/types.js";
+import type { ValueLimitsOptions } from "../validation.js";
+
+/**
+ * The adapter SPI. Small on purpose: everything a user sees (documents, sessions, agents,
+ * config, tools, batches) is written once in core on top of these few calls, so every adapter
+ * behaves the same and the conformance suite can prove it.
+ */
+
+/** `strict`: a resolved write survives power loss. `relaxed`: it survives kill -9 of any process. */
+export type Durability = "strict" | "relaxed";
+
+/** A stored record. `value` is deep-frozen: callers must copy before changing it. */
+export interface StoredRecord {
+  readonly collection: string;
+  readonly id: string;
+  /** Starts at 1 and grows by exactly 1 per committed write of this record. */
+  readonly revision: number;
+  readonly value: JsonValue;
+}
+
+/**
+ * Secondary index entries of a record: index name → sort key. A record is listed in an index
+ * only if it has a key for it. Keys sort by their UTF-8 bytes (code-point order), ties by id.
+ */
+export type IndexKeys = Readonly<Record<string, string>>;
+
+export interface WriteCondition {
+  /** Write only if the record's current revision is this one (0 means: only if absent). */
+  ifRevision?: number;
+  /** Write only if the record does not exist. */
+  ifAbsent?: boolean;
+}
+
+export interface PutOptions extends WriteCondition {
+  index?: IndexKeys;
+}
+
+/** A write as the adapter must apply it, after core has checked conditions and numbered it. */
+export type CommitWrite =
+  | {
+      readonly type: "put";
+      readonly collection: string;
+      readonly id: string;
+      readonly value: JsonValue;
+      /** The value's JSON text, already validated: adapters store it rather than serialise again. */
+      readonly json: string;
+      readonly index: IndexKeys;
+      readonly revision: number;
+    }
+  | {
+      readonly type: "delete";
+      readonly collection: string;
+      readonly id: string;
+      /** The revision the record had when deleted. */
+      readonly revision: number;
+    };
+
+/** The synchronous view a transaction function gets; it sees its own writes. */
+export interface TxContext {
+  get(collection: string, id: string): StoredRecord | undefined;
+  /** Buffers a put; throws ConflictError at once if a condition fails. Returns the new revision. */
+  put(collection: string, id: string, value: JsonValue, options?: PutOptions): number;
+  /** Buffers a delete; throws ConflictError if a condition fails. Returns whether it existed. */
+  delete(collection: string, id: string, options?: WriteCondition): boolean;
+}
+
+export interface TransactResult<T> {
+  readonly result: T;
+  /** The change sequence number this transaction took; undefined when it wrote nothing. */
+  readonly sequence: number | undefined;
+}
+
+export interface ListOptions {
+  /** An index name used in `PutOptions.index`; omitted: list by id. */
+  index?: string;
+  /** Only keys (index keys, or ids when no index is given) that start with this. */
+  prefix?: string;
+  /** The opaque cursor of the previous page. */
+  after?: string;
+  /** Page size. Default 100, at most 10,000. */
+  limit?: number;
+  /** Descending order. */
+  reverse?: boolean;
+}
+
+export interface ListPage {
+  readonly records: StoredRecord[];
+  /** Present when another page may follow; pass it as `after`. */
+  readonly cursor?: string;
+}
+
+export interface CountOptions {
+  index?: string;
+  prefix?: string;
+}
+
+export interface ChangeEntry {
+  readonly type: "put" | "delete";
+  readonly collection: string;
+  readonly id: string;
+  readonly revision: number;
+}
+
+export interface ChangeSet {
+  /** Strictly increasing, without gaps, across all processes sharing the store. */
+  readonly sequence: number;
+  /** Commit time, ISO 8601. */
+  readonly at: string;
+  readonly changes: readonly ChangeEntry[];
+}
+
+export interface AdapterCapabilities {
+  /** Data survives close and reopen. */
+  readonly persistent: boolean;
+  /** Many processes may open the same store at once, with every guarantee kept. */
+  readonly multiProcess: boolean;
+  /** Durability modes supported; the first is the default. */
+  readonly durability: readonly Durability[];
+  /** The store lives in files: file modes, id traversal and fault clauses apply. */
+  readonly filesystem: boolean;
+  /** Corruption is detected, quarantined and recoverable from a last good copy. */
+  readonly corruptionRecovery: boolean;
+  /** `compact()` reclaims space. */
+  readonly compaction: boolean;
+  /** How many change sets the adapter keeps at least (older ones may be trimmed). */
+  readonly changeRetention: number;
+}
+
+export interface IntegrityReport {
+  readonly ok: boolean;
+  /** Problems found, each naming the file or record. */
+  readonly problems: string[];
+  /** What was repaired (e.g. restored from the last good copy). */
+  readonly repaired: string[];
+}
+
+/** Options every adapter accepts. Adapter packages extend this with their own. */
+export interface AdapterOptions {
+  /** Default `strict`. */
+  durability?: Durability;
+  /** Value limits enforced before anything is written. Defaults: depth 64, 16 MiB. */
+  limits?: ValueLimitsOptions;
+  /** How long a write waits for another process's lock before E_LOCK_TIMEOUT. Default 10,000 ms. */
+  lockTimeoutMs?: number;
+}
+
+export interface StorageAdapter {
+  /** The URL scheme: `memory`, `file`, `sqlite`, `lmdb`, … */
+  readonly kind: string;
+  readonly capabilities: AdapterCapabilities;
+  readonly durability: Durability;
+  get(collection: string, id: string): Promise<StoredRecord | undefined>;
+  list(collection: string, options?: ListOptions): Promise<ListPage>;
+  count(collection: string, options?: CountOptions): Promise<number>;
+  /**
+   * Runs `fn` serializably across every process sharing the store: no other transaction
+   * commits between its reads and its writes. Its writes commit atomically, or not at all if
+   * it throws. `fn` is synchronous so that engines with synchronous transactions can run it
+   * inside one; it may run more than once (adapters may retry on a transient conflict).
+   */
+  transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>>;
+  /** Change sets with a sequence greater than `since`, in order, at most `limit` (default 1,000). */
+  changes(since: number, limit?: number): Promise<ChangeSet[]>;
+  /** The sequence number of the latest committed transaction (0 for an empty store). */
+  sequence(): Promise<number>;
+  /** Integrity check, repairing what can be repaired. */
+  check?(options?: { repair?: boolean }): Promise<IntegrityReport>;
+  /** Reclaims space after deletions. */
+  compact?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What an adapter package exports, so `open(url)` can load it lazily. */
+export interface AdapterModule {
+  openAdapter(location: string, options?: AdapterOptions): Promise<StorageAdapter>;
+}

@@ -1,0 +1,155 @@
+import { InvalidPathError, ValidationError } from "./errors.js";
+import type { JsonValue } from "./json/types.js";
+
+/** Limits on stored values. */
+export interface ValueLimitsOptions {
+  /** Deepest allowed nesting of objects and arrays; `{}` has depth 1. Default 64. */
+  maxDepth?: number;
+  /** Largest allowed record, in bytes of its UTF-8 JSON text. Default 16 MiB. */
+  maxBytes?: number;
+}
+
+export interface ValueLimits {
+  readonly maxDepth: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: ValueLimits = Object.freeze({ maxDepth: 64, maxBytes: 16 * 1024 * 1024 });
+
+export function resolveLimits(options: ValueLimitsOptions | undefined): ValueLimits {
+  return {
+    maxDepth: options?.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+    maxBytes: options?.maxBytes ?? DEFAULT_LIMITS.maxBytes,
+  };
+}
+
+/**
+ * Keys that would reach an object's prototype through ordinary property assignment. They are
+ * refused everywhere (documents, pointers, patches, merges) so no code path has to remember to
+ * special-case them.
+ */
+const FORBIDDEN_KEYS = new Set(["__proto__"]);
+
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key);
+}
+
+/**
+ * Checks that `value` is plain JSON within the limits, and returns its JSON text so that callers
+ * (adapters) never serialise the same value twice. Throws ValidationError before anything is
+ * written.
+ */
+export function validateValue(value: unknown, limits: ValueLimits = DEFAULT_LIMITS, what = "value"): string {
+  checkJson(value, limits.maxDepth, what);
+  const text = JSON.stringify(value);
+  // Byte length only matters near the limit; string length is a cheap lower bound.
+  if (text.length * 3 > limits.maxBytes || text.length > limits.maxBytes) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > limits.maxBytes) {
+      throw new ValidationError(`${what} is ${bytes} bytes, over the limit of ${limits.maxBytes}`, {
+        details: { issues: [`size ${bytes} > ${limits.maxBytes} bytes`], bytes, maxBytes: limits.maxBytes },
+      });
+    }
+  }
+  return text;
+}
+
+function fail(what: string, path: string, problem: string): never {
+  const where = path === "" ? what : `${what} at ${path}`;
+  throw new ValidationError(`${where}: ${problem}`, { details: { issues: [`${path || "/"}: ${problem}`], path } });
+}
+
+function escapePointerToken(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+// Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
+function checkJson(root: unknown, maxDepth: number, what: string): void {
+  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: root, depth: 0, path: "" }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (!Number.isFinite(v)) fail(what, path, `${v} is not a finite number`);
+        continue;
+      case "object": {
+        if (v === null) continue;
+        if (depth + 1 > maxDepth) fail(what, path, `nesting deeper than the limit of ${maxDepth}`);
+        if (seen.has(v)) fail(what, path, "cycle or shared reference");
+        seen.add(v);
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) {
+            if (!(i in v)) fail(what, `${path}/${i}`, "sparse array hole");
+            stack.push({ v: v[i], depth: depth + 1, path: `${path}/${i}` });
+          }
+          continue;
+        }
+        const proto = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) {
+          fail(what, path, `${(v as object).constructor?.name ?? "object"} is not a plain JSON object`);
+        }
+        if (Object.getOwnPropertySymbols(v).length > 0) fail(what, path, "symbol keys are not JSON");
+        for (const key of Object.keys(v)) {
+          if (isForbiddenKey(key)) fail(what, `${path}/${escapePointerToken(key)}`, `the key "${key}" is not allowed`);
+          stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, path: `${path}/${escapePointerToken(key)}` });
+        }
+        continue;
+      }
+      case "undefined":
+        fail(what, path, "undefined is not JSON");
+        break;
+      case "bigint":
+        fail(what, path, "BigInt is not JSON");
+        break;
+      default:
+        fail(what, path, `${typeof v} is not JSON`);
+    }
+  }
+}
+
+/** Options for identifiers of records (document names, session ids, project names, tool names). */
+export const ID_MAX_LENGTH = 200;
+const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$/;
+
+/**
+ * Ids name files in the file adapter, so they are restricted to a portable, path-free alphabet:
+ * no separators, no leading dot, no `..`, no control characters, no NUL, at most 200 characters.
+ */
+export function validateId(id: unknown, what = "id"): string {
+  if (typeof id !== "string") throw new InvalidPathError(`${what} must be a string, got ${typeof id}`, { details: { id } });
+  if (id.length === 0 || id.length > ID_MAX_LENGTH || !ID_PATTERN.test(id) || id.includes("..")) {
+    const shown = id.length > 60 ? `${id.slice(0, 60)}… (${id.length} characters)` : id;
+    throw new InvalidPathError(
+      `invalid ${what} ${JSON.stringify(shown)}: use 1 to ${ID_MAX_LENGTH} of A-Z a-z 0-9 _ . : @ + -, not starting with "." or "-" and without ".."`,
+      { details: { id: shown } },
+    );
+  }
+  return id;
+}
+
+const COLLECTION_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+
+export function validateCollection(name: string): string {
+  if (!COLLECTION_PATTERN.test(name)) {
+    throw new InvalidPathError(`invalid collection name ${JSON.stringify(name)}`, { details: { collection: name } });
+  }
+  return name;
+}
+
+/** Deep-freezes a JSON value in place. Values handed out by the SPI are frozen so caches can share them. */
+export function deepFreeze<T extends JsonValue>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    Object.freeze(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null && !Object.isFrozen(child)) stack.push(child);
+    }
+  }
+  return value;
+}
