@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { MemoryAdapter, compareKeys, decodeCursor, encodeCursor, isStatehouseError, openAdapterUrl, parseStoreUrl } from "../dist/index.js";
+
+describe("compareKeys", () => {
+  it("orders by code point, like UTF-8 bytes", () => {
+    const keys = ["b", "a", "\uffff", "😀", "ab", "", "é"];
+    const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...keys].sort(compareKeys)).toEqual(byBytes);
+  });
+});
+
+describe("cursor", () => {
+  it("round-trips and refuses garbage with E_VALIDATION", () => {
+    expect(decodeCursor(encodeCursor("k\u0000x", "id"))).toEqual({ key: "k\u0000x", id: "id" });
+    try {
+      decodeCursor("not-a-cursor");
+      expect.unreachable();
+    } catch (err) {
+      expect(isStatehouseError(err, "E_VALIDATION")).toBe(true);
+    }
+  });
+});
+
+describe("store URLs", () => {
+  it("parses the four schemes and file:// URLs", () => {
+    expect(parseStoreUrl("file:./x")).toEqual({ scheme: "file", location: "./x" });
+    expect(parseStoreUrl("sqlite:/tmp/a.db")).toEqual({ scheme: "sqlite", location: "/tmp/a.db" });
+    expect(parseStoreUrl("file:///tmp/a%20b")).toEqual({ scheme: "file", location: "/tmp/a b" });
+    expect(parseStoreUrl("memory:")).toEqual({ scheme: "memory", location: "" });
+  });
+
+  it("refuses bare paths and unknown schemes with E_CONFIG", async () => {
+    expect(() => parseStoreUrl("./dir")).toThrow(/invalid store URL/);
+    await expect(openAdapterUrl("redis:localhost")).rejects.toMatchObject({ code: "E_CONFIG" });
+  });
+});
+
+describe("transactions (memory adapter)", () => {
+  it("numbers revisions, checks conditions, and commits all or nothing", async () => {
+    const a = new MemoryAdapter();
+    const r1 = await a.transact((tx) => tx.put("c", "x", { n: 1 }));
+    expect(r1).toEqual({ result: 1, sequence: 1 });
+    // Two puts of one record in one transaction are one committed write.
+    const r2 = await a.transact((tx) => {
+      tx.put("c", "x", { n: 2 });
+      return tx.put("c", "x", { n: 3 });
+    });
+    expect(r2.result).toBe(2);
+    await expect(a.transact((tx) => tx.put("c", "x", {}, { ifRevision: 1 }))).rejects.toMatchObject({ code: "E_CONFLICT", currentRevision: 2 });
+    await expect(
+      a.transact((tx) => {
+        tx.put("c", "y", 1);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    expect(await a.get("c", "y")).toBeUndefined();
+    expect(await a.sequence()).toBe(2);
+    const none = await a.transact((tx) => tx.get("c", "x")?.revision);
+    expect(none).toEqual({ result: 2, sequence: undefined });
+  });
+
+  it("refuses an async transaction function", async () => {
+    const a = new MemoryAdapter();
+    await expect(a.transact((async () => 1) as never)).rejects.toThrow(/synchronous/);
+  });
+});
