@@ -1,0 +1,187 @@
+import { NotFoundError, ValidationError } from "../errors.js";
+import { mergePatch } from "../json/index.js";
+import type { JsonObject } from "../json/types.js";
+import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
+import { checkCondition } from "../spi/tx-buffer.js";
+import { validateId } from "../validation.js";
+import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
+import { type DomainContext, type Plan, own } from "./context.js";
+import { listPage } from "./paging.js";
+import { assertStatus, putSession, requireSession } from "./sessions.js";
+import { AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
+
+type AgentData = Omit<Agent, "revision">;
+
+function toAgent(r: StoredRecord): Agent {
+  return { ...(r.value as unknown as AgentData), revision: r.revision };
+}
+
+function indexKeys(a: AgentData): Record<string, string> {
+  return {
+    [AGENT_INDEX.session]: `${a.sessionId}${SEP}${a.createdAt}`,
+    [AGENT_INDEX.sessionStatus]: `${a.sessionId}${SEP}${a.status}${SEP}${a.createdAt}`,
+    [AGENT_INDEX.status]: `${a.status}${SEP}${a.createdAt}`,
+  };
+}
+
+function putAgent(tx: TxContext, a: AgentData, condition?: Condition): number {
+  return tx.put(C.agents, a.id, a as unknown as JsonObject, { ...condition, index: indexKeys(a) as IndexKeys });
+}
+
+function checkRole(role: unknown): asserts role is string {
+  if (typeof role !== "string" || role.length === 0 || role.length > 200) {
+    throw new ValidationError("an agent role is a string of 1 to 200 characters", { details: { issues: ["bad role"] } });
+  }
+}
+
+function checkPid(pid: unknown): void {
+  if (pid !== null && pid !== undefined && !(Number.isSafeInteger(pid) && (pid as number) >= 0)) {
+    throw new ValidationError(`pid must be a non-negative integer or null, got ${JSON.stringify(pid)}`, { details: { issues: ["bad pid"] } });
+  }
+}
+
+function checkMetadata(m: unknown): void {
+  if (m !== undefined && (typeof m !== "object" || m === null || Array.isArray(m))) {
+    throw new ValidationError("metadata must be a JSON object", { details: { issues: ["metadata is not an object"] } });
+  }
+}
+
+/** Agents: spawned into a session, listed by session and status, updated, heart-beating. */
+export class Agents {
+  constructor(private readonly ctx: DomainContext) {}
+
+  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
+    return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options));
+  }
+
+  planSpawn(sessionId: string, options: AgentSpawnOptions): Plan<Agent> {
+    validateId(sessionId, "session id");
+    const id = options.id === undefined ? newId("agt") : validateId(options.id, "agent id");
+    checkRole(options.role);
+    checkPid(options.pid);
+    checkMetadata(options.metadata);
+    if (options.status !== undefined) assertStatus(options.status, AGENT_STATUSES, "agent status");
+    const metadata = own(options.metadata ?? {});
+    return (tx, now) => {
+      const session = requireSession(tx, sessionId);
+      if (session.data.status !== "active") {
+        throw new ValidationError(`session "${sessionId}" has ended (${session.data.status}); no agent can be spawned into it`, {
+          details: { issues: ["session not active"], status: session.data.status },
+        });
+      }
+      const a: AgentData = {
+        id,
+        sessionId,
+        role: options.role,
+        status: options.status ?? "spawning",
+        pid: options.pid ?? null,
+        createdAt: now,
+        updatedAt: now,
+        heartbeatAt: null,
+        metadata,
+      };
+      const revision = putAgent(tx, a, { ifAbsent: true });
+      // Touching the session makes a concurrent session delete conflict and re-list its agents.
+      putSession(tx, { ...session.data, agentCount: session.data.agentCount + 1, updatedAt: now });
+      return { ...a, revision };
+    };
+  }
+
+  async get(id: string): Promise<Agent> {
+    const a = await this.find(id);
+    if (a === undefined) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+    return a;
+  }
+
+  find(id: string): Promise<Agent | undefined> {
+    validateId(id, "agent id");
+    return this.ctx.read("agent.get", async () => {
+      const r = await this.ctx.adapter.get(C.agents, id);
+      return r === undefined ? undefined : toAgent(r);
+    });
+  }
+
+  list(options: AgentListOptions = {}): Promise<Page<Agent>> {
+    if (options.sessionId !== undefined) validateId(options.sessionId, "session id");
+    if (options.status !== undefined) assertStatus(options.status, AGENT_STATUSES, "agent status");
+    // Unfiltered listings go by id, which is time-ordered for generated ids.
+    let index: string | undefined;
+    let prefix: string | undefined;
+    if (options.sessionId !== undefined && options.status !== undefined) {
+      index = AGENT_INDEX.sessionStatus;
+      prefix = `${options.sessionId}${SEP}${options.status}${SEP}`;
+    } else if (options.sessionId !== undefined) {
+      index = AGENT_INDEX.session;
+      prefix = `${options.sessionId}${SEP}`;
+    } else if (options.status !== undefined) {
+      index = AGENT_INDEX.status;
+      prefix = `${options.status}${SEP}`;
+    }
+    return this.ctx.read("agent.list", () =>
+      listPage(this.ctx.adapter, C.agents, {
+        index,
+        prefix,
+        reverse: options.direction === "desc",
+        limit: options.limit ?? 50,
+        cursor: options.cursor,
+        map: toAgent,
+        keyOf: (a) => (index === undefined ? a.id : (indexKeys(a)[index] ?? "")),
+      }),
+    );
+  }
+
+  /** Counts agents, optionally of one status. */
+  count(status?: Agent["status"]): Promise<number> {
+    if (status !== undefined) assertStatus(status, AGENT_STATUSES, "agent status");
+    return this.ctx.read("agent.count", () =>
+      this.ctx.adapter.count(C.agents, { index: AGENT_INDEX.status, ...(status !== undefined && { prefix: `${status}${SEP}` }) }),
+    );
+  }
+
+  update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
+    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition));
+  }
+
+  planUpdate(id: string, changes: AgentUpdate, condition?: Condition): Plan<Agent> {
+    validateId(id, "agent id");
+    if (changes.role !== undefined) checkRole(changes.role);
+    if (changes.status !== undefined) assertStatus(changes.status, AGENT_STATUSES, "agent status");
+    checkPid(changes.pid);
+    checkMetadata(changes.metadata);
+    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata);
+    return (tx, now) => {
+      const { data, revision } = this.require(tx, id);
+      checkCondition(C.agents, id, revision, condition);
+      const next: AgentData = {
+        ...data,
+        ...(changes.role !== undefined && { role: changes.role }),
+        ...(changes.status !== undefined && { status: changes.status }),
+        ...(changes.pid !== undefined && { pid: changes.pid }),
+        ...(metaPatch !== undefined && { metadata: mergePatch(data.metadata, metaPatch) as JsonObject }),
+        updatedAt: now,
+      };
+      return { ...next, revision: putAgent(tx, next) };
+    };
+  }
+
+  /** Records that the agent is alive now; a spawning agent becomes running. */
+  heartbeat(id: string, condition?: Condition): Promise<Agent> {
+    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition));
+  }
+
+  planHeartbeat(id: string, condition?: Condition): Plan<Agent> {
+    validateId(id, "agent id");
+    return (tx, now) => {
+      const { data, revision } = this.require(tx, id);
+      checkCondition(C.agents, id, revision, condition);
+      const next: AgentData = { ...data, heartbeatAt: now, updatedAt: now, status: data.status === "spawning" ? "running" : data.status };
+      return { ...next, revision: putAgent(tx, next) };
+    };
+  }
+
+  private require(tx: TxContext, id: string): { data: AgentData; revision: number } {
+    const r = tx.get(C.agents, id);
+    if (r === undefined) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+    return { data: r.value as unknown as AgentData, revision: r.revision };
+  }
+}

@@ -1,0 +1,166 @@
+import { ValidationError, isStatehouseError } from "../errors.js";
+import type { JsonObject, JsonValue } from "../json/types.js";
+import type { Plan } from "./context.js";
+import type { Store } from "./store.js";
+import type { AgentStatus, Condition, FinalSessionStatus, SessionStatus } from "./types.js";
+
+interface Target {
+  /** A named document (default `global`). */
+  doc?: string;
+  /** A session's document instead of a named one. */
+  session?: string;
+}
+
+/** One operation of a batch: plain JSON, so a batch can come from a file or a pipe. */
+export type BatchOperation = Condition &
+  (
+    | ({ op: "state.set"; pointer: string; value: JsonValue } & Target)
+    | ({ op: "state.delete"; pointer: string } & Target)
+    | ({ op: "state.merge"; patch: JsonValue } & Target)
+    | ({ op: "state.patch"; operations: JsonValue } & Target)
+    | ({ op: "state.increment"; pointer: string; by?: number } & Target)
+    | ({ op: "state.replace"; value: JsonValue } & Target)
+    | ({ op: "state.remove" } & Target)
+    | { op: "session.create"; id?: string; name?: string; project?: string; metadata?: JsonObject }
+    | { op: "session.update"; id: string; name?: string; status?: SessionStatus; project?: string | null; metadata?: JsonObject }
+    | { op: "session.end"; id: string; status?: FinalSessionStatus }
+    | { op: "session.delete"; id: string }
+    | { op: "agent.spawn"; sessionId: string; id?: string; role: string; status?: AgentStatus; pid?: number | null; metadata?: JsonObject }
+    | { op: "agent.update"; id: string; role?: string; status?: AgentStatus; pid?: number | null; metadata?: JsonObject }
+    | { op: "agent.heartbeat"; id: string }
+    | { op: "config.set"; project: string; config: JsonObject }
+    | { op: "config.delete"; project: string }
+    | { op: "tools.register"; tool: JsonObject }
+    | { op: "tools.unregister"; name: string }
+  );
+
+export const BATCH_OPERATIONS = [
+  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "state.remove",
+  "session.create", "session.update", "session.end", "session.delete",
+  "agent.spawn", "agent.update", "agent.heartbeat",
+  "config.set", "config.delete", "tools.register", "tools.unregister",
+] as const;
+
+function cond(o: Condition): Condition | undefined {
+  if (o.ifRevision === undefined && o.ifAbsent === undefined) return undefined;
+  return { ...(o.ifRevision !== undefined && { ifRevision: o.ifRevision }), ...(o.ifAbsent !== undefined && { ifAbsent: o.ifAbsent }) };
+}
+
+function need(o: Record<string, unknown>, i: number, ...fields: string[]): void {
+  for (const f of fields) {
+    if (o[f] === undefined) throw new ValidationError(`batch operation ${i} (${String(o.op)}) needs "${f}"`, { details: { issues: [`operation ${i}: missing ${f}`], operation: i } });
+  }
+}
+
+/** Turns one batch operation into a plan; async only because some need a read first (agents of a deleted session, the config validator). */
+async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<unknown>> {
+  const raw = o as unknown as Record<string, unknown>;
+  const c = cond(o);
+  const doc = () => {
+    const t = o as Target;
+    if (t.doc !== undefined && t.session !== undefined) {
+      throw new ValidationError(`batch operation ${i} names both "doc" and "session"`, { details: { issues: [`operation ${i}: doc and session`], operation: i } });
+    }
+    return t.session !== undefined ? store.sessionState(t.session) : store.state(t.doc ?? "global");
+  };
+  switch (o.op) {
+    case "state.set":
+      need(raw, i, "pointer", "value");
+      return doc().planSet(o.pointer, o.value, c);
+    case "state.delete":
+      need(raw, i, "pointer");
+      return doc().planDelete(o.pointer, c);
+    case "state.merge":
+      need(raw, i, "patch");
+      return doc().planMerge(o.patch, c);
+    case "state.patch":
+      need(raw, i, "operations");
+      return doc().planPatch(o.operations, c);
+    case "state.increment":
+      need(raw, i, "pointer");
+      return doc().planIncrement(o.pointer, o.by ?? 1, c);
+    case "state.replace":
+      need(raw, i, "value");
+      return doc().planReplace(o.value, c);
+    case "state.remove":
+      return doc().planRemove(c);
+    case "session.create": {
+      const { op: _op, ifRevision: _r, ifAbsent: _a, ...rest } = o;
+      return store.sessions.planCreate(rest, c);
+    }
+    case "session.update": {
+      need(raw, i, "id");
+      const { op: _op, id, ifRevision: _r, ifAbsent: _a, ...changes } = o;
+      return store.sessions.planUpdate(id, changes, c);
+    }
+    case "session.end":
+      need(raw, i, "id");
+      return store.sessions.planEnd(o.id, o.status ?? "completed", c);
+    case "session.delete":
+      need(raw, i, "id");
+      return store.sessions.planDelete(o.id, await store.sessions.agentIds(o.id), c);
+    case "agent.spawn": {
+      need(raw, i, "sessionId", "role");
+      const { op: _op, sessionId, ifRevision: _r, ifAbsent: _a, ...rest } = o;
+      return store.agents.planSpawn(sessionId, rest);
+    }
+    case "agent.update": {
+      need(raw, i, "id");
+      const { op: _op, id, ifRevision: _r, ifAbsent: _a, ...changes } = o;
+      return store.agents.planUpdate(id, changes, c);
+    }
+    case "agent.heartbeat":
+      need(raw, i, "id");
+      return store.agents.planHeartbeat(o.id, c);
+    case "config.set":
+      need(raw, i, "project", "config");
+      return store.config.planSet(o.project, o.config, c);
+    case "config.delete":
+      need(raw, i, "project");
+      return store.config.planDelete(o.project, c);
+    case "tools.register":
+      need(raw, i, "tool");
+      return store.tools.planRegister(o.tool as never, c);
+    case "tools.unregister":
+      need(raw, i, "name");
+      return store.tools.planUnregister(o.name, c);
+    default:
+      throw new ValidationError(`batch operation ${i} has an unknown op ${JSON.stringify(raw.op)}; known: ${BATCH_OPERATIONS.join(", ")}`, {
+        details: { issues: [`operation ${i}: unknown op`], operation: i },
+      });
+  }
+}
+
+/** Names the failing operation in an error raised inside a batch, keeping its class and code. */
+function annotate(err: unknown, i: number, op: string): unknown {
+  if (isStatehouseError(err) && err.details.operation === undefined) {
+    (err.details as Record<string, unknown>).operation = i;
+    err.message = `batch operation ${i} (${op}): ${err.message}`;
+  }
+  return err;
+}
+
+/** Plans every operation, then runs them all in one transaction: all commit, or none. */
+export async function planBatch(store: Store, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
+  if (!Array.isArray(operations)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
+  const plans: Plan<unknown>[] = [];
+  for (let i = 0; i < operations.length; i++) {
+    const o = operations[i];
+    if (typeof o !== "object" || o === null || typeof (o as { op?: unknown }).op !== "string") {
+      throw new ValidationError(`batch operation ${i} is not an object with an "op"`, { details: { issues: [`operation ${i}: no op`], operation: i } });
+    }
+    try {
+      plans.push(await planOf(store, o, i));
+    } catch (err) {
+      throw annotate(err, i, o.op);
+    }
+  }
+  return (tx, now) =>
+    plans.map((plan, i) => {
+      try {
+        return plan(tx, now);
+      } catch (err) {
+        throw annotate(err, i, operations[i]!.op);
+      }
+    });
+}

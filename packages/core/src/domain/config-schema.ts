@@ -1,0 +1,42 @@
+import type { JsonObject } from "../json/types.js";
+
+/**
+ * The built-in schema of a project's configuration (JSON Schema 2020-12). It pins the fields
+ * statehouse and its tools read, and leaves the rest open so projects can add their own; pass
+ * `config: { schema, mode: "extend" | "replace" }` to `open()` to tighten or swap it.
+ */
+export const BUILTIN_CONFIG_SCHEMA: JsonObject = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://statehouse.dev/schemas/project-config.json",
+  title: "statehouse project configuration",
+  type: "object",
+  properties: {
+    name: { type: "string", minLength: 1, maxLength: 200 },
+    description: { type: "string", maxLength: 2000 },
+    version: { type: "integer", minimum: 1 },
+    maxConcurrentAgents: { type: "integer", minimum: 1, maximum: 10000 },
+    defaultRole: { type: "string", minLength: 1 },
+    heartbeatTimeoutSeconds: { type: "number", exclusiveMinimum: 0 },
+    roles: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        properties: {
+          model: { type: "string", minLength: 1 },
+          maxTurns: { type: "integer", minimum: 1 },
+          tools: { type: "array", items: { type: "string" }, uniqueItems: true },
+          prompt: { type: "string" },
+        },
+      },
+    },
+    tools: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true },
+    retention: {
+      type: "object",
+      properties: {
+        sessionsDays: { type: "integer", minimum: 1 },
+        changes: { type: "integer", minimum: 1 },
+      },
+    },
+    env: { type: "object", additionalProperties: { type: "string" } },
+  },
+};

@@ -1,0 +1,102 @@
+import { ConfigError, NotFoundError } from "../errors.js";
+import type { JsonObject, JsonValue } from "../json/types.js";
+import { checkCondition } from "../spi/tx-buffer.js";
+import { validateId } from "../validation.js";
+import { C } from "./collections.js";
+import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
+import { type DomainContext, type Plan, own } from "./context.js";
+import type { Condition, ConfigRecord } from "./types.js";
+
+/** How project configs are validated. */
+export interface ConfigSchemaOptions {
+  /** A JSON Schema (2020-12). */
+  schema: JsonObject;
+  /** `extend` (default): a config must satisfy the built-in schema and this one. `replace`: only this one. */
+  mode?: "extend" | "replace";
+}
+
+type Check = (config: JsonValue) => string[];
+
+/** Compiles the validator once per store, lazily: commands that never touch config never load it. */
+async function compile(options: ConfigSchemaOptions | undefined): Promise<Check> {
+  const { Validator } = await import("@cfworker/json-schema");
+  const schemas: JsonObject[] = [];
+  if (options === undefined || options.mode !== "replace") schemas.push(BUILTIN_CONFIG_SCHEMA);
+  if (options !== undefined) schemas.push(options.schema);
+  const validators = schemas.map((s) => new Validator(s as never, "2020-12", false));
+  return (config) => {
+    const issues: string[] = [];
+    if (typeof config !== "object" || config === null || Array.isArray(config)) issues.push("/: a project config must be a JSON object");
+    for (const v of validators) {
+      const r = v.validate(config);
+      // The deepest messages say what is wrong; the "instance does not match" wrappers only repeat it.
+      for (const e of r.errors) if (!/^Property .* does not match schema\.$|^Items did not match schema\.$/.test(e.error)) issues.push(`${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`);
+    }
+    return [...new Set(issues)];
+  };
+}
+
+/** Project configs: one document per project, validated by a schema so a bad config never lands. */
+export class ProjectConfigs {
+  private check: Promise<Check> | undefined;
+
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly schema: ConfigSchemaOptions | undefined,
+  ) {}
+
+  private validator(): Promise<Check> {
+    this.check ??= compile(this.schema);
+    return this.check;
+  }
+
+  /** The validation's messages for a config; empty when it is valid. */
+  async validate(config: JsonValue): Promise<string[]> {
+    return (await this.validator())(config);
+  }
+
+  /** The project's config, or E_NOT_FOUND. */
+  async get(project: string): Promise<ConfigRecord> {
+    const c = await this.find(project);
+    if (c === undefined) throw new NotFoundError(`project "${project}" has no config`, { details: { project } });
+    return c;
+  }
+
+  find(project: string): Promise<ConfigRecord | undefined> {
+    validateId(project, "project");
+    return this.ctx.read("config.get", async () => {
+      const r = await this.ctx.adapter.get(C.config, project);
+      return r === undefined ? undefined : { project, config: r.value as JsonObject, revision: r.revision };
+    });
+  }
+
+  /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
+  async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
+    return this.ctx.run("config.set", await this.planSet(project, config, condition));
+  }
+
+  async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
+    validateId(project, "project");
+    const issues = await this.validate(config);
+    if (issues.length > 0) {
+      throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
+    }
+    const value = own(config);
+    return (tx) => {
+      const current = tx.get(C.config, project);
+      checkCondition(C.config, project, current?.revision ?? 0, condition);
+      const revision = tx.put(C.config, project, value);
+      return { project, config: value, revision };
+    };
+  }
+
+  /** Deletes the project's config; false if there was none. */
+  delete(project: string, condition?: Condition): Promise<boolean> {
+    return this.ctx.run("config.delete", this.planDelete(project, condition));
+  }
+
+  planDelete(project: string, condition?: Condition): Plan<boolean> {
+    validateId(project, "project");
+    return (tx) => tx.delete(C.config, project, condition ?? {});
+  }
+}

@@ -1,0 +1,22 @@
+import type { JsonValue } from "../json/types.js";
+import type { StorageAdapter, TxContext } from "../spi/types.js";
+import type { ValueLimits } from "../validation.js";
+import type { Metrics } from "./metrics.js";
+
+/** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
+export type Plan<T> = (tx: TxContext, now: string) => T;
+
+/** What every domain module shares: the adapter, the limits, the metrics, and the way to run plans. */
+export interface DomainContext {
+  readonly adapter: StorageAdapter;
+  readonly limits: ValueLimits;
+  readonly metrics: Metrics;
+  run<T>(kind: string, plan: Plan<T>): Promise<T>;
+  /** Runs a read, timing it under `kind`. */
+  read<T>(kind: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Makes a caller's value independent of the caller (so later mutation by them cannot reach the store). */
+export function own<T extends JsonValue>(value: T): T {
+  return value === null || typeof value !== "object" ? value : (JSON.parse(JSON.stringify(value)) as T);
+}

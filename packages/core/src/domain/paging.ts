@@ -1,0 +1,40 @@
+import { encodeCursor } from "../spi/cursor.js";
+import type { StorageAdapter, StoredRecord } from "../spi/types.js";
+import type { Page } from "./types.js";
+
+export interface ListPageOptions<T extends { id: string }> {
+  /** Undefined: by id. */
+  index: string | undefined;
+  prefix: string | undefined;
+  reverse: boolean;
+  limit: number;
+  cursor: string | undefined;
+  map: (r: StoredRecord) => T;
+  /** The record's key in `index`, to place a cursor after an item that ends a filtered page. */
+  keyOf: (item: T) => string;
+  /** A filter the index cannot express; pages are refilled until `limit` items pass it. */
+  keep?: ((item: T) => boolean) | undefined;
+}
+
+/** One page of a domain listing over an SPI index, with optional in-memory filtering. */
+export async function listPage<T extends { id: string }>(adapter: StorageAdapter, collection: string, o: ListPageOptions<T>): Promise<Page<T>> {
+  const base = { reverse: o.reverse, ...(o.index !== undefined && { index: o.index }), ...(o.prefix !== undefined && { prefix: o.prefix }) };
+  if (o.keep === undefined) {
+    const page = await adapter.list(collection, { ...base, limit: o.limit, ...(o.cursor !== undefined && { after: o.cursor }) });
+    const items = page.records.map(o.map);
+    return page.cursor === undefined ? { items } : { items, cursor: page.cursor };
+  }
+  const items: T[] = [];
+  let after = o.cursor;
+  for (;;) {
+    const page = await adapter.list(collection, { ...base, limit: Math.max(o.limit, 100), ...(after !== undefined && { after }) });
+    for (const r of page.records) {
+      const item = o.map(r);
+      if (!o.keep(item)) continue;
+      items.push(item);
+      if (items.length === o.limit) return { items, cursor: encodeCursor(o.keyOf(item), item.id) };
+    }
+    if (page.cursor === undefined) return { items };
+    after = page.cursor;
+  }
+}

@@ -1,0 +1,266 @@
+import { NotFoundError, ValidationError } from "../errors.js";
+import { mergePatch } from "../json/index.js";
+import type { JsonObject } from "../json/types.js";
+import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
+import { checkCondition } from "../spi/tx-buffer.js";
+import { validateId } from "../validation.js";
+import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
+import { type DomainContext, type Plan, own } from "./context.js";
+import { listPage } from "./paging.js";
+import {
+  type Condition,
+  FINAL_SESSION_STATUSES,
+  type FinalSessionStatus,
+  type Page,
+  SESSION_STATUSES,
+  type Session,
+  type SessionCreateOptions,
+  type SessionListOptions,
+  type SessionStatus,
+  type SessionUpdate,
+  type WriteResult,
+} from "./types.js";
+
+type SessionData = Omit<Session, "revision">;
+
+export function toSession(r: StoredRecord): Session {
+  return { ...(r.value as unknown as SessionData), revision: r.revision };
+}
+
+function indexKeys(s: SessionData): IndexKeys {
+  const keys: Record<string, string> = {
+    [SESSION_INDEX.created]: s.createdAt,
+    [SESSION_INDEX.updated]: s.updatedAt,
+    [SESSION_INDEX.statusCreated]: `${s.status}${SEP}${s.createdAt}`,
+    [SESSION_INDEX.statusUpdated]: `${s.status}${SEP}${s.updatedAt}`,
+  };
+  if (s.project !== undefined) {
+    keys[SESSION_INDEX.projectCreated] = `${s.project}${SEP}${s.createdAt}`;
+    keys[SESSION_INDEX.projectUpdated] = `${s.project}${SEP}${s.updatedAt}`;
+  }
+  return keys;
+}
+
+export function assertStatus(status: unknown, allowed: readonly string[], what: string): void {
+  if (typeof status !== "string" || !allowed.includes(status)) {
+    throw new ValidationError(`${what} must be one of ${allowed.join(", ")}, got ${JSON.stringify(status)}`, {
+      details: { issues: [`${what} not in ${allowed.join("|")}`] },
+    });
+  }
+}
+
+function assertObject(value: unknown, what: string): asserts value is JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ValidationError(`${what} must be a JSON object`, { details: { issues: [`${what} is not an object`] } });
+  }
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0 || name.length > 500) {
+    throw new ValidationError("a session name is a string of 1 to 500 characters", { details: { issues: ["bad name"] } });
+  }
+}
+
+function sessionIndexKey(s: Session, index: string): string {
+  return indexKeys(s)[index] ?? "";
+}
+
+/** Writes a session record with its index entries. */
+export function putSession(tx: TxContext, s: SessionData, condition?: Condition): number {
+  return tx.put(C.sessions, s.id, s as unknown as JsonObject, { ...condition, index: indexKeys(s) });
+}
+
+/** Reads a session inside a transaction, or throws E_NOT_FOUND. */
+export function requireSession(tx: TxContext, id: string): { data: SessionData; revision: number } {
+  const r = tx.get(C.sessions, validateId(id, "session id"));
+  if (r === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
+  return { data: r.value as unknown as SessionData, revision: r.revision };
+}
+
+/** Sessions: create, read, list (filtered, ordered, paged), update, end, delete. */
+export class Sessions {
+  constructor(private readonly ctx: DomainContext) {}
+
+  create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
+    return this.ctx.run("session.create", this.planCreate(options, condition));
+  }
+
+  planCreate(options: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
+    const id = options.id === undefined ? newId("ses") : validateId(options.id, "session id");
+    if (options.name !== undefined) assertName(options.name);
+    if (options.project !== undefined) validateId(options.project, "project");
+    if (options.metadata !== undefined) assertObject(options.metadata, "metadata");
+    const metadata = own(options.metadata ?? {});
+    return (tx, now) => {
+      const data: SessionData = {
+        id,
+        name: options.name ?? id,
+        status: "active",
+        ...(options.project !== undefined && { project: options.project }),
+        createdAt: now,
+        updatedAt: now,
+        agentCount: 0,
+        metadata,
+      };
+      // Creating never overwrites an existing session unless the caller passed a condition saying so.
+      const revision = putSession(tx, data, condition ?? { ifAbsent: true });
+      return { ...data, revision };
+    };
+  }
+
+  /** The session, or E_NOT_FOUND. */
+  async get(id: string): Promise<Session> {
+    const s = await this.find(id);
+    if (s === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
+    return s;
+  }
+
+  /** The session, or undefined. */
+  find(id: string): Promise<Session | undefined> {
+    validateId(id, "session id");
+    return this.ctx.read("session.get", async () => {
+      const r = await this.ctx.adapter.get(C.sessions, id);
+      return r === undefined ? undefined : toSession(r);
+    });
+  }
+
+  list(options: SessionListOptions = {}): Promise<Page<Session>> {
+    if (options.status !== undefined) assertStatus(options.status, SESSION_STATUSES, "status");
+    if (options.project !== undefined) validateId(options.project, "project");
+    const byUpdated = options.orderBy === "updatedAt";
+    if (options.orderBy !== undefined && options.orderBy !== "createdAt" && !byUpdated) {
+      throw new ValidationError(`orderBy must be createdAt or updatedAt, got ${JSON.stringify(options.orderBy)}`, {
+        details: { issues: ["bad orderBy"] },
+      });
+    }
+    let index: string;
+    let prefix: string | undefined;
+    if (options.project !== undefined) {
+      index = byUpdated ? SESSION_INDEX.projectUpdated : SESSION_INDEX.projectCreated;
+      prefix = `${options.project}${SEP}`;
+    } else if (options.status !== undefined) {
+      index = byUpdated ? SESSION_INDEX.statusUpdated : SESSION_INDEX.statusCreated;
+      prefix = `${options.status}${SEP}`;
+    } else {
+      index = byUpdated ? SESSION_INDEX.updated : SESSION_INDEX.created;
+    }
+    // With both filters the project index narrows and the status is checked per record.
+    const status = options.project !== undefined ? options.status : undefined;
+    return this.ctx.read("session.list", () =>
+      listPage(this.ctx.adapter, C.sessions, {
+        index,
+        prefix,
+        reverse: options.direction !== "asc",
+        limit: options.limit ?? 50,
+        cursor: options.cursor,
+        map: toSession,
+        keyOf: (s) => sessionIndexKey(s, index),
+        keep: status === undefined ? undefined : (s) => s.status === status,
+      }),
+    );
+  }
+
+  /** Counts sessions, optionally of one status. */
+  count(status?: SessionStatus): Promise<number> {
+    if (status !== undefined) assertStatus(status, SESSION_STATUSES, "status");
+    return this.ctx.read("session.count", () =>
+      this.ctx.adapter.count(
+        C.sessions,
+        status === undefined ? { index: SESSION_INDEX.created } : { index: SESSION_INDEX.statusCreated, prefix: `${status}${SEP}` },
+      ),
+    );
+  }
+
+  update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
+    return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
+  }
+
+  planUpdate(id: string, changes: SessionUpdate, condition?: Condition): Plan<Session> {
+    if (changes.name !== undefined) assertName(changes.name);
+    if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
+    if (changes.project !== undefined && changes.project !== null) validateId(changes.project, "project");
+    if (changes.metadata !== undefined) assertObject(changes.metadata, "metadata");
+    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata);
+    return (tx, now) => {
+      const { data, revision } = requireSession(tx, id);
+      checkCondition(C.sessions, id, revision, condition);
+      const next: Record<string, unknown> = { ...data, updatedAt: now };
+      if (changes.name !== undefined) next.name = changes.name;
+      if (changes.status !== undefined) {
+        next.status = changes.status;
+        if (changes.status === "active") delete next.endedAt;
+        else if (data.status === "active") next.endedAt = now;
+      }
+      if (changes.project === null) delete next.project;
+      else if (changes.project !== undefined) next.project = changes.project;
+      if (metaPatch !== undefined) next.metadata = mergePatch(data.metadata, metaPatch);
+      const s = next as unknown as SessionData;
+      return { ...s, revision: putSession(tx, s) };
+    };
+  }
+
+  /** Ends an active session with a final status (default `completed`). */
+  end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
+    return this.ctx.run("session.end", this.planEnd(id, status, condition));
+  }
+
+  planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Plan<Session> {
+    assertStatus(status, FINAL_SESSION_STATUSES, "final status");
+    return (tx, now) => {
+      const { data, revision } = requireSession(tx, id);
+      checkCondition(C.sessions, id, revision, condition);
+      if (data.status !== "active") {
+        throw new ValidationError(`session "${id}" has already ended (${data.status})`, {
+          details: { issues: ["session already ended"], status: data.status },
+        });
+      }
+      const s: SessionData = { ...data, status, updatedAt: now, endedAt: now };
+      return { ...s, revision: putSession(tx, s) };
+    };
+  }
+
+  /**
+   * Deletes the session with its state document and its agents. Agents are found by listing
+   * first; spawning bumps the session's revision, so the delete conflicts and retries instead of
+   * leaving an agent spawned meanwhile behind.
+   */
+  async delete(id: string, condition?: Condition): Promise<WriteResult> {
+    validateId(id, "session id");
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.ctx.adapter.get(C.sessions, id);
+      if (session === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
+      // The caller's condition is judged once, on this read; the transaction then requires the
+      // revision read here, which a concurrent spawn would have changed.
+      checkCondition(C.sessions, id, session.revision, condition);
+      const agentIds = await this.agentIds(id);
+      try {
+        return await this.ctx.run("session.delete", this.planDelete(id, agentIds, { ifRevision: session.revision }));
+      } catch (err) {
+        if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  async agentIds(sessionId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.ctx.adapter.list(C.agents, { index: "session", prefix: `${sessionId}${SEP}`, limit: 1000, ...(after !== undefined && { after }) });
+      for (const r of page.records) ids.push(r.id);
+      after = page.cursor;
+    } while (after !== undefined);
+    return ids;
+  }
+
+  /** Deletes the session, its state and the given agents (listed beforehand by `agentIds`). */
+  planDelete(id: string, agentIds: readonly string[], condition?: Condition): Plan<WriteResult> {
+    return (tx) => {
+      const { revision } = requireSession(tx, id);
+      checkCondition(C.sessions, id, revision, condition);
+      for (const agentId of agentIds) tx.delete(C.agents, agentId);
+      tx.delete(C.sessionState, id);
+      tx.delete(C.sessions, id);
+      return { revision, sequence: undefined };
+    };
+  }
+}

@@ -1,0 +1,212 @@
+import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
+import { checkCondition } from "../spi/tx-buffer.js";
+import { applyPatch, deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
+import type { JsonValue } from "../json/types.js";
+import { type QueryNode, compileQuery } from "../query/index.js";
+import type { TxContext } from "../spi/types.js";
+import { type DomainContext, type Plan, own } from "./context.js";
+import type { Condition, WriteResult } from "./types.js";
+
+/** Options of `StateDocument.update`. */
+export interface UpdateOptions {
+  /** Attempts before the last conflict is thrown. Default 20. */
+  maxAttempts?: number;
+}
+
+export interface DocumentSnapshot {
+  /** undefined when the document does not exist. */
+  readonly value: JsonValue | undefined;
+  /** 0 when the document does not exist. */
+  readonly revision: number;
+}
+
+type Mutation = (current: JsonValue | undefined) => JsonValue;
+
+// Query answers per document value: values handed out by adapters are frozen and shared while the
+// document is unchanged, so the value object itself is the cache key and a new revision (a new
+// object) can never hit a stale answer.
+const answers = new WeakMap<object, Map<string, readonly QueryNode[]>>();
+
+/**
+ * A named JSON state document (`global` by default, or a session's own). Every write is atomic
+ * and revisioned; reads of an unchanged document reuse the parsed value and compiled queries.
+ */
+export class StateDocument {
+  constructor(
+    private readonly ctx: DomainContext,
+    readonly collection: string,
+    readonly name: string,
+  ) {}
+
+  /** The whole document and its revision. */
+  async read(): Promise<DocumentSnapshot> {
+    return this.ctx.read("state.read", async () => {
+      const r = await this.ctx.adapter.get(this.collection, this.name);
+      return { value: r?.value, revision: r?.revision ?? 0 };
+    });
+  }
+
+  async revision(): Promise<number> {
+    return (await this.read()).revision;
+  }
+
+  /**
+   * Reads by query: none → the whole document; `$…` → the JSONPath's values (an array);
+   * `/…` or `""` → the JSON Pointer's value (undefined when absent).
+   */
+  async get(query?: string): Promise<JsonValue | undefined> {
+    if (query === undefined) return (await this.read()).value;
+    if (query.startsWith("$")) return (await this.query(query)).map((n) => n.value);
+    if (query === "" || query.startsWith("/")) return this.at(query);
+    throw new InvalidQueryError(`a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(query)}`, {
+      details: { query },
+    });
+  }
+
+  /** RFC 9535 JSONPath: the matching nodes, each with its normalized path and JSON Pointer. */
+  async query(expression: string): Promise<readonly QueryNode[]> {
+    const compiled = compileQuery(expression);
+    return this.ctx.read("state.query", async () => {
+      const r = await this.ctx.adapter.get(this.collection, this.name);
+      if (r === undefined) return [];
+      const value = r.value;
+      if (typeof value !== "object" || value === null) return compiled.run(value);
+      let perDoc = answers.get(value);
+      const hit = perDoc?.get(expression);
+      if (hit !== undefined) return hit;
+      const nodes = Object.freeze(compiled.run(value));
+      if (perDoc === undefined) {
+        perDoc = new Map();
+        answers.set(value, perDoc);
+      }
+      if (perDoc.size >= 64) perDoc.delete(perDoc.keys().next().value!);
+      perDoc.set(expression, nodes);
+      return nodes;
+    });
+  }
+
+  /** RFC 6901 JSON Pointer read; undefined when nothing is there. */
+  async at(pointer: string): Promise<JsonValue | undefined> {
+    return this.ctx.read("state.query", async () => {
+      const r = await this.ctx.adapter.get(this.collection, this.name);
+      return r === undefined ? undefined : getAt(r.value, pointer);
+    });
+  }
+
+  /** Replaces the whole document. */
+  replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
+    const v = own(value);
+    return this.write("state.replace", () => v, condition);
+  }
+
+  /** Sets the value at a pointer, creating missing intermediate objects. */
+  set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
+    return this.ctx.run("state.set", this.planSet(pointer, value, condition));
+  }
+
+  /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
+  delete(pointer: string, condition?: Condition): Promise<WriteResult> {
+    return this.ctx.run("state.delete", this.planDelete(pointer, condition));
+  }
+
+  /** RFC 7396 JSON Merge Patch. */
+  merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
+    return this.ctx.run("state.merge", this.planMerge(patch, condition));
+  }
+
+  /** RFC 6902 JSON Patch, all operations or none. */
+  patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
+    return this.ctx.run("state.patch", this.planPatch(operations, condition));
+  }
+
+  /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
+  increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
+    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition));
+  }
+
+  /** Deletes the whole document; resolves false if it did not exist. */
+  remove(condition?: Condition): Promise<boolean> {
+    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}));
+  }
+
+  /**
+   * Read, compute, write if unchanged; on a conflict re-read and call `fn` again. `fn` may be
+   * async and runs outside any lock, so it may be called more than once.
+   */
+  async update(fn: (current: JsonValue | undefined) => JsonValue | Promise<JsonValue>, options: UpdateOptions = {}): Promise<WriteResult> {
+    const maxAttempts = options.maxAttempts ?? 20;
+    for (let attempt = 1; ; attempt++) {
+      const { value, revision } = await this.read();
+      const next = own(await fn(value === undefined ? undefined : own(value)));
+      try {
+        return await this.write("state.update", () => next, { ifRevision: revision });
+      } catch (err) {
+        if (!isStatehouseError(err, "E_CONFLICT") || attempt >= maxAttempts) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+      }
+    }
+  }
+
+  planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
+    const v = own(value);
+    return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
+  }
+
+  planDelete(pointer: string, condition?: Condition): Plan<WriteResult> {
+    return this.plan((doc) => {
+      if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
+      return deleteAt(doc, pointer);
+    }, condition);
+  }
+
+  planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
+    const p = own(patch);
+    return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
+  }
+
+  planPatch(operations: JsonValue, condition?: Condition): Plan<WriteResult> {
+    if (!Array.isArray(operations)) {
+      throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
+    }
+    const ops = own(operations);
+    return this.plan((doc) => applyPatch(doc ?? {}, ops), condition);
+  }
+
+  planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {
+    if (typeof by !== "number" || !Number.isFinite(by)) {
+      throw new ValidationError(`increment must be a finite number, got ${String(by)}`, { details: { issues: ["increment not finite"] } });
+    }
+    return (tx, now) => {
+      let result = 0;
+      const write = this.plan((doc) => {
+        const r = incrementAt(doc ?? {}, pointer, by);
+        result = r.value;
+        return r.document;
+      }, condition)(tx, now);
+      return { ...write, value: result };
+    };
+  }
+
+  planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
+    const v = own(value);
+    return this.plan(() => v, condition);
+  }
+
+  planRemove(condition?: Condition): Plan<boolean> {
+    return (tx) => tx.delete(this.collection, this.name, condition ?? {});
+  }
+
+  private write(kind: string, mutate: Mutation, condition?: Condition): Promise<WriteResult> {
+    return this.ctx.run(kind, this.plan(mutate, condition));
+  }
+
+  private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {
+    return (tx: TxContext) => {
+      const current = tx.get(this.collection, this.name);
+      checkCondition(this.collection, this.name, current?.revision ?? 0, condition);
+      const next = mutate(current?.value);
+      const revision = tx.put(this.collection, this.name, next);
+      return { revision, sequence: undefined };
+    };
+  }
+}

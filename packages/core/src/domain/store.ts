@@ -1,0 +1,173 @@
+import { ClosedError } from "../errors.js";
+import { openAdapterUrl } from "../spi/registry.js";
+import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
+import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
+import { Agents } from "./agents.js";
+import { type BatchOperation, planBatch } from "./batch.js";
+import { C, nowIso } from "./collections.js";
+import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
+import type { DomainContext, Plan } from "./context.js";
+import { Metrics } from "./metrics.js";
+import { Sessions } from "./sessions.js";
+import { StateDocument } from "./state-document.js";
+import { Tools } from "./tools.js";
+import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
+
+/** Options of `open()`: the adapter's, plus the domain's. */
+export interface StoreOptions extends AdapterOptions {
+  /** Validation of project configs. Default: the built-in schema only. */
+  config?: ConfigSchemaOptions;
+}
+
+/** What a dashboard refresh needs, in one call. */
+export interface DashboardSnapshot {
+  readonly at: string;
+  readonly sequence: number;
+  readonly sessionsByStatus: Readonly<Record<SessionStatus, number>>;
+  readonly totalSessions: number;
+  readonly activeAgents: readonly Agent[];
+  readonly recentChanges: readonly ChangeSet[];
+}
+
+/** Options of `Store.snapshot`. */
+export interface SnapshotOptions {
+  /** Change sets to include. Default 20. */
+  recentChanges?: number;
+  /** Active agents to include, oldest first. Default 100. */
+  activeAgents?: number;
+}
+
+function withSequence<T>(result: T, sequence: number | undefined): T {
+  if (result !== null && typeof result === "object" && "sequence" in result && (result as { sequence?: unknown }).sequence === undefined) {
+    return { ...result, sequence };
+  }
+  return result;
+}
+
+/** A store: the domain API over one adapter. Get one with `open(url)`. */
+export class Store {
+  readonly sessions: Sessions;
+  readonly agents: Agents;
+  readonly config: ProjectConfigs;
+  readonly tools: Tools;
+  readonly metrics = new Metrics();
+  readonly limits: ValueLimits;
+  private readonly ctx: DomainContext;
+  private closed = false;
+
+  constructor(
+    readonly adapter: StorageAdapter,
+    options: StoreOptions = {},
+  ) {
+    this.limits = resolveLimits(options.limits);
+    const metrics = this.metrics;
+    this.ctx = {
+      adapter,
+      limits: this.limits,
+      metrics,
+      run: async <T>(kind: string, plan: Plan<T>): Promise<T> => {
+        const t0 = performance.now();
+        try {
+          const { result, sequence } = await adapter.transact((tx) => plan(tx, nowIso()));
+          metrics.record(kind, performance.now() - t0, true);
+          return withSequence(result, sequence);
+        } catch (err) {
+          metrics.record(kind, performance.now() - t0, false);
+          throw err;
+        }
+      },
+      read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
+        const t0 = performance.now();
+        try {
+          const r = await fn();
+          metrics.record(kind, performance.now() - t0, true);
+          return r;
+        } catch (err) {
+          metrics.record(kind, performance.now() - t0, false);
+          throw err;
+        }
+      },
+    };
+    this.sessions = new Sessions(this.ctx);
+    this.agents = new Agents(this.ctx);
+    this.config = new ProjectConfigs(this.ctx, options.config);
+    this.tools = new Tools(this.ctx);
+  }
+
+  /** A named state document; `global` by default. */
+  state(name = "global"): StateDocument {
+    return new StateDocument(this.ctx, C.state, validateId(name, "document name"));
+  }
+
+  /** A session's own state document (deleted with the session). */
+  sessionState(sessionId: string): StateDocument {
+    return new StateDocument(this.ctx, C.sessionState, validateId(sessionId, "session id"));
+  }
+
+  /** Applies every operation atomically, in order; resolves to their results. */
+  async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
+    const plan = await planBatch(this, operations);
+    return this.ctx.run("batch", plan);
+  }
+
+  /** Change sets after `since`, in order. */
+  changes(since: number, limit?: number): Promise<ChangeSet[]> {
+    return this.adapter.changes(since, limit);
+  }
+
+  sequence(): Promise<number> {
+    return this.adapter.sequence();
+  }
+
+  /** Sessions by status, active agents and recent changes: one dashboard refresh. */
+  snapshot(options: SnapshotOptions = {}): Promise<DashboardSnapshot> {
+    return this.ctx.read("dashboard.snapshot", async () => {
+      const sequence = await this.adapter.sequence();
+      const counts = await Promise.all(SESSION_STATUSES.map((s) => this.sessions.count(s)));
+      const sessionsByStatus = Object.fromEntries(SESSION_STATUSES.map((s, i) => [s, counts[i]!])) as Record<SessionStatus, number>;
+      const want = options.activeAgents ?? 100;
+      const activeAgents: Agent[] = [];
+      for (const status of ACTIVE_AGENT_STATUSES) {
+        if (activeAgents.length >= want) break;
+        const page = await this.agents.list({ status, limit: want - activeAgents.length });
+        activeAgents.push(...page.items);
+      }
+      const n = options.recentChanges ?? 20;
+      const recentChanges = n > 0 ? await this.adapter.changes(Math.max(0, sequence - n), n) : [];
+      return {
+        at: new Date().toISOString(),
+        sequence,
+        sessionsByStatus,
+        totalSessions: counts.reduce((a, b) => a + b, 0),
+        activeAgents,
+        recentChanges,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.adapter.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Throws E_CLOSED when closed; adapters check too, this only gives the domain a clearer message. */
+  assertOpen(): void {
+    if (this.closed) throw new ClosedError("the store is closed");
+  }
+}
+
+/**
+ * Opens a store by URL: `memory:`, `file:DIR`, `sqlite:FILE`, `lmdb:DIR`, or a scheme registered
+ * with `registerAdapter`. Only the adapter the URL names is loaded.
+ */
+export async function open(url: string, options: StoreOptions = {}): Promise<Store> {
+  const { config: _config, ...adapterOptions } = options;
+  return new Store(await openAdapterUrl(url, adapterOptions), options);
+}
+
+export type { BatchOperation };

@@ -1,0 +1,93 @@
+import { NotFoundError, ValidationError } from "../errors.js";
+import type { JsonObject } from "../json/types.js";
+import type { StoredRecord } from "../spi/types.js";
+import { checkCondition } from "../spi/tx-buffer.js";
+import { validateId } from "../validation.js";
+import { C } from "./collections.js";
+import { type DomainContext, type Plan, own } from "./context.js";
+import { listPage } from "./paging.js";
+import type { Condition, ListOptionsBasic, Page, Tool, ToolDescriptor } from "./types.js";
+
+function toTool(r: StoredRecord): Tool {
+  return { ...(r.value as unknown as Omit<Tool, "revision">), revision: r.revision };
+}
+
+function checkDescriptor(d: ToolDescriptor): void {
+  if (typeof d !== "object" || d === null) throw new ValidationError("a tool descriptor is an object", { details: { issues: ["not an object"] } });
+  validateId(d.name, "tool name");
+  const issues: string[] = [];
+  if (d.description !== undefined && typeof d.description !== "string") issues.push("description must be a string");
+  if (d.command !== undefined && typeof d.command !== "string") issues.push("command must be a string");
+  if (d.inputSchema !== undefined && typeof d.inputSchema !== "boolean" && (typeof d.inputSchema !== "object" || d.inputSchema === null || Array.isArray(d.inputSchema))) {
+    issues.push("inputSchema must be a JSON Schema (an object or a boolean)");
+  }
+  if (d.metadata !== undefined && (typeof d.metadata !== "object" || d.metadata === null || Array.isArray(d.metadata))) issues.push("metadata must be an object");
+  if (issues.length > 0) throw new ValidationError(`invalid tool "${d.name}": ${issues.join("; ")}`, { details: { issues } });
+}
+
+/** The tools registry: tool name → descriptor. */
+export class Tools {
+  constructor(private readonly ctx: DomainContext) {}
+
+  /** Registers or replaces a tool (pass `{ ifAbsent: true }` to refuse replacing). */
+  register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
+    return this.ctx.run("tools.register", this.planRegister(descriptor, condition));
+  }
+
+  planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
+    checkDescriptor(descriptor);
+    const d = own(descriptor as unknown as JsonObject) as unknown as ToolDescriptor;
+    return (tx, now) => {
+      const current = tx.get(C.tools, d.name);
+      checkCondition(C.tools, d.name, current?.revision ?? 0, condition);
+      const registeredAt = (current?.value as { registeredAt?: string } | undefined)?.registeredAt ?? now;
+      const value = { ...d, registeredAt, updatedAt: now };
+      const revision = tx.put(C.tools, d.name, value as unknown as JsonObject);
+      return { ...value, revision };
+    };
+  }
+
+  async get(name: string): Promise<Tool> {
+    const t = await this.find(name);
+    if (t === undefined) throw new NotFoundError(`tool "${name}" is not registered`, { details: { tool: name } });
+    return t;
+  }
+
+  find(name: string): Promise<Tool | undefined> {
+    validateId(name, "tool name");
+    return this.ctx.read("tools.get", async () => {
+      const r = await this.ctx.adapter.get(C.tools, name);
+      return r === undefined ? undefined : toTool(r);
+    });
+  }
+
+  /** Tools in name order. */
+  list(options: ListOptionsBasic = {}): Promise<Page<Tool>> {
+    return this.ctx.read("tools.list", () =>
+      listPage(this.ctx.adapter, C.tools, {
+        index: undefined,
+        prefix: undefined,
+        reverse: false,
+        limit: options.limit ?? 100,
+        cursor: options.cursor,
+        map: toTool,
+        keyOf: (t) => t.name,
+      }),
+    );
+  }
+
+  /** Removes a tool; E_NOT_FOUND if it was not registered. */
+  unregister(name: string, condition?: Condition): Promise<boolean> {
+    return this.ctx.run("tools.unregister", this.planUnregister(name, condition));
+  }
+
+  planUnregister(name: string, condition?: Condition): Plan<boolean> {
+    validateId(name, "tool name");
+    return (tx) => {
+      if (!tx.delete(C.tools, name, condition ?? {})) {
+        throw new NotFoundError(`tool "${name}" is not registered`, { details: { tool: name } });
+      }
+      return true;
+    };
+  }
+}
