@@ -1,0 +1,53 @@
+import { ValidationError } from "../errors.js";
+import { setByTokens } from "./edit.js";
+import { getByTokens, parsePointer, shown } from "./pointer.js";
+import type { JsonValue } from "./types.js";
+
+export interface IncrementResult {
+  /** The new document (`doc` itself is never modified). */
+  document: JsonValue;
+  /** The number now at the pointer. */
+  value: number;
+}
+
+/**
+ * Adds `by` (default 1) to the number at `pointer` and returns the new document and number.
+ *
+ * A missing value counts as 0, and missing intermediates are created as objects exactly as
+ * `setAt` does, so `incrementAt({}, "/stats/toolCalls")` gives `{stats: {toolCalls: 1}}`.
+ * When both numbers are integers the sum must stay within ±(2^53 − 1), where integers are exact;
+ * otherwise it must be finite. The check is here, and not left to the store, because a sum that
+ * silently loses precision is still a valid JSON number.
+ * @throws ValidationError when the value there is not a number, `by` is not a finite number, or the
+ *   result would be unsafe or not finite.
+ * @throws InvalidPathError for a malformed pointer, `__proto__`, `-`, or a scalar in the way.
+ */
+export function incrementAt(doc: JsonValue, pointer: string, by = 1): IncrementResult {
+  const tokens = parsePointer(pointer);
+  if (typeof by !== "number" || !Number.isFinite(by)) {
+    throw new ValidationError(`cannot increment ${shown(pointer)}: the increment must be a finite number, got ${String(by)}`, {
+      details: { pointer, issues: ["the increment is not a finite number"] },
+    });
+  }
+  const current = getByTokens(doc, tokens, pointer) ?? 0;
+  if (typeof current !== "number") {
+    const kind = current === null ? "null" : Array.isArray(current) ? "an array" : `a ${typeof current}`;
+    throw new ValidationError(`cannot increment ${shown(pointer)}: the value there is ${kind}, not a number`, {
+      details: { pointer, issues: [`${pointer || "/"}: not a number`] },
+    });
+  }
+  const value = current + by;
+  if (Number.isInteger(current) && Number.isInteger(by)) {
+    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(by) || !Number.isSafeInteger(value)) {
+      throw new ValidationError(
+        `cannot increment ${shown(pointer)}: ${current} + ${by} is outside the safe integer range ±(2^53 − 1), where integers lose precision`,
+        { details: { pointer, issues: [`${pointer || "/"}: unsafe integer result`] } },
+      );
+    }
+  } else if (!Number.isFinite(value)) {
+    throw new ValidationError(`cannot increment ${shown(pointer)}: ${current} + ${by} is not a finite number`, {
+      details: { pointer, issues: [`${pointer || "/"}: result not finite`] },
+    });
+  }
+  return { document: setByTokens(doc, tokens, pointer, value, "increment"), value };
+}
