@@ -38,7 +38,7 @@ export function setByTokens(doc: JsonValue, tokens: readonly string[], pointer: 
     if (index === END) index = parent.length;
     if (index > parent.length) {
       throw new InvalidPathError(
-        `cannot ${action} ${shown(pointer)}: index ${index} is past the end of the array at ${prefixOf(tokens, last) || "the root"} (${describeValue(parent)}); use ${parent.length} or "-" to append`,
+        `cannot ${action} ${shown(pointer)}: index ${index} is past the end of the array at ${shown(prefixOf(tokens, last))} (${describeValue(parent)}); use ${parent.length} or "-" to append`,
         { details: { pointer } },
       );
     }

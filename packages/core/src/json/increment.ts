@@ -29,7 +29,9 @@ export function incrementAt(doc: JsonValue, pointer: string, by = 1): IncrementR
       details: { pointer, issues: ["the increment is not a finite number"] },
     });
   }
-  const current = getByTokens(doc, tokens, pointer) ?? 0;
+  const found = getByTokens(doc, tokens, pointer);
+  // Only a missing value counts as 0; null is a value, and not a number.
+  const current = found === undefined ? 0 : found;
   if (typeof current !== "number") {
     const kind = current === null ? "null" : Array.isArray(current) ? "an array" : `a ${typeof current}`;
     throw new ValidationError(`cannot increment ${shown(pointer)}: the value there is ${kind}, not a number`, {

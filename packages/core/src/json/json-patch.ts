@@ -174,7 +174,7 @@ function add(doc: JsonValue, tokens: string[], pointer: string, value: JsonValue
     if (i === END) i = parent.length;
     if (i > parent.length) {
       throw new InvalidPathError(
-        `cannot ${action} ${shown(pointer)}: index ${i} is past the end of the array at ${prefixOf(tokens, last) || "the root"} (${describeValue(parent)})`,
+        `cannot ${action} ${shown(pointer)}: index ${i} is past the end of the array at ${shown(prefixOf(tokens, last))} (${describeValue(parent)})`,
         { details: { pointer } },
       );
     }

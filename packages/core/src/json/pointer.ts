@@ -100,7 +100,7 @@ export function arrayIndex(tokens: readonly string[], depth: number, pointer: st
   if (token === "-") {
     if (allowEnd) return END;
     throw new InvalidPathError(
-      `invalid JSON Pointer ${quote(pointer)}: "-" at ${prefixOf(tokens, depth) || "the root"} names the position after the last element, which holds no value`,
+      `invalid JSON Pointer ${quote(pointer)}: "-" at ${shown(prefixOf(tokens, depth))} names the position after the last element, which holds no value`,
       { details: { pointer } },
     );
   }
@@ -112,7 +112,7 @@ export function arrayIndex(tokens: readonly string[], depth: number, pointer: st
   }
   if (!valid) {
     throw new InvalidPathError(
-      `invalid JSON Pointer ${quote(pointer)}: ${quote(token)} is not an array index for the array at ${prefixOf(tokens, depth) || "the root"} (use 0, 1, 2… without leading zeros, or "-" for the end)`,
+      `invalid JSON Pointer ${quote(pointer)}: ${quote(token)} is not an array index for the array at ${shown(prefixOf(tokens, depth))} (use 0, 1, 2… without leading zeros, or "-" for the end)`,
       { details: { pointer } },
     );
   }

@@ -105,7 +105,7 @@ export function descend(doc: JsonValue, tokens: readonly string[], pointer: stri
       child = key < node.length ? node[key] : undefined;
       if (child === undefined && mode === "create" && key > node.length) {
         throw new InvalidPathError(
-          `cannot ${action} ${shown(pointer)}: index ${key} is past the end of the array at ${prefixOf(tokens, i) || "the root"} (${describeValue(node)})`,
+          `cannot ${action} ${shown(pointer)}: index ${key} is past the end of the array at ${shown(prefixOf(tokens, i))} (${describeValue(node)})`,
           { details: { pointer } },
         );
       }
