@@ -1,0 +1,85 @@
+import { InvalidQueryError } from "../errors.js";
+import type { JsonValue } from "../json/types.js";
+
+/** Resource limits of one query run. */
+export interface QueryLimitsOptions {
+  /**
+   * Nodes visited before the query is aborted. A node is visited each time a selector examines
+   * it, each time the descendant segment (`..`) walks over it, and for each pair of containers
+   * that `==` compares, sub-queries of filters included. Default {@link DEFAULT_MAX_NODES}.
+   */
+  maxNodes?: number;
+  /**
+   * Wall-clock backstop in milliseconds, checked every {@link CLOCK_CHECK_EVERY} visits and after
+   * every regular expression. Default {@link DEFAULT_MAX_MILLIS}.
+   */
+  maxMillis?: number;
+}
+
+/**
+ * Default node budget: enough for `$..*` over a 5 MB document, small enough that an aborted
+ * query stalls the event loop for a few tens of milliseconds at most on a modest machine
+ * (see docs/query-engine.md for the measurement).
+ */
+export const DEFAULT_MAX_NODES = 250_000;
+/** Default wall-clock backstop: a query never holds the event loop much longer than this. */
+export const DEFAULT_MAX_MILLIS = 40;
+/** How many visits pass between two reads of the clock. */
+export const CLOCK_CHECK_EVERY = 256;
+
+function checkLimit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new InvalidQueryError(`query limit ${name} must be a positive finite number, got ${String(value)}`, {
+      details: { reason: "options", limit: name },
+    });
+  }
+  return value;
+}
+
+/** The state of one run: the document root and what it has spent of its budget. */
+export class QueryContext {
+  readonly maxNodes: number;
+  readonly maxMillis: number;
+  visits = 0;
+  private nextCheck: number;
+  private readonly deadline: number;
+  /** `visit` as a detached function, for code that only needs to report work. */
+  readonly tick = (): void => this.visit();
+  /** `checkClock` as a detached function, called after each regular expression. */
+  readonly checkClockBound = (): void => this.checkClock();
+
+  constructor(
+    readonly root: JsonValue,
+    readonly expression: string,
+    limits: QueryLimitsOptions | undefined,
+  ) {
+    this.maxNodes = checkLimit("maxNodes", limits?.maxNodes, DEFAULT_MAX_NODES);
+    this.maxMillis = checkLimit("maxMillis", limits?.maxMillis, DEFAULT_MAX_MILLIS);
+    this.deadline = performance.now() + this.maxMillis;
+    this.nextCheck = Math.min(CLOCK_CHECK_EVERY, this.maxNodes + 1);
+  }
+
+  /** Counts one visited node; aborts the query when a limit is reached. */
+  visit(): void {
+    if (++this.visits >= this.nextCheck) this.check();
+  }
+
+  /** Reads the clock now (after work that visit() does not see, such as a regular expression). */
+  checkClock(): void {
+    if (performance.now() > this.deadline) this.abort("maxMillis", this.maxMillis, `ran longer than ${this.maxMillis} ms`);
+  }
+
+  private check(): void {
+    if (this.visits > this.maxNodes) this.abort("maxNodes", this.maxNodes, `visited more than ${this.maxNodes} nodes`);
+    this.checkClock();
+    this.nextCheck = Math.min(this.visits + CLOCK_CHECK_EVERY, this.maxNodes + 1);
+  }
+
+  private abort(limit: string, max: number, what: string): never {
+    throw new InvalidQueryError(
+      `JSONPath query aborted: it ${what} (limit ${limit}=${max}); narrow the query or raise the limit: ${this.expression}`,
+      { details: { reason: "limit", limit, max, visits: this.visits, expression: this.expression } },
+    );
+  }
+}

@@ -1,0 +1,11 @@
+export {
+  type CompiledQuery,
+  compileQuery,
+  isJsonPath,
+  MAX_CACHED_EXPRESSION_LENGTH,
+  QUERY_CACHE_SIZE,
+  type QueryNode,
+  runQuery,
+} from "./query.js";
+export { DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES, type QueryLimitsOptions } from "./budget.js";
+export { formatPath, formatPointer } from "./paths.js";

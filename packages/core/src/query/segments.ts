@@ -1,0 +1,302 @@
+import type { JsonValue } from "../json/types.js";
+import type { Segment, Selector } from "./ast.js";
+import type { QueryContext } from "./budget.js";
+import { compileLogical, type Predicate } from "./filter.js";
+import { Location } from "./location.js";
+import { hasOwnKey, isObject } from "./values.js";
+
+/**
+ * Selectors and segments, compiled to objects with two entry points: `locs` tracks where each
+ * node came from (for the top-level query, whose results carry paths) and `values` does not (for
+ * queries inside filters, where only values matter and allocation would be wasted).
+ *
+ * Member access is always guarded by an own-property test, so `__proto__`, `constructor` or
+ * `prototype` select a member only if the document really has one by that name.
+ */
+interface CompiledSelector {
+  locs(parent: Location, out: Location[], cx: QueryContext): void;
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void;
+}
+
+export interface CompiledSegment {
+  locs(inputs: Location[], cx: QueryContext): Location[];
+  values(inputs: JsonValue[], cx: QueryContext): JsonValue[];
+}
+
+class NameSelector implements CompiledSelector {
+  constructor(private readonly name: string) {}
+
+  locs(parent: Location, out: Location[], cx: QueryContext): void {
+    const value = parent.value;
+    if (isObject(value) && hasOwnKey(value, this.name)) {
+      cx.visit();
+      out.push(new Location(value[this.name]!, parent, this.name));
+    }
+  }
+
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void {
+    if (isObject(value) && hasOwnKey(value, this.name)) {
+      cx.visit();
+      out.push(value[this.name]!);
+    }
+  }
+}
+
+class IndexSelector implements CompiledSelector {
+  constructor(private readonly index: number) {}
+
+  private resolve(value: JsonValue): number {
+    if (!Array.isArray(value)) return -1;
+    const i = this.index < 0 ? value.length + this.index : this.index;
+    return i < value.length ? i : -1;
+  }
+
+  locs(parent: Location, out: Location[], cx: QueryContext): void {
+    const i = this.resolve(parent.value);
+    if (i >= 0) {
+      cx.visit();
+      out.push(new Location((parent.value as JsonValue[])[i]!, parent, i));
+    }
+  }
+
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void {
+    const i = this.resolve(value);
+    if (i >= 0) {
+      cx.visit();
+      out.push((value as JsonValue[])[i]!);
+    }
+  }
+}
+
+class WildcardSelector implements CompiledSelector {
+  locs(parent: Location, out: Location[], cx: QueryContext): void {
+    const value = parent.value;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        cx.visit();
+        out.push(new Location(value[i]!, parent, i));
+      }
+    } else if (isObject(value)) {
+      for (const key of Object.keys(value)) {
+        cx.visit();
+        out.push(new Location(value[key]!, parent, key));
+      }
+    }
+  }
+
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        cx.visit();
+        out.push(value[i]!);
+      }
+    } else if (isObject(value)) {
+      for (const key of Object.keys(value)) {
+        cx.visit();
+        out.push(value[key]!);
+      }
+    }
+  }
+}
+
+/** RFC 9535 §2.3.4.2: the indexes a slice selects, in order, for an array of `length`. */
+export function sliceIndexes(
+  length: number,
+  start: number | undefined,
+  end: number | undefined,
+  step: number | undefined,
+  visit: (index: number) => void,
+): void {
+  const s = step ?? 1;
+  if (s === 0) return;
+  const normalize = (i: number) => (i >= 0 ? i : length + i);
+  if (s > 0) {
+    const lower = Math.min(Math.max(normalize(start ?? 0), 0), length);
+    const upper = Math.min(Math.max(normalize(end ?? length), 0), length);
+    for (let i = lower; i < upper; i += s) visit(i);
+  } else {
+    const upper = Math.min(Math.max(normalize(start ?? length - 1), -1), length - 1);
+    const lower = Math.min(Math.max(normalize(end ?? -length - 1), -1), length - 1);
+    for (let i = upper; lower < i; i += s) visit(i);
+  }
+}
+
+class SliceSelector implements CompiledSelector {
+  constructor(
+    private readonly start: number | undefined,
+    private readonly end: number | undefined,
+    private readonly step: number | undefined,
+  ) {}
+
+  locs(parent: Location, out: Location[], cx: QueryContext): void {
+    const value = parent.value;
+    if (!Array.isArray(value)) return;
+    sliceIndexes(value.length, this.start, this.end, this.step, (i) => {
+      cx.visit();
+      out.push(new Location(value[i]!, parent, i));
+    });
+  }
+
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void {
+    if (!Array.isArray(value)) return;
+    sliceIndexes(value.length, this.start, this.end, this.step, (i) => {
+      cx.visit();
+      out.push(value[i]!);
+    });
+  }
+}
+
+class FilterSelector implements CompiledSelector {
+  constructor(private readonly test: Predicate) {}
+
+  locs(parent: Location, out: Location[], cx: QueryContext): void {
+    const value = parent.value;
+    const test = this.test;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        cx.visit();
+        if (test(value[i]!, cx)) out.push(new Location(value[i]!, parent, i));
+      }
+    } else if (isObject(value)) {
+      for (const key of Object.keys(value)) {
+        cx.visit();
+        if (test(value[key]!, cx)) out.push(new Location(value[key]!, parent, key));
+      }
+    }
+  }
+
+  values(value: JsonValue, out: JsonValue[], cx: QueryContext): void {
+    const test = this.test;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        cx.visit();
+        if (test(value[i]!, cx)) out.push(value[i]!);
+      }
+    } else if (isObject(value)) {
+      for (const key of Object.keys(value)) {
+        cx.visit();
+        if (test(value[key]!, cx)) out.push(value[key]!);
+      }
+    }
+  }
+}
+
+function compileSelector(selector: Selector): CompiledSelector {
+  switch (selector.kind) {
+    case "name":
+      return new NameSelector(selector.name);
+    case "index":
+      return new IndexSelector(selector.index);
+    case "wildcard":
+      return new WildcardSelector();
+    case "slice":
+      return new SliceSelector(selector.start, selector.end, selector.step);
+    case "filter":
+      return new FilterSelector(compileLogical(selector.expr));
+  }
+}
+
+class ChildSegment implements CompiledSegment {
+  constructor(private readonly selectors: readonly CompiledSelector[]) {}
+
+  locs(inputs: Location[], cx: QueryContext): Location[] {
+    const out: Location[] = [];
+    for (const input of inputs) for (const selector of this.selectors) selector.locs(input, out, cx);
+    return out;
+  }
+
+  values(inputs: JsonValue[], cx: QueryContext): JsonValue[] {
+    const out: JsonValue[] = [];
+    for (const input of inputs) for (const selector of this.selectors) selector.values(input, out, cx);
+    return out;
+  }
+}
+
+const isContainer = (value: JsonValue): boolean => typeof value === "object" && value !== null;
+
+/**
+ * `..`: applies the selectors to each input and to all its descendants, in document order
+ * (a node before its children). An explicit stack instead of recursion, so that depth costs
+ * memory, not call stack. Scalars are not pushed: no selector picks anything from them.
+ */
+class DescendantSegment implements CompiledSegment {
+  constructor(private readonly selectors: readonly CompiledSelector[]) {}
+
+  locs(inputs: Location[], cx: QueryContext): Location[] {
+    const out: Location[] = [];
+    const stack: Location[] = [];
+    for (const input of inputs) {
+      if (!isContainer(input.value)) continue;
+      stack.push(input);
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        cx.visit();
+        for (const selector of this.selectors) selector.locs(node, out, cx);
+        const value = node.value;
+        if (Array.isArray(value)) {
+          for (let i = value.length - 1; i >= 0; i--) {
+            if (isContainer(value[i]!)) stack.push(new Location(value[i]!, node, i));
+          }
+        } else {
+          const object = value as { [key: string]: JsonValue };
+          const keys = Object.keys(object);
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const child = object[keys[i]!]!;
+            if (isContainer(child)) stack.push(new Location(child, node, keys[i]!));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  values(inputs: JsonValue[], cx: QueryContext): JsonValue[] {
+    const out: JsonValue[] = [];
+    const stack: JsonValue[] = [];
+    for (const input of inputs) {
+      if (!isContainer(input)) continue;
+      stack.push(input);
+      while (stack.length > 0) {
+        const value = stack.pop()!;
+        cx.visit();
+        for (const selector of this.selectors) selector.values(value, out, cx);
+        if (Array.isArray(value)) {
+          for (let i = value.length - 1; i >= 0; i--) if (isContainer(value[i]!)) stack.push(value[i]!);
+        } else {
+          const object = value as { [key: string]: JsonValue };
+          const keys = Object.keys(object);
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const child = object[keys[i]!]!;
+            if (isContainer(child)) stack.push(child);
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+export function compileSegments(segments: readonly Segment[]): CompiledSegment[] {
+  return segments.map((segment) => {
+    const selectors = segment.selectors.map(compileSelector);
+    return segment.descendant ? new DescendantSegment(selectors) : new ChildSegment(selectors);
+  });
+}
+
+export function runLocations(segments: readonly CompiledSegment[], root: Location, cx: QueryContext): Location[] {
+  let current = [root];
+  for (const segment of segments) {
+    current = segment.locs(current, cx);
+    if (current.length === 0) break;
+  }
+  return current;
+}
+
+export function runValues(segments: readonly CompiledSegment[], start: JsonValue, cx: QueryContext): JsonValue[] {
+  let current = [start];
+  for (const segment of segments) {
+    current = segment.values(current, cx);
+    if (current.length === 0) break;
+  }
+  return current;
+}
