@@ -1,0 +1,97 @@
+import { ConfigError } from "@statehouse/core";
+import { ADAPTERS, type AdapterDescriptor, durabilityRuns } from "./adapters.js";
+import { type Job, type ScenarioSettings, paramsLabel } from "./scenario.js";
+import { SCENARIOS } from "./scenarios/index.js";
+
+/** A run's sizes. `quick` is the README's main job (under 5 minutes on 2 cores); `full` runs every sweep point. */
+export interface Profile {
+  readonly name: string;
+  readonly settings: ScenarioSettings;
+  readonly docSizes: readonly number[];
+  readonly sessionCounts: readonly number[];
+  readonly procs: readonly number[];
+  readonly incrementsPerProc: number;
+  /** Run the sweeps in every durability mode (else only the adapter's default). */
+  readonly sweepAllDurabilities: boolean;
+}
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+export const PROFILES: Readonly<Record<string, Profile>> = {
+  quick: {
+    name: "quick",
+    settings: { timeMs: 300, processRuns: 10, listingSessions: 1000, childTimeoutMs: 120_000 },
+    docSizes: [KB, 100 * KB, MB],
+    sessionCounts: [100, 10_000],
+    procs: [1, 5, 25],
+    incrementsPerProc: 200,
+    sweepAllDurabilities: false,
+  },
+  full: {
+    name: "full",
+    settings: { timeMs: 1000, processRuns: 30, listingSessions: 1000, childTimeoutMs: 900_000 },
+    docSizes: [KB, 10 * KB, 100 * KB, MB, 10 * MB],
+    sessionCounts: [10, 100, 1000, 10_000, 100_000],
+    procs: [1, 5, 10, 25, 50],
+    incrementsPerProc: 200,
+    sweepAllDurabilities: true,
+  },
+};
+
+export interface PlanOptions {
+  adapters?: string[] | undefined;
+  scenarios?: string[] | undefined;
+  /** Overrides the profile's tinybench time per task (ms), e.g. for a smoke run. */
+  timeMs?: number | undefined;
+}
+
+function sweep(profile: Profile, scenario: string): Record<string, number>[] {
+  switch (scenario) {
+    case "doc-size":
+      return profile.docSizes.map((bytes) => ({ bytes }));
+    case "session-count":
+      return profile.sessionCounts.map((sessions) => ({ sessions }));
+    case "concurrency":
+      return profile.procs.map((procs) => ({ procs, incrementsPerProc: profile.incrementsPerProc }));
+    default:
+      return [{}];
+  }
+}
+
+/** The jobs of a run, in order: floors first, then every scenario on every selected adapter. */
+export function planJobs(profile: Profile, options: PlanOptions = {}): Job[] {
+  const known = new Set(SCENARIOS.map((s) => s.name));
+  for (const s of options.scenarios ?? []) if (!known.has(s)) throw new ConfigError(`unknown scenario "${s}"; known: ${[...known].join(", ")}`);
+  const adapterNames = new Set(ADAPTERS.map((a) => a.name));
+  for (const a of options.adapters ?? []) if (!adapterNames.has(a)) throw new ConfigError(`unknown adapter "${a}"; known: ${[...adapterNames].join(", ")}`);
+  const settings = options.timeMs === undefined ? profile.settings : { ...profile.settings, timeMs: options.timeMs };
+  const wanted = (name: string) => options.scenarios === undefined || options.scenarios.includes(name);
+  const adapters: AdapterDescriptor[] = ADAPTERS.filter((a) => options.adapters === undefined || options.adapters.includes(a.name));
+  const jobs: Job[] = [];
+  for (const scenario of SCENARIOS) {
+    if (!wanted(scenario.name)) continue;
+    if (!scenario.perAdapter) {
+      // Floors at every size a ratio needs: the base 1 KB, the 1 MB filter, each swept size.
+      const sizes = scenario.name === "floors" ? [...new Set([KB, MB, ...profile.docSizes])].sort((a, b) => a - b) : [undefined];
+      for (const bytes of sizes) jobs.push({ scenario: scenario.name, params: bytes === undefined ? {} : { bytes }, settings });
+      continue;
+    }
+    const isSweep = sweep(profile, scenario.name).length > 1 || scenario.group !== "operation";
+    for (const adapter of adapters) {
+      const all = durabilityRuns(adapter);
+      const modes = scenario.writes && (!isSweep || profile.sweepAllDurabilities) ? all : all.slice(0, 1);
+      for (const params of sweep(profile, scenario.name)) {
+        for (const durability of modes) jobs.push({ scenario: scenario.name, adapter: adapter.name, durability, params, settings });
+      }
+    }
+  }
+  return jobs;
+}
+
+/** The progress label of a job: `sqlite/strict · session-count · sessions=10000`. */
+export function jobLabel(job: Job): string {
+  const who = job.adapter === undefined ? "floor" : `${job.adapter}${job.durability === undefined ? "" : `/${job.durability}`}`;
+  const p = paramsLabel(job.params);
+  return [who, job.scenario, ...(p === "" ? [] : [p])].join(" · ");
+}

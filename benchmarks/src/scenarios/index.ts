@@ -1,0 +1,23 @@
+import type { Scenario } from "../scenario.js";
+import { cliScenario } from "./cli.js";
+import { concurrencyScenario } from "./concurrency.js";
+import { docSizeScenario } from "./doc-size.js";
+import { floorsScenario } from "./floors.js";
+import { operationScenarios } from "./operations.js";
+import { processFloorScenario } from "./process-floor.js";
+import { sessionCountScenario } from "./session-count.js";
+
+/** Every scenario, in the order a run executes them (floors first, so ratios have them). */
+export const SCENARIOS: readonly Scenario[] = [
+  floorsScenario,
+  processFloorScenario,
+  ...operationScenarios,
+  docSizeScenario,
+  sessionCountScenario,
+  concurrencyScenario,
+  cliScenario,
+];
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
