@@ -1,0 +1,53 @@
+import { type ChangeEntry, type ChangeSet, CorruptError, type IndexKeys, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import { changeCrc, recordCrc } from "./checksum.js";
+import type { RecordRow } from "./statements.js";
+
+function corrupt(file: string, what: string): CorruptError {
+  return new CorruptError(`corrupt store ${file}: ${what}`, { details: { file } });
+}
+
+export interface DecodedRecord {
+  record: StoredRecord;
+  index: IndexKeys;
+}
+
+/**
+ * Turns a `records` row into a frozen record after checking that it is the row that was asked for
+ * and that its checksum holds; anything else is corruption.
+ */
+export function decodeRecord(row: RecordRow, collection: string, id: string, file: string): DecodedRecord {
+  const where = `record ${collection}/${id}`;
+  if (row.collection !== collection || row.id !== id) throw corrupt(file, `${where}: the index led to ${row.collection}/${row.id}`);
+  if (recordCrc(row.collection, row.id, row.seq, row.revision, row.idx, row.value) !== row.crc) {
+    throw corrupt(file, `${where}: checksum mismatch`);
+  }
+  let value: JsonValue;
+  let index: IndexKeys;
+  try {
+    value = JSON.parse(row.value) as JsonValue;
+    index = row.idx === null ? {} : (JSON.parse(row.idx) as IndexKeys);
+  } catch {
+    throw corrupt(file, `${where}: unparseable JSON`);
+  }
+  return {
+    record: Object.freeze({ collection, id, revision: row.revision, value: deepFreeze(value) }),
+    index: Object.freeze(index),
+  };
+}
+
+/** The stored form of a change set's entries: [type, collection, id, revision], "p" put, "d" delete. */
+export type StoredChange = [string, string, string, number];
+
+export function decodeChangeSet(row: { seq: number; at: number; crc: number; entries: string }, file: string): ChangeSet {
+  if (changeCrc(row.seq, row.at, row.entries) !== row.crc) throw corrupt(file, `change set ${row.seq}: checksum mismatch`);
+  let stored: StoredChange[];
+  try {
+    stored = JSON.parse(row.entries) as StoredChange[];
+  } catch {
+    throw corrupt(file, `change set ${row.seq}: unparseable JSON`);
+  }
+  const changes: ChangeEntry[] = stored.map(([t, collection, id, revision]) =>
+    Object.freeze({ type: t === "d" ? ("delete" as const) : ("put" as const), collection, id, revision }),
+  );
+  return Object.freeze({ sequence: row.seq, at: new Date(row.at).toISOString(), changes: Object.freeze(changes) });
+}

@@ -1,0 +1,272 @@
+import {
+  type AdapterCapabilities,
+  type ChangeSet,
+  ClosedError,
+  type CommitWrite,
+  type CountOptions,
+  type Durability,
+  type IndexKeys,
+  type IntegrityReport,
+  type ListOptions,
+  type ListPage,
+  type StorageAdapter,
+  type StoredRecord,
+  type TransactResult,
+  type TxContext,
+  type ValueLimits,
+  resolveLimits,
+  resolvePageSize,
+  runTransaction,
+} from "@statehouse/core";
+import Database from "better-sqlite3";
+import { changeCrc, recordCrc } from "./checksum.js";
+import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
+import { checkIntegrity } from "./integrity.js";
+import { encodeKey } from "./key-codec.js";
+import { listPage } from "./listing.js";
+import { mapError } from "./map-error.js";
+import { openDatabase } from "./open-database.js";
+import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions } from "./options.js";
+import { RecordCache } from "./record-cache.js";
+import { type RecordRow, type Statements, prepareStatements } from "./statements.js";
+
+// Trimming the change log every commit would cost a statement per write; every 64th is enough to
+// keep "at least changeRetention" and bounds the excess.
+const TRIM_EVERY = 64;
+
+interface TxOutcome<T> {
+  result: T;
+  sequence: number | undefined;
+  writes: CommitWrite[];
+  dataVersion: number;
+}
+
+/**
+ * The SQLite adapter: one better-sqlite3 connection per process in WAL mode. Every transaction
+ * begins IMMEDIATE, taking SQLite's write lock before its first read, so a read-then-write can
+ * never be invalidated by another process (a deferred one would fail with SQLITE_BUSY_SNAPSHOT,
+ * which no busy timeout retries).
+ */
+export class SqliteAdapter implements StorageAdapter {
+  readonly kind = "sqlite";
+  readonly capabilities: AdapterCapabilities;
+  readonly durability: Durability;
+  /** The absolute path of the database file. */
+  readonly file: string;
+  private readonly options: ResolvedSqliteOptions;
+  private readonly limits: ValueLimits;
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  private readonly cache: RecordCache;
+  private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
+  private closed = false;
+
+  constructor(location: string, options: SqliteAdapterOptions = {}) {
+    this.options = resolveOptions(options);
+    this.durability = this.options.durability;
+    this.limits = resolveLimits(options.limits);
+    this.capabilities = Object.freeze({
+      persistent: true,
+      multiProcess: true,
+      durability: ["strict", "relaxed"] as const,
+      filesystem: true,
+      corruptionRecovery: false,
+      compaction: true,
+      changeRetention: this.options.changeRetention,
+    });
+    const { db, file } = openDatabase(location, this.options);
+    this.db = db;
+    this.file = file;
+    try {
+      this.s = prepareStatements(db);
+    } catch (err) {
+      db.close();
+      throw mapError(err, file, "preparing statements");
+    }
+    this.cache = new RecordCache(this.options.cacheBytes);
+    this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError("the store is closed");
+  }
+
+  /** Runs an engine call, mapping what it throws to typed errors. */
+  private engine<T>(what: string, call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      throw mapError(err, this.file, what);
+    }
+  }
+
+  private dataVersion(): number {
+    return this.s.dataVersion.get() as number;
+  }
+
+  /**
+   * The committed record, from the cache when nothing can have changed it: unchanged
+   * `data_version` means no other connection committed; otherwise its `seq` is compared.
+   */
+  private read(collection: string, id: string, dataVersion: number): StoredRecord | undefined {
+    const key = RecordCache.key(collection, id);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      if (cached.dataVersion === dataVersion) return cached.record;
+      const seq = (this.s.getSeq.get(collection, id) as number | undefined) ?? 0;
+      if (seq === cached.seq) {
+        cached.dataVersion = dataVersion;
+        return cached.record;
+      }
+    }
+    const row = this.s.getRecord.get(collection, id) as RecordRow | undefined;
+    if (row === undefined) {
+      this.cache.set(key, 0, dataVersion, undefined, {}, 0);
+      return undefined;
+    }
+    const decoded = decodeRecord(row, collection, id, this.file);
+    this.cache.set(key, row.seq, dataVersion, decoded.record, decoded.index, row.value.length);
+    return decoded.record;
+  }
+
+  async get(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.assertOpen();
+    return this.engine("reading a record", () => this.read(collection, id, this.dataVersion()));
+  }
+
+  async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
+    this.assertOpen();
+    const limit = resolvePageSize(options.limit);
+    return this.engine("listing records", () =>
+      listPage({ s: this.s, cache: this.cache, file: this.file, dataVersion: this.dataVersion() }, collection, options, limit),
+    );
+  }
+
+  async count(collection: string, options: CountOptions = {}): Promise<number> {
+    this.assertOpen();
+    const prefix = options.prefix ?? "";
+    return this.engine("counting records", () => {
+      if (options.index !== undefined) {
+        const low = encodeKey(prefix);
+        return this.s.countByIndex.get(collection, encodeKey(options.index), low, Buffer.concat([low, Buffer.from([0xff])])) as number;
+      }
+      // Ids are ASCII (core validates them), so no id starts with a non-ASCII prefix, and
+      // [prefix, prefix + U+0080) holds exactly the ASCII strings that start with it.
+      if (!/^[\x00-\x7f]*$/.test(prefix)) return 0;
+      return this.s.countById.get(collection, prefix, `${prefix}\u0080`) as number;
+    });
+  }
+
+  async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
+    this.assertOpen();
+    let out: TxOutcome<T>;
+    try {
+      out = this.txn.immediate(fn) as TxOutcome<T>;
+    } catch (err) {
+      // The transaction function's own errors (conflicts, validation, the caller's) pass through.
+      if (err instanceof Database.SqliteError) throw mapError(err, this.file, "running a transaction");
+      throw err;
+    }
+    if (out.sequence !== undefined) this.remember(out.writes, out.sequence, out.dataVersion);
+    return { result: out.result, sequence: out.sequence };
+  }
+
+  /** The body of a transaction, run by better-sqlite3 between BEGIN IMMEDIATE and COMMIT. */
+  private runInLock(fn: (tx: TxContext) => unknown): TxOutcome<unknown> {
+    const dataVersion = this.dataVersion();
+    const { result, writes } = runTransaction(fn, (c, id) => this.read(c, id, dataVersion), this.limits);
+    if (writes.length === 0) return { result, sequence: undefined, writes, dataVersion };
+    const seq = ((this.s.lastSeq.get() as number | undefined) ?? 0) + 1;
+    for (const w of writes) this.apply(w, seq);
+    const at = Date.now();
+    const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
+    this.s.insertChange.run(seq, at, changeCrc(seq, at, entries), entries);
+    if (seq % TRIM_EVERY === 0 && seq > this.options.changeRetention) this.s.trimChanges.run(seq - this.options.changeRetention);
+    return { result, sequence: seq, writes, dataVersion };
+  }
+
+  private apply(w: CommitWrite, seq: number): void {
+    const old = this.s.oldRecord.get(w.collection, w.id) as { rid: number; idx: string | null } | undefined;
+    const oldIndex: IndexKeys = old?.idx ? (JSON.parse(old.idx) as IndexKeys) : {};
+    if (w.type === "delete") {
+      if (old === undefined) return;
+      this.s.deleteRecord.run(old.rid);
+      this.replaceEntries(w.collection, w.id, old.rid, oldIndex, {});
+      return;
+    }
+    const idx = Object.keys(w.index).length === 0 ? null : JSON.stringify(w.index);
+    const crc = recordCrc(w.collection, w.id, seq, w.revision, idx, w.json);
+    let rid: number;
+    if (old === undefined) {
+      rid = Number(this.s.insertRecord.run(w.collection, w.id, seq, w.revision, crc, idx, w.json).lastInsertRowid);
+    } else {
+      rid = old.rid;
+      this.s.updateRecord.run(seq, w.revision, crc, idx, w.json, rid);
+    }
+    if (idx !== (old?.idx ?? null)) this.replaceEntries(w.collection, w.id, rid, oldIndex, w.index);
+  }
+
+  /** Index entries follow the record: the previous ones go, the new ones come. */
+  private replaceEntries(collection: string, id: string, rid: number, before: IndexKeys, after: IndexKeys): void {
+    for (const [name, key] of Object.entries(before)) {
+      if (after[name] !== key) this.s.deleteEntry.run(collection, encodeKey(name), encodeKey(key), id);
+    }
+    for (const [name, key] of Object.entries(after)) {
+      if (before[name] !== key) this.s.insertEntry.run(collection, encodeKey(name), encodeKey(key), id, rid);
+    }
+  }
+
+  /** After a commit, the cache holds what this process just wrote. */
+  private remember(writes: CommitWrite[], seq: number, dataVersion: number): void {
+    for (const w of writes) {
+      const key = RecordCache.key(w.collection, w.id);
+      if (w.type === "put") {
+        const record: StoredRecord = Object.freeze({ collection: w.collection, id: w.id, revision: w.revision, value: w.value });
+        this.cache.set(key, seq, dataVersion, record, Object.freeze({ ...w.index }), w.json.length);
+      } else {
+        this.cache.set(key, 0, dataVersion, undefined, {}, 0);
+      }
+    }
+  }
+
+  async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
+    this.assertOpen();
+    return this.engine("reading changes", () => {
+      const rows = this.s.changesSince.all(since, Math.max(0, limit)) as { seq: number; at: number; crc: number; entries: string }[];
+      return rows.map((row) => decodeChangeSet(row, this.file));
+    });
+  }
+
+  async sequence(): Promise<number> {
+    this.assertOpen();
+    return this.engine("reading the sequence", () => (this.s.lastSeq.get() as number | undefined) ?? 0);
+  }
+
+  /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */
+  async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
+    this.assertOpen();
+    const report = this.engine("checking the store", () => checkIntegrity(this.db, this.file, options.repair === true));
+    if (report.repaired.length > 0) this.cache.clear();
+    return report;
+  }
+
+  /** VACUUM, then a truncating checkpoint so the WAL gives its space back too. */
+  async compact(): Promise<void> {
+    this.assertOpen();
+    this.engine("compacting the store", () => {
+      this.db.exec("VACUUM");
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache.clear();
+    this.engine("closing the store", () => this.db.close());
+  }
+}
+
+export async function openAdapter(location: string, options?: SqliteAdapterOptions): Promise<StorageAdapter> {
+  return new SqliteAdapter(location, options);
+}
