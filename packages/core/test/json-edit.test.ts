@@ -112,7 +112,9 @@ describe("setAt", () => {
   });
 
   it("refuses values that are not JSON", () => {
-    for (const bad of [undefined, Number.NaN, Number.POSITIVE_INFINITY, () => 1, 1n, new Date(0), [1, , 3], { a: undefined }]) {
+    const sparse = [1, 2, 3];
+    delete sparse[1];
+    for (const bad of [undefined, Number.NaN, Number.POSITIVE_INFINITY, () => 1, 1n, new Date(0), sparse, { a: undefined }]) {
       expect(errorOf(() => setAt({}, "/a", bad as JsonValue)).code).toBe("E_VALIDATION");
     }
     const cyclic: any = { a: {} };

@@ -85,6 +85,7 @@ function compile(raw: unknown, index: number): Compiled {
   }
   const name = op as JsonPatchOperationName;
   const path = pointerMember(raw, "path", index, name);
+  const tokens = parse(path, index, name);
   let from = "";
   let fromTokens: string[] = [];
   if (name === "move" || name === "copy") {
@@ -102,7 +103,7 @@ function compile(raw: unknown, index: number): Compiled {
     }
     value = v;
   }
-  return { op: name, path, tokens: parse(path, index, name), from, fromTokens, value };
+  return { op: name, path, tokens, from, fromTokens, value };
 }
 
 function pointerMember(raw: Record<string, unknown>, member: "path" | "from", index: number, name: string): string {
