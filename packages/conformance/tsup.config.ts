@@ -1,10 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // child.ts is the script the multi-process clauses spawn: it ships beside index.js in dist.
+  entry: ["src/index.ts", "src/child.ts"],
   format: ["esm"],
   target: "node20",
-  dts: true,
+  dts: { entry: ["src/index.ts"] },
   clean: true,
   sourcemap: true,
   splitting: true,

@@ -1,1 +1,65 @@
-export {};
+import { registerAtomicity } from "./clauses/atomicity.js";
+import { registerChanges } from "./clauses/changes.js";
+import { registerCrashLoop } from "./clauses/crash-loop.js";
+import { registerFaults } from "./clauses/faults.js";
+import { registerFiles } from "./clauses/files.js";
+import { registerLifecycle } from "./clauses/lifecycle.js";
+import { registerListing } from "./clauses/listing.js";
+import { registerModelBased } from "./clauses/model-based.js";
+import { registerMultiProcess } from "./clauses/multi-process.js";
+import { registerRevisions } from "./clauses/revisions.js";
+import { registerValues } from "./clauses/values.js";
+import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
+import { SuiteContext } from "./suite-context.js";
+
+export type { ConformanceSizes, ConformanceSuiteOptions, ConformanceTestApi, ConformanceTestFn } from "./options.js";
+export { type SizeTable, sizeTable } from "./sizes.js";
+export { CHILD_SCRIPT } from "./harness/child-process.js";
+export { TEMPORARY_NAME } from "./util/fs-walk.js";
+
+/** The clause groups, in the order they run; each name can be given to `skip`. */
+export const CLAUSE_GROUPS = [
+  "values",
+  "revisions",
+  "atomicity",
+  "listing",
+  "changes",
+  "closed",
+  "persistence",
+  "durability",
+  "compaction",
+  "integrity",
+  "id-traversal",
+  "file-modes",
+  "model-based",
+  "lost-update",
+  "dirty-read",
+  "freshness",
+  "crash-loop",
+  "disk-full",
+  "permission-denied",
+] as const;
+
+/**
+ * Registers the statehouse conformance suite with your test framework: one `describe` named
+ * `statehouse conformance: <name>`, holding a `describe` per clause group. Groups that need a
+ * capability the adapter does not declare (or root, or a mount namespace) are skipped, each
+ * with its reason printed and given to the framework's skip.
+ */
+export function runConformanceSuite(options: ConformanceSuiteOptions): void {
+  const suite = new SuiteContext(resolveOptions(options));
+  options.test.describe(`statehouse conformance: ${options.name}`, () => {
+    options.test.afterAll?.(() => suite.dispose());
+    registerValues(suite);
+    registerRevisions(suite);
+    registerAtomicity(suite);
+    registerListing(suite);
+    registerChanges(suite);
+    registerLifecycle(suite);
+    registerFiles(suite);
+    registerModelBased(suite);
+    registerMultiProcess(suite);
+    registerCrashLoop(suite);
+    registerFaults(suite);
+  });
+}

@@ -1,0 +1,8 @@
+import { FAULT_ROLES } from "./fault-roles.js";
+import { type Role, SPI_ROLES } from "./spi-roles.js";
+
+/** Every child role, by name. */
+export const ROLES: Record<string, Role> = {
+  ...SPI_ROLES,
+  ...FAULT_ROLES,
+};

@@ -1,0 +1,197 @@
+import { writeFileSync } from "node:fs";
+import { type JsonValue, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import type { ChildJob } from "../harness/job.js";
+import { errorKind } from "../util/errors.js";
+import type { ChildIo } from "./io.js";
+
+export type Role = (job: ChildJob, io: ChildIo) => Promise<Record<string, unknown>>;
+
+function num(job: ChildJob, name: string): number {
+  const v = job.params[name];
+  if (typeof v !== "number") throw new Error(`child parameter ${name} is missing`);
+  return v;
+}
+
+function open(job: ChildJob): Promise<StorageAdapter> {
+  return openAdapterUrl(job.url, job.adapterOptions);
+}
+
+/** Lets stdin events in: an adapter whose promises resolve at once would otherwise starve them. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function counterOf(value: JsonValue | undefined): number {
+  return (value as { n?: number } | undefined)?.n ?? 0;
+}
+
+/** lost-update: read-modify-write increments inside one transaction each. */
+const increment: Role = async (job, io) => {
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let acked = 0;
+  const errors: string[] = [];
+  for (let i = 0; i < num(job, "increments"); i++) {
+    try {
+      await a.transact((tx) => {
+        tx.put("counter", "c", { n: counterOf(tx.get("counter", "c")?.value) + 1 });
+      });
+      acked++;
+    } catch (err) {
+      errors.push(errorKind(err));
+    }
+  }
+  await a.close();
+  return { acked, errors };
+};
+
+/** lost-update control: the read happens outside the transaction, so concurrent increments can be lost. */
+const incrementUnsafe: Role = async (job, io) => {
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let acked = 0;
+  const errors: string[] = [];
+  for (let i = 0; i < num(job, "increments"); i++) {
+    try {
+      const n = counterOf((await a.get("counter", "c"))?.value) + 1;
+      await a.transact((tx) => {
+        tx.put("counter", "c", { n });
+      });
+      acked++;
+    } catch (err) {
+      errors.push(errorKind(err));
+    }
+  }
+  await a.close();
+  return { acked, errors };
+};
+
+const ABORT = "conformance: aborted on purpose";
+
+/** dirty read: transactions that write a marker (and 20 more records), spin, then throw. */
+const dirtyWriter: Role = async (job, io) => {
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let aborted = 0;
+  let committed = 0;
+  const unexpected: string[] = [];
+  for (let i = 0; i < num(job, "transactions"); i++) {
+    try {
+      await a.transact((tx) => {
+        tx.put("dirty", "marker", { dirty: i });
+        for (let j = 0; j < 20; j++) tx.put("dirty", `m${j}`, { dirty: i });
+        tx.put("dirty", "clean", { i: -1, dirty: true });
+        // Hold the transaction open a little, so readers poll while it is in flight.
+        const until = performance.now() + 1;
+        while (performance.now() < until) {
+          // spin
+        }
+        throw new Error(ABORT);
+      });
+      committed++;
+    } catch (err) {
+      if ((err as Error)?.message === ABORT) aborted++;
+      else unexpected.push(errorKind(err));
+    }
+    // Real commits in between, so readers see the store move.
+    await a.transact((tx) => tx.put("dirty", "clean", { i }));
+  }
+  await a.close();
+  return { aborted, committed, unexpected };
+};
+
+/** dirty read: polls for the marker until told to stop. */
+const dirtyReader: Role = async (job, io) => {
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let reads = 0;
+  let seen = 0;
+  const errors: string[] = [];
+  while (!io.pending()) {
+    try {
+      const marker = await a.get("dirty", "marker");
+      const listed = await a.list("dirty", { prefix: "m" });
+      const clean = await a.get("dirty", "clean");
+      const counted = await a.count("dirty");
+      reads++;
+      if (marker !== undefined || listed.records.length > 0 || (clean?.value as { dirty?: boolean } | undefined)?.dirty === true || counted > 1) seen++;
+    } catch (err) {
+      errors.push(errorKind(err));
+    }
+    if (reads % 20 === 0) await yieldToEvents();
+  }
+  await a.close();
+  return { reads, seen, errors };
+};
+
+/** freshness: writes or reads on command, answering each. */
+const freshPeer: Role = async (job, io) => {
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  for (;;) {
+    const cmd = await io.next();
+    if (cmd === undefined || cmd.cmd === "stop") break;
+    if (cmd.cmd === "write") {
+      const i = cmd.i as number;
+      await a.transact((tx) => tx.put("fresh", "x", { i }, { index: { by: `k${i}` } }));
+      io.emit({ t: "ack", i });
+    } else if (cmd.cmd === "read") {
+      const got = await a.get("fresh", "x");
+      const listed = await a.list("fresh", { index: "by" });
+      io.emit({
+        t: "value",
+        i: (got?.value as { i?: number } | undefined)?.i ?? null,
+        listed: (listed.records[0]?.value as { i?: number } | undefined)?.i ?? null,
+        sequence: await a.sequence(),
+      });
+    }
+  }
+  await a.close();
+  return {};
+};
+
+/**
+ * crash loop: commits forever, printing an ack after each commit, until SIGKILLed. Each commit
+ * writes a log record, this writer's counter and a shared total (a read-modify-write), so a torn
+ * commit shows as a mismatch between them.
+ */
+const crashWriter: Role = async (job, io) => {
+  const writer = num(job, "writer");
+  const round = num(job, "round");
+  const pad = "p".repeat(num(job, "padBytes"));
+  const a = await open(job);
+  for (let n = 0; ; n++) {
+    await a.transact((tx) => {
+      const id = `r${round}w${writer}n${n}`;
+      tx.put("crash", id, { round, writer, n, pad }, { index: { by: `r${round}-w${writer}-${String(n).padStart(6, "0")}` } });
+      tx.put("crash-counter", `w${writer}`, { round, n });
+      tx.put("crash-counter", "total", { n: counterOf(tx.get("crash-counter", "total")?.value) + 1 });
+    });
+    io.emit({ t: "ack", n });
+  }
+};
+
+/** crash control: the same loop with a plain, non-atomic writeFileSync of one JSON file. */
+const crashControlWriter: Role = async (job, io) => {
+  const writer = num(job, "writer");
+  const file = job.params.file as string;
+  const pad = "p".repeat(num(job, "padBytes"));
+  for (let n = 0; ; n++) {
+    writeFileSync(file, JSON.stringify({ writer, n, pad }));
+    io.emit({ t: "ack", n });
+  }
+};
+
+export const SPI_ROLES: Record<string, Role> = {
+  increment,
+  "increment-unsafe": incrementUnsafe,
+  "dirty-writer": dirtyWriter,
+  "dirty-reader": dirtyReader,
+  "fresh-peer": freshPeer,
+  "crash-writer": crashWriter,
+  "crash-control-writer": crashControlWriter,
+};

@@ -1,0 +1,112 @@
+import type { ChildHandle } from "../harness/child-process.js";
+import { requires } from "../requirements.js";
+import type { ClauseScope, SuiteContext } from "../suite-context.js";
+import { allChanges, sequenceProblem } from "./changes.js";
+
+/** Spawns `n` children, waits until each has opened the store, then starts them together. */
+async function startTogether(children: ChildHandle[]): Promise<void> {
+  await Promise.all(children.map((c) => c.next("ready", 120_000)));
+  for (const c of children) c.send({ cmd: "go" });
+}
+
+async function runIncrements(scope: ClauseScope, role: "increment" | "increment-unsafe", processes: number, increments: number, dir: string) {
+  const children = Array.from({ length: processes }, () => scope.spawn(role, { increments }, { dir }));
+  await startTogether(children);
+  const results = await Promise.all(children.map((c) => c.result()));
+  const acked = results.reduce((sum, r) => sum + (r.acked as number), 0);
+  const errors = results.flatMap((r) => r.errors as string[]);
+  const a = await scope.open({}, dir);
+  const final = ((await a.get("counter", "c"))?.value as { n?: number } | undefined)?.n ?? 0;
+  const revision = (await a.get("counter", "c"))?.revision ?? 0;
+  const sequence = await a.sequence();
+  const retention = a.capabilities.changeRetention;
+  const sets = await allChanges(a, Math.max(0, sequence - retention));
+  await scope.close(a);
+  return { acked, errors, final, revision, sequence, sets, retention };
+}
+
+export function registerMultiProcess(s: SuiteContext): void {
+  const sizes = s.sizes;
+  const { processes, increments } = sizes.lostUpdate;
+
+  s.describeGroup("lost-update", "no update is lost, whatever the number of processes", [requires.multiProcess], () => {
+    s.clause(`${processes} processes × ${increments} read-modify-write increments in transact: final = N×M = acknowledged, 0 errors`, async (scope) => {
+      const { expect } = scope;
+      const r = await runIncrements(scope, "increment", processes, increments, scope.dir);
+      const expected = processes * increments;
+      expect(r.errors, "errors surfaced to the children").toEqual([]);
+      expect(r.acked, "acknowledged increments").toBe(expected);
+      expect(r.final, "final counter").toBe(expected);
+      expect(r.revision, "the counter's revision").toBe(expected);
+      expect(r.sequence, "one sequence number per increment").toBe(expected);
+      const from = Math.max(1, expected - r.retention + 1);
+      expect(sequenceProblem(r.sets, from, expected), "the change sequence across processes").toBeUndefined();
+    });
+
+    s.clause(`control: the same with the read outside the transaction loses updates (final < ${processes * increments})`, async (scope) => {
+      const { expect } = scope;
+      const expected = processes * increments;
+      // A run that happens to interleave perfectly loses nothing; a few tries make that vanishingly rare.
+      const tries = 3;
+      const finals: number[] = [];
+      for (let i = 0; i < tries; i++) {
+        const r = await runIncrements(scope, "increment-unsafe", processes, increments, scope.freshDir(`control-${i}`));
+        expect(r.errors, "errors surfaced to the children").toEqual([]);
+        expect(r.acked).toBe(expected);
+        finals.push(r.final);
+        if (r.final < expected) break;
+        console.log(`[statehouse conformance: ${s.options.name}] lost-update control try ${i + 1} lost no update (final ${r.final}); trying again`);
+      }
+      expect(Math.min(...finals), `final counters of ${finals.length} control run(s): the harness can see a lost update`).toBeLessThan(expected);
+    });
+  });
+
+  s.describeGroup("dirty-read", "no process ever sees the writes of a transaction that threw", [requires.multiProcess], () => {
+    s.clause(`${sizes.dirtyReadTransactions} aborted transactions while 2 reader processes poll: 0 reads see the marker`, async (scope) => {
+      const { expect } = scope;
+      const a = await scope.open();
+      await a.transact((tx) => tx.put("dirty", "clean", { i: -1 }));
+      await scope.close(a);
+      const writer = scope.spawn("dirty-writer", { transactions: sizes.dirtyReadTransactions });
+      const readers = [scope.spawn("dirty-reader"), scope.spawn("dirty-reader")];
+      await startTogether([writer, ...readers]);
+      const w = await writer.result();
+      for (const r of readers) r.send({ cmd: "stop" });
+      const rs = await Promise.all(readers.map((r) => r.result()));
+      expect(w.unexpected, "the writer's transactions rejected with their own error").toEqual([]);
+      expect(w.committed, "aborted transactions that committed anyway").toBe(0);
+      expect(w.aborted).toBe(sizes.dirtyReadTransactions);
+      for (const r of rs) {
+        expect(r.errors, "reader errors").toEqual([]);
+        expect(r.reads as number, "the reader polled").toBeGreaterThan(0);
+        expect(r.seen, `reads that saw an aborted write, of ${r.reads}`).toBe(0);
+      }
+      const b = await scope.open();
+      expect(await b.get("dirty", "marker")).toBeUndefined();
+      expect(await b.count("dirty")).toBe(1);
+      expect(await b.sequence(), "aborted transactions take no sequence number").toBe(1 + sizes.dirtyReadTransactions);
+    });
+  });
+
+  s.describeGroup("freshness", "a read that starts after another process's write resolved sees it", [requires.multiProcess], () => {
+    s.clause(`${sizes.freshnessRounds} rounds: process A writes and acknowledges, then process B reads it`, async (scope) => {
+      const { expect } = scope;
+      const peers = [scope.spawn("fresh-peer"), scope.spawn("fresh-peer")];
+      await Promise.all(peers.map((p) => p.next("ready", 120_000)));
+      // Each peer keeps its adapter open across rounds: a stale cache in a long-lived process is the bug to catch.
+      const stale: string[] = [];
+      for (let i = 0; i < sizes.freshnessRounds; i++) {
+        const writer = peers[i % 2]!;
+        const reader = peers[(i + 1) % 2]!;
+        writer.send({ cmd: "write", i });
+        await writer.next("ack");
+        reader.send({ cmd: "read" });
+        const v = await reader.next("value");
+        if (v.i !== i || v.listed !== i || v.sequence !== i + 1) stale.push(`round ${i}: read ${JSON.stringify(v)}`);
+      }
+      for (const p of peers) p.send({ cmd: "stop" });
+      await Promise.all(peers.map((p) => p.result()));
+      expect(stale, "stale reads").toEqual([]);
+    });
+  });
+}

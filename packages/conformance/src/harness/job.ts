@@ -1,0 +1,21 @@
+import type { AdapterOptions } from "@statehouse/core";
+
+/** What a child process is asked to do; passed in the environment as JSON. */
+export interface ChildJob {
+  /** The name of the child role (see `child/roles.ts`). */
+  readonly role: string;
+  /** The store URL the child opens with `openAdapterUrl`. */
+  readonly url: string;
+  readonly adapterOptions: AdapterOptions;
+  /** Modules imported first, resolved from the child's working directory. */
+  readonly childImports: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** One line a child prints: a JSON object whose `t` says what it is. */
+export interface ChildMessage {
+  readonly t: string;
+  readonly [key: string]: unknown;
+}
+
+export const JOB_ENV = "STATEHOUSE_CONFORMANCE_JOB";

@@ -1,0 +1,245 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AdapterCapabilities, type AdapterOptions, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import { ChildHandle, type SpawnChildOptions } from "./harness/child-process.js";
+import type { ChildJob } from "./harness/job.js";
+import type { ResolvedOptions } from "./options.js";
+import { type SizeTable, sizeTable } from "./sizes.js";
+
+/** What the probe store showed: its declared capabilities and its optional methods. */
+export interface ProbeInfo {
+  readonly kind: string;
+  readonly hasCheck: boolean;
+  readonly hasCompact: boolean;
+}
+
+/** Says why a clause cannot run here (a missing capability, not root, …), or undefined to run it. */
+export type Requirement = (caps: AdapterCapabilities, probe: ProbeInfo) => string | undefined | Promise<string | undefined>;
+
+export interface ClauseOptions {
+  /** Every requirement must pass; the first reason found is the skip reason. */
+  requires?: readonly Requirement[];
+  /** Default: the size table's clause timeout. */
+  timeoutMs?: number;
+}
+
+/**
+ * Shared by every clause of one `runConformanceSuite` call: the options, the lazily probed
+ * capabilities, and the temporary root under which each clause gets its own directory.
+ */
+export class SuiteContext {
+  readonly sizes: SizeTable;
+  private root: string | undefined;
+  private caps: Promise<{ caps: AdapterCapabilities; probe: ProbeInfo }> | undefined;
+  private readonly announced = new Set<string>();
+  private group: { name: string; requires: readonly Requirement[] } | undefined;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.sizes = sizeTable(options.sizes);
+  }
+
+  get expect(): ResolvedOptions["test"]["expect"] {
+    return this.options.test.expect;
+  }
+
+  /** The suite's temporary root: 0711, so an unprivileged child can reach a clause directory it is let into. */
+  rootDir(): string {
+    if (this.root === undefined) {
+      this.root = mkdtempSync(join(tmpdir(), "statehouse-conformance-"));
+      chmodSync(this.root, 0o711);
+    }
+    return this.root;
+  }
+
+  /** A fresh empty directory (0700) under the suite's root. */
+  freshDir(label: string): string {
+    const slug = label.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+    return mkdtempSync(join(this.rootDir(), `${slug}-`));
+  }
+
+  /** Capabilities of the adapter, read from a probe store opened once in its own directory. */
+  capabilities(): Promise<{ caps: AdapterCapabilities; probe: ProbeInfo }> {
+    if (this.caps === undefined) {
+      this.caps = (async () => {
+        const dir = this.freshDir("probe");
+        try {
+          const adapter = await openAdapterUrl(this.options.storeUrl(dir), this.options.adapterOptions);
+          const caps = adapter.capabilities;
+          const probe: ProbeInfo = {
+            kind: adapter.kind,
+            hasCheck: typeof adapter.check === "function",
+            hasCompact: typeof adapter.compact === "function",
+          };
+          await adapter.close();
+          return { caps, probe };
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      })();
+    }
+    return this.caps;
+  }
+
+  dispose(): void {
+    if (this.root !== undefined) rmSync(this.root, { recursive: true, force: true });
+    this.root = undefined;
+  }
+
+  /** Registers a clause group: a `describe` whose clauses all need `requires`, and that `skip` can switch off. */
+  describeGroup(name: string, title: string, requires: readonly Requirement[], register: () => void): void {
+    this.options.test.describe(`${name}: ${title}`, () => {
+      const outer = this.group;
+      this.group = { name, requires };
+      try {
+        register();
+      } finally {
+        this.group = outer;
+      }
+    });
+  }
+
+  /** Registers one clause of the current group. It gets a scope whose resources are released after it. */
+  clause(title: string, fn: (scope: ClauseScope) => Promise<void>, options: ClauseOptions = {}): void {
+    const group = this.group;
+    if (group === undefined) throw new Error("clause() outside describeGroup()");
+    const requires = [...group.requires, ...(options.requires ?? [])];
+    // A rest parameter keeps fn.length at 0, so jest does not take the test for a done-callback one.
+    this.options.test.it(
+      title,
+      async (...args: unknown[]) => {
+        const reason = await this.skipReason(group.name, requires);
+        if (reason !== undefined) {
+          this.announce(group.name, title, reason);
+          const ctx = args[0] as { skip?: (note: string) => void } | undefined;
+          if (typeof ctx?.skip === "function") ctx.skip(reason);
+          return;
+        }
+        const scope = new ClauseScope(this, title);
+        try {
+          await fn(scope);
+        } finally {
+          await scope.dispose();
+        }
+      },
+      options.timeoutMs ?? this.sizes.clauseTimeoutMs,
+    );
+  }
+
+  private async skipReason(group: string, requires: readonly Requirement[]): Promise<string | undefined> {
+    const skipped = this.options.skip.get(group);
+    if (skipped !== undefined) return skipped;
+    const { caps, probe } = await this.capabilities();
+    for (const r of requires) {
+      const reason = await r(caps, probe);
+      if (reason !== undefined) return reason;
+    }
+    return undefined;
+  }
+
+  private announce(group: string, title: string, reason: string): void {
+    // Once per group and reason, so a skipped group says why without repeating it per clause.
+    const key = `${group}\u0000${reason}`;
+    if (this.announced.has(key)) return;
+    this.announced.add(key);
+    console.log(`[statehouse conformance: ${this.options.name}] skipped "${group}" (from "${title}"): ${reason}`);
+  }
+}
+
+/** The resources of one clause run: its directory, the adapters and children it opened. */
+export class ClauseScope {
+  /** The clause's fresh empty directory (0700). */
+  readonly dir: string;
+  private readonly adapters = new Set<StorageAdapter>();
+  private readonly children = new Set<ChildHandle>();
+  private readonly cleanups: Array<() => unknown> = [];
+  private readonly dirs: string[] = [];
+
+  constructor(
+    readonly suite: SuiteContext,
+    title: string,
+  ) {
+    this.dir = this.freshDir(title);
+  }
+
+  get expect(): ResolvedOptions["test"]["expect"] {
+    return this.suite.options.test.expect;
+  }
+
+  get sizes(): SizeTable {
+    return this.suite.sizes;
+  }
+
+  /** Another fresh directory, removed with the scope. */
+  freshDir(label: string): string {
+    const dir = this.suite.freshDir(label);
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** The store URL for `dir` (default: the clause's directory). */
+  url(dir: string = this.dir): string {
+    return this.suite.options.storeUrl(dir);
+  }
+
+  /** The caller's adapter options with `extra` laid over them (limits merged field by field). */
+  adapterOptions(extra: AdapterOptions = {}): AdapterOptions {
+    const base = this.suite.options.adapterOptions;
+    const merged: AdapterOptions = { ...base, ...extra };
+    if (base.limits !== undefined || extra.limits !== undefined) merged.limits = { ...base.limits, ...extra.limits };
+    return merged;
+  }
+
+  /** Opens the store in `dir` (default: the clause's directory); closed at the end of the clause. */
+  async open(extra: AdapterOptions = {}, dir: string = this.dir): Promise<StorageAdapter> {
+    const adapter = await openAdapterUrl(this.url(dir), this.adapterOptions(extra));
+    this.adapters.add(adapter);
+    return adapter;
+  }
+
+  /** Closes an adapter this scope opened (so it is not closed twice at the end). */
+  async close(adapter: StorageAdapter): Promise<void> {
+    this.adapters.delete(adapter);
+    await adapter.close();
+  }
+
+  /** Spawns a child running `role` on the store in `dir` (default: the clause's directory). */
+  spawn(role: string, params: Record<string, unknown> = {}, options: SpawnChildOptions & { dir?: string; extra?: AdapterOptions } = {}): ChildHandle {
+    const job: ChildJob = {
+      role,
+      url: this.url(options.dir ?? this.dir),
+      adapterOptions: this.adapterOptions(options.extra),
+      childImports: this.suite.options.childImports,
+      params,
+    };
+    const child = new ChildHandle(job, options);
+    this.children.add(child);
+    return child;
+  }
+
+  /** Runs `fn` when the scope is disposed, before its directories are removed (e.g. to undo a chmod). */
+  defer(fn: () => unknown): void {
+    this.cleanups.push(fn);
+  }
+
+  async dispose(): Promise<void> {
+    // Children first: a clause that failed half-way must not leave processes running.
+    for (const child of this.children) child.kill("SIGKILL");
+    await Promise.all([...this.children].map((c) => c.exit));
+    for (const adapter of this.adapters) {
+      try {
+        await adapter.close();
+      } catch {
+        // a clause may have broken it on purpose
+      }
+    }
+    for (const fn of this.cleanups.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // cleanup is best effort; the directory removal below still runs
+      }
+    }
+    for (const dir of [this.dir, ...this.dirs]) rmSync(dir, { recursive: true, force: true });
+  }
+}
