@@ -13,20 +13,58 @@ function chart(title: string, spec: ChartSpec): Block {
   return { kind: "chart", title, spec: { width: WIDTH, title, background: "white", ...spec } };
 }
 
-/** Bars of the median per adapter, log axis (values span ns to ms), with the p99 as a tick. */
+/** A log domain from the decade below the smallest value to the decade above the largest. */
+function logDomain(values: number[]): [number, number] {
+  const pos = values.filter((v) => v > 0 && Number.isFinite(v));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...pos)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...pos)));
+  return [lo, hi > lo ? hi : lo * 10];
+}
+
+/**
+ * Bars of the median per adapter, on a log axis (values span nanoseconds to milliseconds) whose
+ * domain starts a decade low so even the smallest bar shows, with the p99 as a red tick.
+ */
 function bars(title: string, rows: { label: string; median: number; p99: number }[]): Block {
+  const domain = logDomain(rows.flatMap((r) => [r.median, r.p99]));
   return chart(title, {
     height: { step: 18 },
     data: { values: rows },
     encoding: { y: { field: "label", type: "nominal", title: null, sort: null } },
     layer: [
       {
-        mark: { type: "bar", color: "#4c78a8" },
-        encoding: { x: { field: "median", type: "quantitative", scale: { type: "log" }, title: "median (ms, log scale)" } },
+        mark: { type: "bar", color: "#4c78a8", clip: true },
+        // A log scale has no zero: the bars start at the domain's low end instead.
+        encoding: {
+          x: { field: "median", type: "quantitative", scale: { type: "log", domain }, title: "median, red tick p99 (ms, log scale)" },
+          x2: { datum: domain[0] },
+        },
       },
       { mark: { type: "tick", color: "#e45756", thickness: 2 }, encoding: { x: { field: "p99", type: "quantitative" } } },
     ],
   });
+}
+
+/** Every in-process operation at once: a group of bars per operation, a bar per adapter. */
+export function operationsOverview(results: BenchResult[]): Block[] {
+  const good = ok(results);
+  if (good.length === 0) return [];
+  const rows = good.map((r) => ({ op: r.op, adapter: who(r), median: r.stats!.median }));
+  const domain = logDomain(rows.map((r) => r.median));
+  return [
+    chart("median per operation and adapter", {
+      height: { step: 9 },
+      data: { values: rows },
+      mark: { type: "bar", clip: true },
+      encoding: {
+        y: { field: "op", type: "nominal", title: null, sort: null },
+        yOffset: { field: "adapter", type: "nominal", sort: null },
+        x: { field: "median", type: "quantitative", scale: { type: "log", domain }, title: "median (ms, log scale)" },
+        x2: { datum: domain[0] },
+        color: { field: "adapter", type: "nominal", title: "adapter", sort: null },
+      },
+    }),
+  ];
 }
 
 /** Curves of one statistic against a geometric sweep parameter, log on both axes. */

@@ -2,7 +2,7 @@ import { findScenario } from "../scenarios/index.js";
 import { type Targets, judgeAllGoals } from "../targets.js";
 import type { BenchResult, RunResult } from "../types.js";
 import type { Block } from "./blocks.js";
-import { chartsFor, trendChart } from "./charts.js";
+import { chartsFor, operationsOverview, trendChart } from "./charts.js";
 import { fmtBytes, fmtDuration, fmtParams, fmtRate, fmtRatio, sparkline, who } from "./format.js";
 import { trend } from "./history.js";
 import { goalText, judge, summaryResults, targetText, verdictText } from "./model.js";
@@ -57,7 +57,7 @@ function goalsBlocks(run: RunResult, targets: Targets): Block[] {
   const rows = all.map(({ goal, result, judgement }) => [
     goal.adapter,
     goal.text,
-    judgement.verdict === "met" ? "✅ met" : judgement.verdict === "missed" ? "❌ missed" : "– not judged",
+    judgement.verdict === "met" ? "✓ met" : judgement.verdict === "missed" ? "✗ missed" : "– not judged",
     judgement.detail,
     result === undefined ? "—" : result.key,
   ]);
@@ -158,6 +158,7 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
     },
     { kind: "heading", level: 2, text: "Summary" },
     summaryTable(run, targets),
+    ...(withCharts ? operationsOverview(run.results.filter((r) => groupOf(r.scenario) === "operation")) : []),
     { kind: "heading", level: 2, text: "Goals" },
     ...goalsBlocks(run, targets),
     { kind: "heading", level: 2, text: "The report's targets" },

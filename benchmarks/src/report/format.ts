@@ -25,7 +25,8 @@ export function fmtRate(perSecond: number | undefined): string {
 }
 
 export function fmtRatio(r: number | undefined): string {
-  return r === undefined || !Number.isFinite(r) ? "—" : `${r < 10 ? r.toFixed(2) : r.toPrecision(3)}×`;
+  if (r === undefined || !Number.isFinite(r)) return "—";
+  return `${r < 10 ? r.toFixed(2) : r < 1000 ? r.toPrecision(3) : Math.round(r).toLocaleString("en-US")}×`;
 }
 
 export function fmtParams(params: Readonly<Record<string, number>>): string {

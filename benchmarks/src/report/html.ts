@@ -30,7 +30,7 @@ async function renderBlock(b: Block): Promise<string> {
       return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`;
     case "table": {
       const head = `<tr>${b.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
-      const rows = b.rows.map((r) => `<tr>${r.map((c) => `<td class="${/FAILED|failed|❌/.test(c) ? "bad" : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
+      const rows = b.rows.map((r) => `<tr>${r.map((c) => `<td class="${/FAILED|failed|✗/.test(c) ? "bad" : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
       return `<div class="scroll"><table>\n<thead>${head}</thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
     }
     case "chart":
@@ -46,6 +46,7 @@ h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd
 table { border-collapse: collapse; font-size: 12.5px; margin: .6rem 0; }
 th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.bad { background: #fdecea; }
+figure.chart svg { max-width: 100%; height: auto; }
 .scroll { overflow-x: auto; }
 figure.chart { display: inline-block; margin: .5rem 1rem .5rem 0; }
 details { margin-top: 2rem; }

@@ -18,7 +18,8 @@ export function judge(run: RunResult, targets: Targets, r: BenchResult): JudgedR
   };
 }
 
-const MARK = { met: "✅", missed: "❌", "n/a": "–" } as const;
+// Text marks that every font has (emoji are missing on many headless machines).
+const MARK = { met: "✓", missed: "✗", "n/a": "–" } as const;
 
 /** `report ✅ · goal ❌`, or the failure. */
 export function verdictText(j: JudgedResult): string {
