@@ -1,6 +1,7 @@
 export { ADAPTERS, findAdapter, type AdapterDescriptor, type AdapterFloors } from "./adapters.js";
 export { compareRuns, formatGateReport, type Comparison, type GateOptions, type GateReport } from "./gate.js";
 export { fillRatios, runBench, type RunBenchOptions } from "./harness.js";
+export { runJob, type RunJobOptions } from "./runner.js";
 export { PROFILES, planJobs, jobLabel, type Profile, type PlanOptions } from "./profiles.js";
 export { Progress, type ProgressOptions } from "./progress.js";
 export { renderChartSvg, renderHtml } from "./report/html.js";
