@@ -44,6 +44,8 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
+      // `pnpm run bench -- --profile full` passes the `--` through: skip it.
+      args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")),
       options: {
         profile: { type: "string", default: "quick" },
         adapters: { type: "string" },
