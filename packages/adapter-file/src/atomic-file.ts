@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { SELF } from "./process-info.js";
+
+/** Files are private to their owner whatever the umask. */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+// O_EXCL: never reuse or truncate an existing file; O_NOFOLLOW: a symlink planted at the name
+// fails the open instead of redirecting the write to its target.
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/** Temporary names carry the writer's pid and start time so a sweep can tell a dead writer's leftovers from a live one's. */
+export const TEMP_PATTERN = /\.(\d+)-(\d*)\.[0-9a-f]{12}\.tmp$/;
+
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${SELF.pid}-${SELF.start}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+/**
+ * Writes `data` to a new temporary file beside `target` (exclusive, no symlink following, mode
+ * 0600) and fsyncs it when `sync`. Returns the temporary path; on failure nothing is left behind.
+ */
+export function writeTemp(target: string, data: Buffer, sync: boolean): string {
+  const tmp = tempPathFor(target);
+  const fd = openSync(tmp, CREATE_FLAGS, FILE_MODE);
+  try {
+    writeAll(fd, data);
+    if (sync) fsyncSync(fd);
+  } catch (err) {
+    closeQuietly(fd);
+    unlinkQuietly(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/**
+ * Publishes a complete temporary file under `target` only if no file has that name: link(2)
+ * never replaces, so two writers racing for one name cannot both win. Returns false if the name
+ * is taken; the temporary file is removed either way.
+ */
+export function publishNew(tmp: string, target: string): boolean {
+  try {
+    linkSync(tmp, target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    unlinkQuietly(tmp);
+  }
+}
+
+/** Writes a whole file atomically: temporary, fsync, publish without replacing, fsync the directory. */
+export function writeNewFile(target: string, data: Buffer, sync: boolean): boolean {
+  const tmp = writeTemp(target, data, sync);
+  const published = publishNew(tmp, target);
+  if (published && sync) fsyncDir(dirname(target));
+  return published;
+}
+
+/** Writes a whole file atomically, replacing any previous one. */
+export function replaceFile(target: string, data: Buffer, sync: boolean): void {
+  const tmp = writeTemp(target, data, sync);
+  try {
+    renameSync(tmp, target);
+  } catch (err) {
+    unlinkQuietly(tmp);
+    throw err;
+  }
+  if (sync) fsyncDir(dirname(target));
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a whole file without following symlinks; undefined when it does not exist. */
+export function readFileNoFollow(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (;;) {
+      if (off === buf.length) {
+        // The file may have grown since fstat (only a foreign writer would do that): keep reading.
+        const bigger = Buffer.allocUnsafe(buf.length * 2 + 4096);
+        buf.copy(bigger, 0, 0, off);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or not ours to remove: nothing to undo
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the descriptor is unusable either way
+  }
+}

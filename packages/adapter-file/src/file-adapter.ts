@@ -1,0 +1,330 @@
+import { existsSync, linkSync, lstatSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  type AdapterCapabilities,
+  ClosedError,
+  type ChangeSet,
+  type CommitWrite,
+  type CountOptions,
+  type Durability,
+  type IntegrityReport,
+  type ListOptions,
+  type ListPage,
+  LockTimeoutError,
+  SortedIndex,
+  type StorageAdapter,
+  type TransactResult,
+  type TxContext,
+  type ValueLimits,
+  cursorOf,
+  fromSystemError,
+  resolveLimits,
+  resolvePageSize,
+  runTransaction,
+  validateCollection,
+} from "@statehouse/core";
+import { fsyncDir, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
+import { fold, readHistory } from "./fold.js";
+import { checkStore } from "./integrity.js";
+import { Layout } from "./layout.js";
+import { initStore } from "./open-store.js";
+import { type FileAdapterOptions, type ResolvedFileOptions, resolveFileOptions } from "./options.js";
+import { copyToQuarantine, corruptError, moveToQuarantine } from "./quarantine.js";
+import { type Commit, changeSetOf, encodeCommit } from "./records.js";
+import { StoreLock } from "./store-lock.js";
+import { BY_ID, StoreView } from "./store-view.js";
+import { sweepTemporaryFiles } from "./sweep.js";
+
+function validCollection(name: string): boolean {
+  try {
+    validateCollection(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lockLost(why: string): LockTimeoutError {
+  return new LockTimeoutError(`the store lock was lost (${why}); the write was not applied`, { details: { reason: "lock-lost" } });
+}
+
+/**
+ * The file adapter: plain JSON files under one directory, shared by any number of processes.
+ * See the package README for the layout, the lock protocol and what each durability survives.
+ */
+export class FileAdapter implements StorageAdapter {
+  readonly kind = "file";
+  readonly capabilities: AdapterCapabilities;
+  readonly durability: Durability;
+  readonly layout: Layout;
+  private readonly options: ResolvedFileOptions;
+  private readonly limits: ValueLimits;
+  private readonly view: StoreView;
+  private readonly lock: StoreLock;
+  private closed = false;
+  private swept = false;
+  // Transactions of one adapter run one at a time: callers may interleave awaits.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(location: string, options: FileAdapterOptions) {
+    this.options = resolveFileOptions(options);
+    this.durability = this.options.durable ? "strict" : "relaxed";
+    this.limits = resolveLimits(options.limits);
+    this.layout = new Layout(resolve(location));
+    this.view = new StoreView(this.layout, this.options.durable);
+    this.lock = new StoreLock(this.layout, { timeoutMs: this.options.lockTimeoutMs, staleMs: this.options.staleLockMs });
+    this.capabilities = Object.freeze({
+      persistent: true,
+      multiProcess: true,
+      durability: ["strict", "relaxed"] as const,
+      filesystem: true,
+      corruptionRecovery: true,
+      compaction: true,
+      changeRetention: this.options.changeRetention,
+    });
+  }
+
+  static async open(location: string, options: FileAdapterOptions = {}): Promise<FileAdapter> {
+    const adapter = new FileAdapter(location, options);
+    initStore(adapter.layout, adapter.options.durable);
+    sweepTemporaryFiles(adapter.layout);
+    adapter.view.reload();
+    return adapter;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError("the store is closed");
+  }
+
+  async get(collection: string, id: string) {
+    this.assertOpen();
+    if (!validCollection(collection)) return undefined;
+    this.view.refresh();
+    return this.view.get(collection, id);
+  }
+
+  async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
+    this.assertOpen();
+    const limit = resolvePageSize(options.limit);
+    const scan = {
+      limit,
+      ...(options.prefix !== undefined && { prefix: options.prefix }),
+      ...(options.after !== undefined && { after: options.after }),
+      ...(options.reverse !== undefined && { reverse: options.reverse }),
+    };
+    if (!validCollection(collection)) {
+      new SortedIndex().scan(scan);
+      return { records: [] };
+    }
+    this.view.refresh();
+    const c = this.view.full(collection);
+    const { entries, more } = c.index(options.index ?? BY_ID).scan(scan);
+    const records = entries.map((e) => c.record(e.id)!);
+    const last = entries[entries.length - 1];
+    return more && last !== undefined ? { records, cursor: cursorOf(last) } : { records };
+  }
+
+  async count(collection: string, options: CountOptions = {}): Promise<number> {
+    this.assertOpen();
+    if (!validCollection(collection)) return 0;
+    this.view.refresh();
+    return this.view.full(collection).index(options.index ?? BY_ID).countPrefix(options.prefix ?? "");
+  }
+
+  async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
+    this.assertOpen();
+    const run = this.queue.then(() => this.withLock(() => this.transactLocked(fn)));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async withLock<R>(body: () => R): Promise<R> {
+    this.assertOpen();
+    await this.lock.acquire();
+    try {
+      if (!this.swept) {
+        this.swept = true;
+        sweepTemporaryFiles(this.layout);
+      }
+      return body();
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  private transactLocked<T>(fn: (tx: TxContext) => T): TransactResult<T> {
+    this.view.refresh();
+    const { result, writes } = runTransaction(fn, (c, id) => this.view.get(c, id), this.limits);
+    if (writes.length === 0) return { result, sequence: undefined };
+    const sequence = this.commit(writes);
+    if (this.view.head - this.view.folded >= this.options.foldEvery) {
+      try {
+        fold(this.view, this.layout, this.foldOptions());
+      } catch {
+        // The commit is durable already; an unfinished fold leaves only extra files that the
+        // next fold replaces (a full disk, say). Reads never depend on a fold having happened.
+        this.view.forgetVersions();
+      }
+    }
+    return { result, sequence };
+  }
+
+  private foldOptions() {
+    return { durable: this.options.durable, changeRetention: this.options.changeRetention, assertHeld: () => this.lock.assertHeld() };
+  }
+
+  /**
+   * Publishes the transaction as commit head+1. link(2) never replaces, so the sequence number
+   * itself fences the write: if a rival took the lock over while this process was stalled and
+   * committed that number first, this write is refused rather than applied over it.
+   */
+  private commit(writes: CommitWrite[]): number {
+    const seq = this.view.head + 1;
+    const at = new Date().toISOString();
+    const buf = encodeCommit(seq, at, writes);
+    const target = this.layout.walFile(seq);
+    let tmp: string;
+    try {
+      tmp = writeTemp(target, buf, this.options.durable);
+    } catch (err) {
+      throw fromSystemError(err, `writing commit ${seq}`);
+    }
+    try {
+      this.lock.assertHeld();
+      if (!this.publish(tmp, target)) throw lockLost(`commit ${seq} was written by another process`);
+    } catch (err) {
+      throw fromSystemError(err, `publishing commit ${seq}`);
+    } finally {
+      unlinkQuietly(tmp);
+    }
+    // A fold that ran while this process was stalled would have removed commit seq-1: then this
+    // file sits below the fold point, where no reader looks. Withdraw it.
+    if (!existsSync(this.layout.walFile(seq - 1))) {
+      unlinkQuietly(target);
+      throw lockLost(`the store moved past commit ${seq - 1}`);
+    }
+    try {
+      if (this.options.durable) fsyncDir(this.layout.walDir);
+    } catch (err) {
+      throw fromSystemError(err, `syncing commit ${seq}`);
+    }
+    const commit: Commit = {
+      seq,
+      at,
+      writes: writes.map((w) =>
+        w.type === "put"
+          ? { op: "put" as const, collection: w.collection, id: w.id, rev: w.revision, index: w.index, value: w.value }
+          : { op: "delete" as const, collection: w.collection, id: w.id, rev: w.revision, index: {} },
+      ),
+    };
+    this.view.apply(commit);
+    this.view.remember(commit, buf.length);
+    this.view.head = seq;
+    return seq;
+  }
+
+  private publish(tmp: string, target: string): boolean {
+    try {
+      linkSync(tmp, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    // Only a regular file is a commit: anything else planted at the name is moved aside.
+    const st = lstatSync(target, { throwIfNoEntry: false });
+    if (st === undefined || st.isFile()) return false;
+    moveToQuarantine(this.layout, target, undefined);
+    try {
+      linkSync(tmp, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw err;
+    }
+  }
+
+  async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
+    this.assertOpen();
+    for (let attempt = 0; ; attempt++) {
+      this.view.refresh();
+      const out: ChangeSet[] = [];
+      if (since < this.view.folded) {
+        out.push(
+          ...readHistory(
+            this.layout,
+            since,
+            limit,
+            (file) => this.readQuiet(file),
+            (file, buf, err) => {
+              throw corruptError(file, copyToQuarantine(this.layout, file, buf), err.message, false);
+            },
+          ).filter((s) => s.sequence <= this.view.folded),
+        );
+      }
+      let complete = true;
+      for (let s = Math.max(since, this.view.folded) + 1; s <= this.view.head && out.length < limit; s++) {
+        const commit = this.view.readCommit(s);
+        if (commit === undefined) {
+          complete = false;
+          break;
+        }
+        out.push(changeSetOf(commit));
+      }
+      if (complete || attempt >= 10) return out;
+    }
+  }
+
+  private readQuiet(file: string): Buffer | undefined {
+    try {
+      return readFileNoFollow(file);
+    } catch (err) {
+      throw fromSystemError(err, `reading ${file}`);
+    }
+  }
+
+  async sequence(): Promise<number> {
+    this.assertOpen();
+    this.view.refresh();
+    return this.view.head;
+  }
+
+  async compact(): Promise<void> {
+    this.assertOpen();
+    const run = this.queue.then(() =>
+      this.withLock(() => {
+        this.view.refresh();
+        try {
+          fold(this.view, this.layout, this.foldOptions());
+        } catch (err) {
+          this.view.forgetVersions();
+          throw fromSystemError(err, "compacting the store");
+        }
+      }),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
+    this.assertOpen();
+    const run = this.queue.then(async () => {
+      if (options.repair !== true) return checkStore(this.layout, this.view, { repair: false, durable: this.options.durable });
+      return this.withLock(() => {
+        const report = checkStore(this.layout, this.view, { repair: true, durable: this.options.durable });
+        this.view.reload();
+        return report;
+      });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+  }
+}
+
+export async function openAdapter(location: string, options?: FileAdapterOptions): Promise<StorageAdapter> {
+  return FileAdapter.open(location, options);
+}

@@ -1,0 +1,174 @@
+import { closeSync, constants, mkdirSync, openSync, readdirSync } from "node:fs";
+import { type ChangeSet, IoError } from "@statehouse/core";
+import { DIR_MODE, FILE_MODE, fsyncDir, publishNew, unlinkQuietly, writeNewFile, writeTemp } from "./atomic-file.js";
+import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketName, bucketOf } from "./layout.js";
+import { FrameError } from "./framed.js";
+import { changeSetOf, decodeHistory, encodeHistory, encodeSegment } from "./records.js";
+import type { StoreView } from "./store-view.js";
+
+export interface FoldOptions {
+  durable: boolean;
+  /** Change sets to keep in history/ for changes(). */
+  changeRetention: number;
+  /** Throws if the write lock was lost meanwhile: a stalled folder must not publish its fold. */
+  assertHeld: () => void;
+}
+
+/**
+ * Folds the commits after the last fold point into the data files (run under the write lock).
+ * Each touched bucket gets a new version, written twice (the second is its last good copy); then
+ * the change sets go to history/ and an empty `<seq>.folded` marker makes the fold count. Only
+ * after that are older versions and commit files removed, so a reader in the middle of loading
+ * finds either the old state or the new one, never neither. Commit files are kept one fold longer
+ * than needed, so readers a little behind catch up without reloading.
+ */
+export function fold(view: StoreView, layout: Layout, options: FoldOptions): void {
+  const to = view.head;
+  const from = view.folded;
+  if (to <= from) return;
+  const touched = new Map<string, Set<number>>();
+  const sets: ChangeSet[] = [];
+  for (let s = from + 1; s <= to; s++) {
+    const commit = view.readCommit(s);
+    if (commit === undefined) throw new IoError(`commit ${s} disappeared while folding`);
+    sets.push(changeSetOf(commit));
+    for (const w of commit.writes) {
+      let buckets = touched.get(w.collection);
+      if (buckets === undefined) touched.set(w.collection, (buckets = new Set()));
+      buckets.add(bucketOf(w.id));
+    }
+  }
+
+  removeUnfinishedFolds(layout, from);
+  for (const [collection, buckets] of touched) {
+    mkdirSync(layout.collectionDir(collection), { recursive: true, mode: DIR_MODE });
+    for (const bucket of buckets) {
+      const state = view.bucketState(collection, bucket);
+      const records = [...state.values()]
+        .map((e) => ({ id: e.record.id, rev: e.record.revision, index: e.index, value: e.record.value }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const buf = encodeSegment(collection, bucket, to, records);
+      for (const copy of [false, true]) {
+        // A version that exists already was written by an earlier, interrupted fold of the same
+        // commits: it holds the same records.
+        publishNew(writeTemp(layout.segmentFile(collection, bucket, to, copy), buf, options.durable), layout.segmentFile(collection, bucket, to, copy));
+      }
+    }
+    if (options.durable) fsyncDir(layout.collectionDir(collection));
+  }
+  writeNewFile(layout.historyFile(from + 1, to), encodeHistory(sets), options.durable);
+  options.assertHeld();
+  createMarker(layout.foldedMarker(to));
+  if (options.durable) fsyncDir(layout.walDir);
+  view.folded = to;
+  view.forgetVersions();
+
+  for (const [collection, buckets] of touched) removeOldVersions(layout, collection, buckets, to);
+  removeFoldedCommits(layout, from);
+  view.forgetCommitsUpTo(from);
+  trimHistory(layout, options.changeRetention);
+}
+
+function createMarker(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
+/**
+ * Files beyond the fold point were left by a fold that crashed before its marker: no reader uses
+ * them, and only a lock holder (us) folds, so they can go before they could be mistaken later for
+ * a finished fold's output.
+ */
+function removeUnfinishedFolds(layout: Layout, folded: number): void {
+  for (const collection of readdirSync(layout.dataDir)) {
+    let names: string[];
+    try {
+      names = readdirSync(layout.collectionDir(collection));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = SEGMENT_NAME.exec(name);
+      if (m !== null && Number(m[2]) > folded) unlinkQuietly(`${layout.collectionDir(collection)}/${name}`);
+    }
+  }
+  for (const name of readdirSync(layout.historyDir)) {
+    const m = HISTORY_NAME.exec(name);
+    if (m !== null && Number(m[2]) > folded) unlinkQuietly(`${layout.historyDir}/${name}`);
+  }
+}
+
+function removeOldVersions(layout: Layout, collection: string, buckets: Set<number>, keep: number): void {
+  const wanted = new Set([...buckets].map(bucketName));
+  for (const name of readdirSync(layout.collectionDir(collection))) {
+    const m = SEGMENT_NAME.exec(name);
+    if (m === null || !wanted.has(m[1]!) || Number(m[2]) >= keep) continue;
+    unlinkQuietly(`${layout.collectionDir(collection)}/${name}`);
+  }
+}
+
+/** Removes commit files and fold markers up to `upTo`, oldest first (readers rely on that order). */
+function removeFoldedCommits(layout: Layout, upTo: number): void {
+  const doomed: { seq: number; name: string }[] = [];
+  for (const name of readdirSync(layout.walDir)) {
+    const m = WAL_NAME.exec(name) ?? FOLDED_NAME.exec(name);
+    if (m !== null && Number(m[1]) <= upTo) doomed.push({ seq: Number(m[1]), name });
+  }
+  doomed.sort((a, b) => a.seq - b.seq);
+  for (const d of doomed) unlinkQuietly(`${layout.walDir}/${d.name}`);
+}
+
+function trimHistory(layout: Layout, retention: number): void {
+  const files = readdirSync(layout.historyDir)
+    .map((name) => ({ name, m: HISTORY_NAME.exec(name) }))
+    .filter((f) => f.m !== null)
+    .map((f) => ({ name: f.name, from: Number(f.m![1]), to: Number(f.m![2]) }))
+    .sort((a, b) => b.to - a.to);
+  let kept = 0;
+  for (const f of files) {
+    if (kept >= retention) unlinkQuietly(`${layout.historyDir}/${f.name}`);
+    kept += f.to - f.from + 1;
+  }
+}
+
+/** Change sets with a sequence greater than `since` from history/, oldest first. */
+export function readHistory(
+  layout: Layout,
+  since: number,
+  limit: number,
+  read: (file: string) => Buffer | undefined,
+  onCorrupt: (file: string, buf: Buffer, err: FrameError) => never,
+): ChangeSet[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(layout.historyDir);
+  } catch {
+    return [];
+  }
+  const files = names
+    .map((name) => ({ name, m: HISTORY_NAME.exec(name) }))
+    .filter((f) => f.m !== null && Number(f.m[2]) > since)
+    .map((f) => ({ name: f.name, from: Number(f.m![1]) }))
+    .sort((a, b) => a.from - b.from);
+  const out: ChangeSet[] = [];
+  for (const f of files) {
+    const buf = read(`${layout.historyDir}/${f.name}`);
+    if (buf === undefined) continue;
+    let sets: ChangeSet[];
+    try {
+      sets = decodeHistory(buf);
+    } catch (err) {
+      if (err instanceof FrameError) onCorrupt(`${layout.historyDir}/${f.name}`, buf, err);
+      throw err;
+    }
+    for (const set of sets) {
+      if (set.sequence <= since || (out.length > 0 && set.sequence <= out[out.length - 1]!.sequence)) continue;
+      out.push(set);
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+import type { AdapterOptions } from "@statehouse/core";
+
+/** Options of the file adapter (`file:DIR`). */
+export interface FileAdapterOptions extends AdapterOptions {
+  /**
+   * `strict` (default): every commit is fsynced, and so is its directory, before the write
+   * resolves; it survives power loss. `relaxed`: no fsync; a resolved write survives the crash
+   * of any process (kill -9), not of the machine.
+   */
+  durability?: AdapterOptions["durability"];
+  /** How long a write waits for another process's lock before E_LOCK_TIMEOUT. Default 10,000 ms. */
+  lockTimeoutMs?: number;
+  /**
+   * A lock holder that is alive but has not refreshed its lock for this long (stopped, hung) is
+   * taken over, and its own write is then refused. A holder whose process is gone is taken over
+   * at once. Default 5,000 ms; at least 2,000 (the lock is refreshed every second).
+   */
+  staleLockMs?: number;
+  /** Commits are folded from wal/ into the packed data files once this many have accumulated. Default 32. */
+  foldEvery?: number;
+  /** Change sets kept for `changes()`. Default 10,000. */
+  changeRetention?: number;
+}
+
+export interface ResolvedFileOptions {
+  readonly durable: boolean;
+  readonly lockTimeoutMs: number;
+  readonly staleLockMs: number;
+  readonly foldEvery: number;
+  readonly changeRetention: number;
+}
+
+export function resolveFileOptions(options: FileAdapterOptions): ResolvedFileOptions {
+  return {
+    durable: (options.durability ?? "strict") === "strict",
+    lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+    staleLockMs: Math.max(options.staleLockMs ?? 5_000, 2_000),
+    foldEvery: Math.max(1, options.foldEvery ?? 32),
+    changeRetention: Math.max(1, options.changeRetention ?? 10_000),
+  };
+}

@@ -1,0 +1,276 @@
+import { createHash, randomBytes } from "node:crypto";
+import * as nodeFs from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { LockTimeoutError, fromSystemError } from "@statehouse/core";
+import lockfile from "proper-lockfile";
+import { DIR_MODE, FILE_MODE, readFileNoFollow } from "./atomic-file.js";
+import type { Layout } from "./layout.js";
+import { SELF, liveness } from "./process-info.js";
+
+/** Options of the store's write lock. */
+export interface StoreLockOptions {
+  /** How long to wait for the lock before E_LOCK_TIMEOUT. */
+  timeoutMs: number;
+  /**
+   * A live holder whose lock has not been refreshed for this long is presumed hung or stopped and
+   * is taken over (its own write is then refused). A holder whose process is gone is taken over at
+   * once, whatever this says.
+   */
+  staleMs: number;
+}
+
+// proper-lockfile refreshes the lock directory's mtime this often (its minimum).
+const HEARTBEAT_MS = 1000;
+// Disables proper-lockfile's own stale takeover (rmdir then mkdir: two racers can both "win").
+// Takeover is done here instead, verified under a per-generation breaker directory.
+const NEVER_STALE = 2 ** 30;
+// A lock directory without an owner record is normally seen only for the microseconds between
+// mkdir and the owner write; after this long its creator is presumed dead.
+const OWNERLESS_STALE_MS = 1000;
+// Breaking takes a few system calls; a breaker directory older than this was left by a crash.
+const BREAKER_STALE_MS = 10_000;
+
+interface Owner {
+  pid: number;
+  start: string;
+  boot: string;
+  host: string;
+  ns: string;
+  token: string;
+  at: string;
+}
+
+function lockLost(why: string): LockTimeoutError {
+  return new LockTimeoutError(`the store lock was lost (${why}); the write was not applied`, { details: { reason: "lock-lost" } });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The store-wide write lock: a proper-lockfile directory with a heartbeat, plus an owner record
+ * (pid, start time, boot id, a random token) so that a waiter can take over at once from a holder
+ * that died, and never from a live one that is merely slow (until it has been silent for
+ * `staleMs`). Writes are fenced independently (see the commit log), so even a holder that loses
+ * the lock while stopped cannot apply a write over its rival's.
+ */
+export class StoreLock {
+  private token: string | undefined;
+  private compromised: Error | undefined;
+  private plRelease: (() => Promise<void>) | undefined;
+  private readonly plFs: Record<string, unknown>;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly options: StoreLockOptions,
+  ) {
+    const lockDir = layout.lockDir;
+    // proper-lockfile takes an `fs`: ours creates the lock directory 0700 whatever the umask, and
+    // removes it only through removeIfOwned (the directory holds the owner record, and a holder
+    // that lost the lock must never remove its successor's).
+    this.plFs = {
+      ...nodeFs,
+      mkdir: (path: string, cb: (err: Error | null) => void) => nodeFs.mkdir(path, { mode: DIR_MODE }, cb),
+      rmdir: (path: string, cb: (err: Error | null) => void) => {
+        if (path === lockDir) return cb(null);
+        nodeFs.rmdir(path, cb);
+      },
+      rmdirSync: (path: string) => {
+        // proper-lockfile's exit hook: release a lock this process still holds.
+        if (path === lockDir) {
+          if (this.token !== undefined) this.removeIfOwned(this.token);
+          return;
+        }
+        nodeFs.rmdirSync(path);
+      },
+    };
+  }
+
+  get held(): boolean {
+    return this.token !== undefined;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.token !== undefined) throw new Error("StoreLock.acquire: already held by this instance");
+    const deadline = Date.now() + this.options.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const token = randomBytes(8).toString("hex");
+      let release: (() => Promise<void>) | undefined;
+      try {
+        release = await lockfile.lock(this.layout.root, {
+          lockfilePath: this.layout.lockDir,
+          // The store directory exists, but never resolve paths through realpath: it fails on
+          // files that do not exist yet and adds a system call to every acquisition.
+          realpath: false,
+          stale: NEVER_STALE,
+          update: HEARTBEAT_MS,
+          // Retries are ours (below): proper-lockfile's retry would also retry EACCES or ENOSPC,
+          // turning a typed error into a slow timeout.
+          retries: 0,
+          fs: this.plFs,
+          onCompromised: (err: Error) => {
+            // Never throw (the default crashes the process): the next fenced write is refused.
+            if (this.token === token) this.compromised = err;
+          },
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
+      }
+      if (release !== undefined) {
+        const outcome = this.writeOwner(token);
+        if (outcome === "ok") {
+          this.token = token;
+          this.compromised = undefined;
+          this.plRelease = release;
+          return;
+        }
+        // Someone else's owner record is in the directory we created: they took it over while we
+        // were stalled. Leave it to them.
+        await release().catch(() => undefined);
+        if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
+      } else {
+        this.breakIfStale();
+      }
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(`timed out after ${this.options.timeoutMs} ms waiting for the store lock ${this.layout.lockDir}`, {
+          details: { lock: this.layout.lockDir, timeoutMs: this.options.timeoutMs },
+        });
+      }
+      // Short randomized back-off: waiters spread out instead of retrying in lock-step.
+      await sleep(0.5 + Math.random() * Math.min(2 + attempt, 20));
+    }
+  }
+
+  /** Throws E_LOCK_TIMEOUT (reason lock-lost) unless this instance still holds the lock. */
+  assertHeld(): void {
+    const token = this.token;
+    if (token === undefined) throw lockLost("not held");
+    if (this.compromised !== undefined) throw lockLost(this.compromised.message);
+    const owner = this.readOwner();
+    if (owner?.token !== token) throw lockLost("another process took it over");
+  }
+
+  async release(): Promise<void> {
+    const token = this.token;
+    const release = this.plRelease;
+    this.token = undefined;
+    this.plRelease = undefined;
+    this.compromised = undefined;
+    if (token === undefined) return;
+    this.removeIfOwned(token);
+    // Stops proper-lockfile's heartbeat; its rmdir is a no-op through plFs.
+    await release?.().catch(() => undefined);
+  }
+
+  private writeOwner(token: string): "ok" | "taken" | Error {
+    const owner: Owner = { ...SELF, token, at: new Date().toISOString() };
+    let fd: number;
+    try {
+      fd = openSync(this.layout.ownerFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ENOENT") return "taken";
+      this.removeDirQuietly();
+      return err as Error;
+    }
+    try {
+      writeSync(fd, JSON.stringify(owner));
+    } catch (err) {
+      closeSync(fd);
+      try {
+        unlinkSync(this.layout.ownerFile);
+      } catch {
+        // gone already
+      }
+      this.removeDirQuietly();
+      return err as Error;
+    }
+    closeSync(fd);
+    return "ok";
+  }
+
+  private removeDirQuietly(): void {
+    try {
+      rmdirSync(this.layout.lockDir);
+    } catch {
+      // not empty (someone else's) or gone
+    }
+  }
+
+  private removeIfOwned(token: string): void {
+    if (this.readOwner()?.token !== token) return;
+    try {
+      unlinkSync(this.layout.ownerFile);
+    } catch {
+      return;
+    }
+    this.removeDirQuietly();
+  }
+
+  private readOwner(): Partial<Owner> | undefined {
+    try {
+      const buf = readFileNoFollow(this.layout.ownerFile);
+      if (buf === undefined) return undefined;
+      const v: unknown = JSON.parse(buf.toString("utf8"));
+      return typeof v === "object" && v !== null ? (v as Partial<Owner>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The identity of the current lock generation and whether it may be taken over. */
+  private judge(): { identity: string; stale: boolean } | undefined {
+    let st: nodeFs.Stats;
+    try {
+      st = statSync(this.layout.lockDir);
+    } catch {
+      return undefined;
+    }
+    const owner = this.readOwner();
+    const age = Date.now() - st.mtimeMs;
+    if (owner !== undefined && typeof owner.token === "string") {
+      const state = liveness(owner);
+      return { identity: `owner:${owner.token}`, stale: state === "dead" || age > this.options.staleMs };
+    }
+    return { identity: `dir:${st.ino}:${st.birthtimeMs}:${st.mtimeMs}`, stale: age > Math.min(OWNERLESS_STALE_MS, this.options.staleMs) };
+  }
+
+  /**
+   * Takes over a lock whose holder is gone or silent. Waiters that judged the same generation
+   * stale race for one breaker directory named after it; the winner re-checks, under the
+   * breaker, that the lock is still that generation before removing it, so a second waiter can
+   * never remove the lock that the first has just re-created (proper-lockfile's own takeover can).
+   */
+  private breakIfStale(): void {
+    const judged = this.judge();
+    if (judged === undefined || !judged.stale) return;
+    const breaker = join(this.layout.root, `lock.${createHash("sha256").update(judged.identity).digest("hex").slice(0, 16)}.break`);
+    try {
+      mkdirSync(breaker, { mode: DIR_MODE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+        try {
+          if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) rmdirSync(breaker);
+        } catch {
+          // another waiter cleaned it up
+        }
+      }
+      return;
+    }
+    try {
+      if (this.judge()?.identity !== judged.identity) return;
+      try {
+        unlinkSync(this.layout.ownerFile);
+      } catch {
+        // an ownerless generation
+      }
+      this.removeDirQuietly();
+    } finally {
+      try {
+        rmdirSync(breaker);
+      } catch {
+        // nothing to clean up
+      }
+    }
+  }
+}
