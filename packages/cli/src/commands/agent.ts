@@ -1,0 +1,95 @@
+import type { Agent, AgentStatus, JsonObject } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { collect, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+
+function statusColored(ctx: CommandContext, status: AgentStatus): string {
+  const c = ctx.out.colors;
+  return status === "running" ? c.green(status) : status === "failed" ? c.red(status) : status === "completed" ? c.dim(status) : c.yellow(status);
+}
+
+async function showOne(ctx: CommandContext, a: Agent): Promise<void> {
+  await emit(ctx, {
+    json: () => a,
+    plain: () => [a.id],
+    human: () => ctx.out.record({ ...a, status: statusColored(ctx, a.status) }),
+  });
+}
+
+function pidOption(ctx: CommandContext, allowNull: boolean): number | null | undefined {
+  const v = str(ctx, "pid");
+  if (v === undefined) return undefined;
+  if (allowNull && v === "null") return null;
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw usage(ctx, `--pid must be a non-negative integer${allowNull ? " or null" : ""}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** `agent spawn SESSION_ID ROLE` */
+export async function spawn(ctx: CommandContext): Promise<number | undefined> {
+  const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
+  const pid = pidOption(ctx, false);
+  const a = await (await ctx.open()).agents.spawn(ctx.args[0]!, {
+    role: ctx.args[1]!,
+    ...(str(ctx, "id") !== undefined && { id: str(ctx, "id") }),
+    ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+    ...(pid !== undefined && { pid }),
+    ...(metadata !== undefined && { metadata }),
+  });
+  await showOne(ctx, a);
+  return undefined;
+}
+
+/** `agent list` */
+export async function list(ctx: CommandContext): Promise<number | undefined> {
+  const args = listArgs(ctx);
+  const store = await ctx.open();
+  const page = await collect(args, (limit, cursor) =>
+    store.agents.list({
+      limit,
+      ...(cursor !== undefined && { cursor }),
+      ...(str(ctx, "session") !== undefined && { sessionId: str(ctx, "session") }),
+      ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+      direction: ctx.opts.desc === true ? "desc" : "asc",
+    }),
+  );
+  await emit(ctx, {
+    json: () => page,
+    plain: () => page.items.map((a) => a.id),
+    human: async () => {
+      await ctx.out.table(
+        ["ID", "SESSION", "ROLE", "STATUS", "PID", "HEARTBEAT", "CREATED"],
+        page.items.map((a) => [a.id, a.sessionId, a.role, statusColored(ctx, a.status), a.pid, shortTime(a.heartbeatAt), shortTime(a.createdAt)]),
+      );
+      if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
+    },
+  });
+  return undefined;
+}
+
+/** `agent show ID` */
+export async function show(ctx: CommandContext): Promise<number | undefined> {
+  await showOne(ctx, await (await ctx.open()).agents.get(ctx.args[0]!));
+  return undefined;
+}
+
+/** `agent update ID [--status S] [--role R] [--pid N|null] [--metadata JSON]` */
+export async function update(ctx: CommandContext): Promise<number | undefined> {
+  const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
+  const pid = pidOption(ctx, true);
+  const changes = {
+    ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+    ...(str(ctx, "role") !== undefined && { role: str(ctx, "role") }),
+    ...(pid !== undefined && { pid }),
+    ...(metadata !== undefined && { metadata }),
+  };
+  if (Object.keys(changes).length === 0) throw usage(ctx, "nothing to update: give --status, --role, --pid or --metadata");
+  const cond = condition(ctx);
+  await showOne(ctx, await (await ctx.open()).agents.update(ctx.args[0]!, changes, cond));
+  return undefined;
+}
+
+/** `agent heartbeat ID` */
+export async function heartbeat(ctx: CommandContext): Promise<number | undefined> {
+  const cond = condition(ctx);
+  await showOne(ctx, await (await ctx.open()).agents.heartbeat(ctx.args[0]!, cond));
+  return undefined;
+}

@@ -1,0 +1,102 @@
+import type { Condition, Page, StateDocument, Store } from "@statehouse/core";
+import { usageLine } from "../args.js";
+import type { CommandContext } from "../context.js";
+import { parseJsonInput, readStdin } from "../io/json-input.js";
+import { usageError } from "../usage.js";
+
+/** A usage error for this command, with its usage line. */
+export function usage(ctx: CommandContext, problem: string): Error {
+  return usageError(problem, usageLine(ctx.command), `statehouse ${ctx.command.name} --help`);
+}
+
+/** The string option, or undefined. */
+export function str(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.opts[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** An integer option within bounds, or undefined when absent. */
+export function int(ctx: CommandContext, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = str(ctx, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw usage(ctx, `--${name} must be an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? "…" : max}, got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+/** The `--if-revision N` condition, if given. */
+export function condition(ctx: CommandContext): Condition | undefined {
+  const r = int(ctx, "if-revision", 0);
+  return r === undefined ? undefined : { ifRevision: r };
+}
+
+/** A JSON argument (or stdin when it is `-`), parsed with a precise error when it is not JSON. */
+export async function jsonArg(ctx: CommandContext, index: number): Promise<unknown> {
+  const name = ctx.command.args[index]!.replace(/\?$/, "");
+  const text = ctx.args[index]!;
+  if (text === "-") return parseJsonInput(await readStdin(), `${name} (stdin)`);
+  return parseJsonInput(text, name);
+}
+
+/** A JSON option such as `--metadata`, parsed with a precise error; undefined when absent. */
+export function jsonOption(ctx: CommandContext, name: string): unknown {
+  const v = str(ctx, name);
+  return v === undefined ? undefined : parseJsonInput(v, `--${name}`);
+}
+
+/** Checks `--doc` / `--session` before anything is opened. */
+export function checkTarget(ctx: CommandContext): void {
+  if (str(ctx, "doc") !== undefined && str(ctx, "session") !== undefined) throw usage(ctx, "--doc and --session exclude each other");
+}
+
+/** The state document named by `--doc` / `--session` (default `global`). */
+export function targetDoc(ctx: CommandContext, store: Store): StateDocument {
+  const session = str(ctx, "session");
+  return session !== undefined ? store.sessionState(session) : store.state(str(ctx, "doc") ?? "global");
+}
+
+/** The document's name as reported in output: `global`, or `session:ID`. */
+export function targetName(ctx: CommandContext): string {
+  const session = str(ctx, "session");
+  return session !== undefined ? `session:${session}` : (str(ctx, "doc") ?? "global");
+}
+
+export interface ListArgs {
+  limit: number;
+  cursor: string | undefined;
+  all: boolean;
+}
+
+export function listArgs(ctx: CommandContext): ListArgs {
+  const all = ctx.opts.all === true;
+  if (all && str(ctx, "cursor") !== undefined) throw usage(ctx, "--all and --cursor exclude each other");
+  return { limit: int(ctx, "limit", 1, 10_000) ?? (all ? 1000 : 50), cursor: str(ctx, "cursor"), all };
+}
+
+/** One page, or with `--all` every page concatenated. */
+export async function collect<T>(args: ListArgs, page: (limit: number, cursor: string | undefined) => Promise<Page<T>>): Promise<Page<T>> {
+  if (!args.all) return page(args.limit, args.cursor);
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const p = await page(args.limit, cursor);
+    items.push(...p.items);
+    cursor = p.cursor;
+  } while (cursor !== undefined);
+  return { items };
+}
+
+/** Prints a result the way the mode asks. */
+export async function emit(ctx: CommandContext, ways: { json: () => unknown; plain: () => unknown[]; human: () => Promise<void> | void }): Promise<void> {
+  const { out } = ctx;
+  if (out.mode === "json") out.json(ways.json());
+  else if (out.mode === "plain") for (const v of ways.plain()) out.plain(v);
+  else await ways.human();
+}
+
+/** A short local time for tables: `2025-01-31 14:05:09`. */
+export function shortTime(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return "";
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}

@@ -1,0 +1,45 @@
+import { ConfigError, type JsonObject } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { condition, emit, jsonArg } from "./common.js";
+
+/** `config get PROJECT` */
+export async function get(ctx: CommandContext): Promise<number | undefined> {
+  const c = await (await ctx.open()).config.get(ctx.args[0]!);
+  await emit(ctx, {
+    json: () => c,
+    plain: () => [c.config],
+    human: () => ctx.out.pretty(c.config),
+  });
+  return undefined;
+}
+
+/** `config set PROJECT CONFIG` */
+export async function set(ctx: CommandContext): Promise<number | undefined> {
+  const config = (await jsonArg(ctx, 1)) as JsonObject;
+  const cond = condition(ctx);
+  const c = await (await ctx.open()).config.set(ctx.args[0]!, config, cond);
+  await emit(ctx, {
+    json: () => c,
+    plain: () => [c.revision],
+    human: () => ctx.out.line(`set the config of ${ctx.out.colors.cyan(c.project)} ${ctx.out.colors.dim(`(revision ${c.revision})`)}`),
+  });
+  return undefined;
+}
+
+/** `config validate PROJECT [CONFIG]`: E_CONFIG (exit 13) with every issue when invalid. */
+export async function validate(ctx: CommandContext): Promise<number | undefined> {
+  const project = ctx.args[0]!;
+  const given = ctx.args[1] === undefined ? undefined : await jsonArg(ctx, 1);
+  const store = await ctx.open();
+  const config = given === undefined ? (await store.config.get(project)).config : given;
+  const issues = await store.config.validate(config as JsonObject);
+  if (issues.length > 0) {
+    throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
+  }
+  await emit(ctx, {
+    json: () => ({ project, valid: true, issues: [] }),
+    plain: () => ["valid"],
+    human: () => ctx.out.line(`${ctx.out.colors.green("valid")}: the config of ${project}${given === undefined ? " (stored)" : ""}`),
+  });
+  return undefined;
+}

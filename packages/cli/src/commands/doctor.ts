@@ -1,0 +1,87 @@
+import { CorruptError, type IntegrityReport, isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { type GenericCheck, genericCheck } from "../store-io/integrity.js";
+import { readAll } from "../store-io/records.js";
+
+interface DoctorReport {
+  store: string;
+  adapter: string;
+  ok: boolean;
+  /** What the adapter's own check found first (before any repair); null when it has no check. */
+  found: string[] | null;
+  repaired: string[];
+  generic: GenericCheck | null;
+  /** The problems that remain: the engine's after repair, and the generic checks'. */
+  problems: string[];
+}
+
+/**
+ * `doctor [--repair]`: the adapter's own integrity check (`check({repair})`: checksums, engine
+ * integrity, recovery from the last good copy where the adapter keeps one), then the generic
+ * checks of the data through the SPI. Exit 0 when the store is sound (after repair, if asked);
+ * else E_CORRUPT (9) naming what remains.
+ */
+export async function doctor(ctx: CommandContext): Promise<number | undefined> {
+  const repair = ctx.opts.repair === true;
+  // The raw adapter, not the domain: a store too damaged for the domain must still be examined.
+  const adapter = await openAdapterUrl(ctx.storeUrl);
+  const report: DoctorReport = { store: ctx.storeUrl, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [] };
+  try {
+    if (adapter.check !== undefined) {
+      const first = await adapter.check({ repair });
+      report.found = engineProblems(first);
+      report.repaired = [...first.repaired];
+      // After a repair, look again: what remains is what counts.
+      const after = repair && first.repaired.length > 0 ? await adapter.check({ repair: false }) : first;
+      report.problems.push(...engineProblems(after));
+    }
+    try {
+      const { records } = await readAll(adapter);
+      report.generic = await genericCheck(adapter, records);
+      report.problems.push(...report.generic.problems);
+    } catch (err) {
+      if (!isStatehouseError(err, "E_CORRUPT")) throw err;
+      report.problems.push(err.message);
+    }
+  } finally {
+    await adapter.close();
+  }
+  report.ok = report.problems.length === 0;
+  print(ctx, report);
+  if (!report.ok) {
+    const n = report.problems.length;
+    throw new CorruptError(`the store ${ctx.storeUrl} has ${n} problem${n === 1 ? "" : "s"}${repair ? "" : "; run statehouse doctor --repair"}`, {
+      details: { issues: report.problems },
+    });
+  }
+  return undefined;
+}
+
+function engineProblems(r: IntegrityReport): string[] {
+  return r.ok || r.problems.length > 0 ? [...r.problems] : ["the adapter's integrity check failed without naming a problem"];
+}
+
+function print(ctx: CommandContext, r: DoctorReport): void {
+  const { out } = ctx;
+  if (out.mode === "json") {
+    out.json(r);
+    return;
+  }
+  if (out.mode === "plain") {
+    out.plain(r.ok ? "ok" : "corrupt");
+    for (const p of r.repaired) out.plain(`repaired: ${p}`);
+    for (const p of r.problems) out.plain(`problem: ${p}`);
+    return;
+  }
+  const c = out.colors;
+  out.line(`${c.bold("store")}    ${r.store} (${r.adapter} adapter)`);
+  out.line(`${c.bold("engine")}   ${r.found === null ? c.dim("no engine check (the adapter has none)") : r.found.length === 0 ? c.green("ok") : c.yellow(`${r.found.length} problem(s) found`)}`);
+  for (const p of r.found ?? []) out.line(`  ${c.yellow("!")} found: ${p}`);
+  if (r.generic !== null) {
+    const counts = Object.entries(r.generic.records).map(([k, v]) => `${k} ${v}`).join(", ");
+    out.line(`${c.bold("records")}  ${counts}; sequence ${r.generic.sequence}`);
+  }
+  for (const p of r.repaired) out.line(`  ${c.green("✓")} repaired: ${p}`);
+  for (const p of r.problems) out.line(`  ${c.red("✗")} ${p}`);
+  out.line(r.ok ? c.green("the store is sound") : c.red("the store has problems"));
+}

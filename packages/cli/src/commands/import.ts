@@ -1,0 +1,24 @@
+import { readFile } from "node:fs/promises";
+import { fromSystemError } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { readStdin } from "../io/json-input.js";
+import { parseExport } from "../store-io/export-format.js";
+import { restore } from "../store-io/restore.js";
+import { copyReport } from "./copy-report.js";
+import { verifyCopy } from "./verify.js";
+
+/** `import [FILE]`: an export into an empty store, revisions kept, verified. */
+export async function importCommand(ctx: CommandContext): Promise<number | undefined> {
+  const file = ctx.args[0];
+  const text =
+    file === undefined || file === "-"
+      ? await readStdin()
+      : await readFile(file, "utf8").catch((err: unknown) => {
+          throw fromSystemError(err, `reading ${file}`);
+        });
+  // Everything is parsed and checked before the store is touched.
+  const { records, digest } = parseExport(text);
+  await restore(ctx.storeUrl, records, { verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });
+  await copyReport(ctx, { from: file ?? "stdin", to: ctx.storeUrl, digest, verified: true });
+  return undefined;
+}

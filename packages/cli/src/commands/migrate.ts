@@ -1,0 +1,22 @@
+import { parseStoreUrl } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { digest, readAll } from "../store-io/records.js";
+import { restore } from "../store-io/restore.js";
+import { str, usage } from "./common.js";
+import { copyReport } from "./copy-report.js";
+import { verifyCopy } from "./verify.js";
+
+/** `migrate --to URL`: copies every record (revisions kept) to another store, then verifies it. */
+export async function migrate(ctx: CommandContext): Promise<number | undefined> {
+  const to = str(ctx, "to");
+  if (to === undefined) throw usage(ctx, "migrate needs --to URL (the target store)");
+  const from = parseStoreUrl(ctx.storeUrl);
+  const dest = parseStoreUrl(to);
+  if (from.scheme === dest.scheme && from.location === dest.location && from.scheme !== "memory") throw usage(ctx, "--to names the source store itself");
+  const source = (await ctx.open()).adapter;
+  const { records } = await readAll(source);
+  const expected = digest(records);
+  await restore(to, records, { verify: (target) => verifyCopy(target, expected, to) });
+  await copyReport(ctx, { from: ctx.storeUrl, to, digest: expected, verified: true });
+  return undefined;
+}

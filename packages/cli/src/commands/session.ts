@@ -1,0 +1,95 @@
+import type { FinalSessionStatus, JsonObject, Session, SessionStatus } from "@statehouse/core";
+import type { CommandContext } from "../context.js";
+import { collect, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+
+function row(s: Session): (string | number)[] {
+  return [s.id, s.name === s.id ? "" : s.name, s.status, s.project ?? "", s.agentCount, shortTime(s.createdAt), shortTime(s.updatedAt)];
+}
+
+async function showOne(ctx: CommandContext, s: Session): Promise<void> {
+  await emit(ctx, {
+    json: () => s,
+    plain: () => [s.id],
+    human: () => ctx.out.record({ ...s, status: statusColored(ctx, s.status) }),
+  });
+}
+
+function statusColored(ctx: CommandContext, status: SessionStatus): string {
+  const c = ctx.out.colors;
+  return status === "active" ? c.cyan(status) : status === "completed" ? c.green(status) : status === "failed" ? c.red(status) : c.yellow(status);
+}
+
+/** `session create` */
+export async function create(ctx: CommandContext): Promise<number | undefined> {
+  const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
+  const options = {
+    ...(str(ctx, "id") !== undefined && { id: str(ctx, "id") }),
+    ...(str(ctx, "name") !== undefined && { name: str(ctx, "name") }),
+    ...(str(ctx, "project") !== undefined && { project: str(ctx, "project") }),
+    ...(metadata !== undefined && { metadata }),
+  };
+  const s = await (await ctx.open()).sessions.create(options);
+  await showOne(ctx, s);
+  return undefined;
+}
+
+/** `session list` */
+export async function list(ctx: CommandContext): Promise<number | undefined> {
+  const args = listArgs(ctx);
+  const orderBy = str(ctx, "order-by");
+  if (orderBy !== undefined && orderBy !== "createdAt" && orderBy !== "updatedAt") throw usage(ctx, `--order-by must be createdAt or updatedAt, got ${JSON.stringify(orderBy)}`);
+  const store = await ctx.open();
+  const page = await collect(args, (limit, cursor) =>
+    store.sessions.list({
+      limit,
+      ...(cursor !== undefined && { cursor }),
+      ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as SessionStatus }),
+      ...(str(ctx, "project") !== undefined && { project: str(ctx, "project") }),
+      ...(orderBy !== undefined && { orderBy }),
+      direction: ctx.opts.asc === true ? "asc" : "desc",
+    }),
+  );
+  await emit(ctx, {
+    json: () => page,
+    plain: () => page.items.map((s) => s.id),
+    human: async () => {
+      await ctx.out.table(
+        ["ID", "NAME", "STATUS", "PROJECT", "AGENTS", "CREATED", "UPDATED"],
+        page.items.map((s) => {
+          const r = row(s);
+          r[2] = statusColored(ctx, s.status);
+          return r;
+        }),
+      );
+      if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
+    },
+  });
+  return undefined;
+}
+
+/** `session show ID` */
+export async function show(ctx: CommandContext): Promise<number | undefined> {
+  await showOne(ctx, await (await ctx.open()).sessions.get(ctx.args[0]!));
+  return undefined;
+}
+
+/** `session end ID [--status S]` */
+export async function end(ctx: CommandContext): Promise<number | undefined> {
+  const cond = condition(ctx);
+  const status = (str(ctx, "status") ?? "completed") as FinalSessionStatus;
+  await showOne(ctx, await (await ctx.open()).sessions.end(ctx.args[0]!, status, cond));
+  return undefined;
+}
+
+/** `session rm ID` */
+export async function rm(ctx: CommandContext): Promise<number | undefined> {
+  const cond = condition(ctx);
+  const id = ctx.args[0]!;
+  const r = await (await ctx.open()).sessions.delete(id, cond);
+  await emit(ctx, {
+    json: () => ({ id, deleted: true, revision: r.revision, sequence: r.sequence ?? null }),
+    plain: () => [id],
+    human: () => ctx.out.line(`deleted session ${ctx.out.colors.cyan(id)}`),
+  });
+  return undefined;
+}

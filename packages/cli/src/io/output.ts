@@ -1,0 +1,95 @@
+import { type Colors, colorEnabled, makeColors } from "./color.js";
+
+/** `human`: tables and sentences (the default); `json`: one JSON document; `plain`: one value per line. */
+export type OutputMode = "human" | "json" | "plain";
+
+export type Cell = string | number | boolean | null | undefined;
+
+/** Where a command prints. Everything goes through here so the mode and colour rules hold everywhere. */
+export class Output {
+  readonly colors: Colors;
+  readonly errColors: Colors;
+
+  constructor(
+    readonly mode: OutputMode,
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.colors = makeColors(colorEnabled(stdout));
+    this.errColors = makeColors(colorEnabled(stderr));
+  }
+
+  /** Writes text plus a newline to stdout. */
+  line(text = ""): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Writes raw text to stdout. */
+  raw(text: string): void {
+    this.stdout.write(text);
+  }
+
+  /** Writes text plus a newline to stderr. */
+  error(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** One compact JSON document on one line: the `--json` shape. */
+  json(value: unknown): void {
+    this.line(JSON.stringify(value));
+  }
+
+  /** A value the way `--plain` prints it: strings raw, everything else as compact JSON. */
+  plain(value: unknown): void {
+    this.line(plainText(value));
+  }
+
+  /** A JSON value for people: indented, keys coloured on a terminal. */
+  pretty(value: unknown): void {
+    const text = JSON.stringify(value, null, 2) ?? "undefined";
+    this.line(this.colors.enabled ? text.replace(/^(\s*)("(?:[^"\\]|\\.)*")(: )/gm, (_m, a, k, b) => `${a}${this.colors.cyan(k)}${b}`) : text);
+  }
+
+  /** A table with a header row. cli-table3 is loaded only here, so `--json` and `--plain` never pay for it. */
+  async table(head: string[], rows: Cell[][]): Promise<void> {
+    if (rows.length === 0) {
+      this.line(this.colors.dim("(none)"));
+      return;
+    }
+    const Table = await loadTable();
+    const t = new Table({
+      head: head.map((h) => this.colors.bold(h)),
+      style: { head: [], border: [], compact: true },
+      chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+      wordWrap: false,
+    });
+    for (const r of rows) t.push(r.map(cellText));
+    this.line(t.toString());
+  }
+
+  /** A two-column field/value table for one record. */
+  async record(fields: Record<string, unknown>): Promise<void> {
+    const Table = await loadTable();
+    const t = new Table({ style: { head: [], border: [], compact: true }, wordWrap: false });
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      t.push({ [this.colors.bold(k)]: cellText(typeof v === "object" && v !== null ? JSON.stringify(v) : (v as Cell)) });
+    }
+    this.line(t.toString());
+  }
+}
+
+/** cli-table3 is CommonJS (`export =`); imported from ESM its export is the namespace's default. */
+async function loadTable(): Promise<typeof import("cli-table3")> {
+  const mod = await import("cli-table3");
+  return (mod as unknown as { default: typeof mod }).default;
+}
+
+export function plainText(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+}
+
+function cellText(c: Cell): string {
+  if (c === undefined || c === null) return "";
+  return String(c);
+}

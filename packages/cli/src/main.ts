@@ -1,0 +1,74 @@
+import type { Store, StoreOptions } from "@statehouse/core";
+import { parseInvocation } from "./args.js";
+import type { CommandContext } from "./context.js";
+import { EXIT_CODES, describeError } from "./exit-codes.js";
+import { Output, type OutputMode } from "./io/output.js";
+
+/** The default store when neither `--store` nor STATEHOUSE_STORE names one. */
+export const DEFAULT_STORE = "file:./.statehouse";
+
+/** Runs the CLI with the given arguments; resolves to the exit status (it does not exit). */
+export async function run(argv: readonly string[]): Promise<number> {
+  let mode: OutputMode = argv.includes("--json") ? "json" : argv.includes("--plain") ? "plain" : "human";
+  let out = new Output(mode);
+  let store: Store | undefined;
+  try {
+    const inv = parseInvocation(argv);
+    mode = inv.values.json === true ? "json" : inv.values.plain === true ? "plain" : "human";
+    out = new Output(mode);
+    if (inv.kind === "version") {
+      const { version } = await import("./version.js");
+      out.line(mode === "json" ? JSON.stringify({ version: await version() }) : await version());
+      return EXIT_CODES.OK;
+    }
+    if (inv.kind === "help") {
+      const { helpText } = await import("./help.js");
+      out.raw(helpText(inv.topic, out.colors));
+      return EXIT_CODES.OK;
+    }
+    const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
+    const ctx: CommandContext = {
+      command: inv.command,
+      args: inv.positionals,
+      opts: inv.values,
+      out,
+      storeUrl,
+      async open(options?: StoreOptions) {
+        if (store === undefined) {
+          const { open } = await import("@statehouse/core");
+          store = await open(storeUrl, options);
+        }
+        return store;
+      },
+    };
+    const handler = await inv.command.load();
+    return (await handler(ctx)) ?? EXIT_CODES.OK;
+  } catch (err) {
+    report(out, mode, err);
+    return describeError(err).exitStatus;
+  } finally {
+    if (store !== undefined) {
+      try {
+        await (store as Store).close();
+      } catch (err) {
+        report(out, mode, err);
+      }
+    }
+  }
+}
+
+function report(out: Output, mode: OutputMode, err: unknown): void {
+  const e = describeError(err);
+  if (mode === "json") {
+    out.error(JSON.stringify({ error: e }));
+    return;
+  }
+  const c = out.errColors;
+  const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${e.message}`];
+  if (typeof e.details.usage === "string") lines.push(`usage: ${e.details.usage}`, `see: ${String(e.details.help)}`);
+  if (e.code === "E_CONFLICT" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
+  const issues = e.details.issues;
+  if (Array.isArray(issues) && issues.length > 1) for (const i of issues) lines.push(`  - ${String(i)}`);
+  if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);
+  out.error(lines.join("\n"));
+}

@@ -1,0 +1,108 @@
+import { ConflictError, type StorageAdapter, isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { COLLECTIONS, indexKeysFor } from "./index-keys.js";
+import type { ExportRecord } from "./records.js";
+
+/** Options of `restore`. */
+export interface RestoreOptions {
+  /** Records per transaction. Default 2,000. */
+  chunk?: number;
+  /** Checks the written store before the restore counts as done; a throw rolls it back. */
+  verify?: (adapter: StorageAdapter) => Promise<void>;
+}
+
+/** Throws E_CONFLICT unless every domain collection of the store is empty. */
+export async function assertEmpty(adapter: StorageAdapter, url: string): Promise<void> {
+  for (const c of COLLECTIONS) {
+    const n = await adapter.count(c);
+    if (n > 0) {
+      throw new ConflictError(`the target store ${url} is not empty (${n} record${n === 1 ? "" : "s"} in "${c}"); import and migrate only fill an empty store`, {
+        details: { currentRevision: 0, collection: c, count: n },
+      });
+    }
+  }
+}
+
+async function openRelaxed(url: string): Promise<StorageAdapter> {
+  try {
+    return await openAdapterUrl(url, { durability: "relaxed" });
+  } catch (err) {
+    // An adapter without a relaxed mode refuses the option: fall back to its default.
+    if (isStatehouseError(err, "E_CONFIG") || isStatehouseError(err, "E_VALIDATION")) return openAdapterUrl(url);
+    throw err;
+  }
+}
+
+/** Puts each record once, conditioned on the revision the previous round left it at. */
+async function round(adapter: StorageAdapter, records: readonly ExportRecord[], target: (r: ExportRecord) => number, chunk: number): Promise<void> {
+  for (let i = 0; i < records.length; i += chunk) {
+    const slice = records.slice(i, i + chunk);
+    await adapter.transact((tx) => {
+      for (const r of slice) tx.put(r.collection, r.id, r.value, { ifRevision: target(r) - 1, index: indexKeysFor(r.collection, r.value) });
+    });
+  }
+}
+
+/** Deletes whatever the restore wrote, so a failed import leaves the target empty again. Best effort. */
+async function rollback(adapter: StorageAdapter, records: readonly ExportRecord[], chunk: number): Promise<boolean> {
+  try {
+    for (let i = 0; i < records.length; i += chunk) {
+      const slice = records.slice(i, i + chunk);
+      await adapter.transact((tx) => {
+        for (const r of slice) tx.delete(r.collection, r.id);
+      });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes records into an empty store with their revisions kept, through the SPI alone.
+ *
+ * The SPI numbers revisions itself (each committed put adds exactly 1), so a record exported at
+ * revision r is put r times, in r separate transactions. Rounds are aligned to end together: with
+ * M the highest revision, a record of revision r is written in rounds M−r+1 … M, so the last round
+ * writes every record at its final revision. Every round writes the record's real value and index
+ * keys (a reader never sees a placeholder); rounds before the last run with `relaxed` durability
+ * and the last one with the adapter's default (`strict`), which makes the final state durable.
+ * Cost: Σ revisions puts — cheap for typical stores, slow for a large document with a very high
+ * revision (an SPI-level restore with explicit revisions would remove it).
+ *
+ * On failure (of a write or of `verify`) the written records are deleted again (best effort) and
+ * the error is rethrown with `details.rolledBack`.
+ */
+export async function restore(url: string, records: readonly ExportRecord[], options: RestoreOptions = {}): Promise<void> {
+  const chunk = options.chunk ?? 2000;
+  const max = records.reduce((m, r) => Math.max(m, r.revision), 0);
+  let adapter = await openRelaxed(url);
+  try {
+    await assertEmpty(adapter, url);
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+  try {
+    const byRevision = [...records].sort((a, b) => b.revision - a.revision);
+    for (let k = 1; k < max; k++) {
+      // Records still catching up in round k: those with revision ≥ M−k+1, now going to revision k−(M−r).
+      const minRevision = max - k + 1;
+      let n = 0;
+      while (n < byRevision.length && byRevision[n]!.revision >= minRevision) n++;
+      await round(adapter, byRevision.slice(0, n), (r) => k - (max - r.revision), chunk);
+    }
+    // An adapter whose data lives only in this process (memory:) must not be reopened.
+    if (adapter.capabilities.persistent && adapter.durability === "relaxed") {
+      await adapter.close();
+      adapter = await openAdapterUrl(url);
+    }
+    await round(adapter, records, (r) => r.revision, chunk);
+    await options.verify?.(adapter);
+  } catch (err) {
+    const rolledBack = await rollback(adapter, records, chunk);
+    await adapter.close().catch(() => undefined);
+    if (isStatehouseError(err)) (err.details as Record<string, unknown>).rolledBack = rolledBack;
+    throw err;
+  }
+  await adapter.close();
+}
