@@ -9,6 +9,16 @@ import type { BenchResult } from "./types.js";
 
 const CHILD = fileURLToPath(new URL("./child.js", import.meta.url));
 
+/** The line of a child's stderr that says what went wrong (Node prints the error before the stack). */
+export function childError(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("Node.js v") && !l.startsWith("at "));
+  const err = lines.find((l) => /^(\w*Error|\w+Error \[\w+\]|E_[A-Z_]+)\b/.test(l));
+  return (err ?? lines.slice(-3).join(" ")).slice(0, 500);
+}
+
 /** Where a job's child runs. */
 export interface RunJobOptions {
   /** Directory under which each child gets a fresh store directory (removed afterwards). */
@@ -57,7 +67,7 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<BenchRes
       },
     );
     if (timedOut) return fail(`timed out after ${job.settings.childTimeoutMs} ms and was killed`);
-    if (code !== 0) return fail(`child exited with ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" ").slice(0, 500)}`);
+    if (code !== 0) return fail(`child exited with ${code ?? signal}: ${childError(stderr)}`);
     const out = JSON.parse(await readFile(outFile, "utf8")) as ChildOutput;
     return out.results;
   } catch (err) {

@@ -34,7 +34,7 @@ export const floorsScenario: Scenario = {
   title: "Physical floors",
   perAdapter: false,
   writes: false,
-  ops: () => [...FLOOR_NAMES],
+  ops: () => FLOOR_NAMES.map((n) => `floor:${n}`),
   async run(ctx: ScenarioContext): Promise<BenchResult[]> {
     const bytes = ctx.job.params.bytes ?? 1024;
     const timeMs = ctx.job.settings.timeMs;
