@@ -31,7 +31,8 @@ export class Progress {
   done(index: number, total: number, label: string, summary: string): void {
     const secs = ((performance.now() - this.started) / 1000).toFixed(1);
     const line = `[${index}/${total}] ${label} — ${summary} (${secs} s)`;
-    if (this.tty) this.stream.write(`\r\x1b[2K${line}${index === total ? "\n" : ""}`);
+    // On a terminal a finished line is overwritten by the next, except a failure, which stays.
+    if (this.tty) this.stream.write(`\r\x1b[2K${line}${index === total || /failed/.test(summary) ? "\n" : ""}`);
     else if (this.plain) this.stream.write(`${line}\n`);
   }
 
