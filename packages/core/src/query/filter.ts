@@ -107,7 +107,7 @@ function compileCompare(expr: Extract<LogicalExpr, { kind: "compare" }>): Predic
   }
   const a = compileComparable(left);
   const b = compileComparable(right);
-  return (current, cx) => compareValues(op, a(current, cx), b(current, cx), cx.tick);
+  return (current, cx) => compareValues(op, a(current, cx), b(current, cx), cx);
 }
 
 function isScalarLiteral(c: Comparable): c is Extract<Comparable, { kind: "literal" }> {
@@ -148,11 +148,11 @@ function compileCall(call: FunctionCall): ArgFn {
   const fn = definition.call;
   if (args.length === 1) {
     const [only] = args as [ArgFn];
-    return (current, cx) => fn([only(current, cx)], cx.checkClockBound) as ArgValue;
+    return (current, cx) => fn([only(current, cx)], cx) as ArgValue;
   }
   return (current, cx) =>
     fn(
       args.map((arg) => arg(current, cx)),
-      cx.checkClockBound,
+      cx,
     ) as ArgValue;
 }

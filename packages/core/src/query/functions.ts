@@ -1,7 +1,7 @@
 import type { JsonValue } from "../json/types.js";
 import type { ExprType } from "./ast.js";
 import { compileIRegexp } from "./i-regexp.js";
-import { codePointLength, isObject, type MaybeValue, NOTHING } from "./values.js";
+import { CHARS_PER_VISIT, codePointLength, isObject, type MaybeValue, NOTHING, type WorkMeter } from "./values.js";
 
 /** An evaluated argument: a value (or Nothing), a node list's values, or a logical value. */
 export type ArgValue = MaybeValue | readonly JsonValue[] | boolean;
@@ -9,8 +9,7 @@ export type ArgValue = MaybeValue | readonly JsonValue[] | boolean;
 export interface FunctionDefinition {
   readonly params: readonly ExprType[];
   readonly result: ExprType;
-  /** `afterRegexp` is called once a regular expression has run, so the caller can check its clock. */
-  readonly call: (args: readonly ArgValue[], afterRegexp: () => void) => MaybeValue | boolean | readonly JsonValue[];
+  readonly call: (args: readonly ArgValue[], meter: WorkMeter) => MaybeValue | boolean | readonly JsonValue[];
 }
 
 /**
@@ -22,8 +21,11 @@ const FUNCTIONS = new Map<string, FunctionDefinition>(
   length: {
     params: ["value"],
     result: "value",
-    call: ([value]) => {
-      if (typeof value === "string") return codePointLength(value);
+    call: ([value], meter) => {
+      if (typeof value === "string") {
+        meter.charge(value.length / CHARS_PER_VISIT);
+        return codePointLength(value);
+      }
       if (Array.isArray(value)) return value.length;
       if (isObject(value)) return Object.keys(value).length;
       return NOTHING;
@@ -37,12 +39,12 @@ const FUNCTIONS = new Map<string, FunctionDefinition>(
   match: {
     params: ["value", "value"],
     result: "logical",
-    call: ([value, pattern], afterRegexp) => regexpTest(value!, pattern!, true, afterRegexp),
+    call: ([value, pattern], meter) => regexpTest(value!, pattern!, true, meter),
   },
   search: {
     params: ["value", "value"],
     result: "logical",
-    call: ([value, pattern], afterRegexp) => regexpTest(value!, pattern!, false, afterRegexp),
+    call: ([value, pattern], meter) => regexpTest(value!, pattern!, false, meter),
   },
   value: {
     params: ["nodes"],
@@ -59,11 +61,17 @@ export function lookupFunction(name: string): FunctionDefinition | undefined {
   return FUNCTIONS.get(name);
 }
 
-function regexpTest(value: ArgValue, pattern: ArgValue, whole: boolean, afterRegexp: () => void): boolean {
+/**
+ * One linear-time match. Linear is not free: re2js scans some tens of MB/s, so the string is
+ * charged to the budget by length before it runs (a 16 MiB string is refused, not scanned for
+ * half a second), and the clock is read after.
+ */
+function regexpTest(value: ArgValue, pattern: ArgValue, whole: boolean, meter: WorkMeter): boolean {
   if (typeof value !== "string" || typeof pattern !== "string") return false;
   const compiled = compileIRegexp(pattern);
   if (compiled === null) return false;
+  meter.charge(value.length / CHARS_PER_VISIT);
   const result = (whole ? compiled.full : compiled.partial).test(value);
-  afterRegexp();
+  meter.checkClock();
   return result;
 }

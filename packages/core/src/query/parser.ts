@@ -1,3 +1,4 @@
+import { InvalidQueryError } from "../errors.js";
 import type {
   Comparable,
   CompareOp,
@@ -32,8 +33,20 @@ const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a |
 
 const COMPARE_OPS: readonly CompareOp[] = ["==", "!=", "<=", ">=", "<", ">"];
 
+/**
+ * Longest query text accepted (UTF-16 code units). Parsing is linear, but a megabyte of query
+ * text would still hold the event loop; real queries are a few dozen characters.
+ */
+export const MAX_QUERY_LENGTH = 16_384;
+
 /** Parses and type-checks an RFC 9535 query; throws InvalidQueryError with the offset. */
 export function parseQuery(expression: string): QueryAst {
+  if (expression.length > MAX_QUERY_LENGTH) {
+    throw new InvalidQueryError(
+      `JSONPath query refused: it is ${expression.length} characters long, over the limit of ${MAX_QUERY_LENGTH}`,
+      { details: { reason: "limit", limit: "maxQueryLength", max: MAX_QUERY_LENGTH } },
+    );
+  }
   const parser = new Parser(expression);
   if (parser.peek() !== "$") parser.fail("a query must start with '$'");
   const query = parser.query();

@@ -3,7 +3,7 @@ import type { JsonValue } from "../json/types.js";
 import type { QueryAst } from "./ast.js";
 import { QueryContext, type QueryLimitsOptions } from "./budget.js";
 import { singularSteps, walkSingular } from "./filter.js";
-import { Location, resolveLocation } from "./location.js";
+import { NodeTable, PathBuilder } from "./location.js";
 import { LruCache } from "./lru-cache.js";
 import { parseQuery } from "./parser.js";
 import { formatPath, formatPointer } from "./paths.js";
@@ -127,12 +127,14 @@ class GeneralQuery implements CompiledQuery {
 
   run(document: JsonValue, limits?: QueryLimitsOptions): QueryNode[] {
     const cx = new QueryContext(document, this.expression, limits);
-    const found = runLocations(this.segments, Location.root(document), cx);
+    const table = new NodeTable(document);
+    const found = runLocations(this.segments, table, cx);
+    const paths = new PathBuilder(table);
     const nodes: QueryNode[] = new Array(found.length);
     for (let i = 0; i < found.length; i++) {
-      const loc = found[i]!;
-      resolveLocation(loc);
-      nodes[i] = { path: loc.path!, pointer: loc.pointer!, value: loc.value };
+      const id = found[i]!;
+      paths.resolve(id);
+      nodes[i] = { path: paths.path(id), pointer: paths.pointer(id), value: table.values[id]! };
       // Building paths is work too: long result lists count against the clock.
       if ((i & 1023) === 1023) cx.checkClock();
     }

@@ -2,35 +2,37 @@ import type { JsonValue } from "../json/types.js";
 import type { Segment, Selector } from "./ast.js";
 import type { QueryContext } from "./budget.js";
 import { compileLogical, type Predicate } from "./filter.js";
-import { Location } from "./location.js";
+import type { NodeTable } from "./location.js";
 import { hasOwnKey, isObject } from "./values.js";
 
 /**
- * Selectors and segments, compiled to objects with two entry points: `locs` tracks where each
- * node came from (for the top-level query, whose results carry paths) and `values` does not (for
- * queries inside filters, where only values matter and allocation would be wasted).
+ * Selectors and segments, compiled to objects with two entry points: `locs` records where each
+ * node came from in a NodeTable (for the top-level query, whose results carry paths) and `values`
+ * does not (for queries inside filters, where only values matter).
  *
  * Member access is always guarded by an own-property test, so `__proto__`, `constructor` or
  * `prototype` select a member only if the document really has one by that name.
  */
 interface CompiledSelector {
-  locs(parent: Location, out: Location[], cx: QueryContext): void;
+  /** Adds to `table` and to `out` the children of node `parent` that this selector picks. */
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void;
+  /** Appends to `out` the values of the children of `value` that this selector picks. */
   values(value: JsonValue, out: JsonValue[], cx: QueryContext): void;
 }
 
 export interface CompiledSegment {
-  locs(inputs: Location[], cx: QueryContext): Location[];
+  locs(inputs: number[], cx: QueryContext, table: NodeTable): number[];
   values(inputs: JsonValue[], cx: QueryContext): JsonValue[];
 }
 
 class NameSelector implements CompiledSelector {
   constructor(private readonly name: string) {}
 
-  locs(parent: Location, out: Location[], cx: QueryContext): void {
-    const value = parent.value;
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void {
+    const value = table.values[parent]!;
     if (isObject(value) && hasOwnKey(value, this.name)) {
       cx.visit();
-      out.push(new Location(value[this.name]!, parent, this.name));
+      out.push(table.add(value[this.name]!, parent, this.name));
     }
   }
 
@@ -51,11 +53,12 @@ class IndexSelector implements CompiledSelector {
     return i < value.length ? i : -1;
   }
 
-  locs(parent: Location, out: Location[], cx: QueryContext): void {
-    const i = this.resolve(parent.value);
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void {
+    const value = table.values[parent]!;
+    const i = this.resolve(value);
     if (i >= 0) {
       cx.visit();
-      out.push(new Location((parent.value as JsonValue[])[i]!, parent, i));
+      out.push(table.add((value as JsonValue[])[i]!, parent, i));
     }
   }
 
@@ -68,18 +71,21 @@ class IndexSelector implements CompiledSelector {
   }
 }
 
+// Own members by for-in plus an own-property guard rather than Object.keys: no array per
+// object, and a polluted Object.prototype (by other code) still contributes nothing.
 class WildcardSelector implements CompiledSelector {
-  locs(parent: Location, out: Location[], cx: QueryContext): void {
-    const value = parent.value;
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void {
+    const value = table.values[parent]!;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         cx.visit();
-        out.push(new Location(value[i]!, parent, i));
+        out.push(table.add(value[i]!, parent, i));
       }
     } else if (isObject(value)) {
-      for (const key of Object.keys(value)) {
+      for (const key in value) {
+        if (!hasOwnKey(value, key)) continue;
         cx.visit();
-        out.push(new Location(value[key]!, parent, key));
+        out.push(table.add(value[key]!, parent, key));
       }
     }
   }
@@ -91,7 +97,8 @@ class WildcardSelector implements CompiledSelector {
         out.push(value[i]!);
       }
     } else if (isObject(value)) {
-      for (const key of Object.keys(value)) {
+      for (const key in value) {
+        if (!hasOwnKey(value, key)) continue;
         cx.visit();
         out.push(value[key]!);
       }
@@ -128,12 +135,12 @@ class SliceSelector implements CompiledSelector {
     private readonly step: number | undefined,
   ) {}
 
-  locs(parent: Location, out: Location[], cx: QueryContext): void {
-    const value = parent.value;
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void {
+    const value = table.values[parent]!;
     if (!Array.isArray(value)) return;
     sliceIndexes(value.length, this.start, this.end, this.step, (i) => {
       cx.visit();
-      out.push(new Location(value[i]!, parent, i));
+      out.push(table.add(value[i]!, parent, i));
     });
   }
 
@@ -149,18 +156,19 @@ class SliceSelector implements CompiledSelector {
 class FilterSelector implements CompiledSelector {
   constructor(private readonly test: Predicate) {}
 
-  locs(parent: Location, out: Location[], cx: QueryContext): void {
-    const value = parent.value;
+  locs(parent: number, out: number[], cx: QueryContext, table: NodeTable): void {
+    const value = table.values[parent]!;
     const test = this.test;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         cx.visit();
-        if (test(value[i]!, cx)) out.push(new Location(value[i]!, parent, i));
+        if (test(value[i]!, cx)) out.push(table.add(value[i]!, parent, i));
       }
     } else if (isObject(value)) {
-      for (const key of Object.keys(value)) {
+      for (const key in value) {
+        if (!hasOwnKey(value, key)) continue;
         cx.visit();
-        if (test(value[key]!, cx)) out.push(new Location(value[key]!, parent, key));
+        if (test(value[key]!, cx)) out.push(table.add(value[key]!, parent, key));
       }
     }
   }
@@ -173,7 +181,8 @@ class FilterSelector implements CompiledSelector {
         if (test(value[i]!, cx)) out.push(value[i]!);
       }
     } else if (isObject(value)) {
-      for (const key of Object.keys(value)) {
+      for (const key in value) {
+        if (!hasOwnKey(value, key)) continue;
         cx.visit();
         if (test(value[key]!, cx)) out.push(value[key]!);
       }
@@ -199,9 +208,9 @@ function compileSelector(selector: Selector): CompiledSelector {
 class ChildSegment implements CompiledSegment {
   constructor(private readonly selectors: readonly CompiledSelector[]) {}
 
-  locs(inputs: Location[], cx: QueryContext): Location[] {
-    const out: Location[] = [];
-    for (const input of inputs) for (const selector of this.selectors) selector.locs(input, out, cx);
+  locs(inputs: number[], cx: QueryContext, table: NodeTable): number[] {
+    const out: number[] = [];
+    for (const input of inputs) for (const selector of this.selectors) selector.locs(input, out, cx, table);
     return out;
   }
 
@@ -222,29 +231,31 @@ const isContainer = (value: JsonValue): boolean => typeof value === "object" && 
 class DescendantSegment implements CompiledSegment {
   constructor(private readonly selectors: readonly CompiledSelector[]) {}
 
-  locs(inputs: Location[], cx: QueryContext): Location[] {
-    const out: Location[] = [];
-    const stack: Location[] = [];
+  locs(inputs: number[], cx: QueryContext, table: NodeTable): number[] {
+    const out: number[] = [];
+    const stack: number[] = [];
+    const children: number[] = [];
+    const values = table.values;
     for (const input of inputs) {
-      if (!isContainer(input.value)) continue;
+      if (!isContainer(values[input]!)) continue;
       stack.push(input);
       while (stack.length > 0) {
         const node = stack.pop()!;
         cx.visit();
-        for (const selector of this.selectors) selector.locs(node, out, cx);
-        const value = node.value;
+        for (const selector of this.selectors) selector.locs(node, out, cx, table);
+        const value = values[node]!;
+        children.length = 0;
         if (Array.isArray(value)) {
-          for (let i = value.length - 1; i >= 0; i--) {
-            if (isContainer(value[i]!)) stack.push(new Location(value[i]!, node, i));
+          for (let i = 0; i < value.length; i++) {
+            if (isContainer(value[i]!)) children.push(table.add(value[i]!, node, i));
           }
         } else {
           const object = value as { [key: string]: JsonValue };
-          const keys = Object.keys(object);
-          for (let i = keys.length - 1; i >= 0; i--) {
-            const child = object[keys[i]!]!;
-            if (isContainer(child)) stack.push(new Location(child, node, keys[i]!));
+          for (const key in object) {
+            if (hasOwnKey(object, key) && isContainer(object[key]!)) children.push(table.add(object[key]!, node, key));
           }
         }
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       }
     }
     return out;
@@ -253,6 +264,7 @@ class DescendantSegment implements CompiledSegment {
   values(inputs: JsonValue[], cx: QueryContext): JsonValue[] {
     const out: JsonValue[] = [];
     const stack: JsonValue[] = [];
+    const children: JsonValue[] = [];
     for (const input of inputs) {
       if (!isContainer(input)) continue;
       stack.push(input);
@@ -260,16 +272,16 @@ class DescendantSegment implements CompiledSegment {
         const value = stack.pop()!;
         cx.visit();
         for (const selector of this.selectors) selector.values(value, out, cx);
+        children.length = 0;
         if (Array.isArray(value)) {
-          for (let i = value.length - 1; i >= 0; i--) if (isContainer(value[i]!)) stack.push(value[i]!);
+          for (let i = 0; i < value.length; i++) if (isContainer(value[i]!)) children.push(value[i]!);
         } else {
           const object = value as { [key: string]: JsonValue };
-          const keys = Object.keys(object);
-          for (let i = keys.length - 1; i >= 0; i--) {
-            const child = object[keys[i]!]!;
-            if (isContainer(child)) stack.push(child);
+          for (const key in object) {
+            if (hasOwnKey(object, key) && isContainer(object[key]!)) children.push(object[key]!);
           }
         }
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       }
     }
     return out;
@@ -283,10 +295,11 @@ export function compileSegments(segments: readonly Segment[]): CompiledSegment[]
   });
 }
 
-export function runLocations(segments: readonly CompiledSegment[], root: Location, cx: QueryContext): Location[] {
-  let current = [root];
+/** Runs the segments from the root (node 0 of `table`); returns the ids of the result nodes. */
+export function runLocations(segments: readonly CompiledSegment[], table: NodeTable, cx: QueryContext): number[] {
+  let current = [0];
   for (const segment of segments) {
-    current = segment.locs(current, cx);
+    current = segment.locs(current, cx, table);
     if (current.length === 0) break;
   }
   return current;

@@ -6,8 +6,21 @@ export const NOTHING: unique symbol = Symbol("Nothing");
 export type Nothing = typeof NOTHING;
 export type MaybeValue = JsonValue | Nothing;
 
-/** Called for every pair of containers that equality descends into, so that it is budgeted. */
-export type WorkTick = () => void;
+/**
+ * Where evaluation reports its work, so that a query's budget covers more than node visits:
+ * every pair of containers that equality descends into is a visit, and long strings are charged
+ * by length before they are compared, measured or matched.
+ */
+export interface WorkMeter {
+  visit(): void;
+  /** Counts `units` visits at once. */
+  charge(units: number): void;
+  /** Reads the clock now, after work too coarse to count (a regular expression). */
+  checkClock(): void;
+}
+
+/** String work is charged one visit per this many UTF-16 code units. */
+export const CHARS_PER_VISIT = 8;
 
 export function isObject(value: unknown): value is { [key: string]: JsonValue } {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -21,26 +34,29 @@ export function hasOwnKey(object: object, key: string): boolean {
 }
 
 /** RFC 9535 §2.3.5.2.2 comparison of two values (either may be Nothing). */
-export function compareValues(op: CompareOp, a: MaybeValue, b: MaybeValue, tick: WorkTick): boolean {
+export function compareValues(op: CompareOp, a: MaybeValue, b: MaybeValue, meter: WorkMeter): boolean {
   switch (op) {
     case "==":
-      return equals(a, b, tick);
+      return equals(a, b, meter);
     case "!=":
-      return !equals(a, b, tick);
+      return !equals(a, b, meter);
     case "<":
-      return lessThan(a, b);
+      return lessThan(a, b, meter);
     case ">":
-      return lessThan(b, a);
+      return lessThan(b, a, meter);
     case "<=":
-      return lessThan(a, b) || equals(a, b, tick);
+      return lessThan(a, b, meter) || equals(a, b, meter);
     case ">=":
-      return lessThan(b, a) || equals(a, b, tick);
+      return lessThan(b, a, meter) || equals(a, b, meter);
   }
 }
 
-function lessThan(a: MaybeValue, b: MaybeValue): boolean {
+function lessThan(a: MaybeValue, b: MaybeValue, meter: WorkMeter): boolean {
   if (typeof a === "number" && typeof b === "number") return a < b;
-  if (typeof a === "string" && typeof b === "string") return compareCodePoints(a, b) < 0;
+  if (typeof a === "string" && typeof b === "string") {
+    meter.charge(Math.min(a.length, b.length) / CHARS_PER_VISIT);
+    return compareCodePoints(a, b) < 0;
+  }
   return false;
 }
 
@@ -67,9 +83,9 @@ function rank(unit: number): number {
 
 /**
  * Deep equality of JSON values, iterative so that a hand-built deep document cannot overflow the
- * stack; `tick` is called per container pair so a huge comparison stays within the query budget.
+ * stack; each container pair is a visit, so a huge comparison stays within the query budget.
  */
-export function equals(a: MaybeValue, b: MaybeValue, tick: WorkTick): boolean {
+export function equals(a: MaybeValue, b: MaybeValue, meter: WorkMeter): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   const stack: [JsonValue, JsonValue][] = [[a, b]];
@@ -77,7 +93,7 @@ export function equals(a: MaybeValue, b: MaybeValue, tick: WorkTick): boolean {
     const [x, y] = stack.pop()!;
     if (x === y) continue;
     if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
-    tick();
+    meter.visit();
     if (Array.isArray(x)) {
       if (!Array.isArray(y) || x.length !== y.length) return false;
       for (let i = 0; i < x.length; i++) stack.push([x[i]!, y[i]!]);
