@@ -1,12 +1,15 @@
 import { registerAtomicity } from "./clauses/atomicity.js";
 import { registerChanges } from "./clauses/changes.js";
 import { registerCrashLoop } from "./clauses/crash-loop.js";
+import { registerDomainRecords } from "./clauses/domain-records.js";
+import { registerDomainSafety } from "./clauses/domain-safety.js";
+import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
-import { registerMultiProcess } from "./clauses/multi-process.js";
+import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/multi-process.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
@@ -32,12 +35,22 @@ export const CLAUSE_GROUPS = [
   "id-traversal",
   "file-modes",
   "model-based",
+  "domain-state",
+  "domain-sessions",
+  "domain-agents",
+  "domain-config",
+  "domain-tools",
+  "domain-batch",
+  "prototype-pollution",
+  "query-safety",
+  "query-limits",
   "lost-update",
   "dirty-read",
   "freshness",
   "crash-loop",
   "disk-full",
   "permission-denied",
+  "domain-multi-process",
 ] as const;
 
 /**
@@ -58,8 +71,12 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerLifecycle(suite);
     registerFiles(suite);
     registerModelBased(suite);
+    registerDomainState(suite);
+    registerDomainRecords(suite);
+    registerDomainSafety(suite);
     registerMultiProcess(suite);
     registerCrashLoop(suite);
     registerFaults(suite);
+    registerDomainMultiProcess(suite);
   });
 }

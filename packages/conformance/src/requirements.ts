@@ -3,6 +3,7 @@ import { constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AdapterCapabilities } from "@statehouse/core";
+import { loadOpen } from "./domain-api.js";
 import { CHILD_SCRIPT } from "./harness/child-process.js";
 import type { Requirement } from "./suite-context.js";
 
@@ -18,6 +19,8 @@ export const requires = {
   corruptionRecovery: capability("corruptionRecovery", "it does not detect and recover from corruption"),
   check: ((_caps, probe) =>
     probe.hasCheck ? undefined : `the ${probe.kind} adapter has no check() (optional unless it declares corruptionRecovery)`) as Requirement,
+  domain: (async () =>
+    (await loadOpen()) === undefined ? "this @statehouse/core does not export open(): it has no domain API to test" : undefined) as Requirement,
   root: ((): string | undefined =>
     process.getuid?.() === 0
       ? undefined

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AdapterCapabilities, type AdapterOptions, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
 import { ChildHandle, type SpawnChildOptions } from "./harness/child-process.js";
 import type { ChildJob } from "./harness/job.js";
 import type { ResolvedOptions } from "./options.js";
@@ -151,6 +152,7 @@ export class ClauseScope {
   /** The clause's fresh empty directory (0700). */
   readonly dir: string;
   private readonly adapters = new Set<StorageAdapter>();
+  private readonly stores = new Set<DomainStore>();
   private readonly children = new Set<ChildHandle>();
   private readonly cleanups: Array<() => unknown> = [];
   private readonly dirs: string[] = [];
@@ -197,6 +199,22 @@ export class ClauseScope {
     return adapter;
   }
 
+  /** Opens the store in `dir` through the domain API (`open(url)` of core); closed at the end of the clause. */
+  async openStore(extra: DomainStoreOptions = {}, dir: string = this.dir): Promise<DomainStore> {
+    const open = await loadOpen();
+    if (open === undefined) throw new Error("@statehouse/core does not export open()");
+    const { config, ...adapterExtra } = extra;
+    const store = await open(this.url(dir), { ...this.adapterOptions(adapterExtra), ...(config !== undefined && { config }) });
+    this.stores.add(store);
+    return store;
+  }
+
+  /** Closes a store this scope opened. */
+  async closeStore(store: DomainStore): Promise<void> {
+    this.stores.delete(store);
+    await store.close();
+  }
+
   /** Closes an adapter this scope opened (so it is not closed twice at the end). */
   async close(adapter: StorageAdapter): Promise<void> {
     this.adapters.delete(adapter);
@@ -226,6 +244,13 @@ export class ClauseScope {
     // Children first: a clause that failed half-way must not leave processes running.
     for (const child of this.children) child.kill("SIGKILL");
     await Promise.all([...this.children].map((c) => c.exit));
+    for (const store of this.stores) {
+      try {
+        await store.close();
+      } catch {
+        // a clause may have closed or broken it on purpose
+      }
+    }
     for (const adapter of this.adapters) {
       try {
         await adapter.close();

@@ -1,3 +1,4 @@
+import { DOMAIN_ROLES } from "./domain-roles.js";
 import { FAULT_ROLES } from "./fault-roles.js";
 import { type Role, SPI_ROLES } from "./spi-roles.js";
 
@@ -5,4 +6,5 @@ import { type Role, SPI_ROLES } from "./spi-roles.js";
 export const ROLES: Record<string, Role> = {
   ...SPI_ROLES,
   ...FAULT_ROLES,
+  ...DOMAIN_ROLES,
 };

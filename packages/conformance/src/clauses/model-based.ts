@@ -31,6 +31,8 @@ type Cmd =
   | { t: "changes"; since: number; limit: number }
   | { t: "reopen" };
 
+const VALID_IDS = ["a", "b", "A", "a.b", "x:1", "_z", "0", "ab", "a-b", "a@b+c"];
+
 const collectionArb = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom("c1", "c2") },
   { weight: 1, arbitrary: fc.constantFrom("Bad/c", "../c", "", "C1") },
@@ -38,7 +40,7 @@ const collectionArb = fc.oneof(
 
 /** Mostly valid ids (so records collide), some that the validator must refuse, some random strings. */
 const idArb = fc.oneof(
-  { weight: 10, arbitrary: fc.constantFrom("a", "b", "A", "a.b", "x:1", "_z", "0", "ab", "a-b", "a@b+c") },
+  { weight: 10, arbitrary: fc.constantFrom(...VALID_IDS) },
   { weight: 2, arbitrary: fc.constantFrom("../x", "/etc/passwd", "a/../../b", "..\\x", "a\u0000b", "\u2024\u2024", "\uFF0E\uFF0E", "", ".h", "-d", "a..b", "x".repeat(201)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
 );
@@ -169,9 +171,28 @@ async function run(subject: Subject, cmd: Cmd): Promise<unknown> {
   }
 }
 
+/** The (collection, id) pairs a command writes, to read them back at once. */
+function touched(cmd: Cmd): Array<[string, string]> {
+  if (cmd.t === "put" || cmd.t === "del") return [[cmd.c, cmd.id]];
+  if (cmd.t === "batch") return cmd.ops.map((op) => [op.c, op.id]);
+  return [];
+}
+
+async function readBack(subject: Subject, pairs: Array<[string, string]>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [c, id] of pairs) out.push(await run(subject, { t: "get", c, id }));
+  return out;
+}
+
 /** Everything in the store, for the final comparison. */
 async function dump(a: StorageAdapter): Promise<unknown> {
   const out: Record<string, unknown> = { sequence: await a.sequence() };
+  for (const c of ["c1", "c2"]) {
+    for (const id of VALID_IDS) {
+      const r = await a.get(c, id);
+      out[`get ${c}/${id}`] = r === undefined ? null : [r.revision, r.value];
+    }
+  }
   for (const c of ["c1", "c2"]) {
     out[c] = (await listAll(a, c, { limit: 1000 })).records.map((r) => [r.id, r.revision, r.value]);
     for (const index of ["by", "k2"]) out[`${c}/${index}`] = (await listAll(a, c, { index, limit: 1000 })).records.map((r) => r.id);
@@ -202,6 +223,9 @@ async function oneRun(scope: ClauseScope, cmds: Cmd[], options: AdapterOptions):
       const got = await run(subject, cmd);
       const want = await run(model, cmd);
       scope.expect(got, `command ${i}: ${describeCmd(cmd)}`).toEqual(want);
+      // Read back what the command wrote: a stale read cache shows here, not in listings.
+      const pairs = touched(cmd);
+      if (pairs.length > 0) scope.expect(await readBack(subject, pairs), `reading back after command ${i}`).toEqual(await readBack(model, pairs));
     }
     scope.expect(await dump(subject.adapter), "the whole store after the commands").toEqual(await dump(model.adapter));
   } finally {

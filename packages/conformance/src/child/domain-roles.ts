@@ -1,0 +1,41 @@
+import type { JsonValue } from "@statehouse/core";
+import { loadOpen } from "../domain-api.js";
+import { errorKind } from "../util/errors.js";
+import type { Role } from "./spi-roles.js";
+
+/**
+ * Domain increments from many processes: even writers use the atomic `increment`, odd ones the
+ * optimistic `update(fn)` that re-reads and retries on conflict. Both must lose nothing.
+ */
+const domainIncrement: Role = async (job, io) => {
+  const open = await loadOpen();
+  if (open === undefined) throw new Error("@statehouse/core does not export open()");
+  const store = await open(job.url, job.adapterOptions);
+  const doc = store.state("counter");
+  const optimistic = (job.params.writer as number) % 2 === 1;
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let acked = 0;
+  const errors: string[] = [];
+  for (let i = 0; i < (job.params.increments as number); i++) {
+    try {
+      if (optimistic) {
+        await doc.update((cur) => {
+          const n = ((cur as { n?: number } | undefined)?.n ?? 0) + 1;
+          return { ...((cur as Record<string, JsonValue> | undefined) ?? {}), n };
+        }, { maxAttempts: 1_000 });
+      } else {
+        await doc.increment("/n");
+      }
+      acked++;
+    } catch (err) {
+      errors.push(errorKind(err));
+    }
+  }
+  await store.close();
+  return { acked, errors };
+};
+
+export const DOMAIN_ROLES: Record<string, Role> = {
+  "domain-increment": domainIncrement,
+};
