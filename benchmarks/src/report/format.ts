@@ -26,7 +26,7 @@ export function fmtRate(perSecond: number | undefined): string {
 
 export function fmtRatio(r: number | undefined): string {
   if (r === undefined || !Number.isFinite(r)) return "—";
-  return `${r < 10 ? r.toFixed(2) : r < 1000 ? r.toPrecision(3) : Math.round(r).toLocaleString("en-US")}×`;
+  return `${r < 0.1 ? r.toPrecision(2) : r < 10 ? r.toFixed(2) : r < 1000 ? r.toPrecision(3) : Math.round(r).toLocaleString("en-US")}×`;
 }
 
 export function fmtParams(params: Readonly<Record<string, number>>): string {
