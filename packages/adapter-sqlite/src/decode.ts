@@ -17,6 +17,16 @@ export interface DecodedRecord {
  */
 export function decodeRecord(row: RecordRow, collection: string, id: string, file: string): DecodedRecord {
   const where = `record ${collection}/${id}`;
+  // A damaged page can decode to columns of the wrong type (a zeroed cell reads as NULLs).
+  if (
+    typeof row.value !== "string" ||
+    (row.idx !== null && typeof row.idx !== "string") ||
+    !Number.isSafeInteger(row.seq) ||
+    !Number.isSafeInteger(row.revision) ||
+    !Number.isSafeInteger(row.crc)
+  ) {
+    throw corrupt(file, `${where}: a column has the wrong type`);
+  }
   if (row.collection !== collection || row.id !== id) throw corrupt(file, `${where}: the index led to ${row.collection}/${row.id}`);
   if (recordCrc(row.collection, row.id, row.seq, row.revision, row.idx, row.value) !== row.crc) {
     throw corrupt(file, `${where}: checksum mismatch`);
@@ -39,10 +49,14 @@ export function decodeRecord(row: RecordRow, collection: string, id: string, fil
 export type StoredChange = [string, string, string, number];
 
 export function decodeChangeSet(row: { seq: number; at: number; crc: number; entries: string }, file: string): ChangeSet {
+  if (typeof row.entries !== "string" || !Number.isSafeInteger(row.at) || !Number.isSafeInteger(row.crc)) {
+    throw corrupt(file, `change set ${row.seq}: a column has the wrong type`);
+  }
   if (changeCrc(row.seq, row.at, row.entries) !== row.crc) throw corrupt(file, `change set ${row.seq}: checksum mismatch`);
   let stored: StoredChange[];
   try {
     stored = JSON.parse(row.entries) as StoredChange[];
+    if (!Array.isArray(stored)) throw new TypeError("not an array");
   } catch {
     throw corrupt(file, `change set ${row.seq}: unparseable JSON`);
   }

@@ -76,8 +76,8 @@ export function schemaVersion(db: Db, file: string): number {
  * (BEGIN IMMEDIATE) and checks the version again inside it, so of several processes opening an old
  * store at once exactly one migrates and the others wait and then find it current.
  */
-export function migrate(db: Db, file: string): void {
-  if (schemaVersion(db, file) === CURRENT_VERSION) return;
+export function migrate(db: Db, file: string, version: number): void {
+  if (version === CURRENT_VERSION) return;
   db.transaction(() => {
     for (let v = schemaVersion(db, file); v < CURRENT_VERSION; v++) {
       MIGRATIONS.get(v)!(db);

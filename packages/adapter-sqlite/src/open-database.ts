@@ -16,7 +16,7 @@ import { basename, dirname, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import Database from "better-sqlite3";
 import { mapError } from "./map-error.js";
-import { migrate } from "./migrations.js";
+import { migrate, schemaVersion } from "./migrations.js";
 import type { ResolvedSqliteOptions } from "./options.js";
 import { APPLICATION_ID, CURRENT_VERSION, SCHEMAS } from "./schema.js";
 
@@ -165,12 +165,14 @@ export function openDatabase(location: string, options: ResolvedSqliteOptions): 
   }
   try {
     db.pragma(`synchronous = ${options.durability === "strict" ? "FULL" : "NORMAL"}`);
+    // Verified before anything is written, so a foreign or damaged file is left as it was.
+    const version = schemaVersion(db, file);
     if (!wal) {
       const mode = db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new CorruptError(`corrupt store ${file}: cannot switch it to WAL (journal mode ${String(mode)})`);
     }
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
-    migrate(db, file);
+    migrate(db, file, version);
   } catch (err) {
     db.close();
     throw mapError(err, file, "opening the store");

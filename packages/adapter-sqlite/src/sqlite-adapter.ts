@@ -2,6 +2,7 @@ import {
   type AdapterCapabilities,
   type ChangeSet,
   ClosedError,
+  CorruptError,
   type CommitWrite,
   type CountOptions,
   type Durability,
@@ -187,7 +188,7 @@ export class SqliteAdapter implements StorageAdapter {
 
   private apply(w: CommitWrite, seq: number): void {
     const old = this.s.oldRecord.get(w.collection, w.id) as { rid: number; idx: string | null } | undefined;
-    const oldIndex: IndexKeys = old?.idx ? (JSON.parse(old.idx) as IndexKeys) : {};
+    const oldIndex = old?.idx ? this.parseIndex(old.idx, w.collection, w.id) : {};
     if (w.type === "delete") {
       if (old === undefined) return;
       this.s.deleteRecord.run(old.rid);
@@ -204,6 +205,16 @@ export class SqliteAdapter implements StorageAdapter {
       this.s.updateRecord.run(seq, w.revision, crc, idx, w.json, rid);
     }
     if (idx !== (old?.idx ?? null)) this.replaceEntries(w.collection, w.id, rid, oldIndex, w.index);
+  }
+
+  private parseIndex(idx: string, collection: string, id: string): IndexKeys {
+    try {
+      const parsed: unknown = JSON.parse(idx);
+      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as IndexKeys;
+    } catch {
+      // reported below
+    }
+    throw new CorruptError(`corrupt store ${this.file}: record ${collection}/${id} has unreadable index keys`, { details: { file: this.file } });
   }
 
   /** Index entries follow the record: the previous ones go, the new ones come. */

@@ -108,7 +108,7 @@ describe("sqlite adapter against the memory adapter (model-based)", () => {
         fc.asyncProperty(fc.array(command, { minLength: 10, maxLength: 40, size: "max" }), async (commands) => {
           const file = `${dir}/m${n++}.db`;
           const model = new MemoryAdapter();
-          let real: StorageAdapter = new SqliteAdapter(file, { durability: "relaxed" });
+          let real: SqliteAdapter = new SqliteAdapter(file, { durability: "relaxed" });
           try {
             for (const cmd of commands) {
               switch (cmd.op) {
