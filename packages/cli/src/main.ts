@@ -1,4 +1,5 @@
 import type { Store, StoreOptions } from "@statehouse/core";
+import { registerCliAdapters } from "./adapters.js";
 import { parseInvocation } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
@@ -26,6 +27,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       out.raw(helpText(inv.topic, out.colors));
       return EXIT_CODES.OK;
     }
+    registerCliAdapters();
     const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
     const ctx: CommandContext = {
       command: inv.command,
@@ -66,7 +68,7 @@ function report(out: Output, mode: OutputMode, err: unknown): void {
   const c = out.errColors;
   const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${e.message}`];
   if (typeof e.details.usage === "string") lines.push(`usage: ${e.details.usage}`, `see: ${String(e.details.help)}`);
-  if (e.code === "E_CONFLICT" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
+  if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
   const issues = e.details.issues;
   if (Array.isArray(issues) && issues.length > 1) for (const i of issues) lines.push(`  - ${String(i)}`);
   if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);

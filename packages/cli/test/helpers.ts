@@ -1,0 +1,116 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const PACKAGES = join(here, "..", "..");
+
+/** The real binary; STATEHOUSE_CLI_BIN may point at another build of it (e.g. an installed one). */
+export const BIN = process.env.STATEHOUSE_CLI_BIN ?? join(here, "..", "bin", "statehouse.js");
+
+export const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to stdin (which is closed either way). */
+  input?: string;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** Runs `node bin/statehouse.js ARGS` as a child process. */
+export function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, ...options.env };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs the CLI with `--store URL` first. */
+export function at(url: string) {
+  return (args: readonly string[], options?: RunOptions) => cli(["--store", url, ...args], options);
+}
+
+/** Parses stdout as one JSON document, with the output in the failure message. */
+export function json(r: Result): any {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}): ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+}
+
+/** A readable summary for assertion messages. */
+export function show(r: Result): string {
+  return `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+}
+
+export interface AdapterCase {
+  readonly name: "memory" | "file" | "sqlite" | "lmdb";
+  readonly url: (dir: string) => string;
+  /** Data survives the process: multi-command tests need it. */
+  readonly persistent: boolean;
+  /** Why its cases are skipped, if they are (stated, never silent). */
+  readonly skip?: string;
+}
+
+function built(name: string): boolean {
+  return existsSync(join(PACKAGES, `adapter-${name}`, "dist", "index.js"));
+}
+
+/**
+ * Every adapter URL the CLI supports. An adapter that is not built makes its cases fail (the CLI
+ * reports E_CONFIG), so a missing adapter can never pass silently.
+ */
+export const ADAPTERS: readonly AdapterCase[] = [
+  { name: "memory", url: () => "memory:", persistent: false },
+  { name: "file", url: (dir) => `file:${dir}/store`, persistent: true },
+  { name: "sqlite", url: (dir) => `sqlite:${dir}/store.db`, persistent: true },
+  { name: "lmdb", url: (dir) => `lmdb:${dir}/env`, persistent: true },
+];
+
+export const PERSISTENT = ADAPTERS.filter((a) => a.persistent);
+
+export function isBuilt(a: AdapterCase): boolean {
+  return a.name === "memory" || built(a.name);
+}
+
+/** A fresh private temporary directory; remove it with `cleanup`. */
+export function tempDir(prefix = "statehouse-cli-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs tasks with at most `n` at a time (2 cores: keep the machine usable). */
+export async function pool<T>(n: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
+  return results;
+}
