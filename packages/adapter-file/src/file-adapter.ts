@@ -157,6 +157,7 @@ export class FileAdapter implements StorageAdapter {
     const { result, writes } = runTransaction(fn, (c, id) => this.view.get(c, id), this.limits);
     if (writes.length === 0) return { result, sequence: undefined };
     const sequence = this.commit(writes);
+    if (this.view.head - this.view.folded >= this.options.foldEvery) this.view.refreshFolded();
     if (this.view.head - this.view.folded >= this.options.foldEvery) {
       try {
         fold(this.view, this.layout, this.foldOptions());
@@ -247,6 +248,7 @@ export class FileAdapter implements StorageAdapter {
     this.assertOpen();
     for (let attempt = 0; ; attempt++) {
       this.view.refresh();
+      this.view.refreshFolded();
       const out: ChangeSet[] = [];
       if (since < this.view.folded) {
         out.push(

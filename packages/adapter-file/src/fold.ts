@@ -23,6 +23,8 @@ export interface FoldOptions {
  * than needed, so readers a little behind catch up without reloading.
  */
 export function fold(view: StoreView, layout: Layout, options: FoldOptions): void {
+  // Another process may have folded since this view last looked: start from the real fold point.
+  view.refreshFolded();
   const to = view.head;
   const from = view.folded;
   if (to <= from) return;

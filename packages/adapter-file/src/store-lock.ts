@@ -3,7 +3,7 @@ import * as nodeFs from "node:fs";
 import { closeSync, constants, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { LockTimeoutError, fromSystemError } from "@statehouse/core";
-import lockfile from "proper-lockfile";
+import type * as Lockfile from "proper-lockfile";
 import { DIR_MODE, FILE_MODE, readFileNoFollow } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { SELF, liveness } from "./process-info.js";
@@ -45,6 +45,22 @@ function lockLost(why: string): LockTimeoutError {
   return new LockTimeoutError(`the store lock was lost (${why}); the write was not applied`, { details: { reason: "lock-lost" } });
 }
 
+// Loaded on the first write only: a process that only reads (a CLI `state get`) never pays for
+// proper-lockfile and its dependencies at start-up.
+let lockfileModule: Promise<typeof Lockfile> | undefined;
+function loadLockfile(): Promise<typeof Lockfile> {
+  lockfileModule ??= import("proper-lockfile").then((m) => ((m as { default?: typeof Lockfile }).default ?? m) as typeof Lockfile);
+  return lockfileModule;
+}
+
+function releaseQuietly(release: () => void): void {
+  try {
+    release();
+  } catch {
+    // already released (compromised): nothing to stop
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -57,7 +73,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class StoreLock {
   private token: string | undefined;
   private compromised: Error | undefined;
-  private plRelease: (() => Promise<void>) | undefined;
+  private plRelease: (() => void) | undefined;
   private readonly plFs: Record<string, unknown>;
 
   constructor(
@@ -70,13 +86,10 @@ export class StoreLock {
     // that lost the lock must never remove its successor's).
     this.plFs = {
       ...nodeFs,
-      mkdir: (path: string, cb: (err: Error | null) => void) => nodeFs.mkdir(path, { mode: DIR_MODE }, cb),
-      rmdir: (path: string, cb: (err: Error | null) => void) => {
-        if (path === lockDir) return cb(null);
-        nodeFs.rmdir(path, cb);
-      },
+      mkdirSync: (path: string) => nodeFs.mkdirSync(path, { mode: DIR_MODE }),
       rmdirSync: (path: string) => {
-        // proper-lockfile's exit hook: release a lock this process still holds.
+        // Reached from proper-lockfile's unlock (our release has removed the directory already)
+        // and from its exit hook (release a lock this process still holds).
         if (path === lockDir) {
           if (this.token !== undefined) this.removeIfOwned(this.token);
           return;
@@ -93,11 +106,14 @@ export class StoreLock {
   async acquire(): Promise<void> {
     if (this.token !== undefined) throw new Error("StoreLock.acquire: already held by this instance");
     const deadline = Date.now() + this.options.timeoutMs;
+    const lockfile = await loadLockfile();
     for (let attempt = 0; ; attempt++) {
       const token = randomBytes(8).toString("hex");
-      let release: (() => Promise<void>) | undefined;
+      let release: (() => void) | undefined;
       try {
-        release = await lockfile.lock(this.layout.root, {
+        // The synchronous API: a lock attempt is a few system calls, and a thread-pool round trip
+        // for each would cost more than the calls themselves on a busy machine.
+        release = lockfile.lockSync(this.layout.root, {
           lockfilePath: this.layout.lockDir,
           // The store directory exists, but never resolve paths through realpath: it fails on
           // files that do not exist yet and adds a system call to every acquisition.
@@ -105,7 +121,7 @@ export class StoreLock {
           stale: NEVER_STALE,
           update: HEARTBEAT_MS,
           // Retries are ours (below): proper-lockfile's retry would also retry EACCES or ENOSPC,
-          // turning a typed error into a slow timeout.
+          // turning a typed error into a slow timeout, and its sync API has none.
           retries: 0,
           fs: this.plFs,
           onCompromised: (err: Error) => {
@@ -126,7 +142,7 @@ export class StoreLock {
         }
         // Someone else's owner record is in the directory we created: they took it over while we
         // were stalled. Leave it to them.
-        await release().catch(() => undefined);
+        releaseQuietly(release);
         if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
       } else {
         this.breakIfStale();
@@ -159,7 +175,7 @@ export class StoreLock {
     if (token === undefined) return;
     this.removeIfOwned(token);
     // Stops proper-lockfile's heartbeat; its rmdir is a no-op through plFs.
-    await release?.().catch(() => undefined);
+    if (release !== undefined) releaseQuietly(release);
   }
 
   private writeOwner(token: string): "ok" | "taken" | Error {

@@ -105,8 +105,8 @@ export class StoreView {
     }
   }
 
-  /** Re-reads the fold point (a concurrent fold moved it) and catches up with commits. */
-  private refreshFolded(): void {
+  /** Re-reads the fold point (another process's fold moved it) and catches up with commits. */
+  refreshFolded(): void {
     let folded = 0;
     for (const name of this.walNames()) {
       const f = FOLDED_NAME.exec(name);
