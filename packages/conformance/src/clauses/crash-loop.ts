@@ -125,7 +125,8 @@ export function registerCrashLoop(s: SuiteContext): void {
     s.clause("control: the same harness with a plain non-atomic writeFileSync of a JSON file detects ≥ 1 corruption", async (scope) => {
       const { expect } = scope;
       const file = join(scope.dir, "control.json");
-      const padBytes = 1 << 20;
+      // Large writes keep each writer inside its truncate-then-write window most of the time.
+      const padBytes = 4 << 20;
       let corruptions = 0;
       let tried = 0;
       for (let round = 0; round < s.sizes.crashControlRounds && corruptions === 0; round++) {
