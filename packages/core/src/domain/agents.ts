@@ -125,7 +125,7 @@ export class Agents {
         limit: options.limit ?? 50,
         cursor: options.cursor,
         map: toAgent,
-        keyOf: (a) => (index === undefined ? a.id : (indexKeys(a)[index] ?? "")),
+        position: (a) => ({ key: index === undefined ? a.id : (indexKeys(a)[index] ?? ""), id: a.id }),
       }),
     );
   }

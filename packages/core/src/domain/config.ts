@@ -17,6 +17,9 @@ export interface ConfigSchemaOptions {
 
 type Check = (config: JsonValue) => string[];
 
+// The deepest messages say what is wrong; these wrappers only repeat that a child failed.
+const WRAPPER = /^Property .* does not match (additional properties )?schema\.$|^Items did not match schema\.$|^Instance does not match/;
+
 /** Compiles the validator once per store, lazily: commands that never touch config never load it. */
 async function compile(options: ConfigSchemaOptions | undefined): Promise<Check> {
   const { Validator } = await import("@cfworker/json-schema");
@@ -29,8 +32,7 @@ async function compile(options: ConfigSchemaOptions | undefined): Promise<Check>
     if (typeof config !== "object" || config === null || Array.isArray(config)) issues.push("/: a project config must be a JSON object");
     for (const v of validators) {
       const r = v.validate(config);
-      // The deepest messages say what is wrong; the "instance does not match" wrappers only repeat it.
-      for (const e of r.errors) if (!/^Property .* does not match schema\.$|^Items did not match schema\.$/.test(e.error)) issues.push(`${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`);
+      for (const e of r.errors) if (!WRAPPER.test(e.error)) issues.push(`${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`);
     }
     return [...new Set(issues)];
   };

@@ -12,6 +12,8 @@ export interface DomainContext {
   readonly limits: ValueLimits;
   readonly metrics: Metrics;
   run<T>(kind: string, plan: Plan<T>): Promise<T>;
+  /** Like `run`, also giving the change sequence number the transaction took. */
+  runWithSequence<T>(kind: string, plan: Plan<T>): Promise<{ result: T; sequence: number | undefined }>;
   /** Runs a read, timing it under `kind`. */
   read<T>(kind: string, fn: () => Promise<T>): Promise<T>;
 }

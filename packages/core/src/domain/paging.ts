@@ -2,7 +2,7 @@ import { encodeCursor } from "../spi/cursor.js";
 import type { StorageAdapter, StoredRecord } from "../spi/types.js";
 import type { Page } from "./types.js";
 
-export interface ListPageOptions<T extends { id: string }> {
+export interface ListPageOptions<T> {
   /** Undefined: by id. */
   index: string | undefined;
   prefix: string | undefined;
@@ -10,14 +10,14 @@ export interface ListPageOptions<T extends { id: string }> {
   limit: number;
   cursor: string | undefined;
   map: (r: StoredRecord) => T;
-  /** The record's key in `index`, to place a cursor after an item that ends a filtered page. */
-  keyOf: (item: T) => string;
+  /** The item's (index key, id), to place a cursor after an item that ends a filtered page. */
+  position: (item: T) => { key: string; id: string };
   /** A filter the index cannot express; pages are refilled until `limit` items pass it. */
   keep?: ((item: T) => boolean) | undefined;
 }
 
 /** One page of a domain listing over an SPI index, with optional in-memory filtering. */
-export async function listPage<T extends { id: string }>(adapter: StorageAdapter, collection: string, o: ListPageOptions<T>): Promise<Page<T>> {
+export async function listPage<T>(adapter: StorageAdapter, collection: string, o: ListPageOptions<T>): Promise<Page<T>> {
   const base = { reverse: o.reverse, ...(o.index !== undefined && { index: o.index }), ...(o.prefix !== undefined && { prefix: o.prefix }) };
   if (o.keep === undefined) {
     const page = await adapter.list(collection, { ...base, limit: o.limit, ...(o.cursor !== undefined && { after: o.cursor }) });
@@ -32,7 +32,10 @@ export async function listPage<T extends { id: string }>(adapter: StorageAdapter
       const item = o.map(r);
       if (!o.keep(item)) continue;
       items.push(item);
-      if (items.length === o.limit) return { items, cursor: encodeCursor(o.keyOf(item), item.id) };
+      if (items.length === o.limit) {
+        const at = o.position(item);
+        return { items, cursor: encodeCursor(at.key, at.id) };
+      }
     }
     if (page.cursor === undefined) return { items };
     after = page.cursor;

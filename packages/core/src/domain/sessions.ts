@@ -154,7 +154,7 @@ export class Sessions {
         limit: options.limit ?? 50,
         cursor: options.cursor,
         map: toSession,
-        keyOf: (s) => sessionIndexKey(s, index),
+        position: (s) => ({ key: sessionIndexKey(s, index), id: s.id }),
         keep: status === undefined ? undefined : (s) => s.status === status,
       }),
     );

@@ -61,20 +61,25 @@ export class Store {
   ) {
     this.limits = resolveLimits(options.limits);
     const metrics = this.metrics;
+    const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
+      const t0 = performance.now();
+      try {
+        const r = await adapter.transact((tx) => plan(tx, nowIso()));
+        metrics.record(kind, performance.now() - t0, true);
+        return r;
+      } catch (err) {
+        metrics.record(kind, performance.now() - t0, false);
+        throw err;
+      }
+    };
     this.ctx = {
       adapter,
       limits: this.limits,
       metrics,
+      runWithSequence,
       run: async <T>(kind: string, plan: Plan<T>): Promise<T> => {
-        const t0 = performance.now();
-        try {
-          const { result, sequence } = await adapter.transact((tx) => plan(tx, nowIso()));
-          metrics.record(kind, performance.now() - t0, true);
-          return withSequence(result, sequence);
-        } catch (err) {
-          metrics.record(kind, performance.now() - t0, false);
-          throw err;
-        }
+        const { result, sequence } = await runWithSequence(kind, plan);
+        return withSequence(result, sequence);
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
         const t0 = performance.now();
@@ -107,7 +112,8 @@ export class Store {
   /** Applies every operation atomically, in order; resolves to their results. */
   async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
     const plan = await planBatch(this, operations);
-    return this.ctx.run("batch", plan);
+    const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
+    return result.map((r) => withSequence(r, sequence));
   }
 
   /** Change sets after `since`, in order. */

@@ -71,7 +71,7 @@ export class Tools {
         limit: options.limit ?? 100,
         cursor: options.cursor,
         map: toTool,
-        keyOf: (t) => t.name,
+        position: (t) => ({ key: t.name, id: t.name }),
       }),
     );
   }

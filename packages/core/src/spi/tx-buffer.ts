@@ -47,7 +47,7 @@ export class TxBuffer implements TxContext {
     validateId(id);
     const json = validateValue(value, this.limits);
     const cur = this.current(collection, id);
-    checkCondition(collection, id, cur.record, options);
+    checkCondition(collection, id, cur.revision, options);
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
@@ -60,7 +60,7 @@ export class TxBuffer implements TxContext {
     validateCollection(collection);
     validateId(id);
     const cur = this.current(collection, id);
-    checkCondition(collection, id, cur.record, options);
+    checkCondition(collection, id, cur.revision, options);
     if (cur.record === undefined) return false;
     this.set(collection, id, { type: "delete", base: cur.base });
     return true;
@@ -90,9 +90,10 @@ export class TxBuffer implements TxContext {
   }
 }
 
-function checkCondition(collection: string, id: string, record: StoredRecord | undefined, options: WriteCondition): void {
-  const current = record?.revision ?? 0;
-  if (options.ifAbsent === true && record !== undefined) throw conflict(collection, id, current, "absent");
+/** Throws ConflictError (with the current revision, 0 = absent) when a write condition fails. */
+export function checkCondition(collection: string, id: string, current: number, options: WriteCondition | undefined): void {
+  if (options === undefined) return;
+  if (options.ifAbsent === true && current !== 0) throw conflict(collection, id, current, "absent");
   if (options.ifRevision !== undefined && options.ifRevision !== current) {
     throw conflict(collection, id, current, options.ifRevision === 0 ? "absent" : `revision ${options.ifRevision}`);
   }
