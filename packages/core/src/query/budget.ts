@@ -78,6 +78,12 @@ export class QueryContext implements WorkMeter {
     if (performance.now() > this.deadline) this.abort("maxMillis", this.maxMillis, `ran longer than ${this.maxMillis} ms`);
   }
 
+  refuse(limit: string, max: number, what: string): never {
+    throw new InvalidQueryError(`JSONPath query refused: ${what} (limit ${limit}=${max}): ${this.expression}`, {
+      details: { reason: "limit", limit, max, visits: this.visits, expression: this.expression },
+    });
+  }
+
   private check(): void {
     if (this.visits > this.maxNodes) this.abort("maxNodes", this.maxNodes, `visited more than ${this.maxNodes} nodes`);
     this.checkClock();

@@ -1,7 +1,9 @@
 import type { JsonValue } from "../json/types.js";
 import type { Comparable, FunctionArg, FunctionCall, LogicalExpr, QueryAst } from "./ast.js";
 import type { QueryContext } from "./budget.js";
-import { type ArgValue, lookupFunction } from "./functions.js";
+import { InvalidQueryError } from "../errors.js";
+import { type ArgValue, lookupFunction, oversizedMessage, runIRegexp } from "./functions.js";
+import { compileIRegexp, MAX_REGEXP_SIZE, regexEngine } from "./i-regexp.js";
 import { compileSegments, runValues } from "./segments.js";
 import { compareValues, hasOwnKey, isObject, type MaybeValue, NOTHING } from "./values.js";
 
@@ -142,7 +144,32 @@ function compileArg(arg: FunctionArg): ArgFn {
   }
 }
 
+/**
+ * match()/search() whose pattern is a string literal (the usual case): the pattern is compiled
+ * here, once, outside any run's clock; an oversized one refuses the query now. A pattern that
+ * comes from the document is compiled at run time, but the regex engine is loaded now.
+ */
+function compileRegexpCall(call: FunctionCall): ArgFn | undefined {
+  if (call.name !== "match" && call.name !== "search") return undefined;
+  regexEngine();
+  const [subjectArg, patternArg] = call.args;
+  if (patternArg?.type !== "value" || patternArg.expr.kind !== "literal" || typeof patternArg.expr.value !== "string") {
+    return undefined;
+  }
+  const compiled = compileIRegexp(patternArg.expr.value);
+  if (compiled !== null && "oversized" in compiled) {
+    throw new InvalidQueryError(`JSONPath query refused: ${oversizedMessage(compiled)} (limit regexpSize=${MAX_REGEXP_SIZE})`, {
+      details: { reason: "limit", limit: "regexpSize", max: MAX_REGEXP_SIZE },
+    });
+  }
+  const subject = compileArg(subjectArg!);
+  const whole = call.name === "match";
+  return (current, cx) => runIRegexp(compiled, subject(current, cx), whole, cx);
+}
+
 function compileCall(call: FunctionCall): ArgFn {
+  const regexp = compileRegexpCall(call);
+  if (regexp !== undefined) return regexp;
   const definition = lookupFunction(call.name)!;
   const args = call.args.map(compileArg);
   const fn = definition.call;

@@ -1,6 +1,6 @@
 import type { JsonValue } from "../json/types.js";
 import type { ExprType } from "./ast.js";
-import { compileIRegexp } from "./i-regexp.js";
+import { type CompiledIRegexp, compileIRegexp, MAX_MATCH_WORK, MAX_REGEXP_SIZE, type OversizedIRegexp } from "./i-regexp.js";
 import { CHARS_PER_VISIT, codePointLength, isObject, type MaybeValue, NOTHING, type WorkMeter } from "./values.js";
 
 /** An evaluated argument: a value (or Nothing), a node list's values, or a logical value. */
@@ -18,42 +18,42 @@ export interface FunctionDefinition {
  */
 const FUNCTIONS = new Map<string, FunctionDefinition>(
   Object.entries({
-  length: {
-    params: ["value"],
-    result: "value",
-    call: ([value], meter) => {
-      if (typeof value === "string") {
-        meter.charge(value.length / CHARS_PER_VISIT);
-        return codePointLength(value);
-      }
-      if (Array.isArray(value)) return value.length;
-      if (isObject(value)) return Object.keys(value).length;
-      return NOTHING;
+    length: {
+      params: ["value"],
+      result: "value",
+      call: ([value], meter) => {
+        if (typeof value === "string") {
+          meter.charge(value.length / CHARS_PER_VISIT);
+          return codePointLength(value);
+        }
+        if (Array.isArray(value)) return value.length;
+        if (isObject(value)) return Object.keys(value).length;
+        return NOTHING;
+      },
     },
-  },
-  count: {
-    params: ["nodes"],
-    result: "value",
-    call: ([nodes]) => (nodes as readonly JsonValue[]).length,
-  },
-  match: {
-    params: ["value", "value"],
-    result: "logical",
-    call: ([value, pattern], meter) => regexpTest(value!, pattern!, true, meter),
-  },
-  search: {
-    params: ["value", "value"],
-    result: "logical",
-    call: ([value, pattern], meter) => regexpTest(value!, pattern!, false, meter),
-  },
-  value: {
-    params: ["nodes"],
-    result: "value",
-    call: ([nodes]) => {
-      const list = nodes as readonly JsonValue[];
-      return list.length === 1 ? list[0]! : NOTHING;
+    count: {
+      params: ["nodes"],
+      result: "value",
+      call: ([nodes]) => (nodes as readonly JsonValue[]).length,
     },
-  },
+    match: {
+      params: ["value", "value"],
+      result: "logical",
+      call: ([value, pattern], meter) => regexpTest(value!, pattern!, true, meter),
+    },
+    search: {
+      params: ["value", "value"],
+      result: "logical",
+      call: ([value, pattern], meter) => regexpTest(value!, pattern!, false, meter),
+    },
+    value: {
+      params: ["nodes"],
+      result: "value",
+      call: ([nodes]) => {
+        const list = nodes as readonly JsonValue[];
+        return list.length === 1 ? list[0]! : NOTHING;
+      },
+    },
   } satisfies Record<string, FunctionDefinition>),
 );
 
@@ -62,16 +62,42 @@ export function lookupFunction(name: string): FunctionDefinition | undefined {
 }
 
 /**
- * One linear-time match. Linear is not free: re2js scans some tens of MB/s, so the string is
- * charged to the budget by length before it runs (a 16 MiB string is refused, not scanned for
- * half a second), and the clock is read after.
+ * match()/search() with a pattern only known at run time (taken from the document): compiled
+ * through the cache, with the compilation charged to the budget.
  */
 function regexpTest(value: ArgValue, pattern: ArgValue, whole: boolean, meter: WorkMeter): boolean {
   if (typeof value !== "string" || typeof pattern !== "string") return false;
-  const compiled = compileIRegexp(pattern);
-  if (compiled === null) return false;
-  meter.charge(value.length / CHARS_PER_VISIT);
+  return runIRegexp(compileIRegexp(pattern, meter), value, whole, meter);
+}
+
+/**
+ * One linear-time match, within the size model of i-regexp.ts: an oversized pattern or a single
+ * match too large to interrupt refuses the query; otherwise the match is charged to the budget
+ * by (string length × pattern size) before it runs, and the clock is read after. A null pattern
+ * (not a valid I-Regexp) matches nothing.
+ */
+export function runIRegexp(
+  compiled: CompiledIRegexp | OversizedIRegexp | null,
+  value: ArgValue,
+  whole: boolean,
+  meter: WorkMeter,
+): boolean {
+  if (compiled === null || typeof value !== "string") return false;
+  if ("oversized" in compiled) return meter.refuse("regexpSize", MAX_REGEXP_SIZE, oversizedMessage(compiled));
+  const work = value.length * compiled.size;
+  if (work > MAX_MATCH_WORK) {
+    meter.refuse(
+      "regexpWork",
+      MAX_MATCH_WORK,
+      `a regular expression of size ${compiled.size} on a string of ${value.length} characters is too much work for one match`,
+    );
+  }
+  meter.charge((value.length * (1 + compiled.size / 16)) / CHARS_PER_VISIT);
   const result = (whole ? compiled.full : compiled.partial).test(value);
   meter.checkClock();
   return result;
+}
+
+export function oversizedMessage(pattern: OversizedIRegexp): string {
+  return `its regular expression expands to ${pattern.size > 1e9 ? "over a billion" : pattern.size} instructions`;
 }

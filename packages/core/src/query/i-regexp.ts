@@ -1,5 +1,7 @@
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { LruCache } from "./lru-cache.js";
+import type { WorkMeter } from "./values.js";
 
 /**
  * I-Regexp (RFC 9485) for the `match()` and `search()` functions, run on re2js, a linear-time
@@ -15,48 +17,107 @@ import { LruCache } from "./lru-cache.js";
  * ECMAScript regexps (§5.3) passes them through as anchors, and the compliance suite expects
  * that (`match(@, '^ab.*')` matches "abc"). They are anchors here too: `^` at the start and `$` at
  * the end of the string (RE2 without multi-line mode, like ECMAScript without the m flag).
+ *
+ * Linear time is not small time. RE2 expands counted repetition (`x{300}` is 300 instructions),
+ * compiling costs tens of microseconds per instruction in re2js, and when its DFA gives up a match
+ * costs (string length × program size). Hence the size model below: a pattern's size is its
+ * expanded instruction count (a Unicode category counts 8, for its large tables); patterns over
+ * {@link MAX_REGEXP_SIZE} and single matches over {@link MAX_MATCH_WORK} are refused (the query
+ * fails with a limit error rather than give an answer it did not compute), and the rest is
+ * charged to the query's budget.
  */
 
-/** Largest repetition count, and product of nested counts, accepted (RE2's own limit is 1,000). */
-const MAX_REPEAT = 1000;
-/** Longest pattern compiled; longer ones are treated as invalid, bounding compile time and memory. */
+/** Largest expanded pattern size accepted; e.g. `[0-9a-f]{8}-[0-9a-f]{4}` is 14. */
+export const MAX_REGEXP_SIZE = 400;
+/** Largest (string length × pattern size) matched in one call, which cannot be interrupted. */
+export const MAX_MATCH_WORK = 1_000_000;
+/** Longest pattern text parsed; longer ones are refused as too large. */
 export const MAX_PATTERN_LENGTH = 4096;
+/** Budget visits charged per unit of pattern size when a pattern is compiled. */
+const COMPILE_VISITS_PER_UNIT = 16;
+const CATEGORY_SIZE = 8;
 
 export interface CompiledIRegexp {
   /** Whole-string match (`match()`). */
   readonly full: RE2JS;
   /** Match anywhere (`search()`). */
   readonly partial: RE2JS;
+  /** Expanded size (see the size model above). */
+  readonly size: number;
+}
+
+/** A valid I-Regexp that is too large to run within the limits. */
+export interface OversizedIRegexp {
+  readonly oversized: true;
+  readonly size: number;
 }
 
 class IRegexpSyntaxError extends Error {}
 
-// Invalid patterns are cached too (as null), since a document can repeat the same bad pattern.
-const cache = new LruCache<string, CompiledIRegexp | null>(256);
+type Re2Module = typeof import("re2js");
+let engine: Re2Module | undefined;
 
-/** The compiled pattern, or null if it is not a valid I-Regexp (then match/search are false). */
-export function compileIRegexp(pattern: string): CompiledIRegexp | null {
+/**
+ * re2js, loaded on first use rather than when core is imported: most processes (every CLI hook
+ * among them) never run a regular expression, and loading it and building its first program
+ * costs tens of milliseconds. The first call also compiles and runs a small pattern, so that this
+ * one-time cost is paid by the caller that asks for it (query compilation, not a query's run,
+ * whose clock it would otherwise eat).
+ */
+export function regexEngine(): Re2Module {
+  if (engine === undefined) {
+    const loaded = createRequire(import.meta.url)("re2js") as Re2Module;
+    loaded.RE2JS.compile("^(?:a[^\\x{a}\\x{d}]*b|c)$").test("axb");
+    engine = loaded;
+  }
+  return engine;
+}
+
+type CacheEntry = CompiledIRegexp | OversizedIRegexp | null;
+// Invalid and oversized patterns are cached too, since a document can repeat the same pattern.
+const cache = new LruCache<string, CacheEntry>(256);
+
+/**
+ * The compiled pattern; null if it is not a valid I-Regexp (then match/search are false); an
+ * OversizedIRegexp if it is valid but over the size limit. A compilation is charged to `meter`.
+ */
+export function compileIRegexp(pattern: string, meter?: WorkMeter): CacheEntry {
   const cached = cache.get(pattern);
   if (cached !== undefined) return cached;
-  let compiled: CompiledIRegexp | null = null;
+  let entry: CacheEntry = null;
   try {
-    const re2 = translateIRegexp(pattern);
-    compiled = { full: RE2JS.compile(`^(?:${re2})$`), partial: RE2JS.compile(re2) };
-  } catch {
-    // Either our grammar or RE2 (e.g. an out-of-range class) refused it.
-    compiled = null;
+    const { text, size } = translate(pattern);
+    if (size > MAX_REGEXP_SIZE) entry = { oversized: true, size };
+    else {
+      meter?.charge(size * COMPILE_VISITS_PER_UNIT);
+      const { RE2JS } = regexEngine();
+      entry = { full: RE2JS.compile(`^(?:${text})$`), partial: RE2JS.compile(text), size };
+      meter?.checkClock();
+    }
+  } catch (err) {
+    if (!(err instanceof IRegexpSyntaxError) && !isRe2SyntaxError(err)) throw err;
+    entry = null;
   }
-  cache.set(pattern, compiled);
-  return compiled;
+  cache.set(pattern, entry);
+  return entry;
+}
+
+// re2js reports patterns it cannot compile (e.g. a class range out of order) with its own errors.
+function isRe2SyntaxError(err: unknown): boolean {
+  return err instanceof Error && /regexp|syntax|parse/i.test(`${err.name} ${err.message}`);
 }
 
 /** Translates an I-Regexp to an equivalent RE2 pattern; throws if it is not a valid I-Regexp. */
 export function translateIRegexp(pattern: string): string {
-  if (pattern.length > MAX_PATTERN_LENGTH) throw new IRegexpSyntaxError("pattern too long");
+  return translate(pattern).text;
+}
+
+function translate(pattern: string): Piece {
+  if (pattern.length > MAX_PATTERN_LENGTH) return { text: "", size: Number.POSITIVE_INFINITY };
   const translator = new Translator(pattern);
   const out = translator.regexp();
   if (translator.pos !== pattern.length) throw new IRegexpSyntaxError(`unexpected character at ${translator.pos}`);
-  return out.text;
+  return out;
 }
 
 const CATEGORY = /^(?:L[lmotu]?|M[cen]?|N[dlo]?|P[c-fios]?|Z[lps]?|S[ckmo]?|C[cfno]?)$/;
@@ -71,7 +132,8 @@ function emitCodePoint(cp: number): string {
 
 interface Piece {
   readonly text: string;
-  readonly weight: number;
+  /** Expanded size: instructions after RE2 unrolls counted repetition. */
+  readonly size: number;
 }
 
 class Translator {
@@ -96,34 +158,31 @@ class Translator {
     return cp;
   }
 
-  /**
-   * i-regexp = branch *( "|" branch ). Returns the RE2 text and the product of the nested
-   * repetition counts inside it, which RE2 expands into program size and so must stay bounded.
-   */
+  /** i-regexp = branch *( "|" branch ) */
   regexp(): Piece {
     if (++this.depth > 64) this.fail("groups nested too deeply");
     const first = this.branch();
     let text = first.text;
-    let weight = first.weight;
+    let size = first.size;
     while (this.peek() === 0x7c /* | */) {
       this.pos++;
       const next = this.branch();
       text += `|${next.text}`;
-      weight = Math.max(weight, next.weight);
+      size += next.size + 1;
     }
     this.depth--;
-    return { text, weight };
+    return { text, size };
   }
 
   private branch(): Piece {
     let text = "";
-    let weight = 1;
+    let size = 0;
     for (;;) {
       const cp = this.peek();
-      if (cp < 0 || cp === 0x7c /* | */ || cp === 0x29 /* ) */) return { text, weight };
+      if (cp < 0 || cp === 0x7c /* | */ || cp === 0x29 /* ) */) return { text, size };
       const piece = this.piece();
       text += piece.text;
-      weight = Math.max(weight, piece.weight);
+      size += piece.size;
     }
   }
 
@@ -131,16 +190,16 @@ class Translator {
   private piece(): Piece {
     const atom = this.atom();
     const count = this.quantifier();
-    const weight = atom.weight * count.max;
-    if (weight > MAX_REPEAT) this.fail("nested repetition too large");
-    return { text: atom.text + count.text, weight };
+    if (count.text === "") return atom;
+    // Sizes only grow, so capping keeps nested counts from overflowing to Infinity and back.
+    return { text: atom.text + count.text, size: Math.min(atom.size * count.max + 1, Number.MAX_SAFE_INTEGER) };
   }
 
   private quantifier(): { text: string; max: number } {
     const cp = this.peek();
     if (cp === 0x2a /* * */ || cp === 0x2b /* + */ || cp === 0x3f /* ? */) {
       this.pos++;
-      // Unbounded repetition does not multiply program size in RE2.
+      // Unbounded repetition is a loop in RE2: it does not multiply the program size.
       return { text: String.fromCharCode(cp), max: 1 };
     }
     if (cp !== 0x7b /* { */) return { text: "", max: 1 };
@@ -159,8 +218,8 @@ class Translator {
     }
     if (this.peek() !== 0x7d /* } */) this.fail("expected '}'");
     this.pos++;
-    if (min > MAX_REPEAT || max > MAX_REPEAT) this.fail("repetition count too large");
-    return { text: `${text}}`, max: Math.max(max, 1) };
+    // `{n,}` unrolls n copies; counts past the size limit only need to stay large, not exact.
+    return { text: `${text}}`, max: Math.max(max, min, 1) };
   }
 
   private digits(): number {
@@ -168,8 +227,8 @@ class Translator {
     while (this.peek() >= 0x30 && this.peek() <= 0x39) this.pos++;
     if (this.pos === start) this.fail("expected a digit");
     const text = this.src.slice(start, this.pos);
-    // Long digit strings are refused before Number() can round them.
-    return text.length > 7 ? Number.POSITIVE_INFINITY : Number(text);
+    // Any count this long is over the size limit; Number() would only round it.
+    return text.length > 7 ? 10_000_000 : Number(text);
   }
 
   private atom(): Piece {
@@ -180,21 +239,23 @@ class Translator {
         const inner = this.regexp();
         if (this.peek() !== 0x29 /* ) */) this.fail("expected ')'");
         this.pos++;
-        return { text: `(?:${inner.text})`, weight: inner.weight };
+        return { text: `(?:${inner.text})`, size: inner.size + 1 };
       }
       case 0x2e /* . */:
         this.pos++;
-        return { text: "[^\\x{a}\\x{d}]", weight: 1 };
+        return { text: "[^\\x{a}\\x{d}]", size: 1 };
       case 0x5b /* [ */:
-        return { text: this.charClassExpr(), weight: 1 };
-      case 0x5c /* \ */:
-        return { text: this.escape(), weight: 1 };
+        return this.charClassExpr();
+      case 0x5c /* \ */: {
+        const text = this.escape();
+        return { text, size: text.startsWith("\\p") || text.startsWith("\\P") ? CATEGORY_SIZE : 1 };
+      }
       case 0x5e /* ^ */:
         this.pos++;
-        return { text: "^", weight: 1 };
+        return { text: "^", size: 1 };
       case 0x24 /* $ */:
         this.pos++;
-        return { text: "$", weight: 1 };
+        return { text: "$", size: 1 };
       case 0x29 /* ) */:
       case 0x2a /* * */:
       case 0x2b /* + */:
@@ -205,7 +266,7 @@ class Translator {
       case 0x7d /* } */:
         return this.fail("unexpected metacharacter");
       default:
-        return { text: emitCodePoint(this.next()), weight: 1 };
+        return { text: emitCodePoint(this.next()), size: 1 };
     }
   }
 
@@ -239,7 +300,7 @@ class Translator {
   }
 
   /** charClassExpr = "[" [ "^" ] ( "-" / CCE1 ) *CCE1 [ "-" ] "]" */
-  private charClassExpr(): string {
+  private charClassExpr(): Piece {
     this.pos++; // [
     let out = "[";
     if (this.peek() === 0x5e /* ^ */) {
@@ -247,6 +308,7 @@ class Translator {
       out += "^";
     }
     let items = 0;
+    let size = 1;
     if (this.peek() === 0x2d /* - */) {
       this.pos++;
       out += emitCodePoint(0x2d);
@@ -266,6 +328,7 @@ class Translator {
       if (cp === 0x5c /* \ */ && (this.src[this.pos + 1] === "p" || this.src[this.pos + 1] === "P")) {
         out += this.escape();
         items++;
+        size += CATEGORY_SIZE;
         continue;
       }
       const low = this.classChar();
@@ -281,7 +344,7 @@ class Translator {
     }
     if (items === 0) this.fail("empty class");
     this.pos++; // ]
-    return `${out}]`;
+    return { text: `${out}]`, size };
   }
 
   /** CCchar: a code point, possibly escaped; `[`, `]`, `\` and `-` only escaped. */

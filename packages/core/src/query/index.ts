@@ -8,5 +8,4 @@ export {
   runQuery,
 } from "./query.js";
 export { DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES, type QueryLimitsOptions } from "./budget.js";
-export { formatPath, formatPointer } from "./paths.js";
 export { MAX_NESTING, MAX_QUERY_LENGTH } from "./parser.js";

@@ -17,6 +17,8 @@ export interface WorkMeter {
   charge(units: number): void;
   /** Reads the clock now, after work too coarse to count (a regular expression). */
   checkClock(): void;
+  /** Fails the query with a limit error: `what` says what was too large. */
+  refuse(limit: string, max: number, what: string): never;
 }
 
 /** String work is charged one visit per this many UTF-16 code units. */
