@@ -1,1 +1,3 @@
-export {};
+export { LmdbAdapter, openAdapter } from "./lmdb-adapter.js";
+export type { LmdbAdapterOptions } from "./options.js";
+export { verifyEnvironmentFile } from "./verify.js";

@@ -1,0 +1,118 @@
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { LockTimeoutError } from "@statehouse/core";
+import { type Environment, openEnvironment } from "./environment.js";
+import { mapLmdbError } from "./errors.js";
+import { META_COMPACTING } from "./keys.js";
+import type { ResolvedLmdbOptions } from "./options.js";
+import { openCount } from "./registry.js";
+
+const TMP_PREFIX = ".compact-";
+
+/** Pids with a reader slot in the environment, other than this process, after clearing dead ones. */
+export function otherReaders(env: Environment): number[] {
+  env.root.readerCheck();
+  const pids = new Set<number>();
+  for (const line of env.root.readerList().split("\n")) {
+    const m = /^\s*(\d+)\s+[0-9a-f]+\s/.exec(line);
+    if (m !== null && Number(m[1]) !== process.pid) pids.add(Number(m[1]));
+  }
+  return [...pids];
+}
+
+function refuse(env: Environment, pids: number[], inProcess: number): LockTimeoutError {
+  const who = [...(pids.length > 0 ? [`process(es) ${pids.join(", ")}`] : []), ...(inProcess > 0 ? [`${inProcess} other adapter(s) in this process`] : [])];
+  return new LockTimeoutError(`compaction needs exclusive access to ${env.path}, but ${who.join(" and ")} have it open`, {
+    details: { path: env.path, pids },
+  });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The pid of a compaction in progress (a live process other than this one), if any. */
+export function compactingPid(env: Environment): number | undefined {
+  const raw = env.meta.getBinary(META_COMPACTING);
+  if (raw === undefined) return undefined;
+  const pid = Number(JSON.parse(raw.toString("utf8")).pid);
+  return pid !== process.pid && isAlive(pid) ? pid : undefined;
+}
+
+/** Clears what a compaction that died left behind: its marker and its temporary directory. */
+export function clearStaleCompaction(env: Environment): void {
+  for (const name of readdirSync(env.path)) {
+    if (!name.startsWith(TMP_PREFIX)) continue;
+    const pid = Number(name.slice(TMP_PREFIX.length));
+    if (!isAlive(pid) || pid === process.pid) rmSync(join(env.path, name), { recursive: true, force: true });
+  }
+  const raw = env.meta.getBinary(META_COMPACTING);
+  if (raw === undefined) return;
+  const pid = Number(JSON.parse(raw.toString("utf8")).pid);
+  if (pid === process.pid || !isAlive(pid)) {
+    env.root.transactionSync(() => {
+      env.meta.remove(META_COMPACTING);
+    });
+  }
+}
+
+/**
+ * Copies the environment without its free pages and swaps the copy in. Another process mapping
+ * the old file would keep using a file that is no longer the store, so this requires exclusive
+ * access: other processes are recognised by their LMDB reader slots (every open adapter holds
+ * one), and a marker in the store makes processes that open it meanwhile wait until the swap is
+ * done. A crash at any point leaves either the old or the new, complete file.
+ */
+export async function compactEnvironment(env: Environment, location: string, options: ResolvedLmdbOptions): Promise<Environment> {
+  const inProcess = openCount(env.path) - 1;
+  let pids = otherReaders(env);
+  if (pids.length > 0 || inProcess > 0) throw refuse(env, pids, inProcess);
+  const tmpDir = join(env.path, `${TMP_PREFIX}${process.pid}`);
+  try {
+    env.root.transactionSync(() => {
+      env.meta.put(META_COMPACTING, Buffer.from(JSON.stringify({ pid: process.pid, at: new Date().toISOString() })));
+    });
+    rmSync(tmpDir, { recursive: true, force: true });
+    mkdirSync(tmpDir, { mode: 0o700 });
+    chmodSync(tmpDir, 0o700);
+    // For an environment in a directory, LMDB writes the copy as data.mdb inside the given directory.
+    await env.root.backup(tmpDir, true);
+  } catch (err) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    clearMarker(env);
+    throw mapLmdbError(err, "compacting", env.file);
+  }
+  pids = otherReaders(env);
+  if (pids.length > 0) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    clearMarker(env);
+    throw refuse(env, pids, 0);
+  }
+  const copy = join(tmpDir, "data.mdb");
+  await env.root.close();
+  try {
+    chmodSync(copy, 0o600);
+    renameSync(copy, env.file);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+  const next = openEnvironment(location, options);
+  clearMarker(next);
+  next.meta.getBinaryFast(META_COMPACTING);
+  return next;
+}
+
+function clearMarker(env: Environment): void {
+  try {
+    env.root.transactionSync(() => {
+      env.meta.remove(META_COMPACTING);
+    });
+  } catch {
+    // The next open clears a marker whose process is gone.
+  }
+}

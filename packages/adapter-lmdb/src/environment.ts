@@ -1,0 +1,151 @@
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { ConfigError, CorruptError } from "@statehouse/core";
+import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
+import { checkEnvHeader } from "./env-file.js";
+import { mapLmdbError } from "./errors.js";
+import { META_FORMAT } from "./keys.js";
+import type { ResolvedLmdbOptions } from "./options.js";
+
+/** Version of the layout of the sub-databases (keys.ts, record-codec.ts). */
+export const LAYOUT_VERSION = 1;
+const MARKER = "statehouse.json";
+
+export interface Environment {
+  readonly path: string;
+  readonly file: string;
+  readonly root: RootDatabase;
+  readonly meta: Database<Buffer, Buffer>;
+  readonly records: Database<Buffer, Buffer>;
+  readonly index: Database<Buffer, Buffer>;
+  readonly log: Database<Buffer, Buffer>;
+}
+
+interface FormatRecord {
+  layout: number;
+  overlappingSync: boolean;
+  created: string;
+}
+
+/** Creates every missing directory of `path` with mode 0700, whatever the umask. */
+export function makeDirectory(path: string): void {
+  const missing: string[] = [];
+  for (let p = path; !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) {
+    try {
+      mkdirSync(p, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      continue;
+    }
+    chmodSync(p, 0o700);
+  }
+}
+
+/** Writes a small file atomically, mode 0600. */
+export function writePrivateFile(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+function sub(root: RootDatabase, name: string): Database<Buffer, Buffer> {
+  return root.openDB({ name, encoding: "binary", keyEncoding: "binary" }) as unknown as Database<Buffer, Buffer>;
+}
+
+/**
+ * Opens (creating if needed) the environment at `location`. The marker file records that the
+ * store was initialised, so that an emptied or deleted data.mdb is reported as corrupt rather
+ * than silently re-created empty.
+ */
+export function openEnvironment(location: string, options: ResolvedLmdbOptions): Environment {
+  const path = resolve(location);
+  const file = join(path, "data.mdb");
+  try {
+    makeDirectory(path);
+  } catch (err) {
+    throw mapLmdbError(err, `creating the store directory ${path}`, file);
+  }
+  const marker = join(path, MARKER);
+  const initialised = existsSync(marker);
+  try {
+    checkEnvHeader(file, initialised);
+  } catch (err) {
+    throw mapLmdbError(err, `checking ${file}`, file);
+  }
+  let root: RootDatabase;
+  try {
+    root = open({
+      path,
+      maxDbs: 8,
+      maxReaders: options.maxReaders,
+      overlappingSync: options.overlappingSync,
+      // lmdb-js passes this to mdb_env_open: data.mdb and lock.mdb are created 0600.
+      permissionsMode: 0o600,
+      noSubdir: false,
+    } as RootDatabaseOptionsWithPath);
+  } catch (err) {
+    throw mapLmdbError(err, `opening ${file}`, file);
+  }
+  let env: Environment;
+  try {
+    env = { path, file, root, meta: sub(root, "meta"), records: sub(root, "records"), index: sub(root, "index"), log: sub(root, "log") };
+    ensureFormat(env, options, initialised);
+  } catch (err) {
+    void root.close().catch(() => undefined);
+    throw mapLmdbError(err, `opening ${file}`, file);
+  }
+  if (!initialised) {
+    try {
+      writePrivateFile(marker, `${JSON.stringify({ kind: "statehouse-lmdb", layout: LAYOUT_VERSION })}\n`);
+    } catch (err) {
+      void root.close().catch(() => undefined);
+      throw mapLmdbError(err, `writing ${marker}`, file);
+    }
+  }
+  return env;
+}
+
+function readFormat(env: Environment): FormatRecord | undefined {
+  const raw = env.meta.getBinary(META_FORMAT);
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw.toString("utf8")) as FormatRecord;
+  } catch (err) {
+    throw new CorruptError(`corrupt store: ${env.file}: unreadable format record`, { cause: err, details: { file: env.file } });
+  }
+}
+
+function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialised: boolean): void {
+  let format = readFormat(env);
+  if (format === undefined) {
+    if (initialised || env.records.getKeysCount({}) > 0) {
+      throw new CorruptError(`corrupt store: ${env.file}: the format record is missing`, { details: { file: env.file } });
+    }
+    env.root.transactionSync(() => {
+      format = readFormat(env);
+      if (format !== undefined) return ABORT;
+      format = { layout: LAYOUT_VERSION, overlappingSync: options.overlappingSync, created: new Date().toISOString() };
+      env.meta.put(META_FORMAT, Buffer.from(JSON.stringify(format)));
+      return undefined;
+    });
+  }
+  const f = format as FormatRecord;
+  if (f.layout !== LAYOUT_VERSION) {
+    throw new ConfigError(`${env.file} has layout version ${f.layout}; this adapter reads version ${LAYOUT_VERSION}`, {
+      details: { file: env.file },
+    });
+  }
+  if (f.overlappingSync !== options.overlappingSync) {
+    throw new ConfigError(
+      `${env.path} was created with overlappingSync: ${f.overlappingSync}, and is opened with overlappingSync: ${options.overlappingSync}; ` +
+        "every process must open an LMDB environment with the same sync flags (copy the store to change them)",
+      { details: { path: env.path, stored: f.overlappingSync, requested: options.overlappingSync } },
+    );
+  }
+}
+

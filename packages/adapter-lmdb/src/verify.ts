@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * A structural check of an LMDB data file, done in JavaScript on the file's bytes. LMDB trusts
+ * its pages: a zeroed or scrambled page makes it fail an assertion (SIGABRT) or fault (SIGSEGV)
+ * in the middle of a read, which no error handler can catch. Walking every B-tree here first
+ * turns the same damage into a list of problems.
+ *
+ * Layout (lmdb-js's LMDB): a page starts with a 24-byte header (page number, txn id, pad,
+ * flags, lower/upper bounds or the overflow page count); node pointers follow; nodes are
+ * (lo, hi, flags, key size) u16s, then the key, then the data.
+ *
+ * The caller must hold a read transaction while this runs, so that no page reachable from the
+ * newest meta page is reused under it.
+ */
+const HDR = 24;
+const P_BRANCH = 0x01;
+const P_LEAF = 0x02;
+const P_OVERFLOW = 0x04;
+const P_META = 0x08;
+const F_BIGDATA = 0x01;
+const F_SUBDATA = 0x02;
+const F_DUPDATA = 0x04;
+const MDB_MAGIC = 0xbeefc0de;
+const MAX_PROBLEMS = 20;
+
+interface Db {
+  depth: number;
+  entries: number;
+  root: number;
+}
+
+function readDb(b: Buffer, at: number): Db {
+  return { depth: b.readUInt16LE(at + 6), entries: Number(b.readBigUInt64LE(at + 32)), root: Number(b.readBigUInt64LE(at + 40)) };
+}
+
+export function verifyEnvironmentFile(file: string): string[] {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (err) {
+    return [`${file}: cannot be read: ${(err as Error).message}`];
+  }
+  return verifyEnvironmentBytes(data, file);
+}
+
+export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
+  const problems: string[] = [];
+  const problem = (s: string): false => {
+    if (problems.length < MAX_PROBLEMS) problems.push(`${file}: ${s}`);
+    return false;
+  };
+  if (data.length < 2 * 512) return [`${file}: too short (${data.length} bytes)`];
+  const psize = data.readUInt32LE(HDR + 24);
+  if (psize < 512 || psize > 65536 || (psize & (psize - 1)) !== 0 || data.length < 2 * psize) return [`${file}: implausible page size ${psize}`];
+  // The newest valid meta page is the one LMDB uses.
+  let best: { txn: number; last: number; free: Db; main: Db } | undefined;
+  for (let m = 0; m < 2; m++) {
+    const base = m * psize + HDR;
+    if (data.readUInt32LE(base) !== MDB_MAGIC) {
+      problem(`meta page ${m} has no LMDB magic`);
+      continue;
+    }
+    const txn = Number(data.readBigUInt64LE(base + 128));
+    const last = Number(data.readBigUInt64LE(base + 120));
+    if (best === undefined || txn > best.txn) best = { txn, last, free: readDb(data, base + 24), main: readDb(data, base + 72) };
+  }
+  if (best === undefined) return problems;
+  const pages = Math.floor(data.length / psize);
+  if (best.last >= pages) {
+    problem(`meta page points to page ${best.last}, the file has ${pages}`);
+    return problems;
+  }
+  const last = best.last;
+  const seen = new Uint8Array(last + 1);
+
+  const walk = (db: Db, name: string, ordered: boolean, onLeaf: (key: Buffer, data: Buffer, flags: number) => unknown): void => {
+    if (db.root >= Number.MAX_SAFE_INTEGER || db.depth === 0) {
+      if (db.entries !== 0) problem(`${name}: empty tree with ${db.entries} entries`);
+      return;
+    }
+    let entries = 0;
+    let previous: Buffer | undefined;
+    const visit = (pgno: number, level: number): unknown => {
+      if (problems.length >= MAX_PROBLEMS) return;
+      if (!Number.isSafeInteger(pgno) || pgno < 2 || pgno > last) return problem(`${name}: page number ${pgno} out of range`);
+      if (seen[pgno] === 1) return problem(`${name}: page ${pgno} is reached twice`);
+      seen[pgno] = 1;
+      const p = pgno * psize;
+      if (Number(data.readBigUInt64LE(p)) !== pgno) return problem(`${name}: page ${pgno} says it is page ${Number(data.readBigUInt64LE(p))}`);
+      const flags = data.readUInt16LE(p + 18);
+      const lower = data.readUInt16LE(p + 20);
+      const upper = data.readUInt16LE(p + 22);
+      const isLeaf = level === db.depth;
+      if ((flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META)) !== (isLeaf ? P_LEAF : P_BRANCH)) {
+        return problem(`${name}: page ${pgno} has flags ${flags.toString(16)}, expected a ${isLeaf ? "leaf" : "branch"} page`);
+      }
+      if (lower % 2 !== 0 || lower > upper || upper > psize - HDR) return problem(`${name}: page ${pgno} has bounds ${lower}/${upper}`);
+      const n = lower >> 1;
+      if (n === 0 && !(isLeaf && level === 1)) return problem(`${name}: page ${pgno} is empty`);
+      for (let i = 0; i < n; i++) {
+        const off = data.readUInt16LE(p + HDR + 2 * i);
+        if (off < upper || off + 8 > psize - HDR) return problem(`${name}: page ${pgno} node ${i} at ${off} is outside the page`);
+        const node = p + HDR + off;
+        const lo = data.readUInt16LE(node);
+        const hi = data.readUInt16LE(node + 2);
+        const nflags = data.readUInt16LE(node + 4);
+        const ksize = data.readUInt16LE(node + 6);
+        const keyEnd = off + 8 + ksize;
+        if (keyEnd > psize - HDR) return problem(`${name}: page ${pgno} node ${i} key runs past the page`);
+        const key = data.subarray(node + 8, node + 8 + ksize);
+        if (!isLeaf) {
+          const child = lo + hi * 0x10000 + nflags * 0x100000000;
+          // The first key of a branch page is empty by LMDB's design.
+          if (i > 0 && ordered && previous !== undefined && Buffer.compare(key, previous) < 0) problem(`${name}: keys out of order on page ${pgno}`);
+          visit(child, level + 1);
+          continue;
+        }
+        const dsize = lo + hi * 0x10000;
+        if ((nflags & ~(F_BIGDATA | F_SUBDATA)) !== 0 || (nflags & F_DUPDATA) !== 0) return problem(`${name}: page ${pgno} node ${i} has flags ${nflags}`);
+        let value: Buffer;
+        if (nflags & F_BIGDATA) {
+          if (keyEnd + 8 > psize - HDR) return problem(`${name}: page ${pgno} node ${i} overflow pointer runs past the page`);
+          const ov = Number(data.readBigUInt64LE(node + 8 + ksize));
+          const need = Math.ceil((dsize + HDR) / psize);
+          if (!Number.isSafeInteger(ov) || ov < 2 || ov + need - 1 > last) return problem(`${name}: overflow page ${ov} out of range`);
+          const q = ov * psize;
+          if (Number(data.readBigUInt64LE(q)) !== ov || (data.readUInt16LE(q + 18) & P_OVERFLOW) === 0 || data.readUInt32LE(q + 20) < need) {
+            return problem(`${name}: overflow page ${ov} is not the overflow page of ${need} pages it should be`);
+          }
+          for (let k = 0; k < need; k++) {
+            if (seen[ov + k] === 1) return problem(`${name}: overflow page ${ov + k} is reached twice`);
+            seen[ov + k] = 1;
+          }
+          value = data.subarray(q + HDR, q + HDR + dsize);
+        } else {
+          if (keyEnd + dsize > psize - HDR) return problem(`${name}: page ${pgno} node ${i} data runs past the page`);
+          value = data.subarray(node + 8 + ksize, node + 8 + ksize + dsize);
+        }
+        if (ordered && previous !== undefined && Buffer.compare(key, previous) <= 0) problem(`${name}: keys out of order on page ${pgno}`);
+        previous = key;
+        entries++;
+        onLeaf(key, value, nflags);
+      }
+    };
+    visit(db.root, 1);
+    if (problems.length === 0 && entries !== db.entries) problem(`${name}: ${entries} entries found, the tree header says ${db.entries}`);
+  };
+
+  walk(best.free, "free list", false, (key, value) => {
+    // A free-list entry is an IDL: a count, then that many page numbers.
+    if (key.length !== 8 || value.length < 8 || value.length % 8 !== 0) return problem("free list: malformed entry");
+    const count = Number(value.readBigUInt64LE(0));
+    if (count * 8 + 8 > value.length) return problem("free list: entry count past its data");
+    for (let i = 1; i <= count; i++) {
+      const pg = Number(value.readBigUInt64LE(i * 8));
+      if (pg < 2 || pg > last) return problem(`free list: page ${pg} out of range`);
+    }
+  });
+  const subs: Array<{ name: string; db: Db }> = [];
+  walk(best.main, "main", true, (key, value, flags) => {
+    if (flags & F_SUBDATA) {
+      if (value.length !== 48) return problem(`main: sub-database ${key.toString("latin1")} has a ${value.length}-byte header`);
+      subs.push({ name: key.toString("latin1"), db: readDb(value, 0) });
+    }
+  });
+  for (const s of subs) walk(s.db, s.name, true, () => undefined);
+  return problems;
+}
