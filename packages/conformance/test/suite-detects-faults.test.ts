@@ -11,8 +11,8 @@ import {
   isStatehouseError,
   registerAdapter,
 } from "@statehouse/core";
-import { type ConformanceTestFn, runConformanceSuite } from "@statehouse/conformance";
 import { describe, expect, it } from "vitest";
+import { runSuite } from "./helpers/run-suite.js";
 
 // The suite proves adapters wrong, so it must be able to: each adapter below breaks one rule,
 // and the suite, run through a small recording framework, must fail the clauses of that rule
@@ -83,58 +83,6 @@ const BROKEN: Record<string, new (options?: AdapterOptions) => MemoryAdapter> = 
 };
 for (const [scheme, Cls] of Object.entries(BROKEN)) {
   registerAdapter(scheme, { openAdapter: async (_location, options) => new Cls(options) });
-}
-
-interface Outcome {
-  readonly name: string;
-  readonly status: "passed" | "failed" | "skipped";
-  readonly error?: string;
-  readonly reason?: string;
-}
-
-/** Runs the suite's clauses whose full name contains one of `groups`, recording each outcome. */
-async function runSuite(scheme: string, groups: readonly string[]): Promise<Outcome[]> {
-  const tests: Array<{ name: string; fn: ConformanceTestFn }> = [];
-  const path: string[] = [];
-  const afterAll: Array<() => unknown> = [];
-  runConformanceSuite({
-    name: scheme,
-    storeUrl: (dir) => `${scheme}:${dir}`,
-    test: {
-      describe: (name, fn) => {
-        path.push(name);
-        fn();
-        path.pop();
-      },
-      it: (name, fn) => {
-        tests.push({ name: [...path, name].join(" > "), fn });
-      },
-      expect,
-      afterAll: (fn) => {
-        afterAll.push(fn);
-      },
-    },
-  });
-  const outcomes: Outcome[] = [];
-  const SKIP = Symbol("skip");
-  for (const t of tests) {
-    if (!groups.some((g) => t.name.includes(`> ${g}: `))) continue;
-    let reason: string | undefined;
-    try {
-      await t.fn({
-        skip: (note: string) => {
-          reason = note;
-          throw SKIP;
-        },
-      });
-      outcomes.push({ name: t.name, status: "passed" });
-    } catch (err) {
-      if (err === SKIP) outcomes.push({ name: t.name, status: "skipped", ...(reason !== undefined && { reason }) });
-      else outcomes.push({ name: t.name, status: "failed", error: String((err as Error)?.message ?? err).slice(0, 300) });
-    }
-  }
-  for (const fn of afterAll) await fn();
-  return outcomes;
 }
 
 /** [adapter, the group it must fail, a group it must still pass (so the failure is not an open() failure)] */
