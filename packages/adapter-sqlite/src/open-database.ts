@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
+  accessSync,
   closeSync,
+  constants,
   existsSync,
   fchmodSync,
   fsyncSync,
@@ -157,6 +159,13 @@ export function openDatabase(location: string, options: ResolvedSqliteOptions): 
   ensureDirectory(dirname(file));
   if (!existsSync(file)) createDatabase(file, options.durability);
   const { wal } = checkHeader(file);
+  try {
+    // Even a WAL reader writes (to -shm), and SQLite would open a read-only file read-only and then
+    // leave -wal and -shm owned by this user behind: refuse up front instead.
+    accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw mapError(err, file, "opening the store (it needs read and write permission)");
+  }
   let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: true, timeout: options.lockTimeoutMs });
