@@ -2,6 +2,7 @@ import type { JsonValue } from "@statehouse/core";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";
 import { conflictRevision, errorKind, thrown, thrownKind } from "../util/errors.js";
+import { nestedObjects } from "./values.js";
 
 export function registerDomainState(s: SuiteContext): void {
   s.describeGroup("domain-state", "state documents: pointer, merge, patch, increment, revisions, conditions", [requires.domain], () => {
@@ -130,6 +131,32 @@ export function registerDomainState(s: SuiteContext): void {
       // Concurrent increments in one process lose nothing either.
       await Promise.all(Array.from({ length: 30 }, () => doc.increment("/n")));
       expect(await doc.get("/n")).toBe(30);
+    });
+
+    s.clause("input limits through the domain: depth 65 and 5,000, size limit + 1 byte give E_VALIDATION and write nothing; depth 64 round-trips", async (scope) => {
+      const { expect } = scope;
+      const maxBytes = 4096;
+      const store = await scope.openStore({ limits: { maxBytes } });
+      const doc = store.state("limits");
+      await doc.replace({ keep: true });
+      const seq = await store.sequence();
+      const attempts: Array<[string, () => Promise<unknown>]> = [
+        ["replace, depth 65", () => doc.replace(nestedObjects(65))],
+        ["replace, depth 5,000", () => doc.replace(nestedObjects(5_000))],
+        ["set, depth 5,000", () => doc.set("/deep", nestedObjects(5_000))],
+        ["set, depth 64 under the root (65 in all)", () => doc.set("/deep", nestedObjects(64))],
+        ["merge, depth 5,000", () => doc.merge({ deep: nestedObjects(5_000) })],
+        ["patch, depth 5,000", () => doc.patch([{ op: "add", path: "/deep", value: nestedObjects(5_000) }])],
+        ["replace, limit + 1 byte", () => doc.replace("x".repeat(maxBytes - 1))],
+        ["set, over the limit", () => doc.set("/big", "x".repeat(maxBytes))],
+      ];
+      for (const [what, attempt] of attempts) expect(await thrownKind(attempt), what).toBe("E_VALIDATION");
+      expect(await doc.read(), "the document is unchanged").toEqual({ value: { keep: true }, revision: 1 });
+      expect(await store.sequence()).toBe(seq);
+      await doc.replace(nestedObjects(64));
+      expect(await doc.get()).toEqual(nestedObjects(64));
+      await doc.replace("x".repeat(maxBytes - 2));
+      expect(((await doc.get()) as string).length).toBe(maxBytes - 2);
     });
 
     s.clause("session state documents are separate from named ones and from each other", async (scope) => {
