@@ -25,11 +25,12 @@ export interface QueryLimitsOptions {
  */
 export const DEFAULT_MAX_NODES = 100_000;
 /**
- * Default wall-clock backstop. The test plan allows a 50 ms stall; an abort lands a little after
- * the limit (the clock is read every 256 visits, and a GC pause or a busy machine can intervene),
- * so the limit keeps half of that as margin.
+ * Default wall-clock backstop. The node budget is the primary, deterministic bound (a query
+ * aborted by it has run ~10 ms); the clock catches work the count underrates. It is not lower
+ * because on a busy machine a legitimate cold query (a CLI hook's only one) can take a few tens
+ * of milliseconds, and aborting it would be a wrong answer to a fair question.
  */
-export const DEFAULT_MAX_MILLIS = 25;
+export const DEFAULT_MAX_MILLIS = 40;
 /** How many visits pass between two reads of the clock. */
 export const CLOCK_CHECK_EVERY = 256;
 
