@@ -1,3 +1,4 @@
+import { statfsSync } from "node:fs";
 import {
   CorruptError,
   IoError,
@@ -70,6 +71,25 @@ export function mapLmdbError(err: unknown, what: string, file: string): Statehou
   const errno = ERRNO[code];
   if (errno !== undefined) return fromSystemError(Object.assign(new Error((err as Error).message), { code: errno, cause: err }), what);
   return new IoError(`I/O error while ${what}: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * LMDB reports a write that the file system cut short (the disk filled up in the middle of it)
+ * as EIO, not ENOSPC. When the file system of the store has less room left than the write
+ * needed plus a margin, that EIO is a full disk.
+ */
+export function refineFullDisk(err: unknown, dir: string, bytesNeeded: number): unknown {
+  const code = lmdbCode(err);
+  if (code !== 5) return err;
+  try {
+    const fs = statfsSync(dir);
+    if (fs.bavail * fs.bsize < 4 * 1024 * 1024 + 2 * bytesNeeded) {
+      return Object.assign(new Error(`${(err as Error).message} (the file system is full)`), { code: 28, cause: err });
+    }
+  } catch {
+    // statfs itself failing says nothing about free space: keep the EIO.
+  }
+  return err;
 }
 
 /**

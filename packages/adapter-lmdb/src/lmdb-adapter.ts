@@ -28,7 +28,7 @@ import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, openEnvironment } from "./environment.js";
-import { mapLmdbError, needsReopen } from "./errors.js";
+import { mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
 import {
   MAX_KEY_BYTES,
   META_SEQUENCE,
@@ -254,6 +254,7 @@ export class LmdbAdapter implements StorageAdapter {
     const flags = this.options.overlappingSync || this.durability === "relaxed" ? TXN_SYNC_COMMIT | TXN_NO_SYNC_FLUSH : TXN_SYNC_COMMIT | 1;
     let outcome: { result: T; writes: CommitWrite[]; sequence: number } | undefined;
     let userFailed = false;
+    let attempted: CommitWrite[] = [];
     try {
       env.root.transactionSync(() => {
         let ran: { result: T; writes: CommitWrite[] };
@@ -268,13 +269,16 @@ export class LmdbAdapter implements StorageAdapter {
           return ABORT;
         }
         const sequence = this.currentSequence() + 1;
+        attempted = ran.writes;
         this.apply(ran.writes, sequence);
         outcome = { ...ran, sequence };
         return undefined;
       }, flags);
     } catch (err) {
       if (userFailed) throw err;
-      this.fail(err, "committing a transaction");
+      let bytes = 0;
+      for (const w of attempted) if (w.type === "put") bytes += w.json.length * 3;
+      this.fail(refineFullDisk(err, env.path, bytes), "committing a transaction");
     }
     const done = outcome!;
     if (done.writes.length === 0) return { result: done.result, sequence: undefined };
