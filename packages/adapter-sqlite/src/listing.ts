@@ -21,7 +21,7 @@ function recordOf(ctx: ListContext, row: RecordRow, collection: string, id: stri
     return { record: cached.record, index: cached.index };
   }
   const decoded = decodeRecord(row, collection, id, ctx.file);
-  ctx.cache.set(key, row.seq, ctx.dataVersion, decoded.record, decoded.index, row.value.length);
+  ctx.cache.set(key, { seq: row.seq, dataVersion: ctx.dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx }, row.value.length);
   return decoded;
 }
 

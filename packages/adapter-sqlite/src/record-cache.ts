@@ -8,8 +8,13 @@ export interface CacheEntry {
   record: StoredRecord | undefined;
   /** The record's index keys, to check the entries a listing walks. */
   index: IndexKeys;
+  /** The row's `rid` and `idx` column, so a commit need not read them again (0 and null when absent). */
+  rid: number;
+  idx: string | null;
   bytes: number;
 }
+
+export type CacheValue = Omit<CacheEntry, "bytes">;
 
 const ENTRY_OVERHEAD = 160;
 
@@ -29,6 +34,11 @@ export class RecordCache {
     return `${collection}\u0000${id}`;
   }
 
+  /** The entry without touching the eviction order. */
+  peek(key: string): CacheEntry | undefined {
+    return this.entries.get(key);
+  }
+
   get(key: string): CacheEntry | undefined {
     const e = this.entries.get(key);
     if (e !== undefined) {
@@ -39,7 +49,7 @@ export class RecordCache {
     return e;
   }
 
-  set(key: string, seq: number, dataVersion: number, record: StoredRecord | undefined, index: IndexKeys, jsonLength: number): void {
+  set(key: string, value: CacheValue, jsonLength: number): void {
     if (this.maxBytes === 0) return;
     const old = this.entries.get(key);
     if (old !== undefined) {
@@ -48,7 +58,7 @@ export class RecordCache {
     }
     const bytes = ENTRY_OVERHEAD + key.length + jsonLength;
     if (bytes > this.maxBytes / 4) return;
-    this.entries.set(key, { seq, dataVersion, record, index, bytes });
+    this.entries.set(key, { ...value, bytes });
     this.bytes += bytes;
     if (this.bytes > this.maxBytes) {
       for (const [k, e] of this.entries) {

@@ -39,6 +39,8 @@ interface TxOutcome<T> {
   result: T;
   sequence: number | undefined;
   writes: CommitWrite[];
+  /** Per write, the record's row id and `idx` column after it. */
+  rows: { rid: number; idx: string | null }[];
   dataVersion: number;
 }
 
@@ -61,6 +63,8 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly cache: RecordCache;
   private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
   private closed = false;
+  /** This connection's last commit, to skip reading the sequence when nobody else committed since. */
+  private lastCommit: { seq: number; dataVersion: number } | undefined;
 
   constructor(location: string, options: SqliteAdapterOptions = {}) {
     this.options = resolveOptions(options);
@@ -122,11 +126,11 @@ export class SqliteAdapter implements StorageAdapter {
     }
     const row = this.s.getRecord.get(collection, id) as RecordRow | undefined;
     if (row === undefined) {
-      this.cache.set(key, 0, dataVersion, undefined, {}, 0);
+      this.cache.set(key, { seq: 0, dataVersion, record: undefined, index: {}, rid: 0, idx: null }, 0);
       return undefined;
     }
     const decoded = decodeRecord(row, collection, id, this.file);
-    this.cache.set(key, row.seq, dataVersion, decoded.record, decoded.index, row.value.length);
+    this.cache.set(key, { seq: row.seq, dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx }, row.value.length);
     return decoded.record;
   }
 
@@ -168,7 +172,7 @@ export class SqliteAdapter implements StorageAdapter {
       if (err instanceof Database.SqliteError) throw mapError(err, this.file, "running a transaction");
       throw err;
     }
-    if (out.sequence !== undefined) this.remember(out.writes, out.sequence, out.dataVersion);
+    if (out.sequence !== undefined) this.remember(out, out.sequence);
     return { result: out.result, sequence: out.sequence };
   }
 
@@ -176,24 +180,35 @@ export class SqliteAdapter implements StorageAdapter {
   private runInLock(fn: (tx: TxContext) => unknown): TxOutcome<unknown> {
     const dataVersion = this.dataVersion();
     const { result, writes } = runTransaction(fn, (c, id) => this.read(c, id, dataVersion), this.limits);
-    if (writes.length === 0) return { result, sequence: undefined, writes, dataVersion };
-    const seq = ((this.s.lastSeq.get() as number | undefined) ?? 0) + 1;
-    for (const w of writes) this.apply(w, seq);
+    if (writes.length === 0) return { result, sequence: undefined, writes, rows: [], dataVersion };
+    // Unchanged data_version since this connection's last commit: nobody else committed, so the
+    // last sequence is still the one this process took.
+    const last = this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.s.lastSeq.get() as number | undefined) ?? 0);
+    const seq = last + 1;
+    const rows = writes.map((w) => this.apply(w, seq, dataVersion));
     const at = Date.now();
     const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
     this.s.insertChange.run(seq, at, changeCrc(seq, at, entries), entries);
     if (seq % TRIM_EVERY === 0 && seq > this.options.changeRetention) this.s.trimChanges.run(seq - this.options.changeRetention);
-    return { result, sequence: seq, writes, dataVersion };
+    return { result, sequence: seq, writes, rows, dataVersion };
   }
 
-  private apply(w: CommitWrite, seq: number): void {
-    const old = this.s.oldRecord.get(w.collection, w.id) as { rid: number; idx: string | null } | undefined;
+  /** The record's row as it stands: from the cache when validated in this transaction, else read. */
+  private currentRow(collection: string, id: string, dataVersion: number): { rid: number; idx: string | null } | undefined {
+    const cached = this.cache.peek(RecordCache.key(collection, id));
+    if (cached !== undefined && cached.dataVersion === dataVersion) return cached.record === undefined ? undefined : cached;
+    return this.s.oldRecord.get(collection, id) as { rid: number; idx: string | null } | undefined;
+  }
+
+  /** Applies one write; returns the record's row id and `idx` column after it (0 when deleted). */
+  private apply(w: CommitWrite, seq: number, dataVersion: number): { rid: number; idx: string | null } {
+    const old = this.currentRow(w.collection, w.id, dataVersion);
     const oldIndex = old?.idx ? this.parseIndex(old.idx, w.collection, w.id) : {};
     if (w.type === "delete") {
-      if (old === undefined) return;
+      if (old === undefined) return { rid: 0, idx: null };
       this.s.deleteRecord.run(old.rid);
       this.replaceEntries(w.collection, w.id, old.rid, oldIndex, {});
-      return;
+      return { rid: 0, idx: null };
     }
     const idx = Object.keys(w.index).length === 0 ? null : JSON.stringify(w.index);
     const crc = recordCrc(w.collection, w.id, seq, w.revision, idx, w.json);
@@ -205,6 +220,7 @@ export class SqliteAdapter implements StorageAdapter {
       this.s.updateRecord.run(seq, w.revision, crc, idx, w.json, rid);
     }
     if (idx !== (old?.idx ?? null)) this.replaceEntries(w.collection, w.id, rid, oldIndex, w.index);
+    return { rid, idx };
   }
 
   private parseIndex(idx: string, collection: string, id: string): IndexKeys {
@@ -228,16 +244,19 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   /** After a commit, the cache holds what this process just wrote. */
-  private remember(writes: CommitWrite[], seq: number, dataVersion: number): void {
-    for (const w of writes) {
+  private remember(out: TxOutcome<unknown>, seq: number): void {
+    const { writes, rows, dataVersion } = out;
+    this.lastCommit = { seq, dataVersion };
+    writes.forEach((w, i) => {
       const key = RecordCache.key(w.collection, w.id);
+      const row = rows[i]!;
       if (w.type === "put") {
         const record: StoredRecord = Object.freeze({ collection: w.collection, id: w.id, revision: w.revision, value: w.value });
-        this.cache.set(key, seq, dataVersion, record, Object.freeze({ ...w.index }), w.json.length);
+        this.cache.set(key, { seq, dataVersion, record, index: Object.freeze({ ...w.index }), rid: row.rid, idx: row.idx }, w.json.length);
       } else {
-        this.cache.set(key, 0, dataVersion, undefined, {}, 0);
+        this.cache.set(key, { seq: 0, dataVersion, record: undefined, index: {}, rid: 0, idx: null }, 0);
       }
-    }
+    });
   }
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {

@@ -5,6 +5,9 @@ import { killChildren, runChild, size, tempDir } from "./helpers.js";
 
 afterEach(killChildren);
 
+// "check-detected": reads returned different data without an error, but check() reports the
+// damage. SQLite has no page checksums; rows carry a CRC, but a damaged key in a b-tree can make a
+// row unfindable (a lookup misses it, a listing skips it), which only a full scan can notice.
 const DETECTED_OR_INTACT = new Set(["open-corrupt", "read-corrupt", "intact", "check-detected"]);
 
 /** A store with some history: updates, deletes (free pages), several indexes, ~100 change sets. */
@@ -24,7 +27,7 @@ async function buildPristine(file: string): Promise<void> {
 describe("sqlite adapter with a damaged database file", () => {
   for (const kind of ["truncate", "flip", "zero"] as const) {
     it(
-      `${kind}: every mutation gives E_CORRUPT or leaves the data intact; no hang, no crash, no silent reset`,
+      `${kind}: every mutation gives E_CORRUPT, leaves the data intact, or (a damaged key that hides a row) fails check(); no hang, no crash, no silent reset`,
       async () => {
         const { dir, cleanup } = tempDir();
         try {
