@@ -35,6 +35,12 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
       const after = repair && first.repaired.length > 0 ? await adapter.check({ repair: false }) : first;
       report.problems.push(...engineProblems(after));
     }
+    // Reading records that the engine already knows to be corrupt would make an adapter recover
+    // them on the spot (the file adapter does): a check without --repair must change nothing.
+    if (!repair && report.problems.length > 0) {
+      print(ctx, report, "skipped: the engine found problems (run with --repair)");
+      throw corrupt(ctx, report, repair);
+    }
     try {
       const { records } = await readAll(adapter);
       report.generic = await genericCheck(adapter, records);
@@ -48,20 +54,22 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
   }
   report.ok = report.problems.length === 0;
   print(ctx, report);
-  if (!report.ok) {
-    const n = report.problems.length;
-    throw new CorruptError(`the store ${ctx.storeUrl} has ${n} problem${n === 1 ? "" : "s"}${repair ? "" : "; run statehouse doctor --repair"}`, {
-      details: { issues: report.problems },
-    });
-  }
+  if (!report.ok) throw corrupt(ctx, report, repair);
   return undefined;
+}
+
+function corrupt(ctx: CommandContext, report: DoctorReport, repair: boolean): CorruptError {
+  const n = report.problems.length;
+  return new CorruptError(`the store ${ctx.storeUrl} has ${n} problem${n === 1 ? "" : "s"}${repair ? "" : "; run statehouse doctor --repair"}`, {
+    details: { issues: report.problems },
+  });
 }
 
 function engineProblems(r: IntegrityReport): string[] {
   return r.ok || r.problems.length > 0 ? [...r.problems] : ["the adapter's integrity check failed without naming a problem"];
 }
 
-function print(ctx: CommandContext, r: DoctorReport): void {
+function print(ctx: CommandContext, r: DoctorReport, skipped?: string): void {
   const { out } = ctx;
   if (out.mode === "json") {
     out.json(r);
@@ -76,7 +84,8 @@ function print(ctx: CommandContext, r: DoctorReport): void {
   const c = out.colors;
   out.line(`${c.bold("store")}    ${r.store} (${r.adapter} adapter)`);
   out.line(`${c.bold("engine")}   ${r.found === null ? c.dim("no engine check (the adapter has none)") : r.found.length === 0 ? c.green("ok") : c.yellow(`${r.found.length} problem(s) found`)}`);
-  for (const p of r.found ?? []) out.line(`  ${c.yellow("!")} found: ${p}`);
+  if (r.repaired.length > 0) for (const p of r.found ?? []) out.line(`  ${c.yellow("!")} found: ${p}`);
+  if (skipped !== undefined) out.line(`${c.bold("records")}  ${c.dim(skipped)}`);
   if (r.generic !== null) {
     const counts = Object.entries(r.generic.records).map(([k, v]) => `${k} ${v}`).join(", ");
     out.line(`${c.bold("records")}  ${counts}; sequence ${r.generic.sequence}`);

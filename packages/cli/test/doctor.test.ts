@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+
+const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
+
+describe.each(PERSISTENT)("doctor on a sound $name store", (adapter) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => cleanup(dir));
+
+  it("exits 0 and reports what it checked", async () => {
+    const sh = at(adapter.url(dir));
+    ok(await sh(["batch"], { input: JSON.stringify([{ op: "session.create", id: "s" }, { op: "agent.spawn", sessionId: "s", role: "r" }, { op: "state.set", pointer: "/a", value: 1 }]) }));
+    const r = await sh(["--json", "doctor"]);
+    ok(r);
+    const report = json(r);
+    expect(report).toMatchObject({ adapter: adapter.name, ok: true, problems: [], generic: { records: { sessions: 1, agents: 1, state: 1, tools: 0 }, sequence: 1, problems: [] } });
+    const human = await sh(["doctor"]);
+    ok(human);
+    expect(human.stdout).toContain("the store is sound");
+  });
+});
+
+/** An export by hand (the documented format): the CLI's import then makes many commits in one process. */
+function handExport(records: { collection: string; id: string; revision: number; value: unknown }[]): string {
+  const canon = (v: unknown): string =>
+    v === null || typeof v !== "object"
+      ? JSON.stringify(v)
+      : Array.isArray(v)
+        ? `[${v.map(canon).join(",")}]`
+        : `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
+  const h = createHash("sha256");
+  for (const r of records) h.update(`${r.collection}\u0000${r.id}\u0000${r.revision}\u0000${canon(r.value)}\n`);
+  return [
+    JSON.stringify({ statehouse: "export", format: 1, source: "test", adapter: "none", sequence: 0, exportedAt: new Date().toISOString() }),
+    ...records.map((r) => JSON.stringify(r)),
+    JSON.stringify({ statehouse: "end", records: records.length, checksum: `sha256:${h.digest("hex")}` }),
+  ].join("\n");
+}
+
+describe("doctor on a corrupted file store", () => {
+  let dir: string;
+  let sh: ReturnType<typeof at>;
+  const value = { phase: "review", notes: "x".repeat(200) };
+  beforeAll(async () => {
+    dir = tempDir();
+    sh = at(`file:${dir}/store`);
+    // Revision 32 takes 32 commits, which makes the file adapter fold them into a packed data
+    // file with its last good copy (it folds every 32 commits by default).
+    ok(await sh(["import"], { input: handExport([{ collection: "state", id: "global", revision: 32, value }]) }));
+  });
+  afterAll(() => cleanup(dir));
+
+  it("a flipped byte in a data file: exit 9 naming it, nothing changed; --repair restores it from the last good copy", async () => {
+    const dataDir = join(dir, "store", "data", "state");
+    const primary = readdirSync(dataDir).filter((n) => /^[0-9a-f]{2}-\d+\.json$/.test(n));
+    expect(primary.length, "a folded data file exists").toBeGreaterThan(0);
+    const file = join(dataDir, primary[0]!);
+    const bytes = readFileSync(file);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(file, bytes);
+
+    const check = await sh(["--json", "doctor"]);
+    expect(check.code, show(check)).toBe(9);
+    const report = json(check);
+    expect(report.ok).toBe(false);
+    expect(report.problems.join("\n")).toContain(file);
+    expect(JSON.parse(check.stderr).error).toMatchObject({ code: "E_CORRUPT", exitStatus: 9 });
+    // A check without --repair leaves the store as it found it.
+    expect(readFileSync(file)).toEqual(bytes);
+
+    const repair = await sh(["--json", "doctor", "--repair"]);
+    ok(repair);
+    const fixed = json(repair);
+    expect(fixed.ok).toBe(true);
+    expect(fixed.found.join("\n")).toContain(file);
+    expect(fixed.repaired.join("\n")).toMatch(/restored from its last good copy/);
+    const got = await sh(["--json", "state", "get"]);
+    ok(got);
+    expect(json(got)).toEqual({ document: "global", revision: 32, value });
+    ok(await sh(["doctor"]));
+  });
+
+  it("a truncated commit with no copy: exit 9; --repair says what was lost, never a silent reset", async () => {
+    ok(await sh(["state", "set", "/late", "1"]));
+    const walDir = join(dir, "store", "wal");
+    const last = readdirSync(walDir)
+      .filter((n) => /^\d+\.json$/.test(n))
+      .sort()
+      .at(-1)!;
+    truncateSync(join(walDir, last), 10);
+    const check = await sh(["doctor"]);
+    expect(check.code, show(check)).toBe(9);
+    expect(check.stdout).toContain(join(walDir, last));
+    expect(check.stdout).toContain("the store has problems");
+    const repair = await sh(["--json", "doctor", "--repair"]);
+    ok(repair);
+    expect(json(repair).repaired.join("\n")).toMatch(/lost/);
+    const late = await sh(["state", "get", "/late"]);
+    expect(late.code).toBe(3);
+    const got = await sh(["--json", "state", "get"]);
+    expect(json(got).value).toEqual(value);
+    ok(await sh(["doctor"]));
+  });
+});
