@@ -110,7 +110,7 @@ export function computeKpis(i: KpiInputs): Kpi[] {
 
 export function formatKpiValue(k: Kpi): string {
   if (k.value === null) return "no data";
-  if (k.unit === "%") return `${k.value.toFixed(k.value >= 99.95 || k.value === 0 ? 0 : 1)} %`;
+  if (k.unit === "%") return `${k.value.toFixed(1).replace(/\.0$/, "")} %`;
   return `${k.value < 10 ? k.value.toFixed(2) : k.value.toFixed(0)} ms`;
 }
 

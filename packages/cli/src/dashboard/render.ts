@@ -72,9 +72,9 @@ export function renderFrame(d: DashboardData, o: RenderOptions): string[] {
   lines.push("");
   lines.push(c.bold("KPIs"));
   for (const k of d.kpis) {
-    const dot = k.value === null ? c.dim("○") : k.alert ? c.red("●") : c.green("●");
-    const value = k.value === null ? c.dim(formatKpiValue(k)) : k.alert ? c.red(formatKpiValue(k)) : c.green(formatKpiValue(k));
-    lines.push(`  ${dot} ${pad(k.label, 22)}${pad(value, 12)}${c.dim(formatThreshold(k))}`);
+    const paint = k.value === null ? c.dim : k.alert ? c.red : c.green;
+    const state = k.value === null ? "" : k.alert ? "ALERT" : "ok";
+    lines.push(`  ${paint(k.value === null ? "○" : "●")} ${pad(k.label, 22)}${pad(paint(formatKpiValue(k)), 12)}${pad(paint(state), 7)}${c.dim(formatThreshold(k))}`);
   }
   lines.push("");
   // What remains of the screen is shared by the three lists.

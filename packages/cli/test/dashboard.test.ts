@@ -1,0 +1,178 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+
+const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
+const TMUX = spawnSync("tmux", ["-V"]).status === 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One private tmux server per test (its own socket), so nothing of the user's is touched. */
+class Tmux {
+  readonly socket = `statehouse-cli-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(readonly session = "dash") {}
+  private run(args: string[]): string {
+    return execFileSync("tmux", ["-L", this.socket, "-f", "/dev/null", ...args], { encoding: "utf8" });
+  }
+  start(command: string, width = 140, height = 48): void {
+    this.run(["new-session", "-d", "-s", this.session, "-x", String(width), "-y", String(height), command]);
+  }
+  screen(): string {
+    return this.run(["capture-pane", "-p", "-t", this.session]);
+  }
+  alternate(): boolean {
+    return this.run(["display-message", "-p", "-t", this.session, "#{alternate_on}"]).trim() === "1";
+  }
+  panePid(): number {
+    return Number(this.run(["display-message", "-p", "-t", this.session, "#{pane_pid}"]).trim());
+  }
+  keys(...keys: string[]): void {
+    this.run(["send-keys", "-t", this.session, ...keys]);
+  }
+  /** Polls the screen every 20 ms until `test` passes; returns when it did (ms since epoch). */
+  async waitFor(test: (screen: string) => boolean, timeoutMs: number, what: string): Promise<number> {
+    const end = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < end) {
+      last = this.screen();
+      if (test(last)) return Date.now();
+      await sleep(20);
+    }
+    throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
+  }
+  kill(): void {
+    spawnSync("tmux", ["-L", this.socket, "kill-server"]);
+  }
+}
+
+/** Runs the CLI; resolves with the moment its first output arrived (the write had resolved by then). */
+function timedCli(args: string[]): Promise<{ at: number; result: Result }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let at = 0;
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      if (at === 0) at = Date.now();
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ at, result: { code, signal, stdout, stderr } }));
+  });
+}
+
+describe.each(PERSISTENT)("dashboard on $name", (adapter) => {
+  let dir: string;
+  let url: string;
+  beforeAll(() => {
+    dir = tempDir();
+    url = adapter.url(dir);
+  });
+  afterAll(() => cleanup(dir));
+
+  it("--once --json: the data and the KPIs, computed as documented", async () => {
+    const sh = at(url);
+    ok(
+      await sh(["batch"], {
+        input: JSON.stringify([
+          { op: "session.create", id: "k1" },
+          { op: "session.create", id: "k2" },
+          { op: "session.create", id: "k3" },
+          { op: "agent.spawn", sessionId: "k1", id: "up", role: "coder" },
+          { op: "agent.spawn", sessionId: "k1", id: "never", role: "coder" },
+          { op: "agent.spawn", sessionId: "k1", id: "waiting", role: "coder" },
+        ]),
+      }),
+    );
+    ok(
+      await sh(["batch"], {
+        input: JSON.stringify([
+          { op: "agent.heartbeat", id: "up" },
+          { op: "agent.update", id: "never", status: "failed" },
+          { op: "session.end", id: "k2", status: "completed" },
+          { op: "session.end", id: "k3", status: "failed" },
+        ]),
+      }),
+    );
+    const r = await sh(["--json", "dashboard", "--once"]);
+    ok(r);
+    const d = json(r);
+    expect(d).toMatchObject({ store: url, sequence: 2, sessionsByStatus: { active: 1, completed: 1, failed: 1, cancelled: 0 }, totalSessions: 3 });
+    expect(d.agentsByStatus).toEqual({ spawning: 1, running: 1, idle: 0, completed: 0, failed: 1 });
+    expect(d.activeAgents.map((a: { id: string }) => a.id).sort()).toEqual(["up", "waiting"]);
+    expect(d.recentChanges.map((c: { sequence: number }) => c.sequence)).toEqual([1, 2]);
+    const kpi = Object.fromEntries(d.kpis.map((k: { key: string }) => [k.key, k]));
+    // Session success: completed 1 ÷ (completed 1 + failed 1) = 50 % < 98 %: alert.
+    expect(kpi.sessionSuccess).toMatchObject({ value: 50, threshold: 98, kind: "min", alert: true });
+    // Agent spawn success: past spawning = running 1 + failed 1; failed without a heartbeat 1 → 50 %.
+    expect(kpi.agentSpawnSuccess).toMatchObject({ value: 50, threshold: 95, alert: true });
+    expect(kpi.errorRate).toMatchObject({ value: 0, threshold: 1, alert: false });
+    for (const key of ["queryTime", "sessionOpTime", "refreshTime"]) {
+      expect(kpi[key].value).toBeGreaterThan(0);
+      expect(kpi[key].alert).toBe(kpi[key].value > kpi[key].threshold);
+    }
+    const plain = await sh(["--plain", "dashboard", "--once"]);
+    expect(plain.stdout).toMatch(/^sessionSuccess\t50 %\talert$/m);
+    const text = await sh(["dashboard", "--once"]);
+    expect(text.stdout).toMatch(/session success +50 % +ALERT +alert < 98 %/);
+    expect(text.stdout).toMatch(/error rate +0 % +ok +alert > 1 %/);
+    const noTerminal = await sh(["dashboard"]);
+    expect(noTerminal.code).toBe(2);
+    expect(noTerminal.stderr).toContain("needs a terminal");
+  });
+
+  it.skipIf(!TMUX)("live under tmux: another process's change shows within 500 ms; q restores the terminal", async () => {
+    const tmux = new Tmux();
+    try {
+      tmux.start(`${process.execPath} ${BIN} --store '${url}' dashboard --interval 100; echo EXIT=$?; sleep 60`);
+      await tmux.waitFor((s) => s.includes("statehouse dashboard") && s.includes("Recent changes"), 20_000, "the first frame");
+      expect(tmux.alternate()).toBe(true);
+      const screen = tmux.screen();
+      expect(screen).toMatch(/session success +50 %/);
+      expect(screen).toContain("q quit");
+
+      for (const [i, args] of [
+        ["--plain", "session", "create", "--id", "live-one"],
+        ["--plain", "state", "set", "/marker", '"live-two"'],
+      ].entries()) {
+        const needle = i === 0 ? "live-one" : "put state/global@1";
+        expect(tmux.screen()).not.toContain(needle);
+        const { at: written, result } = await timedCli(["--store", url, ...args]);
+        ok(result);
+        const seen = await tmux.waitFor((s) => s.includes(needle), 5_000, needle);
+        console.log(`dashboard on ${adapter.name}: ${needle} appeared ${seen - written} ms after the write`);
+        expect(seen - written, `${needle} appeared ${seen - written} ms after the write`).toBeLessThanOrEqual(500);
+      }
+      expect(tmux.screen()).toMatch(/active 2 +completed 1 +failed 1/);
+
+      tmux.keys("q");
+      await tmux.waitFor((s) => s.includes("EXIT=0"), 10_000, "the exit");
+      expect(tmux.alternate()).toBe(false);
+      expect(tmux.screen()).not.toContain("statehouse dashboard");
+    } finally {
+      tmux.kill();
+    }
+  });
+
+  it.skipIf(!TMUX)("SIGTERM restores the terminal and exits 143", async () => {
+    const tmux = new Tmux();
+    try {
+      tmux.start(`${process.execPath} ${BIN} --store '${url}' dashboard; echo EXIT=$?; sleep 60`);
+      await tmux.waitFor((s) => s.includes("Recent changes"), 20_000, "the first frame");
+      const shell = tmux.panePid();
+      const node = Number(execFileSync("pgrep", ["-P", String(shell), "-f", "dashboard"], { encoding: "utf8" }).trim().split("\n")[0]);
+      expect(node).toBeGreaterThan(0);
+      process.kill(node, "SIGTERM");
+      await tmux.waitFor((s) => s.includes("EXIT=143"), 10_000, "the exit");
+      expect(tmux.alternate()).toBe(false);
+    } finally {
+      tmux.kill();
+    }
+  });
+});
+
+if (!TMUX) {
+  describe("dashboard under tmux", () => {
+    it.skip("skipped: tmux is not installed on this machine (CI's .ci/run installs it)", () => undefined);
+  });
+}
