@@ -4,6 +4,9 @@
  */
 export class LruCache<K, V> {
   private readonly map = new Map<K, V>();
+  // The most recent key: hitting it again (a query repeated in a loop) needs no reordering.
+  private lastKey: K | undefined = undefined;
+  private lastValue: V | undefined = undefined;
 
   constructor(readonly capacity: number) {}
 
@@ -12,10 +15,13 @@ export class LruCache<K, V> {
   }
 
   get(key: K): V | undefined {
+    if (key === this.lastKey && this.lastValue !== undefined) return this.lastValue;
     const value = this.map.get(key);
     if (value === undefined) return undefined;
     this.map.delete(key);
     this.map.set(key, value);
+    this.lastKey = key;
+    this.lastValue = value;
     return value;
   }
 
@@ -26,9 +32,13 @@ export class LruCache<K, V> {
       if (!oldest.done) this.map.delete(oldest.value);
     }
     this.map.set(key, value);
+    this.lastKey = key;
+    this.lastValue = value;
   }
 
   clear(): void {
     this.map.clear();
+    this.lastKey = undefined;
+    this.lastValue = undefined;
   }
 }

@@ -227,6 +227,7 @@ const isContainer = (value: JsonValue): boolean => typeof value === "object" && 
  * `..`: applies the selectors to each input and to all its descendants, in document order
  * (a node before its children). An explicit stack instead of recursion, so that depth costs
  * memory, not call stack. Scalars are not pushed: no selector picks anything from them.
+ * Children are pushed in reverse so that they pop in document order.
  */
 class DescendantSegment implements CompiledSegment {
   constructor(private readonly selectors: readonly CompiledSelector[]) {}
@@ -234,7 +235,6 @@ class DescendantSegment implements CompiledSegment {
   locs(inputs: number[], cx: QueryContext, table: NodeTable): number[] {
     const out: number[] = [];
     const stack: number[] = [];
-    const children: number[] = [];
     const values = table.values;
     for (const input of inputs) {
       if (!isContainer(values[input]!)) continue;
@@ -244,18 +244,19 @@ class DescendantSegment implements CompiledSegment {
         cx.visit();
         for (const selector of this.selectors) selector.locs(node, out, cx, table);
         const value = values[node]!;
-        children.length = 0;
         if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) {
-            if (isContainer(value[i]!)) children.push(table.add(value[i]!, node, i));
+          for (let i = value.length - 1; i >= 0; i--) {
+            if (isContainer(value[i]!)) stack.push(table.add(value[i]!, node, i));
           }
         } else {
           const object = value as { [key: string]: JsonValue };
-          for (const key in object) {
-            if (hasOwnKey(object, key) && isContainer(object[key]!)) children.push(table.add(object[key]!, node, key));
+          const keys = Object.keys(object);
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const key = keys[i]!;
+            const child = object[key]!;
+            if (isContainer(child)) stack.push(table.add(child, node, key));
           }
         }
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       }
     }
     return out;
@@ -264,7 +265,6 @@ class DescendantSegment implements CompiledSegment {
   values(inputs: JsonValue[], cx: QueryContext): JsonValue[] {
     const out: JsonValue[] = [];
     const stack: JsonValue[] = [];
-    const children: JsonValue[] = [];
     for (const input of inputs) {
       if (!isContainer(input)) continue;
       stack.push(input);
@@ -272,16 +272,16 @@ class DescendantSegment implements CompiledSegment {
         const value = stack.pop()!;
         cx.visit();
         for (const selector of this.selectors) selector.values(value, out, cx);
-        children.length = 0;
         if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) if (isContainer(value[i]!)) children.push(value[i]!);
+          for (let i = value.length - 1; i >= 0; i--) if (isContainer(value[i]!)) stack.push(value[i]!);
         } else {
           const object = value as { [key: string]: JsonValue };
-          for (const key in object) {
-            if (hasOwnKey(object, key) && isContainer(object[key]!)) children.push(object[key]!);
+          const keys = Object.keys(object);
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const child = object[keys[i]!]!;
+            if (isContainer(child)) stack.push(child);
           }
         }
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
       }
     }
     return out;
