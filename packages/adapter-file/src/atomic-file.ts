@@ -5,6 +5,7 @@ import {
   fstatSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   openSync,
   readSync,
   renameSync,
@@ -56,16 +57,23 @@ export function writeTemp(target: string, data: Buffer, sync: boolean): string {
 
 /**
  * Publishes a complete temporary file under `target` only if no file has that name: link(2)
- * never replaces, so two writers racing for one name cannot both win. Returns false if the name
- * is taken; the temporary file is removed either way.
+ * never replaces, so two writers racing for one name cannot both win. Returns false if a regular
+ * file has the name; anything else planted there (a symlink, say) is removed, never followed.
+ * The temporary file is removed either way.
  */
 export function publishNew(tmp: string, target: string): boolean {
   try {
-    linkSync(tmp, target);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, target);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      const st = lstatSync(target, { throwIfNoEntry: false });
+      if (attempt > 0 || (st !== undefined && st.isFile())) return false;
+      if (st !== undefined) unlinkSync(target);
+    }
   } finally {
     unlinkQuietly(tmp);
   }

@@ -1,4 +1,4 @@
-import { existsSync, linkSync, lstatSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type AdapterCapabilities,
@@ -23,13 +23,13 @@ import {
   runTransaction,
   validateCollection,
 } from "@statehouse/core";
-import { fsyncDir, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
+import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { initStore } from "./open-store.js";
 import { type FileAdapterOptions, type ResolvedFileOptions, resolveFileOptions } from "./options.js";
-import { copyToQuarantine, corruptError, moveToQuarantine } from "./quarantine.js";
+import { copyToQuarantine, corruptError } from "./quarantine.js";
 import { type Commit, changeSetOf, encodeCommit } from "./records.js";
 import { StoreLock } from "./store-lock.js";
 import { BY_ID, StoreView } from "./store-view.js";
@@ -192,7 +192,7 @@ export class FileAdapter implements StorageAdapter {
     }
     try {
       this.lock.assertHeld();
-      if (!this.publish(tmp, target)) throw lockLost(`commit ${seq} was written by another process`);
+      if (!publishNew(tmp, target)) throw lockLost(`commit ${seq} was written by another process`);
     } catch (err) {
       throw fromSystemError(err, `publishing commit ${seq}`);
     } finally {
@@ -222,26 +222,6 @@ export class FileAdapter implements StorageAdapter {
     this.view.remember(commit, buf.length);
     this.view.head = seq;
     return seq;
-  }
-
-  private publish(tmp: string, target: string): boolean {
-    try {
-      linkSync(tmp, target);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    // Only a regular file is a commit: anything else planted at the name is moved aside.
-    const st = lstatSync(target, { throwIfNoEntry: false });
-    if (st === undefined || st.isFile()) return false;
-    moveToQuarantine(this.layout, target, undefined);
-    try {
-      linkSync(tmp, target);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw err;
-    }
   }
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {

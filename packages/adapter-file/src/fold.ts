@@ -1,4 +1,4 @@
-import { closeSync, constants, mkdirSync, openSync, readdirSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, unlinkSync } from "node:fs";
 import { type ChangeSet, IoError } from "@statehouse/core";
 import { DIR_MODE, FILE_MODE, fsyncDir, publishNew, unlinkQuietly, writeNewFile, writeTemp } from "./atomic-file.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketName, bucketOf } from "./layout.js";
@@ -72,10 +72,17 @@ export function fold(view: StoreView, layout: Layout, options: FoldOptions): voi
 }
 
 function createMarker(path: string): void {
-  try {
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    // An earlier, interrupted fold made it already; anything but a regular file is not ours.
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (attempt > 0 || st === undefined || st.isFile()) return;
+    unlinkSync(path);
   }
 }
 

@@ -83,7 +83,7 @@ export class StoreView {
   reload(): void {
     let head = 0;
     let folded = 0;
-    for (const name of this.walNames()) {
+    for (const name of this.walNames(true)) {
       const w = WAL_NAME.exec(name);
       if (w !== null) head = Math.max(head, Number(w[1]));
       const f = FOLDED_NAME.exec(name);
@@ -97,9 +97,13 @@ export class StoreView {
     this.commitBytes = 0;
   }
 
-  private walNames(): string[] {
+  /** Names in wal/; only regular files when `files` (a symlink planted at a commit's name is no commit). */
+  private walNames(files = false): string[] {
     try {
-      return readdirSync(this.layout.walDir);
+      if (!files) return readdirSync(this.layout.walDir);
+      return readdirSync(this.layout.walDir, { withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name);
     } catch (err) {
       throw fromSystemError(err, `listing ${this.layout.walDir}`);
     }
@@ -219,7 +223,9 @@ export class StoreView {
     v = new Map();
     let names: string[] = [];
     try {
-      names = readdirSync(this.layout.collectionDir(collection));
+      names = readdirSync(this.layout.collectionDir(collection), { withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fromSystemError(err, `listing ${collection}`);
     }
