@@ -31,6 +31,18 @@ import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions }
 import { RecordCache } from "./record-cache.js";
 import { type RecordRow, type Statements, prepareStatements } from "./statements.js";
 
+/** How long SQLite's own busy handler waits before the adapter's retry loop takes over. */
+export const BUSY_SLICE_MS = 5;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Database.SqliteError && typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+function isSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string" && typeof (err as NodeJS.ErrnoException).syscall === "string";
+}
+
 // Trimming the change log every commit would cost a statement per write; every 64th is enough to
 // keep "at least changeRetention" and bounds the excess.
 const TRIM_EVERY = 64;
@@ -79,7 +91,7 @@ export class SqliteAdapter implements StorageAdapter {
       compaction: true,
       changeRetention: this.options.changeRetention,
     });
-    const { db, file } = openDatabase(location, this.options);
+    const { db, file } = openDatabase(location, this.options, BUSY_SLICE_MS);
     this.db = db;
     this.file = file;
     try {
@@ -96,13 +108,37 @@ export class SqliteAdapter implements StorageAdapter {
     if (this.closed) throw new ClosedError("the store is closed");
   }
 
-  /** Runs an engine call, mapping what it throws to typed errors. */
-  private engine<T>(what: string, call: () => T): T {
+  /**
+   * Runs an engine call, mapping what it throws to typed errors. While another process holds a
+   * lock the call is retried until `lockTimeoutMs` has passed: SQLite's own busy handler waits
+   * only a short slice (BUSY_SLICE_MS), and the waits between slices are asynchronous, jittered
+   * and short. SQLite's handler alone backs off to 100 ms sleeps, so under contention a waiter
+   * oversleeps the lock's release by tens of milliseconds and blocks the event loop meanwhile.
+   */
+  private engine<T>(what: string, call: () => T): T | Promise<T> {
     try {
       return call();
     } catch (err) {
-      throw mapError(err, this.file, what);
+      if (!isBusy(err) || this.options.lockTimeoutMs <= BUSY_SLICE_MS) throw this.typed(err, what);
+      return this.retryBusy(what, call, Date.now() + this.options.lockTimeoutMs - BUSY_SLICE_MS);
     }
+  }
+
+  private async retryBusy<T>(what: string, call: () => T, deadline: number): Promise<T> {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, Math.random() * 2));
+      this.assertOpen();
+      try {
+        return call();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw this.typed(err, what);
+      }
+    }
+  }
+
+  /** Engine errors become typed ones; what the caller's transaction function threw passes through. */
+  private typed(err: unknown, what: string): unknown {
+    return err instanceof Database.SqliteError || isSystemError(err) ? mapError(err, this.file, what) : err;
   }
 
   private dataVersion(): number {
@@ -164,14 +200,7 @@ export class SqliteAdapter implements StorageAdapter {
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     this.assertOpen();
-    let out: TxOutcome<T>;
-    try {
-      out = this.txn.immediate(fn) as TxOutcome<T>;
-    } catch (err) {
-      // The transaction function's own errors (conflicts, validation, the caller's) pass through.
-      if (err instanceof Database.SqliteError) throw mapError(err, this.file, "running a transaction");
-      throw err;
-    }
+    const out = (await this.engine("running a transaction", () => this.txn.immediate(fn))) as TxOutcome<T>;
     if (out.sequence !== undefined) this.remember(out, out.sequence);
     return { result: out.result, sequence: out.sequence };
   }
@@ -275,7 +304,7 @@ export class SqliteAdapter implements StorageAdapter {
   /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */
   async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
     this.assertOpen();
-    const report = this.engine("checking the store", () => checkIntegrity(this.db, this.file, options.repair === true));
+    const report = await this.engine("checking the store", () => checkIntegrity(this.db, this.file, options.repair === true));
     if (report.repaired.length > 0) this.cache.clear();
     return report;
   }
@@ -283,7 +312,7 @@ export class SqliteAdapter implements StorageAdapter {
   /** VACUUM, then a truncating checkpoint so the WAL gives its space back too. */
   async compact(): Promise<void> {
     this.assertOpen();
-    this.engine("compacting the store", () => {
+    await this.engine("compacting the store", () => {
       this.db.exec("VACUUM");
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     });
@@ -293,7 +322,7 @@ export class SqliteAdapter implements StorageAdapter {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
-    this.engine("closing the store", () => this.db.close());
+    await this.engine("closing the store", () => this.db.close());
   }
 }
 
