@@ -1,0 +1,175 @@
+import { closeSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FileAdapter, Layout, StoreLock } from "@statehouse/adapter-file";
+import { isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deadPid, removeDir, tempDir } from "./helpers.js";
+
+let root: string;
+let n = 0;
+const fresh = () => join(root, `s${n++}`);
+
+beforeAll(() => {
+  root = tempDir("adapter");
+});
+afterAll(() => removeDir(root));
+
+describe("file adapter: reads", () => {
+  it("opens through openAdapterUrl(file:DIR) and declares its capabilities", async () => {
+    const a = await openAdapterUrl(`file:${fresh()}`);
+    expect(a.kind).toBe("file");
+    expect(a.capabilities).toMatchObject({ persistent: true, multiProcess: true, filesystem: true, corruptionRecovery: true, compaction: true });
+    expect(a.durability).toBe("strict");
+    await a.close();
+  });
+
+  it("an unchanged record is served from the cache: the same frozen object, not re-read or re-parsed", async () => {
+    const a = await FileAdapter.open(fresh());
+    await a.transact((tx) => tx.put("state", "global", { a: { b: [1, 2] } }));
+    const r1 = await a.get("state", "global");
+    const r2 = await a.get("state", "global");
+    expect(r2).toBe(r1);
+    expect(Object.isFrozen(r1!.value)).toBe(true);
+    expect(Object.isFrozen((r1!.value as { a: { b: number[] } }).a.b)).toBe(true);
+    await a.close();
+  });
+
+  it("a read after another adapter's write sees it (two views of one store), and unrelated records stay cached", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir);
+    const b = await FileAdapter.open(dir);
+    await a.transact((tx) => {
+      tx.put("state", "x", { v: 1 });
+      tx.put("state", "y", { v: 1 });
+    });
+    const y1 = await b.get("state", "y");
+    expect((await b.get("state", "x"))?.value).toEqual({ v: 1 });
+    await a.transact((tx) => tx.put("state", "x", { v: 2 }));
+    expect((await b.get("state", "x"))?.value).toEqual({ v: 2 });
+    expect(await b.get("state", "y")).toBe(y1);
+    await a.close();
+    await b.close();
+  });
+
+  it("folding keeps every record, index entry and change set, across two adapters writing in turn", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { foldEvery: 4 });
+    const b = await FileAdapter.open(dir, { foldEvery: 4 });
+    for (let i = 0; i < 60; i++) {
+      const w = i % 2 === 0 ? a : b;
+      await w.transact((tx) => {
+        tx.put("items", `i${i % 25}`, { i }, { index: { parity: i % 2 === 0 ? "even" : "odd" } });
+        if (i % 7 === 0) tx.delete("items", `i${(i + 3) % 25}`);
+      });
+    }
+    for (const r of [a, b]) {
+      expect(await r.sequence()).toBe(60);
+      const sets = await r.changes(0, 1000);
+      expect(sets.map((s) => s.sequence)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      const evens = await r.list("items", { index: "parity", prefix: "even", limit: 1000 });
+      expect(evens.records.every((x) => (x.value as { i: number }).i % 2 === 0)).toBe(true);
+    }
+    const fromA = (await a.list("items", { limit: 1000 })).records;
+    const fromB = (await b.list("items", { limit: 1000 })).records;
+    expect(fromB).toEqual(fromA);
+    const c = await FileAdapter.open(dir);
+    expect((await c.list("items", { limit: 1000 })).records).toEqual(fromA);
+    // Folding bounds the commit log: at most two folds' worth of commit files remain.
+    const commits = readdirSync(join(dir, "wal")).filter((f) => f.endsWith(".json"));
+    expect(commits.length).toBeLessThanOrEqual(9);
+    expect((await c.check()).ok).toBe(true);
+    for (const x of [a, b, c]) await x.close();
+  });
+
+  it("data files are plain, readable JSON lines under a checksummed header", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir);
+    await a.transact((tx) => tx.put("sessions", "abc", { name: "readable" }, { index: { status: "active" } }));
+    await a.compact();
+    await a.close();
+    const files = readdirSync(join(dir, "data", "sessions"));
+    expect(files.some((f) => f.endsWith(".copy.json"))).toBe(true);
+    const text = (await import("node:fs")).readFileSync(join(dir, "data", "sessions", files.find((f) => !f.includes("copy"))!), "utf8");
+    const [header, line] = text.trim().split("\n");
+    expect(JSON.parse(header!)).toMatchObject({ statehouse: "segment", collection: "sessions", records: 1 });
+    expect(JSON.parse(line!)).toEqual({ id: "abc", rev: 1, index: { status: "active" }, value: { name: "readable" } });
+  });
+});
+
+describe("file adapter: leftovers and locks", () => {
+  it("opening sweeps temporary files of dead writers and keeps those of live ones", async () => {
+    const dir = fresh();
+    await (await FileAdapter.open(dir)).close();
+    const dead = join(dir, "wal", `.0000000000000001.json.${deadPid()}-1.aaaaaaaaaaaa.tmp`);
+    const self = (await import("node:fs")).readFileSync("/proc/self/stat", "latin1");
+    const start = self.slice(self.lastIndexOf(")") + 2).split(" ")[19];
+    const live = join(dir, "wal", `.0000000000000001.json.${process.pid}-${start}.bbbbbbbbbbbb.tmp`);
+    writeFileSync(dead, "x");
+    writeFileSync(live, "x");
+    await (await FileAdapter.open(dir)).close();
+    const names = readdirSync(join(dir, "wal"));
+    expect(names).not.toContain(dead.split("/").pop());
+    expect(names).toContain(live.split("/").pop());
+  });
+
+  it("a live holder makes a write wait, then fail with E_LOCK_TIMEOUT after lockTimeoutMs; nothing is written", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { lockTimeoutMs: 300 });
+    const lock = new StoreLock(new Layout(dir), { timeoutMs: 1000, staleMs: 5000 });
+    await lock.acquire();
+    const t0 = Date.now();
+    const err = await a.transact((tx) => tx.put("x", "y", 1)).catch((e: unknown) => e);
+    expect(isStatehouseError(err, "E_LOCK_TIMEOUT")).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    await lock.release();
+    expect(await a.get("x", "y")).toBeUndefined();
+    await a.transact((tx) => tx.put("x", "y", 1));
+    expect((await a.get("x", "y"))?.value).toBe(1);
+    await a.close();
+  });
+
+  it("the lock directory and its owner record are 0700 and 0600 under umask 022, and gone after the write", async () => {
+    const dir = fresh();
+    const old = process.umask(0o022);
+    try {
+      const lock = new StoreLock(new Layout(dir), { timeoutMs: 1000, staleMs: 5000 });
+      (await import("node:fs")).mkdirSync(dir, { mode: 0o700 });
+      await lock.acquire();
+      expect(statSync(join(dir, "lock")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, "lock", "owner")).mode & 0o777).toBe(0o600);
+      await lock.release();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it("relaxed durability stores and reads back the same way", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { durability: "relaxed", foldEvery: 3 });
+    expect(a.durability).toBe("relaxed");
+    for (let i = 0; i < 10; i++) await a.transact((tx) => tx.put("c", `k${i}`, { i }));
+    await a.close();
+    const b = await FileAdapter.open(dir);
+    expect(await b.count("c")).toBe(10);
+    expect((await b.check()).ok).toBe(true);
+    await b.close();
+  });
+
+  it("a torn file at a commit's name is reported, never skipped; repair lets writes go on", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir);
+    await a.transact((tx) => tx.put("c", "k", 1));
+    // An empty file at the next commit's name (a crashed foreign tool): reads report it as a corrupt
+    // commit rather than skip it; repair replaces it by an empty commit, and writes go on after it.
+    closeSync(openSync(join(dir, "wal", "0000000000000002.json"), "w", 0o600));
+    const err = await a.get("c", "k").catch((e: unknown) => e);
+    expect(isStatehouseError(err, "E_CORRUPT")).toBe(true);
+    const report = await a.check({ repair: true });
+    expect(report.repaired.some((r) => r.includes("0000000000000002.json"))).toBe(true);
+    await a.transact((tx) => tx.put("c", "k", 2));
+    expect((await a.get("c", "k"))?.value).toBe(2);
+    expect(await a.sequence()).toBe(3);
+    await a.close();
+  });
+});
