@@ -26,6 +26,8 @@ function entryKey(collection: string, name: Buffer, key: Buffer, id: string, rid
 function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; entriesOk: boolean; expected: Map<string, unknown[]> } {
   const problems: string[] = [];
   const expected = new Map<string, unknown[]>();
+  // The entries of a damaged record cannot be judged (its index keys are untrustworthy too).
+  const damaged = new Set<number>();
   let recordsOk = true;
   const readRecords = db.prepare("SELECT rid, collection, id, seq, revision, crc, idx, value FROM records WHERE rid > ? ORDER BY rid LIMIT ?");
   for (let last = -Infinity; ; ) {
@@ -34,6 +36,7 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
       const where = `record ${r.collection}/${r.id} (row ${r.rid})`;
       if (recordCrc(r.collection, r.id, r.seq, r.revision, r.idx, r.value) !== r.crc) {
         recordsOk = false;
+        damaged.add(r.rid);
         problems.push(`${where}: checksum mismatch`);
         continue;
       }
@@ -47,6 +50,7 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
         }
       } catch {
         recordsOk = false;
+        damaged.add(r.rid);
         problems.push(`${where}: unparseable JSON`);
       }
     }
@@ -58,7 +62,7 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
   for (const e of db.prepare("SELECT collection, name, key, id, rid FROM index_entries").all() as { collection: string; name: Buffer; key: Buffer; id: string; rid: number }[]) {
     const k = entryKey(e.collection, e.name, e.key, e.id, e.rid);
     seen.add(k);
-    if (!expected.has(k)) {
+    if (!expected.has(k) && !damaged.has(e.rid)) {
       entriesOk = false;
       problems.push(`index entry ${e.collection}/${JSON.stringify(decodeKey(e.name))}/${JSON.stringify(decodeKey(e.key))} → ${e.id}: no record has it`);
     }
