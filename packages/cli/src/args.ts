@@ -85,7 +85,9 @@ function distance(a: string, b: string): number {
 /** Parses the whole command line: which command, its arguments, its options and the global ones. */
 export function parseInvocation(argv: readonly string[]): Invocation {
   const marked = argv.map((t) => (NEGATIVE.test(t) ? `${MARK}${t}` : t));
-  const { words, rest } = commandWords(marked);
+  const split = commandWords(marked);
+  const words = split.words.map(restore);
+  const rest = split.rest;
   const group = words[0];
   if (group === "help") return { kind: "help", topic: rest.filter((t) => !t.startsWith("-")), values: {} };
   let command: CommandSpec | undefined;

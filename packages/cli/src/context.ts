@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly out: Output;
   /** The store URL: `--store`, else STATEHOUSE_STORE, else `file:./.statehouse`. */
   readonly storeUrl: string;
+  /** The adapter options of the global `--durability` and `--lock-timeout`. */
+  readonly storeOptions: StoreOptions;
   /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */
   open(options?: StoreOptions): Promise<Store>;
 }

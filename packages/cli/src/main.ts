@@ -1,9 +1,10 @@
 import type { Store, StoreOptions } from "@statehouse/core";
 import { registerCliAdapters } from "./adapters.js";
-import { parseInvocation } from "./args.js";
+import { type Values, parseInvocation } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
 import { Output, type OutputMode } from "./io/output.js";
+import { usageError } from "./usage.js";
 
 /** The default store when neither `--store` nor STATEHOUSE_STORE names one. */
 export const DEFAULT_STORE = "file:./.statehouse";
@@ -29,16 +30,18 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     registerCliAdapters();
     const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
+    const storeOptions = globalStoreOptions(inv.values);
     const ctx: CommandContext = {
       command: inv.command,
       args: inv.positionals,
       opts: inv.values,
       out,
       storeUrl,
+      storeOptions,
       async open(options?: StoreOptions) {
         if (store === undefined) {
           const { open } = await import("@statehouse/core");
-          store = await open(storeUrl, options);
+          store = await open(storeUrl, { ...storeOptions, ...options });
         }
         return store;
       },
@@ -57,6 +60,25 @@ export async function run(argv: readonly string[]): Promise<number> {
       }
     }
   }
+}
+
+const GLOBAL_USAGE = "statehouse [--store URL] [--durability strict|relaxed] [--lock-timeout MS] [--json | --plain] COMMAND";
+
+function globalStoreOptions(values: Values): StoreOptions {
+  const options: StoreOptions = {};
+  const durability = values.durability;
+  if (durability !== undefined) {
+    if (durability !== "strict" && durability !== "relaxed") throw usageError(`--durability must be strict or relaxed, got ${JSON.stringify(durability)}`, GLOBAL_USAGE, "statehouse --help");
+    options.durability = durability;
+  }
+  const timeout = values["lock-timeout"];
+  if (timeout !== undefined) {
+    if (typeof timeout !== "string" || !/^\d+$/.test(timeout) || Number(timeout) > 3_600_000) {
+      throw usageError(`--lock-timeout must be a number of milliseconds (0 to 3600000), got ${JSON.stringify(timeout)}`, GLOBAL_USAGE, "statehouse --help");
+    }
+    options.lockTimeoutMs = Number(timeout);
+  }
+  return options;
 }
 
 function report(out: Output, mode: OutputMode, err: unknown): void {

@@ -65,7 +65,8 @@ describe("doctor on a corrupted file store", () => {
     expect(primary.length, "a folded data file exists").toBeGreaterThan(0);
     const file = join(dataDir, primary[0]!);
     const bytes = readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const middle = bytes.length >> 1;
+    bytes[middle] = bytes[middle]! ^ 0xff;
     writeFileSync(file, bytes);
 
     const check = await sh(["--json", "doctor"]);

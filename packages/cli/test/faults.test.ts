@@ -1,8 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+import { pathToFileURL } from "node:url";
+import { BIN, PACKAGES, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
 const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
 const ROOT = process.getuid?.() === 0;
@@ -14,6 +15,25 @@ function sh(script: string): { status: number | null; stdout: string; stderr: st
   const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+// Holds the store's write lock: a transaction whose function busy-waits (transactions are synchronous).
+const HOLDER = `
+import { writeSync } from "node:fs";
+const { openAdapterUrl } = await import(process.argv[4]);
+const adapter = await openAdapterUrl(process.argv[2]);
+await adapter.transact((tx) => {
+  tx.put("state", "global", { holder: true });
+  writeSync(1, "locked\\n");
+  const end = Date.now() + Number(process.argv[3]);
+  while (Date.now() < end) {}
+});
+await adapter.close();
+`;
+
+/** Why an adapter's case is skipped: stated, never silent. */
+const NO_LOCK_TIMEOUT: Record<string, string> = {
+  lmdb: "LMDB's writer mutex is waited for without a timeout: the lmdb adapter does not apply lockTimeoutMs to write transactions (a blocked write waits for the holder, then succeeds)",
+};
 
 describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuses, state intact", (adapter) => {
   let dir: string;
@@ -36,6 +56,31 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
     expect(write.status, write.stderr).toBe(11);
     expect(JSON.parse(write.stderr).error).toMatchObject({ code: "E_PERMISSION", exitStatus: 11 });
     expect(json(await at(url)(["--json", "state", "get"]))).toEqual({ document: "global", revision: 1, value: { a: 1 } });
+  });
+
+  const noTimeout = NO_LOCK_TIMEOUT[adapter.name];
+  const lockTitle = noTimeout === undefined ? "another process holding the lock past --lock-timeout: E_LOCK_TIMEOUT (8), nothing written" : `lock timeout skipped: ${noTimeout}`;
+  it.skipIf(noTimeout !== undefined)(lockTitle, async () => {
+    const url = adapter.url(join(dir, "lock"));
+    ok(await at(url)(["state", "set", "/a", "1"]));
+    const script = join(dir, "holder.mjs");
+    writeFileSync(script, HOLDER);
+    const core = pathToFileURL(join(PACKAGES, "core", "dist", "index.js")).href;
+    const holder = spawn(process.execPath, [script, url, "2500", core], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => holder.on("close", resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once("data", () => resolve());
+        holder.once("close", () => reject(new Error("the lock holder exited before taking the lock")));
+      });
+      const r = await at(url)(["--json", "--lock-timeout", "300", "state", "set", "/a", "2"]);
+      expect(r.code, show(r)).toBe(8);
+      expect(JSON.parse(r.stderr).error).toMatchObject({ code: "E_LOCK_TIMEOUT", exitStatus: 8 });
+    } finally {
+      expect(await exited).toBe(0);
+    }
+    // The holder's write landed; the timed-out one did not.
+    expect(json(await at(url)(["--json", "state", "get"]))).toEqual({ document: "global", revision: 2, value: { holder: true } });
   });
 
   it.skipIf(!UNSHARE)("a full disk (a 1 MiB tmpfs): E_STORAGE_FULL (10), the prior state kept", () => {

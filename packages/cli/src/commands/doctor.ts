@@ -24,7 +24,7 @@ interface DoctorReport {
 export async function doctor(ctx: CommandContext): Promise<number | undefined> {
   const repair = ctx.opts.repair === true;
   // The raw adapter, not the domain: a store too damaged for the domain must still be examined.
-  const adapter = await openAdapterUrl(ctx.storeUrl);
+  const adapter = await openAdapterUrl(ctx.storeUrl, ctx.storeOptions);
   const report: DoctorReport = { store: ctx.storeUrl, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [] };
   try {
     if (adapter.check !== undefined) {

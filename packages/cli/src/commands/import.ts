@@ -18,7 +18,7 @@ export async function importCommand(ctx: CommandContext): Promise<number | undef
         });
   // Everything is parsed and checked before the store is touched.
   const { records, digest } = parseExport(text);
-  await restore(ctx.storeUrl, records, { verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });
+  await restore(ctx.storeUrl, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });
   await copyReport(ctx, { from: file ?? "stdin", to: ctx.storeUrl, digest, verified: true });
   return undefined;
 }

@@ -16,7 +16,7 @@ export async function migrate(ctx: CommandContext): Promise<number | undefined> 
   const source = (await ctx.open()).adapter;
   const { records } = await readAll(source);
   const expected = digest(records);
-  await restore(to, records, { verify: (target) => verifyCopy(target, expected, to) });
+  await restore(to, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, expected, to) });
   await copyReport(ctx, { from: ctx.storeUrl, to, digest: expected, verified: true });
   return undefined;
 }

@@ -31,6 +31,8 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   store: { type: "string", arg: "URL", help: "store URL: file:DIR, sqlite:FILE, lmdb:DIR or memory: (default $STATEHOUSE_STORE, else file:./.statehouse)" },
   json: { type: "boolean", help: "print one JSON document (stable shapes, see the README); errors as JSON on stderr" },
   plain: { type: "boolean", help: "print one value per line, for shells" },
+  durability: { type: "string", arg: "MODE", help: "strict (default: a write survives power loss) or relaxed (survives a crash of any process; faster)" },
+  "lock-timeout": { type: "string", arg: "MS", help: "how long a write waits for another process's lock before E_LOCK_TIMEOUT (default 10000)" },
   help: { type: "boolean", short: "h", help: "show help" },
   version: { type: "boolean", short: "V", help: "print the version" },
 };

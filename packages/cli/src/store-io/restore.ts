@@ -1,4 +1,4 @@
-import { ConflictError, type StorageAdapter, isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { type AdapterOptions, ConflictError, type StorageAdapter, isStatehouseError, openAdapterUrl } from "@statehouse/core";
 import { COLLECTIONS, indexKeysFor } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
 
@@ -6,6 +6,8 @@ import type { ExportRecord } from "./records.js";
 export interface RestoreOptions {
   /** Records per transaction. Default 2,000. */
   chunk?: number;
+  /** Options for opening the target (lock timeout; the durability of the last round). Default: the adapter's defaults. */
+  adapterOptions?: AdapterOptions;
   /** Checks the written store before the restore counts as done; a throw rolls it back. */
   verify?: (adapter: StorageAdapter) => Promise<void>;
 }
@@ -22,12 +24,12 @@ export async function assertEmpty(adapter: StorageAdapter, url: string): Promise
   }
 }
 
-async function openRelaxed(url: string): Promise<StorageAdapter> {
+async function openRelaxed(url: string, base: AdapterOptions): Promise<StorageAdapter> {
   try {
-    return await openAdapterUrl(url, { durability: "relaxed" });
+    return await openAdapterUrl(url, { ...base, durability: "relaxed" });
   } catch (err) {
     // An adapter without a relaxed mode refuses the option: fall back to its default.
-    if (isStatehouseError(err, "E_CONFIG") || isStatehouseError(err, "E_VALIDATION")) return openAdapterUrl(url);
+    if (isStatehouseError(err, "E_CONFIG") || isStatehouseError(err, "E_VALIDATION")) return openAdapterUrl(url, base);
     throw err;
   }
 }
@@ -75,7 +77,8 @@ async function rollback(adapter: StorageAdapter, records: readonly ExportRecord[
 export async function restore(url: string, records: readonly ExportRecord[], options: RestoreOptions = {}): Promise<void> {
   const chunk = options.chunk ?? 2000;
   const max = records.reduce((m, r) => Math.max(m, r.revision), 0);
-  let adapter = await openRelaxed(url);
+  const base = options.adapterOptions ?? {};
+  let adapter = await openRelaxed(url, base);
   try {
     await assertEmpty(adapter, url);
   } catch (err) {
@@ -92,9 +95,9 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
       await round(adapter, byRevision.slice(0, n), (r) => k - (max - r.revision), chunk);
     }
     // An adapter whose data lives only in this process (memory:) must not be reopened.
-    if (adapter.capabilities.persistent && adapter.durability === "relaxed") {
+    if (adapter.capabilities.persistent && adapter.durability === "relaxed" && base.durability !== "relaxed") {
       await adapter.close();
-      adapter = await openAdapterUrl(url);
+      adapter = await openAdapterUrl(url, base);
     }
     await round(adapter, records, (r) => r.revision, chunk);
     await options.verify?.(adapter);
