@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { CorruptError } from "@statehouse/core";
 
 const MDB_MAGIC = 0xbeefc0de;
@@ -73,7 +73,10 @@ export function checkEnvHeader(file: string, initialised: boolean): EnvHeader | 
       const last = Number(sync.readBigUInt64LE(META_LAST_PG));
       if (Number.isSafeInteger(last)) lastPage = Math.max(lastPage, last);
     }
-    // LMDB never shrinks its file, so every page a meta page points into must exist.
+    // LMDB never shrinks its file, so every page a meta page points into must exist. The size is
+    // taken after reading the metas: another process may be committing (LMDB writes a
+    // transaction's pages before the meta page that points to them).
+    size = fstatSync(fd).size;
     if ((lastPage + 1) * pageSize > size) {
       throw corrupt(file, `truncated: the meta pages reach page ${lastPage}, the file has ${Math.floor(size / pageSize)} pages`);
     }

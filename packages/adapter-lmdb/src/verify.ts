@@ -148,13 +148,14 @@ export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
   };
 
   walk(best.free, "free list", false, (key, value) => {
-    // A free-list entry is an IDL: a count, then that many page numbers.
+    // A free-list entry is an IDL: a count, then page numbers; lmdb-js's LMDB also stores runs
+    // as a negative length before their first page, so only positive entries are page numbers.
     if (key.length !== 8 || value.length < 8 || value.length % 8 !== 0) return problem("free list: malformed entry");
     const count = Number(value.readBigUInt64LE(0));
     if (count * 8 + 8 > value.length) return problem("free list: entry count past its data");
     for (let i = 1; i <= count; i++) {
-      const pg = Number(value.readBigUInt64LE(i * 8));
-      if (pg < 2 || pg > last) return problem(`free list: page ${pg} out of range`);
+      const pg = Number(value.readBigInt64LE(i * 8));
+      if (pg > last) return problem(`free list: page ${pg} out of range`);
     }
   });
   const subs: Array<{ name: string; db: Db }> = [];

@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type StoredRecord, isStatehouseError } from "@statehouse/core";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { LmdbAdapter } from "../dist/index.js";
+import { killChildren, runChild, tempDir, waitForLine } from "./helpers.js";
+
+async function all(a: LmdbAdapter): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await a.list("docs", { limit: 1000, ...(after !== undefined && { after }) });
+    out.push(...page.records);
+    if (page.cursor === undefined) return out;
+    after = page.cursor;
+  }
+}
+
+describe("compaction", () => {
+  const { dir, cleanup } = tempDir();
+  afterEach(killChildren);
+  afterAll(cleanup);
+
+  it("reclaims the space of deleted records; every record, index entry and the sequence survive", async () => {
+    const path = join(dir, "env");
+    const a = await LmdbAdapter.open(path);
+    for (let b = 0; b < 40; b++) {
+      await a.transact((tx) => {
+        for (let i = 0; i < 50; i++) tx.put("docs", `d${b * 50 + i}`, { i: b * 50 + i, pad: "z".repeat(1000) }, { index: { mod: `${i % 7}` } });
+      });
+    }
+    for (let b = 0; b < 40; b++) {
+      await a.transact((tx) => {
+        for (let i = 0; i < 50; i++) if ((b * 50 + i) % 20 !== 0) tx.delete("docs", `d${b * 50 + i}`);
+      });
+    }
+    const before = statSync(join(path, "data.mdb")).size;
+    const records = await all(a);
+    const byIndex = await a.list("docs", { index: "mod", prefix: "3", limit: 10_000 });
+    const seq = await a.sequence();
+    await a.compact();
+    const after = statSync(join(path, "data.mdb")).size;
+    expect(after).toBeLessThan(before / 4);
+    expect(await all(a)).toEqual(records);
+    expect(await a.list("docs", { index: "mod", prefix: "3", limit: 10_000 })).toEqual(byIndex);
+    expect(await a.sequence()).toBe(seq);
+    expect(await a.check()).toEqual({ ok: true, problems: [], repaired: [] });
+    await a.transact((tx) => tx.put("docs", "new", { ok: true }));
+    expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "statehouse.json"]);
+    expect(statSync(join(path, "data.mdb")).mode & 0o777).toBe(0o600);
+    await a.close();
+    const b = await LmdbAdapter.open(path);
+    expect((await b.get("docs", "new"))?.value).toEqual({ ok: true });
+    expect(await b.sequence()).toBe(seq + 1);
+    await b.close();
+  });
+
+  it("is refused with E_LOCK_TIMEOUT while another process, or another adapter in this process, has the store open", async () => {
+    const path = join(dir, "busy");
+    const a = await LmdbAdapter.open(path);
+    await a.transact((tx) => tx.put("docs", "x", { v: 1 }));
+    const sibling = await LmdbAdapter.open(path);
+    await expect(a.compact()).rejects.toSatisfy((e: unknown) => isStatehouseError(e, "E_LOCK_TIMEOUT"));
+    await sibling.close();
+    const holder = runChild("hold", { path });
+    await waitForLine(holder.child, "ready");
+    const err = await a.compact().then(() => undefined, (e: unknown) => e);
+    expect(isStatehouseError(err, "E_LOCK_TIMEOUT")).toBe(true);
+    expect((err as Error).message).toContain(String(holder.child.pid));
+    holder.child.kill("SIGKILL");
+    await holder.done;
+    // The killed holder's reader slot is cleared: now it goes through.
+    await a.compact();
+    expect((await a.get("docs", "x"))?.value).toEqual({ v: 1 });
+    await a.close();
+  });
+
+  it("what a compaction killed midway leaves behind (marker, temporary copy) is cleared at the next open", async () => {
+    const path = join(dir, "stale");
+    const a = await LmdbAdapter.open(path);
+    await a.transact((tx) => tx.put("docs", "x", { v: 1 }));
+    await a.close();
+    // A compaction by a process that no longer exists: pid 2^22 + 1 is above Linux's pid_max.
+    const ghost = 4_194_305;
+    const { open } = await import("lmdb");
+    const root = open({ path, overlappingSync: false, maxDbs: 8 });
+    const meta = root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
+    root.transactionSync(() => {
+      meta.put(Buffer.from("compacting"), Buffer.from(JSON.stringify({ pid: ghost })));
+    });
+    await root.close();
+    mkdirSync(join(path, `.compact-${ghost}`), { mode: 0o700 });
+    const b = await LmdbAdapter.open(path, { lockTimeoutMs: 2000 });
+    expect((await b.get("docs", "x"))?.value).toEqual({ v: 1 });
+    expect(existsSync(join(path, `.compact-${ghost}`))).toBe(false);
+    await b.compact();
+    await b.close();
+  });
+});
