@@ -300,10 +300,10 @@ function speedTable() {
   return rows;
 }
 
-/** "median / p99" in µs, or in ms once the median passes 1 ms. */
+/** "median / p99" in µs, or in ms once either passes 1 ms. */
 function fmtPair(median, p99) {
   const digits = (v) => (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
-  if (median >= 1000) return `${digits(median / 1000)} / ${digits(p99 / 1000)} ms`;
+  if (Math.max(median, p99) >= 1000) return `${digits(median / 1000)} / ${digits(p99 / 1000)} ms`;
   return `${digits(median)} / ${digits(p99)} µs`;
 }
 
