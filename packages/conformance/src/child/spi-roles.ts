@@ -163,7 +163,9 @@ const crashWriter: Role = async (job, io) => {
   const writer = num(job, "writer");
   const round = num(job, "round");
   const pad = "p".repeat(num(job, "padBytes"));
+  await io.waitFor("go");
   const a = await open(job);
+  io.emit({ t: "ready" });
   for (let n = 0; ; n++) {
     await a.transact((tx) => {
       const id = `r${round}w${writer}n${n}`;
@@ -175,13 +177,21 @@ const crashWriter: Role = async (job, io) => {
   }
 };
 
-/** crash control: the same loop with a plain, non-atomic writeFileSync of one JSON file. */
+/**
+ * crash control: the same loop with a plain, non-atomic writeFileSync of one JSON file. The text
+ * is built once with a fixed-width counter patched in place, so nearly all of each iteration is
+ * spent between the truncation and the end of the write: the window the harness must catch.
+ */
 const crashControlWriter: Role = async (job, io) => {
   const writer = num(job, "writer");
   const file = job.params.file as string;
-  const pad = "p".repeat(num(job, "padBytes"));
+  const text = Buffer.from(JSON.stringify({ writer, n: 1e9, pad: "p".repeat(num(job, "padBytes")) }));
+  const at = text.indexOf("1000000000");
+  await io.waitFor("go");
+  io.emit({ t: "ready" });
   for (let n = 0; ; n++) {
-    writeFileSync(file, JSON.stringify({ writer, n, pad }));
+    text.write(String(1e9 + n), at, "latin1");
+    writeFileSync(file, text);
     io.emit({ t: "ack", n });
   }
 };
