@@ -8,7 +8,8 @@ export interface QueryLimitsOptions {
    * Nodes visited before the query is aborted. A node is visited each time a selector examines
    * it, each time the descendant segment (`..`) walks over it, and for each pair of containers
    * that `==` compares, sub-queries of filters included; string work (`match`, `search`,
-   * `length`, `<` on strings) counts one visit per 8 characters. Default {@link DEFAULT_MAX_NODES}.
+   * `length`, `<` on strings) counts one visit per 8 characters, more for a large regular
+   * expression. Default {@link DEFAULT_MAX_NODES}.
    */
   maxNodes?: number;
   /**

@@ -95,16 +95,12 @@ export function compileIRegexp(pattern: string, meter?: WorkMeter): CacheEntry {
       meter?.checkClock();
     }
   } catch (err) {
-    if (!(err instanceof IRegexpSyntaxError) && !isRe2SyntaxError(err)) throw err;
+    // Our grammar refused it, or re2js did (its own errors all extend RE2JSException).
+    if (!(err instanceof IRegexpSyntaxError) && !(err instanceof regexEngine().RE2JSException)) throw err;
     entry = null;
   }
   cache.set(pattern, entry);
   return entry;
-}
-
-// re2js reports patterns it cannot compile (e.g. a class range out of order) with its own errors.
-function isRe2SyntaxError(err: unknown): boolean {
-  return err instanceof Error && /regexp|syntax|parse/i.test(`${err.name} ${err.message}`);
 }
 
 /** Translates an I-Regexp to an equivalent RE2 pattern; throws if it is not a valid I-Regexp. */
