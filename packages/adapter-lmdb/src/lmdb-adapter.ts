@@ -28,7 +28,7 @@ import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, openEnvironment } from "./environment.js";
-import { mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
+import { MDB, lmdbCode, mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
 import {
   MAX_KEY_BYTES,
   META_SEQUENCE,
@@ -144,9 +144,24 @@ export class LmdbAdapter implements StorageAdapter {
     throw mapLmdbError(err, what, this.env.file);
   }
 
-  /** A fresh snapshot: lmdb-js otherwise keeps one read transaction until a timer fires. */
-  private freshRead(): void {
-    this.env.root.resetReadTxn();
+  /**
+   * Runs a read on a fresh snapshot: lmdb-js otherwise keeps one read transaction until a timer
+   * fires, so a read could miss a commit another process finished before it started. When the
+   * reader table is full, the slots of dead processes are cleared and the read tried again.
+   */
+  private reading<T>(what: string, body: () => T): T {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.env.root.resetReadTxn();
+        return body();
+      } catch (err) {
+        if (attempt === 0 && lmdbCode(err) === MDB.READERS_FULL) {
+          this.env.root.readerCheck();
+          continue;
+        }
+        this.fail(err, what);
+      }
+    }
   }
 
   /** Decodes the record bytes `raw` (valid until the next LMDB read), serving the cache when the stamp matches. */
@@ -168,12 +183,7 @@ export class LmdbAdapter implements StorageAdapter {
   async get(collection: string, id: string): Promise<StoredRecord | undefined> {
     await this.ready();
     if (!isValidName(collection, id)) return undefined;
-    try {
-      this.freshRead();
-      return this.read(collection, id);
-    } catch (err) {
-      this.fail(err, `reading ${collection}/${id}`);
-    }
+    return this.reading(`reading ${collection}/${id}`, () => this.read(collection, id));
   }
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
@@ -188,8 +198,7 @@ export class LmdbAdapter implements StorageAdapter {
     const high = upperBound(low);
     let at: Buffer | undefined;
     if (cursor !== undefined) at = byIndex ? indexKey(collection, options.index!, cursor.key, cursor.id) : recordKey(collection, cursor.id);
-    try {
-      this.freshRead();
+    return this.reading(`listing ${collection}`, (): ListPage => {
       const found: Array<{ key: string; id: string }> = [];
       const records: StoredRecord[] = [];
       let range: Iterable<{ key: Buffer; value: Buffer }>;
@@ -229,9 +238,7 @@ export class LmdbAdapter implements StorageAdapter {
       }
       const last = found[found.length - 1];
       return more && last !== undefined ? { records, cursor: encodeCursor(last.key, last.id) } : { records };
-    } catch (err) {
-      this.fail(err, `listing ${collection}`);
-    }
+    });
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
@@ -239,13 +246,10 @@ export class LmdbAdapter implements StorageAdapter {
     if (!isValidCollection(collection)) return 0;
     const prefix = options.prefix ?? "";
     const low = options.index !== undefined ? indexPrefix(collection, options.index, prefix) : recordPrefix(collection, prefix);
-    try {
-      this.freshRead();
+    return this.reading(`counting ${collection}`, () => {
       const db = options.index !== undefined ? this.env.index : this.env.records;
       return db.getKeysCount({ start: low, end: upperBound(low) });
-    } catch (err) {
-      this.fail(err, `counting ${collection}`);
-    }
+    });
   }
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
@@ -372,8 +376,7 @@ export class LmdbAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     await this.ready();
-    try {
-      this.freshRead();
+    return this.reading("reading changes", () => {
       const out: ChangeSet[] = [];
       if (limit <= 0) return out;
       const start = logKey(Math.max(0, Math.floor(since) + 1));
@@ -386,19 +389,12 @@ export class LmdbAdapter implements StorageAdapter {
         });
       }
       return out;
-    } catch (err) {
-      this.fail(err, "reading changes");
-    }
+    });
   }
 
   async sequence(): Promise<number> {
     await this.ready();
-    try {
-      this.freshRead();
-      return this.currentSequence();
-    } catch (err) {
-      this.fail(err, "reading the sequence");
-    }
+    return this.reading("reading the sequence", () => this.currentSequence());
   }
 
   /** Full scan: every record decodes, index entries and records agree, the retained log has no gaps. */
