@@ -291,7 +291,9 @@ export class SqliteAdapter implements StorageAdapter {
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
     return this.engine("reading changes", () => {
-      const rows = this.s.changesSince.all(since, Math.max(0, limit)) as { seq: number; at: number; crc: number; entries: string }[];
+      // As the memory adapter's slice would: NaN takes nothing, Infinity everything (LIMIT -1).
+      const n = Number.isNaN(limit) ? 0 : limit === Number.POSITIVE_INFINITY ? -1 : Math.max(0, Math.floor(limit));
+      const rows = this.s.changesSince.all(since, n) as { seq: number; at: number; crc: number; entries: string }[];
       return rows.map((row) => decodeChangeSet(row, this.file));
     });
   }
