@@ -104,13 +104,17 @@ export interface DomainStore {
     validate(config: JsonValue): Promise<string[]>;
   };
   readonly tools: {
-    register(descriptor: Record<string, unknown>, condition?: WriteCondition): Promise<Tool>;
+    register(
+      descriptor: { name: string; description?: string; command?: string; inputSchema?: JsonValue; metadata?: JsonObject },
+      condition?: WriteCondition,
+    ): Promise<Tool>;
     get(name: string): Promise<Tool>;
     find(name: string): Promise<Tool | undefined>;
     list(options?: { limit?: number; cursor?: string }): Promise<Page<Tool>>;
     unregister(name: string, condition?: WriteCondition): Promise<boolean>;
   };
-  batch(operations: readonly Record<string, unknown>[]): Promise<unknown[]>;
+  // `object`, not BatchOperation: the batch clause also sends malformed operations on purpose.
+  batch(operations: readonly object[]): Promise<unknown[]>;
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   sequence(): Promise<number>;
   close(): Promise<void>;
