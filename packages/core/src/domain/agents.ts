@@ -61,7 +61,7 @@ export class Agents {
     checkPid(options.pid);
     checkMetadata(options.metadata);
     if (options.status !== undefined) assertStatus(options.status, AGENT_STATUSES, "agent status");
-    const metadata = own(options.metadata ?? {});
+    const metadata = own(options.metadata ?? {}, this.ctx.limits);
     return (tx, now) => {
       const session = requireSession(tx, sessionId);
       if (session.data.status !== "active") {
@@ -148,7 +148,7 @@ export class Agents {
     if (changes.status !== undefined) assertStatus(changes.status, AGENT_STATUSES, "agent status");
     checkPid(changes.pid);
     checkMetadata(changes.metadata);
-    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata);
+    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata, this.ctx.limits);
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);
       checkCondition(C.agents, id, revision, condition);

@@ -83,7 +83,7 @@ export class ProjectConfigs {
     if (issues.length > 0) {
       throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
     }
-    const value = own(config);
+    const value = own(config, this.ctx.limits);
     return (tx) => {
       const current = tx.get(C.config, project);
       checkCondition(C.config, project, current?.revision ?? 0, condition);

@@ -1,6 +1,6 @@
 import type { JsonValue } from "../json/types.js";
 import type { StorageAdapter, TxContext } from "../spi/types.js";
-import type { ValueLimits } from "../validation.js";
+import { type ValueLimits, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
 
 /** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
@@ -18,7 +18,15 @@ export interface DomainContext {
   read<T>(kind: string, fn: () => Promise<T>): Promise<T>;
 }
 
-/** Makes a caller's value independent of the caller (so later mutation by them cannot reach the store). */
-export function own<T extends JsonValue>(value: T): T {
-  return value === null || typeof value !== "object" ? value : (JSON.parse(JSON.stringify(value)) as T);
+/**
+ * Makes a caller's value independent of the caller (so later mutation by them cannot reach the
+ * store). Validates first: a hostile value (a cycle, depth 5,000) must meet a typed error, not
+ * the RangeError that serialising it would throw.
+ */
+export function own<T extends JsonValue>(value: T, limits: ValueLimits): T {
+  if (value === null || typeof value !== "object") {
+    validateValue(value, limits);
+    return value;
+  }
+  return JSON.parse(validateValue(value, limits)) as T;
 }

@@ -90,7 +90,7 @@ export class Sessions {
     if (options.name !== undefined) assertName(options.name);
     if (options.project !== undefined) validateId(options.project, "project");
     if (options.metadata !== undefined) assertObject(options.metadata, "metadata");
-    const metadata = own(options.metadata ?? {});
+    const metadata = own(options.metadata ?? {}, this.ctx.limits);
     return (tx, now) => {
       const data: SessionData = {
         id,
@@ -180,7 +180,7 @@ export class Sessions {
     if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
     if (changes.project !== undefined && changes.project !== null) validateId(changes.project, "project");
     if (changes.metadata !== undefined) assertObject(changes.metadata, "metadata");
-    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata);
+    const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata, this.ctx.limits);
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
       checkCondition(C.sessions, id, revision, condition);

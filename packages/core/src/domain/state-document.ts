@@ -95,7 +95,7 @@ export class StateDocument {
 
   /** Replaces the whole document. */
   replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
-    const v = own(value);
+    const v = own(value, this.ctx.limits);
     return this.write("state.replace", () => v, condition);
   }
 
@@ -137,7 +137,7 @@ export class StateDocument {
     const maxAttempts = options.maxAttempts ?? 20;
     for (let attempt = 1; ; attempt++) {
       const { value, revision } = await this.read();
-      const next = own(await fn(value === undefined ? undefined : own(value)));
+      const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
         return await this.write("state.update", () => next, { ifRevision: revision });
       } catch (err) {
@@ -148,7 +148,7 @@ export class StateDocument {
   }
 
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
-    const v = own(value);
+    const v = own(value, this.ctx.limits);
     return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
   }
 
@@ -160,7 +160,7 @@ export class StateDocument {
   }
 
   planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
-    const p = own(patch);
+    const p = own(patch, this.ctx.limits);
     return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
   }
 
@@ -168,7 +168,7 @@ export class StateDocument {
     if (!Array.isArray(operations)) {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
     }
-    const ops = own(operations);
+    const ops = own(operations, this.ctx.limits);
     return this.plan((doc) => applyPatch(doc ?? {}, ops), condition);
   }
 
@@ -188,7 +188,7 @@ export class StateDocument {
   }
 
   planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
-    const v = own(value);
+    const v = own(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 

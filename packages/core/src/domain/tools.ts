@@ -36,7 +36,7 @@ export class Tools {
 
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
     checkDescriptor(descriptor);
-    const d = own(descriptor as unknown as JsonObject) as unknown as ToolDescriptor;
+    const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
     return (tx, now) => {
       const current = tx.get(C.tools, d.name);
       checkCondition(C.tools, d.name, current?.revision ?? 0, condition);
