@@ -94,8 +94,13 @@ describe("model-based: the LMDB adapter answers exactly like the memory adapter"
     for (const c of cleanups.splice(0)) c();
   });
 
-  for (const durability of ["strict", "relaxed"] as const) {
-    it(`${durability}: random command sequences with hostile index keys, paging, reverse and reopen`, async () => {
+  const variants = [
+    { durability: "strict" as const },
+    { durability: "relaxed" as const },
+    { durability: "strict" as const, overlappingSync: true },
+  ];
+  for (const options of variants) {
+    it(`${JSON.stringify(options)}: random command sequences with hostile index keys, paging, reverse and reopen`, async () => {
       const { dir, cleanup } = tempDir();
       cleanups.push(cleanup);
       let run = 0;
@@ -103,12 +108,12 @@ describe("model-based: the LMDB adapter answers exactly like the memory adapter"
         fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
           const path = `${dir}/env${run++}`;
           const model = new MemoryAdapter();
-          let lmdb: StorageAdapter = await LmdbAdapter.open(path, { durability });
+          let lmdb: StorageAdapter = await LmdbAdapter.open(path, options);
           try {
             for (const op of ops) {
               if (op.t === "reopen") {
                 await lmdb.close();
-                lmdb = await LmdbAdapter.open(path, { durability });
+                lmdb = await LmdbAdapter.open(path, options);
                 continue;
               }
               expect(await step(lmdb, op), JSON.stringify(op)).toEqual(await step(model, op));
