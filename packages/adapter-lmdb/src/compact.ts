@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LockTimeoutError } from "@statehouse/core";
+import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
 import { type Environment, openEnvironment } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { META_COMPACTING } from "./keys.js";
@@ -68,7 +68,11 @@ export function clearStaleCompaction(env: Environment): void {
  * one), and a marker in the store makes processes that open it meanwhile wait until the swap is
  * done. A crash at any point leaves either the old or the new, complete file.
  */
-export async function compactEnvironment(env: Environment, location: string, options: ResolvedLmdbOptions): Promise<Environment> {
+export async function compactEnvironment(
+  env: Environment,
+  location: string,
+  options: ResolvedLmdbOptions,
+): Promise<{ env: Environment; error?: StatehouseError }> {
   const inProcess = openCount(env.path) - 1;
   let pids = otherReaders(env);
   if (pids.length > 0 || inProcess > 0) throw refuse(env, pids, inProcess);
@@ -95,16 +99,32 @@ export async function compactEnvironment(env: Environment, location: string, opt
   }
   const copy = join(tmpDir, "data.mdb");
   await env.root.close();
+  let error: StatehouseError | undefined;
   try {
     chmodSync(copy, 0o600);
+    // LMDB does not flush the copy: make it durable before it replaces the store, and the rename after.
+    fsyncPath(copy, "r+");
     renameSync(copy, env.file);
+    fsyncPath(env.path, "r");
+  } catch (err) {
+    // The old file is still in place (the rename is the last step that can fail before it).
+    error = mapLmdbError(err, "replacing data.mdb with its compacted copy", env.file);
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
   const next = openEnvironment(location, options);
   clearMarker(next);
   next.meta.getBinaryFast(META_COMPACTING);
-  return next;
+  return error === undefined ? { env: next } : { env: next, error };
+}
+
+function fsyncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function clearMarker(env: Environment): void {

@@ -416,8 +416,10 @@ export class LmdbAdapter implements StorageAdapter {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    this.env = await compactEnvironment(this.env, this.location, this.options);
+    const { env, error } = await compactEnvironment(this.env, this.location, this.options);
+    this.env = env;
     this.cache.clear();
+    if (error !== undefined) throw error;
   }
 
   async close(): Promise<void> {
