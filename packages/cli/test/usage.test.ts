@@ -131,8 +131,8 @@ describe("bad input names where it broke", () => {
     const pointer = await mem(["state", "set", "a/b", "1"]);
     expect(pointer.code, show(pointer)).toBe(7);
     expect(pointer.stderr).toContain("E_INVALID_PATH");
-    const escape = await mem(["state", "set", "/a~2", "1"]);
-    expect(escape.code, show(escape)).toBe(7);
+    const tilde = await mem(["state", "set", "/a~2", "1"]);
+    expect(tilde.code, show(tilde)).toBe(7);
     const query = await mem(["state", "get", "$[?@.a =="]);
     expect(query.code, show(query)).toBe(6);
     expect(query.stderr).toContain("E_INVALID_QUERY");
