@@ -71,7 +71,7 @@ export function publishNew(tmp: string, target: string): boolean {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
       const st = lstatSync(target, { throwIfNoEntry: false });
-      if (attempt > 0 || (st !== undefined && st.isFile())) return false;
+      if (attempt > 0 || st?.isFile()) return false;
       if (st !== undefined) unlinkSync(target);
     }
   } finally {

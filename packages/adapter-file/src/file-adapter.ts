@@ -133,7 +133,19 @@ export class FileAdapter implements StorageAdapter {
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     this.assertOpen();
-    const run = this.queue.then(() => this.withLock(() => this.transactLocked(fn)));
+    const run = this.queue.then(async () => {
+      const outcome = await this.withLock(() => this.transactLocked(fn));
+      // The commit's directory entry is made durable after the lock is released: the next writer
+      // need not wait for this fsync, and this write still resolves only once it is done.
+      if (outcome.sequence !== undefined && this.options.durable) {
+        try {
+          fsyncDir(this.layout.walDir);
+        } catch (err) {
+          throw fromSystemError(err, `syncing commit ${outcome.sequence}`);
+        }
+      }
+      return outcome;
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -192,22 +204,22 @@ export class FileAdapter implements StorageAdapter {
     }
     try {
       this.lock.assertHeld();
-      if (!publishNew(tmp, target)) throw lockLost(`commit ${seq} was written by another process`);
+    } catch (err) {
+      unlinkQuietly(tmp);
+      throw err;
+    }
+    let published: boolean;
+    try {
+      published = publishNew(tmp, target);
     } catch (err) {
       throw fromSystemError(err, `publishing commit ${seq}`);
-    } finally {
-      unlinkQuietly(tmp);
     }
+    if (!published) throw lockLost(`commit ${seq} was written by another process`);
     // A fold that ran while this process was stalled would have removed commit seq-1: then this
     // file sits below the fold point, where no reader looks. Withdraw it.
     if (!existsSync(this.layout.walFile(seq - 1))) {
       unlinkQuietly(target);
       throw lockLost(`the store moved past commit ${seq - 1}`);
-    }
-    try {
-      if (this.options.durable) fsyncDir(this.layout.walDir);
-    } catch (err) {
-      throw fromSystemError(err, `syncing commit ${seq}`);
     }
     const commit: Commit = {
       seq,

@@ -7,6 +7,7 @@ import type * as Lockfile from "proper-lockfile";
 import { DIR_MODE, FILE_MODE, readFileNoFollow } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { SELF, liveness } from "./process-info.js";
+import { WaitQueue } from "./wait-queue.js";
 
 /** Options of the store's write lock. */
 export interface StoreLockOptions {
@@ -61,8 +62,6 @@ function releaseQuietly(release: () => void): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * The store-wide write lock: a proper-lockfile directory with a heartbeat, plus an owner record
  * (pid, start time, boot id, a random token) so that a waiter can take over at once from a holder
@@ -107,54 +106,68 @@ export class StoreLock {
     if (this.token !== undefined) throw new Error("StoreLock.acquire: already held by this instance");
     const deadline = Date.now() + this.options.timeoutMs;
     const lockfile = await loadLockfile();
-    for (let attempt = 0; ; attempt++) {
-      const token = randomBytes(8).toString("hex");
-      let release: (() => void) | undefined;
-      try {
-        // The synchronous API: a lock attempt is a few system calls, and a thread-pool round trip
-        // for each would cost more than the calls themselves on a busy machine.
-        release = lockfile.lockSync(this.layout.root, {
-          lockfilePath: this.layout.lockDir,
-          // The store directory exists, but never resolve paths through realpath: it fails on
-          // files that do not exist yet and adds a system call to every acquisition.
-          realpath: false,
-          stale: NEVER_STALE,
-          update: HEARTBEAT_MS,
-          // Retries are ours (below): proper-lockfile's retry would also retry EACCES or ENOSPC,
-          // turning a typed error into a slow timeout, and its sync API has none.
-          retries: 0,
-          fs: this.plFs,
-          onCompromised: (err: Error) => {
-            // Never throw (the default crashes the process): the next fenced write is refused.
-            if (this.token === token) this.compromised = err;
-          },
-        });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
-      }
-      if (release !== undefined) {
-        const outcome = this.writeOwner(token);
-        if (outcome === "ok") {
-          this.token = token;
-          this.compromised = undefined;
-          this.plRelease = release;
-          return;
+    const queue = new WaitQueue(this.layout, this.options.staleMs);
+    try {
+      for (;;) {
+        const turn = queue.mayAttempt();
+        if (turn) {
+          if (this.attempt(lockfile)) return;
+          this.breakIfStale();
         }
-        // Someone else's owner record is in the directory we created: they took it over while we
-        // were stalled. Leave it to them.
-        releaseQuietly(release);
-        if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
-      } else {
-        this.breakIfStale();
+        if (Date.now() >= deadline) {
+          throw new LockTimeoutError(`timed out after ${this.options.timeoutMs} ms waiting for the store lock ${this.layout.lockDir}`, {
+            details: { lock: this.layout.lockDir, timeoutMs: this.options.timeoutMs },
+          });
+        }
+        queue.join();
+        // Woken when the lock is released; the timers (randomized, so waiters do not move in
+        // lock-step) only cover a missed wake-up, and the head of the queue polls sooner.
+        await queue.wait(turn ? 1 + Math.random() * 3 : 15 + Math.random() * 15);
       }
-      if (Date.now() >= deadline) {
-        throw new LockTimeoutError(`timed out after ${this.options.timeoutMs} ms waiting for the store lock ${this.layout.lockDir}`, {
-          details: { lock: this.layout.lockDir, timeoutMs: this.options.timeoutMs },
-        });
-      }
-      // Short randomized back-off: waiters spread out instead of retrying in lock-step.
-      await sleep(0.5 + Math.random() * Math.min(2 + attempt, 20));
+    } finally {
+      queue.leave();
     }
+  }
+
+  /** One try: true when the lock is ours. */
+  private attempt(lockfile: typeof Lockfile): boolean {
+    const token = randomBytes(8).toString("hex");
+    let release: (() => void) | undefined;
+    try {
+      // The synchronous API: a lock attempt is a few system calls, and a thread-pool round trip
+      // for each would cost more than the calls themselves on a busy machine.
+      release = lockfile.lockSync(this.layout.root, {
+        lockfilePath: this.layout.lockDir,
+        // The store directory exists, but never resolve paths through realpath: it fails on
+        // files that do not exist yet and adds a system call to every acquisition.
+        realpath: false,
+        stale: NEVER_STALE,
+        update: HEARTBEAT_MS,
+        // Retries are ours (acquire): proper-lockfile's retry would also retry EACCES or ENOSPC,
+        // turning a typed error into a slow timeout; and its sync API has none.
+        retries: 0,
+        fs: this.plFs,
+        onCompromised: (err: Error) => {
+          // Never throw (the default crashes the process): the next fenced write is refused.
+          if (this.token === token) this.compromised = err;
+        },
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
+      return false;
+    }
+    const outcome = this.writeOwner(token);
+    if (outcome === "ok") {
+      this.token = token;
+      this.compromised = undefined;
+      this.plRelease = release;
+      return true;
+    }
+    // Someone else's owner record is in the directory we created: they took it over while we
+    // were stalled. Leave it to them.
+    releaseQuietly(release);
+    if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
+    return false;
   }
 
   /** Throws E_LOCK_TIMEOUT (reason lock-lost) unless this instance still holds the lock. */

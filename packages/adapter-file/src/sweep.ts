@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { TEMP_PATTERN, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { isGone } from "./process-info.js";
+import { TICKET_NAME } from "./wait-queue.js";
 
 const BREAKER_NAME = /^lock\.[0-9a-f]{16}\.break$/;
 const BREAKER_STALE_MS = 10_000;
@@ -21,13 +22,16 @@ function names(dir: string): string[] {
  * another process may be between its write and its rename. Returns the paths removed.
  */
 export function sweepTemporaryFiles(layout: Layout): string[] {
-  const dirs = [layout.root, layout.walDir, layout.historyDir, layout.quarantineDir, layout.lockDir];
+  const waiters = join(layout.root, "waiters");
+  const dirs = [layout.root, layout.walDir, layout.historyDir, layout.quarantineDir, layout.lockDir, waiters];
   for (const c of names(layout.dataDir)) dirs.push(join(layout.dataDir, c));
   const removed: string[] = [];
   for (const dir of dirs) {
     for (const name of names(dir)) {
-      const m = TEMP_PATTERN.exec(name);
-      if (m !== null && isGone(Number(m[1]), m[2] ?? "")) {
+      const m = TEMP_PATTERN.exec(name) ?? (dir === waiters ? TICKET_NAME.exec(name) : null);
+      const pid = m === null ? undefined : dir === waiters ? m[2] : m[1];
+      const start = m === null ? undefined : dir === waiters ? m[3] : m[2];
+      if (pid !== undefined && isGone(Number(pid), start ?? "")) {
         unlinkQuietly(join(dir, name));
         removed.push(join(dir, name));
       } else if (dir === layout.root && BREAKER_NAME.test(name)) {
