@@ -153,7 +153,7 @@ function removeLeftovers(file: string): void {
 }
 
 /** Opens (creating if absent) the store at `location`, verified and migrated to the current schema. */
-export function openDatabase(location: string, options: ResolvedSqliteOptions, busySliceMs: number): { db: Database.Database; file: string } {
+export function openDatabase(location: string, options: ResolvedSqliteOptions): { db: Database.Database; file: string } {
   if (location.includes("\u0000")) throw new ConfigError("the sqlite store path contains a NUL byte");
   const file = resolve(location);
   ensureDirectory(dirname(file));
@@ -183,8 +183,8 @@ export function openDatabase(location: string, options: ResolvedSqliteOptions, b
     if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
     migrate(db, file, version);
     // Opening (and migrating) waited for locks with the whole lockTimeoutMs; from now on the
-    // adapter retries in short slices itself (SqliteAdapter.engine).
-    db.pragma(`busy_timeout = ${Math.min(options.lockTimeoutMs, busySliceMs)}`);
+    // adapter waits itself (SqliteAdapter.engine).
+    db.pragma("busy_timeout = 0");
   } catch (err) {
     db.close();
     throw mapError(err, file, "opening the store");

@@ -31,8 +31,7 @@ import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions }
 import { RecordCache } from "./record-cache.js";
 import { type RecordRow, type Statements, prepareStatements } from "./statements.js";
 
-/** How long SQLite's own busy handler waits before the adapter's retry loop takes over. */
-export const BUSY_SLICE_MS = 5;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -91,7 +90,7 @@ export class SqliteAdapter implements StorageAdapter {
       compaction: true,
       changeRetention: this.options.changeRetention,
     });
-    const { db, file } = openDatabase(location, this.options, BUSY_SLICE_MS);
+    const { db, file } = openDatabase(location, this.options);
     this.db = db;
     this.file = file;
     try {
@@ -110,23 +109,23 @@ export class SqliteAdapter implements StorageAdapter {
 
   /**
    * Runs an engine call, mapping what it throws to typed errors. While another process holds a
-   * lock the call is retried until `lockTimeoutMs` has passed: SQLite's own busy handler waits
-   * only a short slice (BUSY_SLICE_MS), and the waits between slices are asynchronous, jittered
-   * and short. SQLite's handler alone backs off to 100 ms sleeps, so under contention a waiter
-   * oversleeps the lock's release by tens of milliseconds and blocks the event loop meanwhile.
+   * lock the call is retried until `lockTimeoutMs` has passed. SQLite's own busy handler is off
+   * (busy_timeout 0 once open): it backs off to 100 ms sleeps, so under contention a waiter
+   * oversleeps the lock's release, and it blocks the event loop meanwhile. Here the waits are
+   * asynchronous, short (1–2 ms) and jittered.
    */
   private engine<T>(what: string, call: () => T): T | Promise<T> {
     try {
       return call();
     } catch (err) {
-      if (!isBusy(err) || this.options.lockTimeoutMs <= BUSY_SLICE_MS) throw this.typed(err, what);
-      return this.retryBusy(what, call, Date.now() + this.options.lockTimeoutMs - BUSY_SLICE_MS);
+      if (!isBusy(err) || this.options.lockTimeoutMs === 0) throw this.typed(err, what);
+      return this.retryBusy(what, call, Date.now() + this.options.lockTimeoutMs);
     }
   }
 
   private async retryBusy<T>(what: string, call: () => T, deadline: number): Promise<T> {
     for (;;) {
-      await new Promise((r) => setTimeout(r, Math.random() * 2));
+      await sleep(1 + Math.random());
       this.assertOpen();
       try {
         return call();
