@@ -15,43 +15,12 @@ import { registerValues } from "./clauses/values.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
 import { SuiteContext } from "./suite-context.js";
 
+export { CLAUSE_GROUPS, type ClauseGroup } from "./groups.js";
 export type { ConformanceSizes, ConformanceSuiteOptions, ConformanceTestApi, ConformanceTestFn } from "./options.js";
 export { type SizeTable, sizeTable } from "./sizes.js";
 export { CHILD_SCRIPT } from "./harness/child-process.js";
 export { TEMPORARY_NAME } from "./util/fs-walk.js";
 
-/** The clause groups, in the order they run; each name can be given to `skip`. */
-export const CLAUSE_GROUPS = [
-  "values",
-  "revisions",
-  "atomicity",
-  "listing",
-  "changes",
-  "closed",
-  "persistence",
-  "durability",
-  "compaction",
-  "integrity",
-  "id-traversal",
-  "file-modes",
-  "model-based",
-  "domain-state",
-  "domain-sessions",
-  "domain-agents",
-  "domain-config",
-  "domain-tools",
-  "domain-batch",
-  "prototype-pollution",
-  "query-safety",
-  "query-limits",
-  "lost-update",
-  "dirty-read",
-  "freshness",
-  "crash-loop",
-  "disk-full",
-  "permission-denied",
-  "domain-multi-process",
-] as const;
 
 /**
  * Registers the statehouse conformance suite with your test framework: one `describe` named

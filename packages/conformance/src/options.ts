@@ -1,4 +1,5 @@
-import type { AdapterOptions } from "@statehouse/core";
+import { type AdapterOptions, ConfigError } from "@statehouse/core";
+import { CLAUSE_GROUPS } from "./groups.js";
 
 /** A test function as vitest and jest call it; vitest passes its test context first. */
 export type ConformanceTestFn = (...args: any[]) => unknown;
@@ -75,7 +76,14 @@ export function resolveOptions(options: ConformanceSuiteOptions): ResolvedOption
     const at = entry.indexOf(":");
     const group = (at < 0 ? entry : entry.slice(0, at)).trim();
     const reason = at < 0 ? "" : entry.slice(at + 1).trim();
+    // A misspelt group would otherwise run silently instead of being skipped.
+    if (!(CLAUSE_GROUPS as readonly string[]).includes(group)) {
+      throw new ConfigError(`skip names an unknown clause group "${group}"; the groups are: ${CLAUSE_GROUPS.join(", ")}`, { details: { group } });
+    }
     skip.set(group, reason === "" ? "skipped by the suite's options" : reason);
+  }
+  if (options.sizes !== undefined && options.sizes !== "quick" && options.sizes !== "full") {
+    throw new ConfigError(`sizes must be "quick" or "full", got ${JSON.stringify(options.sizes)}`, { details: { sizes: options.sizes } });
   }
   return {
     name: options.name,

@@ -5,6 +5,7 @@ import { type AdapterCapabilities, type AdapterOptions, type StorageAdapter, ope
 import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
 import { ChildHandle, type SpawnChildOptions } from "./harness/child-process.js";
 import type { ChildJob } from "./harness/job.js";
+import type { ClauseGroup } from "./groups.js";
 import type { ResolvedOptions } from "./options.js";
 import { type SizeTable, sizeTable } from "./sizes.js";
 
@@ -88,7 +89,7 @@ export class SuiteContext {
   }
 
   /** Registers a clause group: a `describe` whose clauses all need `requires`, and that `skip` can switch off. */
-  describeGroup(name: string, title: string, requires: readonly Requirement[], register: () => void): void {
+  describeGroup(name: ClauseGroup, title: string, requires: readonly Requirement[], register: () => void): void {
     this.options.test.describe(`${name}: ${title}`, () => {
       const outer = this.group;
       this.group = { name, requires };
