@@ -94,6 +94,11 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     const human = await sh(["session", "show", "two"]);
     ok(human);
     expect(human.stdout).toMatch(/│ status +│ failed/);
+    const fields = await sh(["--plain", "session", "show", "two"]);
+    ok(fields);
+    expect(fields.stdout).toMatch(/^id\ttwo$/m);
+    expect(fields.stdout).toMatch(/^status\tfailed$/m);
+    expect(fields.stdout).toMatch(/^metadata\t\{\}$/m);
     const rm = await sh(["--json", "session", "rm", "two"]);
     ok(rm);
     expect(json(rm)).toMatchObject({ id: "two", deleted: true });

@@ -1,16 +1,16 @@
 import type { Agent, AgentStatus, JsonObject } from "@statehouse/core";
 import type { CommandContext } from "../context.js";
-import { collect, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 
 function statusColored(ctx: CommandContext, status: AgentStatus): string {
   const c = ctx.out.colors;
   return status === "running" ? c.green(status) : status === "failed" ? c.red(status) : status === "completed" ? c.dim(status) : c.yellow(status);
 }
 
-async function showOne(ctx: CommandContext, a: Agent): Promise<void> {
+async function showOne(ctx: CommandContext, a: Agent, created = false): Promise<void> {
   await emit(ctx, {
     json: () => a,
-    plain: () => [a.id],
+    plain: () => plainRecord(a, "id", created),
     human: () => ctx.out.record({ ...a, status: statusColored(ctx, a.status) }),
   });
 }
@@ -34,7 +34,7 @@ export async function spawn(ctx: CommandContext): Promise<number | undefined> {
     ...(pid !== undefined && { pid }),
     ...(metadata !== undefined && { metadata }),
   });
-  await showOne(ctx, a);
+  await showOne(ctx, a, true);
   return undefined;
 }
 

@@ -95,6 +95,18 @@ export async function emit(ctx: CommandContext, ways: { json: () => unknown; pla
   else await ways.human();
 }
 
+/**
+ * `--plain` lines of one record: `field<TAB>value` (values as `--plain` prints them), or only its
+ * id when the command's point is to make one (create, spawn, register: `ID=$(statehouse …)`).
+ */
+export function plainRecord(record: object, idField: string, onlyId: boolean): unknown[] {
+  const r = record as Record<string, unknown>;
+  if (onlyId) return [r[idField]];
+  return Object.entries(r)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}\t${typeof v === "string" ? v : JSON.stringify(v)}`);
+}
+
 /** A short local time for tables: `2025-01-31 14:05:09`. */
 export function shortTime(iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return "";

@@ -1,15 +1,15 @@
 import type { FinalSessionStatus, JsonObject, Session, SessionStatus } from "@statehouse/core";
 import type { CommandContext } from "../context.js";
-import { collect, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 
 function row(s: Session): (string | number)[] {
   return [s.id, s.name === s.id ? "" : s.name, s.status, s.project ?? "", s.agentCount, shortTime(s.createdAt), shortTime(s.updatedAt)];
 }
 
-async function showOne(ctx: CommandContext, s: Session): Promise<void> {
+async function showOne(ctx: CommandContext, s: Session, created = false): Promise<void> {
   await emit(ctx, {
     json: () => s,
-    plain: () => [s.id],
+    plain: () => plainRecord(s, "id", created),
     human: () => ctx.out.record({ ...s, status: statusColored(ctx, s.status) }),
   });
 }
@@ -29,7 +29,7 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
     ...(metadata !== undefined && { metadata }),
   };
   const s = await (await ctx.open()).sessions.create(options);
-  await showOne(ctx, s);
+  await showOne(ctx, s, true);
   return undefined;
 }
 

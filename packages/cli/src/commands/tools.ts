@@ -1,12 +1,12 @@
 import type { JsonObject, JsonValue, Tool, ToolDescriptor } from "@statehouse/core";
 import type { CommandContext } from "../context.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
-import { collect, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 
-async function showOne(ctx: CommandContext, t: Tool): Promise<void> {
+async function showOne(ctx: CommandContext, t: Tool, created = false): Promise<void> {
   await emit(ctx, {
     json: () => t,
-    plain: () => [t.name],
+    plain: () => plainRecord(t, "name", created),
     human: () => ctx.out.record(t as unknown as Record<string, unknown>),
   });
 }
@@ -35,7 +35,7 @@ async function descriptor(ctx: CommandContext): Promise<ToolDescriptor> {
 export async function register(ctx: CommandContext): Promise<number | undefined> {
   const d = await descriptor(ctx);
   const cond = condition(ctx);
-  await showOne(ctx, await (await ctx.open()).tools.register(d, cond));
+  await showOne(ctx, await (await ctx.open()).tools.register(d, cond), true);
   return undefined;
 }
 
