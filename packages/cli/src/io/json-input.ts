@@ -21,6 +21,8 @@ export function parseJsonInput(text: string, what: string): unknown {
 
 /** Reads all of stdin as UTF-8. */
 export async function readStdin(): Promise<string> {
+  // Someone typing at a terminal would otherwise see a command that seems to hang.
+  if (process.stdin.isTTY) process.stderr.write("statehouse: reading JSON from stdin; end it with Ctrl-D\n");
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
