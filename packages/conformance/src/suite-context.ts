@@ -26,6 +26,13 @@ export interface ClauseOptions {
   timeoutMs?: number;
 }
 
+// Without an afterAll (jest users may leave it out) a suite's root still goes when the process
+// ends; one listener for every suite in the process.
+const liveRoots = new Set<string>();
+process.once("exit", () => {
+  for (const root of liveRoots) rmSync(root, { recursive: true, force: true });
+});
+
 /**
  * Shared by every clause of one `runConformanceSuite` call: the options, the lazily probed
  * capabilities, and the temporary root under which each clause gets its own directory.
@@ -48,8 +55,10 @@ export class SuiteContext {
   /** The suite's temporary root: 0711, so an unprivileged child can reach a clause directory it is let into. */
   rootDir(): string {
     if (this.root === undefined) {
-      this.root = mkdtempSync(join(tmpdir(), "statehouse-conformance-"));
-      chmodSync(this.root, 0o711);
+      const root = mkdtempSync(join(tmpdir(), "statehouse-conformance-"));
+      chmodSync(root, 0o711);
+      liveRoots.add(root);
+      this.root = root;
     }
     return this.root;
   }
@@ -84,7 +93,10 @@ export class SuiteContext {
   }
 
   dispose(): void {
-    if (this.root !== undefined) rmSync(this.root, { recursive: true, force: true });
+    if (this.root !== undefined) {
+      rmSync(this.root, { recursive: true, force: true });
+      liveRoots.delete(this.root);
+    }
     this.root = undefined;
   }
 
