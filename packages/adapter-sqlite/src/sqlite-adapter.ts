@@ -199,8 +199,13 @@ export class SqliteAdapter implements StorageAdapter {
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     this.assertOpen();
-    const out = (await this.engine("running a transaction", () => this.txn.immediate(fn))) as TxOutcome<T>;
-    if (out.sequence !== undefined) this.remember(out, out.sequence);
+    const out = (await this.engine("running a transaction", () => {
+      const committed = this.txn.immediate(fn);
+      // At once, not after the await: other transactions of this process may run before this
+      // one's continuation does, and they must find the cache and lastCommit current.
+      if (committed.sequence !== undefined) this.remember(committed, committed.sequence);
+      return committed;
+    })) as TxOutcome<T>;
     return { result: out.result, sequence: out.sequence };
   }
 

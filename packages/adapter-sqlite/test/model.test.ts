@@ -28,6 +28,7 @@ const write: fc.Arbitrary<Write> = fc.oneof(
 
 type Command =
   | { op: "tx"; writes: Write[]; abort: boolean }
+  | { op: "concurrent"; txs: Write[][] }
   | { op: "get"; c: string; id: string }
   | { op: "list"; c: string; options: ListOptions; forged: [string, string] | undefined }
   | { op: "count"; c: string; index: string | undefined; prefix: string | undefined }
@@ -36,6 +37,8 @@ type Command =
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant("tx" as const), writes: fc.array(write, { minLength: 1, maxLength: 4 }), abort: fc.integer({ min: 0, max: 5 }).map((n) => n === 0) }) },
+  // Transactions started together without awaiting each other, as callers interleaving awaits do.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("concurrent" as const), txs: fc.array(fc.array(write, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("get" as const), c: collection, id }) },
   {
     weight: 3,
@@ -115,6 +118,11 @@ describe("sqlite adapter against the memory adapter (model-based)", () => {
                 case "tx":
                   expect(await outcome(real.transact(txFn(cmd.writes, cmd.abort)))).toEqual(await outcome(model.transact(txFn(cmd.writes, cmd.abort))));
                   break;
+                case "concurrent": {
+                  const run = (a: StorageAdapter) => Promise.all(cmd.txs.map((w) => outcome(a.transact(txFn(w, false)))));
+                  expect(await run(real)).toEqual(await run(model));
+                  break;
+                }
                 case "get":
                   expect(await real.get(cmd.c, cmd.id)).toEqual(await model.get(cmd.c, cmd.id));
                   break;
