@@ -34,7 +34,7 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
       }
       try {
         decodeRecord(name.collection, name.id, value, env.file);
-        for (const [index, k] of Object.entries(indexOfRecord(value))) {
+        for (const [index, k] of Object.entries(indexOfRecord(value, env.file))) {
           wanted.add(indexKey(name.collection, index, k, name.id).toString("latin1"));
         }
       } catch (err) {

@@ -75,6 +75,7 @@ export class LmdbAdapter implements StorageAdapter {
   private env: Environment;
   private closed = false;
   private reopenNeeded = false;
+  private logSwept = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -107,7 +108,15 @@ export class LmdbAdapter implements StorageAdapter {
     const env = await openWhenNotCompacting(location, resolved, options.lockTimeoutMs ?? 10_000);
     try {
       if (resolved.verifyOnOpen) {
-        const problems = verifyEnvironmentFile(env.file);
+        // Pin a snapshot so that no page reachable from the newest meta is reused during the walk.
+        env.root.resetReadTxn();
+        const txn = env.root.useReadTransaction();
+        let problems: string[];
+        try {
+          problems = verifyEnvironmentFile(env.file);
+        } finally {
+          txn.done();
+        }
         if (problems.length > 0) throw corruptFrom(env.file, problems);
       }
       // Take a reader slot now: compaction recognises other live processes by their slots.
@@ -315,7 +324,7 @@ export class LmdbAdapter implements StorageAdapter {
     for (const w of writes) {
       const rk = recordKey(w.collection, w.id);
       const old = records.getBinaryFast(rk);
-      const oldIndex: IndexKeys = old === undefined ? {} : indexOfRecord(old);
+      const oldIndex: IndexKeys = old === undefined ? {} : indexOfRecord(old, this.env.file);
       const newIndex: IndexKeys = w.type === "put" ? w.index : {};
       for (const [name, key] of Object.entries(oldIndex)) {
         if (newIndex[name] !== key) index.remove(indexKey(w.collection, name, key, w.id));
@@ -338,11 +347,14 @@ export class LmdbAdapter implements StorageAdapter {
       c: writes.map((w) => [w.type === "put" ? 1 : 0, w.collection, w.id, w.revision]),
     };
     log.put(logKey(sequence), Buffer.from(JSON.stringify(entry)));
-    // Keep exactly `changeRetention` change sets: normally one falls out per commit.
-    const keep = sequence - this.options.changeRetention;
-    if (keep > 0) {
-      for (const key of log.getKeys({ start: logKey(0), end: logKey(keep + 1) })) log.remove(key as Buffer);
+    // Keep `changeRetention` change sets: one falls out per commit. The first commit of each
+    // adapter also sweeps older ones (the retention may have been larger when they were written).
+    const drop = sequence - this.options.changeRetention;
+    if (drop > 0) {
+      if (this.logSwept) log.remove(logKey(drop));
+      else for (const key of log.getKeys({ start: logKey(0), end: logKey(drop + 1) })) log.remove(key as Buffer);
     }
+    this.logSwept = true;
     const seq = Buffer.alloc(8);
     seq.writeDoubleLE(sequence, 0);
     meta.put(META_SEQUENCE, seq);

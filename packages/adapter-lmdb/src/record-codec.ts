@@ -71,9 +71,15 @@ export function decodeRecord(collection: string, id: string, raw: Uint8Array, fi
 }
 
 /** The index keys stored with a record (used to replace them on the next write). */
-export function indexOfRecord(raw: Uint8Array): IndexKeys {
+export function indexOfRecord(raw: Uint8Array, file = "data.mdb"): IndexKeys {
   const buf = asBuffer(raw);
   const indexBytes = buf.length >= HEADER ? buf.readUInt32LE(21) : 0;
   if (indexBytes === 0) return {};
-  return JSON.parse(buf.toString("utf8", HEADER, HEADER + indexBytes)) as IndexKeys;
+  try {
+    const parsed: unknown = JSON.parse(buf.toString("utf8", HEADER, HEADER + indexBytes));
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new TypeError("not an object");
+    return parsed as IndexKeys;
+  } catch (err) {
+    throw new CorruptError(`corrupt record index section in ${file}`, { cause: err, details: { file } });
+  }
 }

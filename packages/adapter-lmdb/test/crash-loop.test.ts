@@ -9,7 +9,7 @@ import { FULL, killChildren, runChild, size, sleep, tempDir, waitForLine } from 
  * every round (page structure, every record's checksum, index entries both ways, the change log
  * without gaps), in relaxed durability with records large enough to need overflow pages.
  */
-const ROUNDS = size(6, 1000);
+const ROUNDS = size(5, 1000);
 const WRITERS = 4;
 
 describe("crash loop with a full scan after each round", () => {

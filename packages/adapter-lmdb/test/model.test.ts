@@ -126,7 +126,7 @@ describe("model-based: the LMDB adapter answers exactly like the memory adapter"
             await lmdb.close();
           }
         }),
-        { numRuns: size(40, 1000) },
+        { numRuns: size(30, 1000) },
       );
     });
   }

@@ -8,7 +8,7 @@ describe("reader slots", () => {
   afterEach(killChildren);
   afterAll(cleanup);
 
-  const KILLS = size(32, 300);
+  const KILLS = size(24, 300);
   it(`${KILLS} processes holding reader slots killed with SIGKILL (2× maxReaders or more): the store still opens and reads`, async () => {
     const path = join(dir, "env");
     const maxReaders = 16;
