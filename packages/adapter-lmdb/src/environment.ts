@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
@@ -10,6 +10,7 @@ import type { ResolvedLmdbOptions } from "./options.js";
 /** Version of the layout of the sub-databases (keys.ts, record-codec.ts). */
 export const LAYOUT_VERSION = 1;
 const MARKER = "statehouse.json";
+const SUB_DATABASES = ["meta", "records", "index", "log"];
 
 export interface Environment {
   readonly path: string;
@@ -48,7 +49,9 @@ export function makeDirectory(path: string): void {
 /** Writes a small file atomically, mode 0600. */
 export function writePrivateFile(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
+  // O_EXCL: never write through something planted at the temporary name (a symlink, say).
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
@@ -93,6 +96,15 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
   }
   let env: Environment;
   try {
+    // An LMDB environment that something else made: do not add statehouse's databases to it.
+    if (!initialised) {
+      const foreign = [...root.getKeys({})].map(String).filter((k) => !SUB_DATABASES.includes(k));
+      if (foreign.length > 0) {
+        throw new ConfigError(`${path} holds an LMDB environment that is not a statehouse store (it has ${foreign.slice(0, 3).join(", ")})`, {
+          details: { path },
+        });
+      }
+    }
     env = { path, file, root, meta: sub(root, "meta"), records: sub(root, "records"), index: sub(root, "index"), log: sub(root, "log") };
     ensureFormat(env, options, initialised);
   } catch (err) {
@@ -126,6 +138,7 @@ function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialise
     if (initialised || env.records.getKeysCount({}) > 0) {
       throw new CorruptError(`corrupt store: ${env.file}: the format record is missing`, { details: { file: env.file } });
     }
+
     env.root.transactionSync(() => {
       format = readFormat(env);
       if (format !== undefined) return ABORT;

@@ -60,6 +60,18 @@ describe("LMDB adapter specifics", () => {
     await a.close();
   });
 
+  it("an LMDB environment made by something else is E_CONFIG and is left alone", async () => {
+    const path = join(dir, "foreign");
+    const { open } = await import("lmdb");
+    const other = open({ path });
+    await other.put("their-key", { theirs: true });
+    await other.close();
+    expect(await code(LmdbAdapter.open(path))).toBe("E_CONFIG");
+    const again = open({ path });
+    expect([...again.getKeys({})]).toEqual(["their-key"]);
+    await again.close();
+  });
+
   it("bad options are E_CONFIG; after close() every call is E_CLOSED", async () => {
     expect(await code(LmdbAdapter.open(join(dir, "bad"), { durability: "sometimes" as never }))).toBe("E_CONFIG");
     expect(await code(LmdbAdapter.open(join(dir, "bad"), { cacheSize: -1 }))).toBe("E_CONFIG");
