@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
 import { checkEnvHeader } from "./env-file.js";
+import { verifyEnvironmentFile } from "./verify.js";
 import { mapLmdbError } from "./errors.js";
 import { META_FORMAT } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
@@ -96,6 +97,7 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
   }
   let env: Environment;
   try {
+    if (options.verifyOnOpen) verifyPinned(root, file);
     // An LMDB environment that something else made: do not add statehouse's databases to it.
     if (!initialised) {
       const foreign = [...root.getKeys({})].map(String).filter((k) => !SUB_DATABASES.includes(k));
@@ -120,6 +122,27 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
     }
   }
   return env;
+}
+
+/**
+ * Walks data.mdb's pages before LMDB reads any B-tree page (opening the environment and a read
+ * transaction only read the meta pages), with a snapshot pinned so that no page reachable from
+ * the newest meta is reused by a concurrent writer during the walk.
+ */
+function verifyPinned(root: RootDatabase, file: string): void {
+  root.resetReadTxn();
+  const txn = root.useReadTransaction();
+  let problems: string[];
+  try {
+    problems = verifyEnvironmentFile(file);
+  } finally {
+    txn.done();
+  }
+  if (problems.length > 0) {
+    throw new CorruptError(`corrupt store: ${file}: ${problems.length} structural problem(s): ${problems.slice(0, 3).join("; ")}`, {
+      details: { file, problems },
+    });
+  }
 }
 
 function readFormat(env: Environment): FormatRecord | undefined {

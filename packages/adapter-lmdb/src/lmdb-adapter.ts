@@ -47,7 +47,6 @@ import { type LmdbAdapterOptions, type ResolvedLmdbOptions, resolveOptions } fro
 import { RecordCache } from "./record-cache.js";
 import { decodeRecord, encodeRecord, indexOfRecord, stampOf } from "./record-codec.js";
 import { registerOpen, unregisterOpen } from "./registry.js";
-import { verifyEnvironmentFile } from "./verify.js";
 
 /** lmdb-js transactionSync flags: commit before returning; NO_SYNC_FLUSH skips the flush inside the commit. */
 const TXN_SYNC_COMMIT = 2;
@@ -107,18 +106,6 @@ export class LmdbAdapter implements StorageAdapter {
     const limits = resolveLimits(options.limits);
     const env = await openWhenNotCompacting(location, resolved, options.lockTimeoutMs ?? 10_000);
     try {
-      if (resolved.verifyOnOpen) {
-        // Pin a snapshot so that no page reachable from the newest meta is reused during the walk.
-        env.root.resetReadTxn();
-        const txn = env.root.useReadTransaction();
-        let problems: string[];
-        try {
-          problems = verifyEnvironmentFile(env.file);
-        } finally {
-          txn.done();
-        }
-        if (problems.length > 0) throw corruptFrom(env.file, problems);
-      }
       // Take a reader slot now: compaction recognises other live processes by their slots.
       env.meta.getBinaryFast(META_SEQUENCE);
     } catch (err) {
@@ -496,7 +483,7 @@ function invalidIndex(why: string): ValidationError {
   return new ValidationError(why, { details: { issues: [why] } });
 }
 
-function corruptFrom(file: string, problems: string[]): Error {
+export function corruptFrom(file: string, problems: string[]): Error {
   return Object.assign(new Error(`${problems.length} structural problem(s): ${problems.slice(0, 3).join("; ")}`), { code: -30796, file });
 }
 
