@@ -159,6 +159,49 @@ export function registerDomainState(s: SuiteContext): void {
       expect(((await doc.get()) as string).length).toBe(maxBytes - 2);
     });
 
+    s.clause("a closed store gives E_CLOSED through the domain API", async (scope) => {
+      const { expect } = scope;
+      const store = await scope.openStore();
+      await store.state().set("/a", 1);
+      await scope.closeStore(store);
+      expect(await thrownKind(() => store.state().get()), "state get").toBe("E_CLOSED");
+      expect(await thrownKind(() => store.state().set("/a", 2)), "state set").toBe("E_CLOSED");
+      expect(await thrownKind(() => store.sessions.list()), "sessions list").toBe("E_CLOSED");
+      expect(await thrownKind(() => store.batch([{ op: "state.set", pointer: "/b", value: 1 }])), "batch").toBe("E_CLOSED");
+    });
+
+    s.clause("documents, sessions, agents, config and tools survive close and reopen", async (scope) => {
+      const { expect } = scope;
+      const store = await scope.openStore();
+      await store.state().set("/a/b", [1, "two"]);
+      await store.sessions.create({ id: "s1", project: "p" });
+      await store.sessionState("s1").increment("/calls", 3);
+      const agent = await store.agents.spawn("s1", { role: "coder" });
+      await store.config.set("p", { name: "p" });
+      await store.tools.register({ name: "t" });
+      const before = {
+        doc: await store.state().read(),
+        session: await store.sessions.get("s1"),
+        sessionDoc: await store.sessionState("s1").read(),
+        agent: await store.agents.get(agent.id),
+        config: await store.config.get("p"),
+        tool: await store.tools.get("t"),
+        sequence: await store.sequence(),
+      };
+      await scope.closeStore(store);
+      const again = await scope.openStore();
+      expect({
+        doc: await again.state().read(),
+        session: await again.sessions.get("s1"),
+        sessionDoc: await again.sessionState("s1").read(),
+        agent: await again.agents.get(agent.id),
+        config: await again.config.get("p"),
+        tool: await again.tools.get("t"),
+        sequence: await again.sequence(),
+      }).toEqual(before);
+      expect((await again.state().increment("/n")).revision, "revisions continue").toBe(before.doc.revision + 1);
+    }, { requires: [requires.persistent] });
+
     s.clause("session state documents are separate from named ones and from each other", async (scope) => {
       const { expect } = scope;
       const store = await scope.openStore();
