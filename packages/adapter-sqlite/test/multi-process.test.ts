@@ -73,7 +73,7 @@ describe("sqlite adapter across processes", () => {
         const r = await runChild("write-once.mjs", [file, JSON.stringify(ops)], { timeoutMs: 30_000 }).done;
         expect(JSON.parse(r.stdout).ok, r.stdout + r.stderr).toBe(true);
       };
-      for (let round = 0; round < size(3, 20); round++) {
+      for (let round = 0; round < size(2, 20); round++) {
         await other([["put", "docs", "d", { v: `other ${round}` }, { tag: `t${round}` }]]);
         expect((await store.get("docs", "d"))?.value).toEqual({ v: `other ${round}` });
         expect((await store.list("docs", { index: "tag" })).records.map((r) => r.value)).toEqual([{ v: `other ${round}` }]);
