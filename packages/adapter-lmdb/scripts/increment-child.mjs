@@ -1,8 +1,9 @@
 // One of measure.mjs's concurrent processes: N atomic increments, printing each one's latency (ms).
+// Usage: node increment-child.mjs PATH N [OPTIONS_JSON]
 import { open } from "@statehouse/core";
 
-const [path, n] = process.argv.slice(2);
-const store = await open(`lmdb:${path}`);
+const [path, n, options] = process.argv.slice(2);
+const store = await open(`lmdb:${path}`, JSON.parse(options ?? "{}"));
 const doc = store.state("counter");
 const lat = [];
 for (let i = 0; i < Number(n); i++) {

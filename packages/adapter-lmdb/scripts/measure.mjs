@@ -1,6 +1,7 @@
 // A quick local measurement of the LMDB adapter against the performance goals (the benchmark
 // harness does the real, repeated measurement). Run from the repository root after a build:
-//   node packages/adapter-lmdb/scripts/measure.mjs [--sessions 100000] [--procs 25] [--incr 200]
+//   node packages/adapter-lmdb/scripts/measure.mjs [--sessions 100000] [--procs 25] [--incr 200] [--overlapping]
+// (--overlapping: the concurrent increments use an environment with overlappingSync)
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ const arg = (name, fallback) => {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 };
 const SESSIONS = arg("sessions", 100_000);
+const OVERLAPPING = process.argv.includes("--overlapping");
 const PROCS = arg("procs", 25);
 const INCR = arg("incr", 200);
 const root = mkdtempSync(join(tmpdir(), "statehouse-lmdb-measure-"));
@@ -107,7 +109,7 @@ for (const durability of ["strict", "relaxed"]) {
 // 25 processes × 200 increments of one counter.
 {
   const path = join(root, "counter");
-  const store = await open(`lmdb:${path}`);
+  const store = await open(`lmdb:${path}`, { overlappingSync: OVERLAPPING });
   await store.state("counter").replace({ n: 0 });
   await store.close();
   const self = fileURLToPath(new URL("./increment-child.mjs", import.meta.url));
@@ -118,7 +120,9 @@ for (const durability of ["strict", "relaxed"]) {
       { length: PROCS },
       () =>
         new Promise((resolve, reject) => {
-          const c = spawn(process.execPath, [self, path, String(INCR)], { stdio: ["ignore", "pipe", "inherit"] });
+          const c = spawn(process.execPath, [self, path, String(INCR), JSON.stringify({ overlappingSync: OVERLAPPING })], {
+            stdio: ["ignore", "pipe", "inherit"],
+          });
           let out = "";
           c.stdout.on("data", (d) => {
             out += d;
@@ -132,8 +136,8 @@ for (const durability of ["strict", "relaxed"]) {
     ),
   );
   lat.sort((a, b) => a - b);
-  const check = await open(`lmdb:${path}`);
-  results[`${PROCS} processes × ${INCR} increments`] = {
+  const check = await open(`lmdb:${path}`, { overlappingSync: OVERLAPPING });
+  results[`${PROCS} processes × ${INCR} increments (strict${OVERLAPPING ? ", overlappingSync" : ""})`] = {
     final: (await check.state("counter").get()).n,
     expected: PROCS * INCR,
     p50ms: +percentile(lat, 50).toFixed(2),
@@ -143,5 +147,11 @@ for (const durability of ["strict", "relaxed"]) {
   await check.close();
 }
 
+const raw = results["raw lmdb put awaited until flushed (µs)"].median;
+results["ratios to the raw put awaited until flushed (median)"] = {
+  strictUpdate: +(results["strict: state update set /n (µs)"].median / raw).toFixed(2),
+  strictSessionCreate: +(results["strict: session create (µs)"].median / raw).toFixed(2),
+};
+results.loadAverage = (await import("node:os")).loadavg().map((l) => +l.toFixed(1));
 rmSync(root, { recursive: true, force: true });
 console.log(JSON.stringify(results, null, 2));

@@ -162,7 +162,7 @@ export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
   walk(best.main, "main", true, (key, value, flags) => {
     if (flags & F_SUBDATA) {
       if (value.length !== 48) return problem(`main: sub-database ${key.toString("latin1")} has a ${value.length}-byte header`);
-      subs.push({ name: key.toString("latin1"), db: readDb(value, 0) });
+      subs.push({ name: key.toString("latin1").replace(/\0+$/, ""), db: readDb(value, 0) });
     }
   });
   for (const s of subs) walk(s.db, s.name, true, () => undefined);
