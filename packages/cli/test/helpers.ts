@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { it } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
@@ -67,12 +68,6 @@ export interface AdapterCase {
   readonly url: (dir: string) => string;
   /** Data survives the process: multi-command tests need it. */
   readonly persistent: boolean;
-  /** Why its cases are skipped, if they are (stated, never silent). */
-  readonly skip?: string;
-}
-
-function built(name: string): boolean {
-  return existsSync(join(PACKAGES, `adapter-${name}`, "dist", "index.js"));
 }
 
 /**
@@ -88,8 +83,13 @@ export const ADAPTERS: readonly AdapterCase[] = [
 
 export const PERSISTENT = ADAPTERS.filter((a) => a.persistent);
 
-export function isBuilt(a: AdapterCase): boolean {
-  return a.name === "memory" || built(a.name);
+/**
+ * `it` for a case that needs several commands to share a store: on `memory:` (a new empty store
+ * in every process) it is skipped, and its title says why.
+ */
+export function multiCommand(adapter: AdapterCase) {
+  return (title: string, fn: () => Promise<void>) =>
+    adapter.persistent ? it(title, fn) : it.skip(`${title} — skipped on memory: (each process gets its own empty store)`, fn);
 }
 
 /** A fresh private temporary directory; remove it with `cleanup`. */

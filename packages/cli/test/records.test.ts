@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADAPTERS, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+import { ADAPTERS, type Result, at, cleanup, json, multiCommand, show, tempDir } from "./helpers.js";
 
 const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
 
 describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (adapter) => {
   let dir: string;
   let sh: ReturnType<typeof at>;
+  const multi = multiCommand(adapter);
   beforeAll(() => {
     dir = tempDir();
     sh = at(adapter.url(dir));
@@ -53,7 +54,7 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     expect(results[3]).toMatchObject({ id: "a1", status: "running", heartbeatAt: expect.any(String) });
   });
 
-  it.runIf(adapter.persistent)("sessions: list in each mode, filters, paging, show, end, rm", async () => {
+  multi("sessions: list in each mode, filters, paging, show, end, rm", async () => {
     ok(await sh(["session", "create", "--id", "two", "--project", "api"]));
     ok(await sh(["session", "create", "--id", "three", "--project", "web"]));
     const [all, plain, table, web, page1] = await Promise.all([
@@ -107,7 +108,7 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     expect(gone.stderr).toContain('session "two" does not exist');
   });
 
-  it.runIf(adapter.persistent)("agents: spawn, list, heartbeat, update, show; refused into an ended session", async () => {
+  multi("agents: spawn, list, heartbeat, update, show; refused into an ended session", async () => {
     const spawned = await sh(["--plain", "agent", "spawn", "three", "reviewer", "--pid", "4242"]);
     ok(spawned);
     const id = spawned.stdout.trim();
@@ -143,7 +144,7 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     expect(json(count).agentCount).toBe(2);
   });
 
-  it.runIf(adapter.persistent)("config: get in each mode; an invalid config is refused and the stored one kept", async () => {
+  multi("config: get in each mode; an invalid config is refused and the stored one kept", async () => {
     const [j, p, h, missing] = await Promise.all([
       sh(["--json", "config", "get", "web"]),
       sh(["--plain", "config", "get", "web"]),
@@ -164,7 +165,7 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     expect((await sh(["config", "set", "web", '{"maxConcurrentAgents": 9}', "--if-revision", "1"])).code).toBe(4);
   });
 
-  it.runIf(adapter.persistent)("tools: list in each mode, show, rm", async () => {
+  multi("tools: list in each mode, show, rm", async () => {
     const [j, p, t, s] = await Promise.all([
       sh(["--json", "tools", "list"]),
       sh(["--plain", "tools", "list"]),
@@ -186,7 +187,7 @@ describe.each(ADAPTERS)("sessions, agents, config, tools and batch on $name", (a
     expect((await sh(["--plain", "tools", "list"])).stdout).toBe("search\n");
   });
 
-  it.runIf(adapter.persistent)("batch: all or nothing", async () => {
+  multi("batch: all or nothing", async () => {
     const before = json(await sh(["--json", "state", "get", "--session", "b1"]));
     const failing = await sh(["batch"], {
       input: JSON.stringify([

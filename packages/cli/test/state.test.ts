@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADAPTERS, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+import { ADAPTERS, type Result, at, cleanup, json, multiCommand, show, tempDir } from "./helpers.js";
 
 const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
 
 describe.each(ADAPTERS)("state commands on $name", (adapter) => {
   let dir: string;
   let sh: ReturnType<typeof at>;
+  const multi = multiCommand(adapter);
   beforeAll(() => {
     dir = tempDir();
     sh = at(adapter.url(dir));
@@ -24,7 +25,7 @@ describe.each(ADAPTERS)("state commands on $name", (adapter) => {
     expect(plain.stdout).toBe("-2.5\n");
   });
 
-  it.runIf(adapter.persistent)("get: the whole document, a pointer, a JSONPath, in json, plain and human output", async () => {
+  multi("get: the whole document, a pointer, a JSONPath, in json, plain and human output", async () => {
     ok(await sh(["state", "merge", '{"phase": "review", "tasks": [{"t": "a", "done": true}, {"t": "b", "done": false}]}']));
     const [whole, pointer, path, plainPath, plainString, human, humanPath] = await Promise.all([
       sh(["--json", "state", "get"]),
@@ -49,7 +50,7 @@ describe.each(ADAPTERS)("state commands on $name", (adapter) => {
     expect(humanPath.stdout).toBe("[\n  true\n]\n");
   });
 
-  it.runIf(adapter.persistent)("incr is atomic arithmetic from 0 and prints the new value; del removes", async () => {
+  multi("incr is atomic arithmetic from 0 and prints the new value; del removes", async () => {
     const a = await sh(["state", "incr", "/calls"]);
     const b = await sh(["state", "incr", "/calls", "41"]);
     const c = await sh(["--json", "state", "incr", "/calls", "-2"]);
@@ -72,7 +73,7 @@ describe.each(ADAPTERS)("state commands on $name", (adapter) => {
     expect(again.code).toBe(3);
   });
 
-  it.runIf(adapter.persistent)("patch applies RFC 6902; a session's own document is separate", async () => {
+  multi("patch applies RFC 6902; a session's own document is separate", async () => {
     ok(await sh(["state", "patch", '[{"op": "add", "path": "/tags", "value": []}, {"op": "add", "path": "/tags/-", "value": "x"}, {"op": "copy", "from": "/phase", "path": "/was"}]']));
     const r = await sh(["--json", "state", "get", "$['tags','was']"]);
     expect(json(r).value).toEqual([["x"], "review"]);
@@ -86,7 +87,7 @@ describe.each(ADAPTERS)("state commands on $name", (adapter) => {
     expect(global.code).toBe(3);
   });
 
-  it.runIf(adapter.persistent)("--if-revision: a stale revision is E_CONFLICT (4) with the current revision, and writes nothing", async () => {
+  multi("--if-revision: a stale revision is E_CONFLICT (4) with the current revision, and writes nothing", async () => {
     const before = json(await sh(["--json", "state", "get"]));
     const stale = await sh(["state", "set", "/phase", '"ship"', "--if-revision", String(before.revision - 1)]);
     expect(stale.code, show(stale)).toBe(4);
@@ -103,7 +104,7 @@ describe.each(ADAPTERS)("state commands on $name", (adapter) => {
     expect((await sh(["state", "set", "/x", "2", "--doc", "fresh-doc", "--if-revision", "0"])).code).toBe(4);
   });
 
-  it.runIf(adapter.persistent)("a failing write changes nothing: bad patch, failed test op, bad value, non-number increment", async () => {
+  multi("a failing write changes nothing: bad patch, failed test op, bad value, non-number increment", async () => {
     const before = json(await sh(["--json", "state", "get"]));
     const failedTest = await sh(["state", "patch", '[{"op": "replace", "path": "/phase", "value": "x"}, {"op": "test", "path": "/phase", "value": "nope"}]']);
     expect(failedTest.code, show(failedTest)).toBe(4);
