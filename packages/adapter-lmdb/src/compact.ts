@@ -1,7 +1,7 @@
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
-import { type Environment, openEnvironment } from "./environment.js";
+import { type Environment, fsyncPath, openEnvironment } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
@@ -116,15 +116,6 @@ export async function compactEnvironment(
   clearMarker(next);
   next.meta.getBinaryFast(META_COMPACTING);
   return error === undefined ? { env: next } : { env: next, error };
-}
-
-function fsyncPath(path: string, flags: string): void {
-  const fd = openSync(path, flags);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function clearMarker(env: Environment): void {

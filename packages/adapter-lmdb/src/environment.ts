@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
@@ -54,7 +54,17 @@ export function writePrivateFile(path: string, text: string): void {
   rmSync(tmp, { force: true });
   writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
   chmodSync(tmp, 0o600);
+  fsyncPath(tmp, "r+");
   renameSync(tmp, path);
+}
+
+export function fsyncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function sub(root: RootDatabase, name: string): Database<Buffer, Buffer> {
@@ -116,6 +126,15 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
   if (!initialised) {
     try {
       writePrivateFile(marker, `${JSON.stringify({ kind: "statehouse-lmdb", layout: LAYOUT_VERSION })}\n`);
+      // LMDB flushes data.mdb but never the directory: make the new files' entries durable once
+      // (best effort: a directory that cannot be opened for reading cannot be flushed either).
+      for (const d of [path, dirname(path)]) {
+        try {
+          fsyncPath(d, "r");
+        } catch {
+          // nothing more can be done
+        }
+      }
     } catch (err) {
       void root.close().catch(() => undefined);
       throw mapLmdbError(err, `writing ${marker}`, file);
