@@ -23,6 +23,7 @@ const F_SUBDATA = 0x02;
 const F_DUPDATA = 0x04;
 const MDB_MAGIC = 0xbeefc0de;
 const MAX_PROBLEMS = 20;
+const MAX_DEPTH = 64;
 
 interface Db {
   depth: number;
@@ -83,6 +84,8 @@ export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
     let previous: Buffer | undefined;
     const visit = (pgno: number, level: number): unknown => {
       if (problems.length >= MAX_PROBLEMS) return;
+      // LMDB trees are a few levels deep; a damaged depth must not drive the recursion.
+      if (level > MAX_DEPTH) return problem(`${name}: tree deeper than ${MAX_DEPTH} levels`);
       if (!Number.isSafeInteger(pgno) || pgno < 2 || pgno > last) return problem(`${name}: page number ${pgno} out of range`);
       if (seen[pgno] === 1) return problem(`${name}: page ${pgno} is reached twice`);
       seen[pgno] = 1;
