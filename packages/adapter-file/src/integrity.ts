@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type IntegrityReport, fromSystemError } from "@statehouse/core";
-import { readFileNoFollow, writeNewFile } from "./atomic-file.js";
+import { readFileNoFollow, unlinkQuietly, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME } from "./layout.js";
 import { moveToQuarantine } from "./quarantine.js";
@@ -104,6 +104,14 @@ export function checkStore(layout: Layout, view: StoreView, options: CheckOption
     const newest = new Map<number, number>();
     for (const v of versions.values()) newest.set(v.bucket, Math.max(newest.get(v.bucket) ?? 0, v.seq));
     for (const { bucket, seq } of versions.values()) {
+      if (seq !== newest.get(bucket)) {
+        // Superseded: a fold that was interrupted while removing it. Readers never use it.
+        if (repair) {
+          unlinkQuietly(layout.segmentFile(collection, bucket, seq, false));
+          unlinkQuietly(layout.segmentFile(collection, bucket, seq, true));
+        }
+        continue;
+      }
       const primary = layout.segmentFile(collection, bucket, seq, false);
       const copy = layout.segmentFile(collection, bucket, seq, true);
       const decode = (buf: Buffer) => decodeSegment(buf, collection, bucket, seq);
@@ -112,7 +120,6 @@ export function checkStore(layout: Layout, view: StoreView, options: CheckOption
       const pOk = p !== undefined && p.problem === null;
       const cOk = c !== undefined && c.problem === null;
       if (pOk && cOk) continue;
-      if (!pOk && !cOk && p === undefined && seq !== newest.get(bucket)) continue; // an old version being removed
       if (pOk && !cOk) {
         problems.push(`${copy}: ${c?.problem ?? "missing"} (the last good copy of ${primary})`);
         if (repair) {

@@ -49,7 +49,9 @@ export class StoreView {
   /** Every commit up to this one is folded into data/ (the newest `.folded` marker). */
   folded = 0;
   readonly collections = new Map<string, CollectionView>();
-  private versions = new Map<string, Map<number, number[]>>();
+  // Each listing is tagged with the fold point read around it: a listing is only trusted with the
+  // fold point it was taken under (a newer fold may already have removed what an older point needs).
+  private versions = new Map<string, { folded: number; list: Map<number, number[]> }>();
   private commits = new Map<number, { commit: Commit; bytes: number }>();
   private commitBytes = 0;
 
@@ -109,13 +111,21 @@ export class StoreView {
     }
   }
 
-  /** Re-reads the fold point (another process's fold moved it) and catches up with commits. */
-  refreshFolded(): void {
+  private readFolded(): number {
     let folded = 0;
-    for (const name of this.walNames()) {
+    for (const name of this.walNames(true)) {
       const f = FOLDED_NAME.exec(name);
       if (f !== null) folded = Math.max(folded, Number(f[1]));
     }
+    return folded;
+  }
+
+  /** Re-reads the fold point (another process's fold moved it) and catches up with commits. */
+  refreshFolded(): void {
+    this.setFolded(this.readFolded());
+  }
+
+  private setFolded(folded: number): void {
     if (folded !== this.folded) {
       this.folded = folded;
       this.versions.clear();
@@ -185,8 +195,11 @@ export class StoreView {
 
   private loadBucket(collection: string, bucket: number): Map<string, Entry> {
     for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
-      if (attempt > 0) this.refreshFolded();
-      const version = this.versionsOf(collection).get(bucket)?.find((v) => v <= this.folded);
+      // A retry means a concurrent fold moved things: list again, under a fresh fold point.
+      if (attempt > 0) this.versions.delete(collection);
+      const versions = this.versionsOf(collection);
+      const folded = this.folded;
+      const version = versions.get(bucket)?.find((v) => v <= folded);
       const state = new Map<string, Entry>();
       if (version !== undefined) {
         const records = this.readSegment(collection, bucket, version);
@@ -195,8 +208,10 @@ export class StoreView {
           state.set(r.id, { record: { collection, id: r.id, revision: r.rev, value: deepFreeze(r.value) }, index: r.index });
         }
       }
+      // Commits up to the fold point are in the version (or did not touch this bucket); the ones
+      // after it must all be there, or a fold removed them meanwhile.
       let complete = true;
-      for (let s = this.folded + 1; s <= this.head; s++) {
+      for (let s = folded + 1; s <= this.head; s++) {
         const commit = this.readCommit(s);
         if (commit === undefined) {
           complete = false;
@@ -211,16 +226,32 @@ export class StoreView {
           }
         }
       }
-      if (complete) return state;
+      if (complete && folded === this.folded) return state;
     }
     throw new IoError(`the store kept changing while loading ${collection} bucket ${bucket}; retry`);
   }
 
-  /** Version numbers of each bucket's segment files, newest first. */
+  /**
+   * Version numbers of each bucket's segment files, newest first, listed between two reads of the
+   * fold point that agree (so the listing and `folded` belong together); updates `folded`.
+   */
   versionsOf(collection: string): Map<number, number[]> {
-    let v = this.versions.get(collection);
-    if (v !== undefined) return v;
-    v = new Map();
+    const cached = this.versions.get(collection);
+    if (cached !== undefined && cached.folded === this.folded) return cached.list;
+    for (let attempt = 0; attempt < MAX_RESTARTS; attempt++) {
+      const before = this.readFolded();
+      const list = this.listVersions(collection);
+      const after = this.readFolded();
+      if (before !== after) continue;
+      this.setFolded(after);
+      this.versions.set(collection, { folded: after, list });
+      return list;
+    }
+    throw new IoError(`the store kept changing while listing ${collection}; retry`);
+  }
+
+  private listVersions(collection: string): Map<number, number[]> {
+    const v = new Map<number, number[]>();
     let names: string[] = [];
     try {
       names = readdirSync(this.layout.collectionDir(collection), { withFileTypes: true })
@@ -238,7 +269,6 @@ export class StoreView {
       list.push(Number(m[2]));
     }
     for (const list of v.values()) list.sort((a, b) => b - a);
-    this.versions.set(collection, v);
     return v;
   }
 
