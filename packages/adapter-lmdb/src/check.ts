@@ -1,7 +1,7 @@
 import { type IntegrityReport, isStatehouseError } from "@statehouse/core";
 import type { Environment } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
-import { META_SEQUENCE, decodeIndexKey, indexKey, sequenceOfLogKey, splitRecordKey } from "./keys.js";
+import { LOG_SEQUENCE, decodeIndexKey, indexKey, sequenceOfLogKey, splitRecordKey } from "./keys.js";
 import { decodeRecord, indexOfRecord } from "./record-codec.js";
 import { verifyEnvironmentFile } from "./verify.js";
 
@@ -58,7 +58,7 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
       }
     }
     let previous: number | undefined;
-    for (const { key, value } of env.log.getRange({ transaction: txn })) {
+    for (const { key, value } of env.log.getRange({ transaction: txn, end: LOG_SEQUENCE })) {
       const seq = sequenceOfLogKey(key);
       if (previous !== undefined && seq !== previous + 1) add(`${env.file}: change log gap between ${previous} and ${seq}`);
       previous = seq;
@@ -69,7 +69,7 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
         add(`${env.file}: change set ${seq} is unreadable`);
       }
     }
-    const raw = env.meta.get(META_SEQUENCE, { transaction: txn }) as Buffer | undefined;
+    const raw = env.log.get(LOG_SEQUENCE, { transaction: txn }) as Buffer | undefined;
     const sequence = raw === undefined ? 0 : raw.readDoubleLE(0);
     if (previous !== undefined && previous !== sequence) add(`${env.file}: the change log ends at ${previous}, the sequence is ${sequence}`);
     if (previous === undefined && sequence !== 0) add(`${env.file}: the sequence is ${sequence} but the change log is empty`);

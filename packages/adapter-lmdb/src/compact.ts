@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
 import { type Environment, fsyncPath, openEnvironment } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
-import { META_COMPACTING } from "./keys.js";
+import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
 import { openCount } from "./registry.js";
 
@@ -114,7 +114,7 @@ export async function compactEnvironment(
   }
   const next = openEnvironment(location, options);
   clearMarker(next);
-  next.meta.getBinaryFast(META_COMPACTING);
+  next.log.getBinaryFast(LOG_SEQUENCE);
   return error === undefined ? { env: next } : { env: next, error };
 }
 

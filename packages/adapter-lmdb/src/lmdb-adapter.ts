@@ -31,7 +31,7 @@ import { type Environment, openEnvironment } from "./environment.js";
 import { MDB, lmdbCode, mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
 import {
   MAX_KEY_BYTES,
-  META_SEQUENCE,
+  LOG_SEQUENCE,
   decodeIndexKey,
   idOfKey,
   indexKey,
@@ -107,7 +107,7 @@ export class LmdbAdapter implements StorageAdapter {
     const env = await openWhenNotCompacting(location, resolved, options.lockTimeoutMs ?? 10_000);
     try {
       // Take a reader slot now: compaction recognises other live processes by their slots.
-      env.meta.getBinaryFast(META_SEQUENCE);
+      env.log.getBinaryFast(LOG_SEQUENCE);
     } catch (err) {
       await env.root.close().catch(() => undefined);
       throw mapLmdbError(err, `opening ${env.file}`, env.file);
@@ -301,13 +301,13 @@ export class LmdbAdapter implements StorageAdapter {
   }
 
   private currentSequence(): number {
-    const raw = this.env.meta.getBinaryFast(META_SEQUENCE);
+    const raw = this.env.log.getBinaryFast(LOG_SEQUENCE);
     return raw === undefined || raw.length < 8 ? 0 : Buffer.from(raw.buffer, raw.byteOffset, 8).readDoubleLE(0);
   }
 
   /** Applies the net writes inside the current LMDB write transaction. Throwing aborts it whole. */
   private apply(writes: CommitWrite[], sequence: number): void {
-    const { records, index, log, meta } = this.env;
+    const { records, index, log } = this.env;
     for (const w of writes) {
       const rk = recordKey(w.collection, w.id);
       const old = records.getBinaryFast(rk);
@@ -344,7 +344,7 @@ export class LmdbAdapter implements StorageAdapter {
     this.logSwept = true;
     const seq = Buffer.alloc(8);
     seq.writeDoubleLE(sequence, 0);
-    meta.put(META_SEQUENCE, seq);
+    log.put(LOG_SEQUENCE, seq);
   }
 
   /** relaxed: nothing is flushed at commit; flush in the background soon after, off the main thread. */
@@ -379,7 +379,7 @@ export class LmdbAdapter implements StorageAdapter {
       const out: ChangeSet[] = [];
       if (limit <= 0) return out;
       const start = logKey(Math.max(0, Math.floor(since) + 1));
-      for (const { key, value } of this.env.log.getRange({ start, limit })) {
+      for (const { key, value } of this.env.log.getRange({ start, end: LOG_SEQUENCE, limit })) {
         const s = JSON.parse(Buffer.from(value).toString("utf8")) as StoredChangeSet;
         out.push({
           sequence: sequenceOfLogKey(key),
