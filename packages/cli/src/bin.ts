@@ -1,10 +1,6 @@
-import * as module from "node:module";
+import { run } from "./main.js";
 
-// Node ≥ 22.1 can cache compiled code between runs; every hook is a new process, so it pays off.
-// Node 20 lacks it: feature-detected, never required.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-
-const { run } = await import("./main.js");
+// bin/statehouse.js enables the compile cache, then imports this bundle.
 const status = await run(process.argv.slice(2));
 // Exit at once: stdout and stderr are synchronous for files, pipes and terminals on POSIX, so
 // nothing printed is lost, and no adapter handle left open can hold the process up.

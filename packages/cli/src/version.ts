@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readText } from "./io/files.js";
 
 /** The package version, read from package.json only when asked. */
 export async function version(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(await readText(new URL("../package.json", import.meta.url))) as { version: string };
   return pkg.version;
 }

@@ -140,6 +140,12 @@ describe("bad input names where it broke", () => {
     expect(neither.code, show(neither)).toBe(6);
   });
 
+  it("a missing input file is E_NOT_FOUND (3)", async () => {
+    const r = await mem(["batch", "/nonexistent/ops.json"]);
+    expect(r.code, show(r)).toBe(3);
+    expect(r.stderr).toContain("no such file: /nonexistent/ops.json");
+  });
+
   it("a bad store URL is E_CONFIG (13)", async () => {
     const r = await cli(["--store", "nope:x", "state", "get"]);
     expect(r.code).toBe(13);

@@ -1,16 +1,13 @@
-import { readFile } from "node:fs/promises";
 import { type BatchOperation, ValidationError } from "@statehouse/core";
 import type { CommandContext } from "../context.js";
+import { readText } from "../io/files.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
 import { emit } from "./common.js";
 
 /** `batch [FILE]`: a JSON array of operations, applied in one transaction. */
 export async function batch(ctx: CommandContext): Promise<number | undefined> {
   const file = ctx.args[0];
-  const text = file === undefined || file === "-" ? await readStdin() : await readFile(file, "utf8").catch(async (err) => {
-    const { fromSystemError } = await import("@statehouse/core");
-    throw fromSystemError(err, `reading ${file}`);
-  });
+  const text = file === undefined || file === "-" ? await readStdin() : await readText(file);
   const operations = parseJsonInput(text, file === undefined || file === "-" ? "stdin" : file);
   if (!Array.isArray(operations)) {
     throw new ValidationError('a batch is a JSON array of operations, e.g. [{"op": "state.set", "pointer": "/a", "value": 1}]', { details: { issues: ["not an array"] } });

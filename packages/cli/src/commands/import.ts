@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { fromSystemError } from "@statehouse/core";
+import { readText } from "../io/files.js";
 import type { CommandContext } from "../context.js";
 import { readStdin } from "../io/json-input.js";
 import { parseExport } from "../store-io/export-format.js";
@@ -13,9 +12,7 @@ export async function importCommand(ctx: CommandContext): Promise<number | undef
   const text =
     file === undefined || file === "-"
       ? await readStdin()
-      : await readFile(file, "utf8").catch((err: unknown) => {
-          throw fromSystemError(err, `reading ${file}`);
-        });
+      : await readText(file);
   // Everything is parsed and checked before the store is touched.
   const { records, digest } = parseExport(text);
   await restore(ctx.storeUrl, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });
