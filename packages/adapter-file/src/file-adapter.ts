@@ -183,7 +183,7 @@ export class FileAdapter implements StorageAdapter {
   }
 
   private foldOptions() {
-    return { durable: this.options.durable, changeRetention: this.options.changeRetention, assertHeld: () => this.lock.assertHeld() };
+    return { durable: this.options.durable, changeRetention: this.options.changeRetention, assertHeld: () => this.lock.assertHeld(), keepAlive: () => this.lock.keepAlive() };
   }
 
   /**

@@ -12,6 +12,8 @@ export interface FoldOptions {
   changeRetention: number;
   /** Throws if the write lock was lost meanwhile: a stalled folder must not publish its fold. */
   assertHeld: () => void;
+  /** Called between files: a long fold must not look like a hung lock holder. */
+  keepAlive: () => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export function fold(view: StoreView, layout: Layout, options: FoldOptions): voi
   for (const [collection, buckets] of touched) {
     mkdirSync(layout.collectionDir(collection), { recursive: true, mode: DIR_MODE });
     for (const bucket of buckets) {
+      options.keepAlive();
       const state = view.bucketState(collection, bucket);
       const records = [...state.values()]
         .map((e) => ({ id: e.record.id, rev: e.record.revision, index: e.index, value: e.record.value }))

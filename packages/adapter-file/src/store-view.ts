@@ -143,22 +143,20 @@ export class StoreView {
   }
 
   get(collection: string, id: string): StoredRecord | undefined {
-    const c = this.collection(collection);
-    const b = bucketOf(id);
-    let bucket = c.buckets.get(b);
-    if (bucket === undefined) {
-      bucket = this.loadBucket(collection, b);
-      c.buckets.set(b, bucket);
-    }
-    return bucket.get(id)?.record;
+    return this.bucketState(collection, bucketOf(id)).get(id)?.record;
   }
 
   /** The whole collection with its indexes (listing and counting need every record's keys). */
   full(collection: string): CollectionView {
-    const c = this.collection(collection);
+    let c = this.collection(collection);
     if (c.indexes !== undefined) return c;
     for (let b = 0; b < BUCKET_COUNT; b++) {
       if (!c.buckets.has(b)) c.buckets.set(b, this.loadBucket(collection, b));
+      // A load that had to reload the view left `c` behind: start over on the new one.
+      if (this.collections.get(collection) !== c) {
+        c = this.collection(collection);
+        b = -1;
+      }
     }
     const byName = new Map<string, { key: string; id: string }[]>();
     byName.set(BY_ID, []);
@@ -184,13 +182,17 @@ export class StoreView {
 
   /** The bucket's records as of `head`: its newest folded version, then the commits after the fold. */
   bucketState(collection: string, bucket: number): Map<string, Entry> {
-    const c = this.collection(collection);
-    let state = c.buckets.get(bucket);
-    if (state === undefined) {
-      state = this.loadBucket(collection, bucket);
-      c.buckets.set(bucket, state);
+    for (;;) {
+      const c = this.collection(collection);
+      const state = c.buckets.get(bucket);
+      if (state !== undefined) return state;
+      const loaded = this.loadBucket(collection, bucket);
+      // Kept only if the view was not reloaded meanwhile (then `c` is no longer part of it).
+      if (this.collections.get(collection) === c) {
+        c.buckets.set(bucket, loaded);
+        return loaded;
+      }
     }
-    return state;
   }
 
   private loadBucket(collection: string, bucket: number): Map<string, Entry> {
