@@ -5,6 +5,7 @@ import { type Environment, fsyncPath, openEnvironment } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
+import { rebuildInto } from "./rebuild.js";
 import { openCount } from "./registry.js";
 
 const TMP_PREFIX = ".compact-";
@@ -62,7 +63,7 @@ export function clearStaleCompaction(env: Environment): void {
 }
 
 /**
- * Copies the environment without its free pages and swaps the copy in. Another process mapping
+ * Rebuilds the environment without its free pages, its pages filled, and swaps the copy in. Another process mapping
  * the old file would keep using a file that is no longer the store, so this requires exclusive
  * access: other processes are recognised by their LMDB reader slots (every open adapter holds
  * one), and a marker in the store makes processes that open it meanwhile wait until the swap is
@@ -84,8 +85,7 @@ export async function compactEnvironment(
     rmSync(tmpDir, { recursive: true, force: true });
     mkdirSync(tmpDir, { mode: 0o700 });
     chmodSync(tmpDir, 0o700);
-    // For an environment in a directory, LMDB writes the copy as data.mdb inside the given directory.
-    await env.root.backup(tmpDir, true);
+    await rebuildInto(env, tmpDir, options);
   } catch (err) {
     rmSync(tmpDir, { recursive: true, force: true });
     clearMarker(env);

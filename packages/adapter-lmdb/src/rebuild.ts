@@ -1,0 +1,55 @@
+import { type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
+import type { Environment } from "./environment.js";
+import type { ResolvedLmdbOptions } from "./options.js";
+
+const SUB_DATABASES = ["meta", "records", "index", "log"] as const;
+const BATCH = 5_000;
+/** lmdb-js transactionSync flags: commit before returning, without flushing (the copy is flushed once at the end). */
+const TXN_NO_FLUSH = 0x10002;
+
+/**
+ * Writes a fresh copy of the environment into `dir` by re-inserting every entry in key order
+ * with MDB_APPEND. Unlike LMDB's compacting copy, which keeps each page as it was, appending
+ * fills the pages: B-tree pages split by random inserts are often half empty (secondary index
+ * entries, for one, land in the middle of their pages).
+ */
+export async function rebuildInto(env: Environment, dir: string, options: ResolvedLmdbOptions): Promise<void> {
+  const target: RootDatabase = open({
+    path: dir,
+    maxDbs: 8,
+    maxReaders: options.maxReaders,
+    overlappingSync: options.overlappingSync,
+    permissionsMode: 0o600,
+    noSubdir: false,
+  } as RootDatabaseOptionsWithPath);
+  try {
+    env.root.resetReadTxn();
+    const snapshot = env.root.useReadTransaction();
+    try {
+      for (const name of SUB_DATABASES) {
+        const from = env[name];
+        const to = target.openDB({ name, encoding: "binary", keyEncoding: "binary" }) as unknown as Database<Buffer, Buffer>;
+        let batch: Array<{ key: Buffer; value: Buffer }> = [];
+        const flush = () => {
+          const entries = batch;
+          batch = [];
+          target.transactionSync(() => {
+            for (const e of entries) to.put(e.key, e.value, { append: true } as never);
+          }, TXN_NO_FLUSH as never);
+        };
+        for (const { key, value } of from.getRange({ transaction: snapshot })) {
+          batch.push({ key: Buffer.from(key), value: Buffer.from(value) });
+          if (batch.length === BATCH) flush();
+        }
+        if (batch.length > 0) flush();
+      }
+    } finally {
+      snapshot.done();
+    }
+    await new Promise<void>((resolve, reject) => {
+      (target as unknown as { sync(cb: (err?: Error) => void): void }).sync((err) => (err ? reject(err) : resolve()));
+    });
+  } finally {
+    await target.close();
+  }
+}
