@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type StoredRecord, isStatehouseError } from "@statehouse/core";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { LmdbAdapter } from "../dist/index.js";
-import { killChildren, runChild, tempDir, waitForLine } from "./helpers.js";
+import { killChildren, runChild, size, tempDir, waitForLine } from "./helpers.js";
 
 async function all(a: LmdbAdapter): Promise<StoredRecord[]> {
   const out: StoredRecord[] = [];
@@ -14,6 +14,8 @@ async function all(a: LmdbAdapter): Promise<StoredRecord[]> {
     after = page.cursor;
   }
 }
+
+const KILLED = size(6, 100);
 
 describe("compaction", () => {
   const { dir, cleanup } = tempDir();
@@ -72,6 +74,35 @@ describe("compaction", () => {
     await a.compact();
     expect((await a.get("docs", "x"))?.value).toEqual({ v: 1 });
     await a.close();
+  });
+
+  it(`${KILLED} compactions killed with SIGKILL at random points: every record intact, nothing left behind`, async () => {
+    const path = join(dir, "killed");
+    const a = await LmdbAdapter.open(path);
+    for (let b = 0; b < 30; b++) {
+      await a.transact((tx) => {
+        for (let i = 0; i < 100; i++) tx.put("docs", `d${b * 100 + i}`, { i: b * 100 + i, pad: "q".repeat(300) }, { index: { m: `${i % 9}` } });
+      });
+    }
+    const expected = await all(a);
+    const seq = await a.sequence();
+    await a.close();
+    const outcomes = { done: 0, killed: 0 };
+    for (let k = 0; k < KILLED; k++) {
+      const c = runChild("compact", { path }, { timeoutMs: 60_000 });
+      await waitForLine(c.child, "compacting");
+      await new Promise((r) => setTimeout(r, Math.random() * 120));
+      c.child.kill("SIGKILL");
+      const r = await c.done;
+      outcomes[r.stdout.includes("done") ? "done" : "killed"]++;
+      const b = await LmdbAdapter.open(path, { lockTimeoutMs: 5000 });
+      expect(await all(b)).toEqual(expected);
+      expect(await b.sequence()).toBe(seq);
+      expect(await b.check()).toEqual({ ok: true, problems: [], repaired: [] });
+      await b.close();
+      expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "statehouse.json"]);
+    }
+    console.log("[lmdb compaction kills]", JSON.stringify(outcomes));
   });
 
   it("what a compaction killed midway leaves behind (marker, temporary copy) is cleared at the next open", async () => {
