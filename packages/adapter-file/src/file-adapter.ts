@@ -316,6 +316,7 @@ export class FileAdapter implements StorageAdapter {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
+    this.lock.dispose();
   }
 }
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { closeSync, constants, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { LockTimeoutError, fromSystemError } from "@statehouse/core";
 import type * as Lockfile from "proper-lockfile";
-import { DIR_MODE, FILE_MODE, readFileNoFollow } from "./atomic-file.js";
+import { DIR_MODE, FILE_MODE, readFileNoFollow, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { SELF, liveness } from "./process-info.js";
 import { WaitQueue } from "./wait-queue.js";
@@ -71,6 +71,9 @@ function releaseQuietly(release: () => void): void {
  */
 export class StoreLock {
   private token: string | undefined;
+  private readonly instanceToken = randomBytes(8).toString("hex");
+  private generation = 0;
+  private record: string | undefined;
   private compromised: Error | undefined;
   private plRelease: (() => void) | undefined;
   private readonly plFs: Record<string, unknown>;
@@ -131,7 +134,8 @@ export class StoreLock {
 
   /** One try: true when the lock is ours. */
   private attempt(lockfile: typeof Lockfile): boolean {
-    const token = randomBytes(8).toString("hex");
+    const token = this.instanceToken;
+    const generation = ++this.generation;
     let release: (() => void) | undefined;
     try {
       // The synchronous API: a lock attempt is a few system calls, and a thread-pool round trip
@@ -149,14 +153,14 @@ export class StoreLock {
         fs: this.plFs,
         onCompromised: (err: Error) => {
           // Never throw (the default crashes the process): the next fenced write is refused.
-          if (this.token === token) this.compromised = err;
+          if (this.generation === generation && this.token === token) this.compromised = err;
         },
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
       return false;
     }
-    const outcome = this.writeOwner(token);
+    const outcome = this.writeOwner();
     if (outcome === "ok") {
       this.token = token;
       this.compromised = undefined;
@@ -209,31 +213,55 @@ export class StoreLock {
     if (release !== undefined) releaseQuietly(release);
   }
 
-  private writeOwner(token: string): "ok" | "taken" | Error {
-    const owner: Owner = { ...SELF, token, at: new Date().toISOString() };
-    let fd: number;
-    try {
-      fd = openSync(this.layout.ownerFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EEXIST" || code === "ENOENT") return "taken";
-      this.removeDirQuietly();
-      return err as Error;
+  /**
+   * Puts this instance's owner record into the lock directory. The record is written once per
+   * instance (owners/<pid>-<start>-<token>.json) and hard-linked in on every acquisition: a link
+   * costs a fraction of creating and writing a file.
+   */
+  private writeOwner(): "ok" | "taken" | Error {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (this.record === undefined || attempt > 0) this.record = this.createRecord();
+        linkSync(this.record, this.layout.ownerFile);
+        return "ok";
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EEXIST") return "taken";
+        // ENOENT: our record was removed (then make it again), or the lock directory (taken over).
+        if (code === "ENOENT" && attempt === 0 && this.record !== undefined && !existsSync(this.record)) continue;
+        if (code === "ENOENT") return "taken";
+        this.removeDirQuietly();
+        return err as Error;
+      }
     }
+  }
+
+  private createRecord(): string {
+    const dir = join(this.layout.root, "owners");
+    try {
+      mkdirSync(dir, { mode: DIR_MODE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const path = join(dir, `${SELF.pid}-${SELF.start}-${this.instanceToken}.json`);
+    const owner: Owner = { ...SELF, token: this.instanceToken, at: new Date().toISOString() };
+    unlinkQuietly(path);
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
     try {
       writeSync(fd, JSON.stringify(owner));
     } catch (err) {
       closeSync(fd);
-      try {
-        unlinkSync(this.layout.ownerFile);
-      } catch {
-        // gone already
-      }
-      this.removeDirQuietly();
-      return err as Error;
+      unlinkQuietly(path);
+      throw err;
     }
     closeSync(fd);
-    return "ok";
+    return path;
+  }
+
+  /** Removes this instance's owner record (the adapter is closing). */
+  dispose(): void {
+    if (this.record !== undefined && this.token === undefined) unlinkQuietly(this.record);
+    this.record = undefined;
   }
 
   private removeDirQuietly(): void {
@@ -278,7 +306,9 @@ export class StoreLock {
     const age = Date.now() - Math.max(st.mtimeMs, ownerMtime);
     if (owner !== undefined && typeof owner.token === "string") {
       const state = liveness(owner);
-      return { identity: `owner:${owner.token}`, stale: state === "dead" || age > this.options.staleMs };
+      // The token is per process and adapter; the directory's inode and birth time tell this
+      // acquisition from that holder's next one.
+      return { identity: `owner:${owner.token}:${st.ino}:${st.birthtimeMs}`, stale: state === "dead" || age > this.options.staleMs };
     }
     return { identity: `dir:${st.ino}:${st.birthtimeMs}:${st.mtimeMs}`, stale: age > Math.min(OWNERLESS_STALE_MS, this.options.staleMs) };
   }

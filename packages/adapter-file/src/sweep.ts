@@ -6,6 +6,7 @@ import { isGone } from "./process-info.js";
 import { TICKET_NAME } from "./wait-queue.js";
 
 const BREAKER_NAME = /^lock\.[0-9a-f]{16}\.break$/;
+const OWNER_RECORD = /^(\d+)-(\d*)-[0-9a-f]{16}\.json$/;
 const BREAKER_STALE_MS = 10_000;
 
 function names(dir: string): string[] {
@@ -23,12 +24,13 @@ function names(dir: string): string[] {
  */
 export function sweepTemporaryFiles(layout: Layout): string[] {
   const waiters = join(layout.root, "waiters");
-  const dirs = [layout.root, layout.walDir, layout.historyDir, layout.quarantineDir, layout.lockDir, waiters];
+  const owners = join(layout.root, "owners");
+  const dirs = [layout.root, layout.walDir, layout.historyDir, layout.quarantineDir, layout.lockDir, waiters, owners];
   for (const c of names(layout.dataDir)) dirs.push(join(layout.dataDir, c));
   const removed: string[] = [];
   for (const dir of dirs) {
     for (const name of names(dir)) {
-      const m = TEMP_PATTERN.exec(name) ?? (dir === waiters ? TICKET_NAME.exec(name) : null);
+      const m = TEMP_PATTERN.exec(name) ?? (dir === waiters ? TICKET_NAME.exec(name) : dir === owners ? OWNER_RECORD.exec(name) : null);
       const pid = m === null ? undefined : dir === waiters ? m[2] : m[1];
       const start = m === null ? undefined : dir === waiters ? m[3] : m[2];
       if (pid !== undefined && isGone(Number(pid), start ?? "")) {

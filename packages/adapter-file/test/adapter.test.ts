@@ -128,7 +128,7 @@ describe("file adapter: leftovers and locks", () => {
     await a.close();
   });
 
-  it("the lock directory and its owner record are 0700 and 0600 under umask 022, and gone after the write", async () => {
+  it("the lock directory and owner record are 0700 and 0600 under umask 022; the lock is gone after release, the record after dispose", async () => {
     const dir = fresh();
     const old = process.umask(0o022);
     try {
@@ -137,8 +137,14 @@ describe("file adapter: leftovers and locks", () => {
       await lock.acquire();
       expect(statSync(join(dir, "lock")).mode & 0o777).toBe(0o700);
       expect(statSync(join(dir, "lock", "owner")).mode & 0o777).toBe(0o600);
+      // The owner record lives on (hard-linked into each acquisition) until the lock is disposed.
+      const [record] = readdirSync(join(dir, "owners"));
+      expect(statSync(join(dir, "owners")).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, "owners", record!)).mode & 0o777).toBe(0o600);
       await lock.release();
-      expect(readdirSync(dir)).toEqual([]);
+      expect(readdirSync(dir)).toEqual(["owners"]);
+      lock.dispose();
+      expect(readdirSync(join(dir, "owners"))).toEqual([]);
     } finally {
       process.umask(old);
     }
