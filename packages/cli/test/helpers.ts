@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { it } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
@@ -84,13 +83,20 @@ export const ADAPTERS: readonly AdapterCase[] = [
 export const PERSISTENT = ADAPTERS.filter((a) => a.persistent);
 
 /**
- * `it` for a case that needs several commands to share a store: on `memory:` (a new empty store
- * in every process) it is skipped, and its title says why.
+ * One named step of a longer flow: a failure says which step it was in. Flows share a store
+ * between steps, so the steps of one flow run in order.
  */
-export function multiCommand(adapter: AdapterCase) {
-  return (title: string, fn: () => Promise<void>) =>
-    adapter.persistent ? it(title, fn) : it.skip(`${title} — skipped on memory: (each process gets its own empty store)`, fn);
+export async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof Error) err.message = `[${name}] ${err.message}`;
+    throw err;
+  }
 }
+
+/** The adapters with a title note: what a flow does on `memory:` (each process gets a new empty store). */
+export const FLOWS = ADAPTERS.map((a) => ({ ...a, label: a.persistent ? a.name : `${a.name}, single-command steps only (each process gets a new empty store)` }));
 
 /** A fresh private temporary directory; remove it with `cleanup`. */
 export function tempDir(prefix = "statehouse-cli-"): string {
