@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 
 /**
  * A structural check of an LMDB data file, done in JavaScript on the file's bytes. LMDB trusts
@@ -31,21 +31,88 @@ interface Db {
   root: number;
 }
 
-function readDb(b: Buffer, at: number): Db {
+/** The few reads the walk makes; a Buffer for files read whole, a page cache over the file otherwise. */
+interface Bytes {
+  readonly length: number;
+  readUInt16LE(offset: number): number;
+  readUInt32LE(offset: number): number;
+  readBigUInt64LE(offset: number): bigint;
+  readBigInt64LE(offset: number): bigint;
+  subarray(start: number, end: number): Buffer;
+}
+
+/** Files above this size are read page by page instead of whole. */
+const WHOLE_FILE_LIMIT = 256 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+class FileBytes implements Bytes {
+  private readonly cache = new Map<number, Buffer>();
+
+  constructor(
+    private readonly fd: number,
+    readonly length: number,
+  ) {}
+
+  private chunk(n: number): Buffer {
+    let c = this.cache.get(n);
+    if (c === undefined) {
+      c = Buffer.alloc(Math.min(CHUNK, this.length - n * CHUNK));
+      readSync(this.fd, c, 0, c.length, n * CHUNK);
+      if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value as number);
+      this.cache.set(n, c);
+    }
+    return c;
+  }
+
+  subarray(start: number, end: number): Buffer {
+    const n = Math.floor(start / CHUNK);
+    if (Math.floor((end - 1) / CHUNK) === n) return this.chunk(n).subarray(start - n * CHUNK, end - n * CHUNK);
+    const out = Buffer.alloc(Math.max(0, Math.min(end, this.length) - start));
+    readSync(this.fd, out, 0, out.length, start);
+    return out;
+  }
+
+  readUInt16LE(o: number): number {
+    return this.subarray(o, o + 2).readUInt16LE(0);
+  }
+  readUInt32LE(o: number): number {
+    return this.subarray(o, o + 4).readUInt32LE(0);
+  }
+  readBigUInt64LE(o: number): bigint {
+    return this.subarray(o, o + 8).readBigUInt64LE(0);
+  }
+  readBigInt64LE(o: number): bigint {
+    return this.subarray(o, o + 8).readBigInt64LE(0);
+  }
+}
+
+function readDb(b: Bytes, at: number): Db {
   return { depth: b.readUInt16LE(at + 6), entries: Number(b.readBigUInt64LE(at + 32)), root: Number(b.readBigUInt64LE(at + 40)) };
 }
 
-export function verifyEnvironmentFile(file: string): string[] {
-  let data: Buffer;
+/**
+ * Verifies data.mdb's page structure; returns the problems found (empty when sound). Files up
+ * to `wholeFileLimit` bytes (default 256 MiB) are read whole, larger ones in 64 KiB chunks.
+ */
+export function verifyEnvironmentFile(file: string, options: { wholeFileLimit?: number } = {}): string[] {
+  let fd: number;
   try {
-    data = readFileSync(file);
+    fd = openSync(file, "r");
   } catch (err) {
     return [`${file}: cannot be read: ${(err as Error).message}`];
   }
-  return verifyEnvironmentBytes(data, file);
+  try {
+    const size = fstatSync(fd).size;
+    const whole = size <= (options.wholeFileLimit ?? WHOLE_FILE_LIMIT);
+    return verifyEnvironmentBytes(whole ? readFileSync(fd) : new FileBytes(fd, size), file);
+  } catch (err) {
+    return [`${file}: cannot be read: ${(err as Error).message}`];
+  } finally {
+    closeSync(fd);
+  }
 }
 
-export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
+export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
   const problems: string[] = [];
   const problem = (s: string): false => {
     if (problems.length < MAX_PROBLEMS) problems.push(`${file}: ${s}`);
@@ -75,7 +142,7 @@ export function verifyEnvironmentBytes(data: Buffer, file: string): string[] {
   const last = best.last;
   const seen = new Uint8Array(last + 1);
 
-  const walk = (db: Db, name: string, ordered: boolean, onLeaf: (key: Buffer, data: Buffer, flags: number) => unknown): void => {
+  const walk = (db: Db, name: string, ordered: boolean, onLeaf: (key: Buffer, value: Buffer, flags: number) => unknown): void => {
     if (db.root >= Number.MAX_SAFE_INTEGER || db.depth === 0) {
       if (db.entries !== 0) problem(`${name}: empty tree with ${db.entries} entries`);
       return;

@@ -17,6 +17,27 @@ describe("crash loop with a full scan after each round", () => {
   afterEach(killChildren);
   afterAll(cleanup);
 
+  it("check() while 3 processes write: every check is clean (it reads a pinned snapshot)", async () => {
+    const path = join(dir, "env-concurrent-check");
+    const seed = await LmdbAdapter.open(path);
+    await seed.transact((tx) => tx.put("docs", "seed", {}));
+    await seed.close();
+    const writers = Array.from({ length: 3 }, (_, w) => runChild("writer", { path, writer: `c${w}`, big: false, options: { durability: "relaxed" } }));
+    await Promise.all(writers.map((c) => waitForLine(c.child, "ready")));
+    const a = await LmdbAdapter.open(path);
+    try {
+      for (let i = 0; i < size(8, 40); i++) {
+        expect(await a.check(), `check ${i}`).toEqual({ ok: true, problems: [], repaired: [] });
+        await sleep(50);
+      }
+      expect(await a.sequence()).toBeGreaterThan(1);
+    } finally {
+      for (const c of writers) c.child.kill("SIGKILL");
+      await Promise.all(writers.map((c) => c.done));
+      await a.close();
+    }
+  });
+
   // Quick runs take relaxed only (strict is the conformance suite's crash loop); full runs take both.
   for (const durability of FULL ? (["relaxed", "strict"] as const) : (["relaxed"] as const)) {
     it(`${durability}: ${ROUNDS} rounds of ${WRITERS} writers SIGKILLed at random 0.2–1 s; reopen; check() ok; every acknowledged write present`, async () => {

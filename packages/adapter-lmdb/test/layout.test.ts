@@ -46,3 +46,38 @@ describe("record codec", () => {
     }
   });
 });
+
+describe("page structure verification", () => {
+  it("reading the file in chunks finds exactly what reading it whole finds", async () => {
+    const { LmdbAdapter, verifyEnvironmentFile } = await import("../dist/index.js");
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "statehouse-lmdb-verify-"));
+    try {
+      const a = await LmdbAdapter.open(join(dir, "env"));
+      for (let b = 0; b < 20; b++) {
+        await a.transact((tx) => {
+          for (let i = 0; i < 50; i++) tx.put("docs", `d${b * 50 + i}`, { pad: "v".repeat((i % 5) * 2000) }, { index: { k: `${i}` } });
+        });
+      }
+      await a.close();
+      const file = join(dir, "env", "data.mdb");
+      expect(verifyEnvironmentFile(file, { wholeFileLimit: 0 })).toEqual([]);
+      const bytes = readFileSync(file);
+      const pages = Math.floor(bytes.length / 4096);
+      let damaged = 0;
+      for (let p = 2; p < pages; p += 7) {
+        const copy = Buffer.from(bytes);
+        copy.fill(0, p * 4096, p * 4096 + 4096);
+        writeFileSync(file, copy);
+        const whole = verifyEnvironmentFile(file);
+        expect(verifyEnvironmentFile(file, { wholeFileLimit: 0 }), `page ${p}`).toEqual(whole);
+        if (whole.length > 0) damaged++;
+      }
+      expect(damaged).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
