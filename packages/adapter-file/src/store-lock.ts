@@ -74,6 +74,7 @@ export class StoreLock {
   private readonly instanceToken = randomBytes(8).toString("hex");
   private generation = 0;
   private record: string | undefined;
+  private readonly queue: WaitQueue;
   private compromised: Error | undefined;
   private plRelease: (() => void) | undefined;
   private readonly plFs: Record<string, unknown>;
@@ -83,6 +84,7 @@ export class StoreLock {
     private readonly options: StoreLockOptions,
   ) {
     const lockDir = layout.lockDir;
+    this.queue = new WaitQueue(layout, options.staleMs);
     // proper-lockfile takes an `fs`: ours creates the lock directory 0700 whatever the umask, and
     // removes it only through removeIfOwned (the directory holds the owner record, and a holder
     // that lost the lock must never remove its successor's).
@@ -109,7 +111,7 @@ export class StoreLock {
     if (this.token !== undefined) throw new Error("StoreLock.acquire: already held by this instance");
     const deadline = Date.now() + this.options.timeoutMs;
     const lockfile = await loadLockfile();
-    const queue = new WaitQueue(this.layout, this.options.staleMs);
+    const queue = this.queue;
     try {
       for (;;) {
         const turn = queue.mayAttempt();
@@ -262,6 +264,7 @@ export class StoreLock {
   dispose(): void {
     if (this.record !== undefined && this.token === undefined) unlinkQuietly(this.record);
     this.record = undefined;
+    this.queue.dispose();
   }
 
   private removeDirQuietly(): void {

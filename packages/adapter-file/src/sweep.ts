@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { TEMP_PATTERN, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { isGone } from "./process-info.js";
-import { TICKET_NAME } from "./wait-queue.js";
+import { IDLE_NAME, TICKET_NAME } from "./wait-queue.js";
 
 const BREAKER_NAME = /^lock\.[0-9a-f]{16}\.break$/;
+const TEMP = { re: TEMP_PATTERN, pid: 1, start: 2 };
 const OWNER_RECORD = /^(\d+)-(\d*)-[0-9a-f]{16}\.json$/;
 const BREAKER_STALE_MS = 10_000;
 
@@ -25,18 +26,29 @@ function names(dir: string): string[] {
 export function sweepTemporaryFiles(layout: Layout): string[] {
   const waiters = join(layout.root, "waiters");
   const owners = join(layout.root, "owners");
-  const dirs = [layout.root, layout.walDir, layout.historyDir, layout.quarantineDir, layout.lockDir, waiters, owners];
-  for (const c of names(layout.dataDir)) dirs.push(join(layout.dataDir, c));
+  // Per directory: the names that carry a writer's pid and start time, and where.
+  const rules: [string, { re: RegExp; pid: number; start: number }[]][] = [
+    [layout.root, [TEMP]],
+    [layout.walDir, [TEMP]],
+    [layout.historyDir, [TEMP]],
+    [layout.quarantineDir, [TEMP]],
+    [waiters, [{ re: TICKET_NAME, pid: 2, start: 3 }, { re: IDLE_NAME, pid: 1, start: 2 }]],
+    [owners, [{ re: OWNER_RECORD, pid: 1, start: 2 }]],
+  ];
+  for (const c of names(layout.dataDir)) rules.push([join(layout.dataDir, c), [TEMP]]);
   const removed: string[] = [];
-  for (const dir of dirs) {
+  for (const [dir, patterns] of rules) {
     for (const name of names(dir)) {
-      const m = TEMP_PATTERN.exec(name) ?? (dir === waiters ? TICKET_NAME.exec(name) : dir === owners ? OWNER_RECORD.exec(name) : null);
-      const pid = m === null ? undefined : dir === waiters ? m[2] : m[1];
-      const start = m === null ? undefined : dir === waiters ? m[3] : m[2];
-      if (pid !== undefined && isGone(Number(pid), start ?? "")) {
-        unlinkQuietly(join(dir, name));
-        removed.push(join(dir, name));
-      } else if (dir === layout.root && BREAKER_NAME.test(name)) {
+      for (const { re, pid, start } of patterns) {
+        const m = re.exec(name);
+        if (m === null) continue;
+        if (isGone(Number(m[pid]), m[start] ?? "")) {
+          unlinkQuietly(join(dir, name));
+          removed.push(join(dir, name));
+        }
+        break;
+      }
+      if (dir === layout.root && BREAKER_NAME.test(name)) {
         try {
           if (Date.now() - statSync(join(dir, name)).mtimeMs > BREAKER_STALE_MS) rmdirSync(join(dir, name));
         } catch {

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { type FSWatcher, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, watch } from "node:fs";
+import { type FSWatcher, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, renameSync, watch } from "node:fs";
 import { join } from "node:path";
 import { DIR_MODE, FILE_MODE, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { SELF, isGone } from "./process-info.js";
 
 export const TICKET_NAME = /^(\d{15})-(\d+)-(\d*)-[0-9a-f]{8}\.ticket$/;
+export const IDLE_NAME = /^(\d+)-(\d*)-[0-9a-f]{8}\.idle$/;
 
 /**
  * First come, first served among waiting processes. proper-lockfile's retries are a free-for-all:
@@ -40,43 +41,67 @@ export class WaitQueue {
     }
   }
 
+  /** Place in the queue at the last look: 0 is the head. */
+  rank = 0;
+
   /** Whether this process may try the lock now. */
   mayAttempt(): boolean {
     const names = this.tickets();
     const mine = this.ticket === undefined ? undefined : this.ticket.slice(this.dir.length + 1);
+    let live = 0;
+    let headAge = 0;
     for (const name of names) {
-      if (name === mine) return true;
+      if (name === mine) break;
       const m = TICKET_NAME.exec(name)!;
-      if (isGone(Number(m[2]), m[3] ?? "")) {
+      if (live === 0 && isGone(Number(m[2]), m[3] ?? "")) {
         unlinkQuietly(join(this.dir, name));
         continue;
       }
-      // A live waiter arrived first: its turn, unless it has been stuck there too long.
-      return Date.now() - Number(m[1]) > this.staleMs;
+      if (live === 0) headAge = Date.now() - Number(m[1]);
+      live++;
     }
-    return true;
+    this.rank = live;
+    // A live waiter arrived first: its turn, unless it has been stuck at the head too long.
+    return live === 0 || headAge > this.staleMs;
   }
 
-  /** Takes a ticket (once). Without one (a full disk, a read-only store) the waiter just polls. */
+  /**
+   * Takes a ticket (once). Tickets are made by renaming this waiter's idle file (created on its
+   * first wait, and renamed back when it leaves): a rename costs far less than creating a file.
+   * Without a ticket (a full disk, a read-only store) the waiter still polls.
+   */
   join(): void {
     if (this.ticket !== undefined) return;
-    try {
-      mkdirSync(this.dir, { mode: DIR_MODE });
-    } catch {
-      // exists already, or cannot be made: then the ticket below fails too, and we poll
-    }
     const name = `${String(Date.now()).padStart(15, "0")}-${SELF.pid}-${SELF.start}-${randomBytes(4).toString("hex")}.ticket`;
     try {
-      closeSync(openSync(join(this.dir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
+      renameSync(this.idleFile(), join(this.dir, name));
       this.ticket = join(this.dir, name);
     } catch {
       // polling without a place in the queue still makes progress
     }
   }
 
-  /** Sleeps until the lock directory disappears or `ms` pass. */
+  private idle: string | undefined;
+
+  private idleFile(): string {
+    if (this.idle !== undefined) return this.idle;
+    try {
+      mkdirSync(this.dir, { mode: DIR_MODE });
+    } catch {
+      // exists already, or cannot be made (then the open below fails too)
+    }
+    const path = join(this.dir, `${SELF.pid}-${SELF.start}-${randomBytes(4).toString("hex")}.idle`);
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
+    this.idle = path;
+    return path;
+  }
+
+  /** Sleeps until the lock directory disappears (for the first few in the queue) or `ms` pass. */
   wait(ms: number): Promise<void> {
-    this.ensureWatcher();
+    // Only the head and the next two are woken by a release: waking all would be a thundering
+    // herd of 25 processes for one lock. The rest poll, and move up meanwhile.
+    if (this.rank <= 2) this.ensureWatcher();
+    else this.closeWatcher();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -108,15 +133,29 @@ export class WaitQueue {
     }
   }
 
-  get position(): "head" | "behind" {
-    return this.ticket !== undefined && this.tickets()[0] === this.ticket.slice(this.dir.length + 1) ? "head" : "behind";
+  private closeWatcher(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 
   leave(): void {
-    if (this.ticket !== undefined) unlinkQuietly(this.ticket);
+    if (this.ticket !== undefined) {
+      try {
+        renameSync(this.ticket, this.idle!);
+      } catch {
+        unlinkQuietly(this.ticket);
+        this.idle = undefined;
+      }
+    }
     this.ticket = undefined;
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.closeWatcher();
     this.wake = undefined;
+  }
+
+  /** Removes the idle file (the adapter is closing). */
+  dispose(): void {
+    this.leave();
+    if (this.idle !== undefined) unlinkQuietly(this.idle);
+    this.idle = undefined;
   }
 }
