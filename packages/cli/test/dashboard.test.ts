@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
@@ -40,7 +41,10 @@ class Tmux {
     throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
   }
   kill(): void {
+    // kill-server leaves its socket file behind: remove it too.
+    const path = spawnSync("tmux", ["-L", this.socket, "display-message", "-p", "#{socket_path}"], { encoding: "utf8" }).stdout.trim();
     spawnSync("tmux", ["-L", this.socket, "kill-server"]);
+    if (path.endsWith(this.socket)) rmSync(path, { force: true });
   }
 }
 
