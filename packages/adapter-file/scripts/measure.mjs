@@ -10,15 +10,6 @@ import { openAdapter } from "../dist/index.js";
 const here = fileURLToPath(import.meta.url);
 const doc = (n) => ({ title: "x".repeat(Math.max(0, n - 60)), count: 1, tags: ["a", "b"] });
 
-function time(label, n, fn) {
-  for (let i = 0; i < Math.min(50, n); i++) fn(i);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) fn(i);
-  const us = Number(process.hrtime.bigint() - t0) / n / 1000;
-  console.log(`${label.padEnd(44)} ${us.toFixed(2)} µs/op`);
-  return us;
-}
-
 async function timeAsync(label, n, fn) {
   for (let i = 0; i < Math.min(20, n); i++) await fn(i);
   const samples = [];
@@ -33,23 +24,28 @@ async function timeAsync(label, n, fn) {
   return med;
 }
 
-function rawFloor(dir, bytes, sync) {
+/** Raw floor and adapter operation sampled alternately, so both see the same machine load. */
+async function paired(label, n, dir, bytes, sync, op) {
   const buf = Buffer.alloc(bytes, 97);
-  const dfd = fs.openSync(dir, "r");
-  const samples = [];
-  for (let i = 0; i < 300; i++) {
-    const t0 = process.hrtime.bigint();
+  const raw = [];
+  const ours = [];
+  for (let i = 0; i < n; i++) {
+    let t0 = process.hrtime.bigint();
     const p = path.join(dir, `raw.${i}.tmp`);
     const fd = fs.openSync(p, "wx", 0o600);
     fs.writeSync(fd, buf);
     if (sync) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(p, path.join(dir, "raw.json"));
-    samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+    raw.push(Number(process.hrtime.bigint() - t0) / 1000);
+    t0 = process.hrtime.bigint();
+    await op(i);
+    ours.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
-  fs.closeSync(dfd);
-  samples.sort((a, b) => a - b);
-  return samples[150];
+  const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const r = med(raw);
+  const o = med(ours);
+  console.log(`${label.padEnd(30)} median ${o.toFixed(1)} µs vs raw write${sync ? "+fsync" : ""}+rename ${r.toFixed(1)} µs: ratio ${(o / r).toFixed(2)}`);
 }
 
 async function ops() {
@@ -57,21 +53,20 @@ async function ops() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fa-ops-"));
     const a = await openAdapter(path.join(dir, "store"), { durability });
     await a.transact((tx) => tx.put("state", "global", doc(1024)));
-    const floor = rawFloor(dir, JSON.stringify(doc(1024)).length, durability === "strict");
-    console.log(`--- ${durability}: raw write${durability === "strict" ? "+fsync" : ""}+rename floor ${floor.toFixed(1)} µs`);
-    let getUs = 0;
+    console.log(`--- ${durability}`);
     {
+      for (let i = 0; i < 1000; i++) await a.get("state", "global");
       const t0 = process.hrtime.bigint();
       const n = 100000;
       for (let i = 0; i < n; i++) await a.get("state", "global");
-      getUs = Number(process.hrtime.bigint() - t0) / n / 1000;
-      console.log(`${"get unchanged 1 KB (await)".padEnd(44)} ${getUs.toFixed(2)} µs/op`);
+      console.log(`${"get, unchanged 1 KB record".padEnd(30)} ${(Number(process.hrtime.bigint() - t0) / n / 1000).toFixed(2)} µs/op`);
     }
-    const upd = await timeAsync("update 1 KB doc", 500, (i) => a.transact((tx) => tx.put("state", "global", { ...doc(1024), count: i })));
-    const cre = await timeAsync("create session", 500, (i) =>
-      a.transact((tx) => tx.put("sessions", `s${durability}${i}`, { id: `s${i}`, status: "active", name: "n" }, { index: { status: `active\u0000${i}` } })),
+    const bytes = JSON.stringify(doc(1024)).length;
+    const sync = durability === "strict";
+    await paired("update 1 KB document", 400, dir, bytes, sync, (i) => a.transact((tx) => tx.put("state", "global", { ...doc(1024), count: i })));
+    await paired("create session", 400, dir, 200, sync, (i) =>
+      a.transact((tx) => tx.put("sessions", `s${i}`, { id: `s${i}`, status: "active", name: "n" }, { index: { status: `active\u0000${i}` } })),
     );
-    console.log(`ratio update/floor ${(upd / floor).toFixed(2)}  create/floor ${(cre / floor).toFixed(2)}`);
     await a.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -152,6 +152,10 @@ export class FileAdapter implements StorageAdapter {
 
   private async withLock<R>(body: () => R): Promise<R> {
     this.assertOpen();
+    // One turn of the event loop per write: a caller writing in a tight loop would otherwise run
+    // on microtasks alone, and its timers and signal handlers (Ctrl-C) would never get a turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.assertOpen();
     await this.lock.acquire();
     try {
       if (!this.swept) {
