@@ -6,7 +6,7 @@ export async function verifyCopy(target: StorageAdapter, expected: StoreDigest, 
   const actual = digest((await readAll(target)).records);
   const problems: string[] = [];
   for (const [c, d] of Object.entries(expected.collections)) {
-    const a = actual.collections[c as keyof typeof actual.collections];
+    const a = actual.collections[c] ?? { count: 0, checksum: "(missing)" };
     if (a.count !== d.count) problems.push(`${c}: ${a.count} records, expected ${d.count}`);
     else if (a.checksum !== d.checksum) problems.push(`${c}: checksum ${a.checksum}, expected ${d.checksum}`);
   }

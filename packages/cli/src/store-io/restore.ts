@@ -1,5 +1,6 @@
 import { type AdapterOptions, ConflictError, type StorageAdapter, isStatehouseError, openAdapterUrl } from "@statehouse/core";
-import { COLLECTIONS, indexKeysFor } from "./index-keys.js";
+import { indexKeysFor } from "@statehouse/core";
+import { COLLECTIONS } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
 
 /** Options of `restore`. */

@@ -16,7 +16,8 @@ function toAgent(r: StoredRecord): Agent {
   return { ...(r.value as unknown as AgentData), revision: r.revision };
 }
 
-function indexKeys(a: AgentData): Record<string, string> {
+/** The index entries of an agent record. */
+export function agentIndexKeys(a: AgentData): Record<string, string> {
   return {
     [AGENT_INDEX.session]: `${a.sessionId}${SEP}${a.createdAt}`,
     [AGENT_INDEX.sessionStatus]: `${a.sessionId}${SEP}${a.status}${SEP}${a.createdAt}`,
@@ -25,7 +26,7 @@ function indexKeys(a: AgentData): Record<string, string> {
 }
 
 function putAgent(tx: TxContext, a: AgentData, condition?: Condition): number {
-  return tx.put(C.agents, a.id, a as unknown as JsonObject, { ...condition, index: indexKeys(a) as IndexKeys });
+  return tx.put(C.agents, a.id, a as unknown as JsonObject, { ...condition, index: agentIndexKeys(a) as IndexKeys });
 }
 
 function checkRole(role: unknown): asserts role is string {
@@ -125,7 +126,7 @@ export class Agents {
         limit: options.limit ?? 50,
         cursor: options.cursor,
         map: toAgent,
-        position: (a) => ({ key: index === undefined ? a.id : (indexKeys(a)[index] ?? ""), id: a.id }),
+        position: (a) => ({ key: index === undefined ? a.id : (agentIndexKeys(a)[index] ?? ""), id: a.id }),
       }),
     );
   }

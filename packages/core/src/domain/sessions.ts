@@ -27,7 +27,8 @@ export function toSession(r: StoredRecord): Session {
   return { ...(r.value as unknown as SessionData), revision: r.revision };
 }
 
-function indexKeys(s: SessionData): IndexKeys {
+/** The index entries of a session record. */
+export function sessionIndexKeys(s: SessionData): IndexKeys {
   const keys: Record<string, string> = {
     [SESSION_INDEX.created]: s.createdAt,
     [SESSION_INDEX.updated]: s.updatedAt,
@@ -62,12 +63,12 @@ function assertName(name: unknown): asserts name is string {
 }
 
 function sessionIndexKey(s: Session, index: string): string {
-  return indexKeys(s)[index] ?? "";
+  return sessionIndexKeys(s)[index] ?? "";
 }
 
 /** Writes a session record with its index entries. */
 export function putSession(tx: TxContext, s: SessionData, condition?: Condition): number {
-  return tx.put(C.sessions, s.id, s as unknown as JsonObject, { ...condition, index: indexKeys(s) });
+  return tx.put(C.sessions, s.id, s as unknown as JsonObject, { ...condition, index: sessionIndexKeys(s) });
 }
 
 /** Reads a session inside a transaction, or throws E_NOT_FOUND. */

@@ -37,6 +37,11 @@ export interface SnapshotOptions {
   activeAgents?: number;
 }
 
+// process.hrtime, not performance.now: the latter loads perf_hooks, a cost every CLI call would pay.
+function elapsedMs(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
 function withSequence<T>(result: T, sequence: number | undefined): T {
   if (result !== null && typeof result === "object" && "sequence" in result && (result as { sequence?: unknown }).sequence === undefined) {
     return { ...result, sequence };
@@ -62,13 +67,13 @@ export class Store {
     this.limits = resolveLimits(options.limits);
     const metrics = this.metrics;
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
-      const t0 = performance.now();
+      const t0 = process.hrtime.bigint();
       try {
         const r = await adapter.transact((tx) => plan(tx, nowIso()));
-        metrics.record(kind, performance.now() - t0, true);
+        metrics.record(kind, elapsedMs(t0), true);
         return r;
       } catch (err) {
-        metrics.record(kind, performance.now() - t0, false);
+        metrics.record(kind, elapsedMs(t0), false);
         throw err;
       }
     };
@@ -82,13 +87,13 @@ export class Store {
         return withSequence(result, sequence);
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
-        const t0 = performance.now();
+        const t0 = process.hrtime.bigint();
         try {
           const r = await fn();
-          metrics.record(kind, performance.now() - t0, true);
+          metrics.record(kind, elapsedMs(t0), true);
           return r;
         } catch (err) {
-          metrics.record(kind, performance.now() - t0, false);
+          metrics.record(kind, elapsedMs(t0), false);
           throw err;
         }
       },
