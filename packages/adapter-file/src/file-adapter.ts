@@ -35,13 +35,17 @@ import { StoreLock } from "./store-lock.js";
 import { BY_ID, StoreView } from "./store-view.js";
 import { sweepTemporaryFiles } from "./sweep.js";
 
+const knownCollections = new Set<string>();
+
 function validCollection(name: string): boolean {
+  if (knownCollections.has(name)) return true;
   try {
     validateCollection(name);
-    return true;
   } catch {
     return false;
   }
+  if (knownCollections.size < 1000) knownCollections.add(name);
+  return true;
 }
 
 function lockLost(why: string): LockTimeoutError {

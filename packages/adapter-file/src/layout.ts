@@ -57,8 +57,9 @@ export class Layout {
     this.quarantineDir = join(root, "quarantine");
   }
 
+  // On every read's freshness check: plain concatenation, not path.join.
   walFile(seq: number): string {
-    return join(this.walDir, `${pad(seq)}.json`);
+    return `${this.walDir}/${pad(seq)}.json`;
   }
 
   foldedMarker(seq: number): string {
