@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { LockTimeoutError, fromSystemError } from "@statehouse/core";
+import { IoError, LockTimeoutError, fromSystemError } from "@statehouse/core";
 import type * as Lockfile from "proper-lockfile";
 import { DIR_MODE, FILE_MODE, readFileNoFollow, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
@@ -108,7 +108,7 @@ export class StoreLock {
   }
 
   async acquire(): Promise<void> {
-    if (this.token !== undefined) throw new Error("StoreLock.acquire: already held by this instance");
+    if (this.token !== undefined) throw new IoError("StoreLock.acquire: this lock instance already holds the lock");
     const deadline = Date.now() + this.options.timeoutMs;
     const lockfile = await loadLockfile();
     const queue = this.queue;
