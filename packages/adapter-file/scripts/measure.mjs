@@ -49,11 +49,11 @@ async function paired(label, n, dir, bytes, sync, op) {
 }
 
 async function ops() {
-  for (const durability of ["strict", "relaxed"]) {
+  for (const [durability, lockLeaseMs] of [["strict", 0], ["relaxed", 0], ["strict", 5], ["relaxed", 5]]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fa-ops-"));
-    const a = await openAdapter(path.join(dir, "store"), { durability });
+    const a = await openAdapter(path.join(dir, "store"), { durability, lockLeaseMs });
     await a.transact((tx) => tx.put("state", "global", doc(1024)));
-    console.log(`--- ${durability}`);
+    console.log(`--- ${durability}${lockLeaseMs > 0 ? `, lockLeaseMs ${lockLeaseMs}` : ""}`);
     {
       for (let i = 0; i < 1000; i++) await a.get("state", "global");
       const t0 = process.hrtime.bigint();

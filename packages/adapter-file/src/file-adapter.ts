@@ -76,7 +76,11 @@ export class FileAdapter implements StorageAdapter {
     this.limits = resolveLimits(options.limits);
     this.layout = new Layout(resolve(location));
     this.view = new StoreView(this.layout, this.options.durable);
-    this.lock = new StoreLock(this.layout, { timeoutMs: this.options.lockTimeoutMs, staleMs: this.options.staleLockMs });
+    this.lock = new StoreLock(this.layout, {
+      timeoutMs: this.options.lockTimeoutMs,
+      staleMs: this.options.staleLockMs,
+      leaseMs: this.options.lockLeaseMs,
+    });
     this.capabilities = Object.freeze({
       persistent: true,
       multiProcess: true,
@@ -161,14 +165,18 @@ export class FileAdapter implements StorageAdapter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.assertOpen();
     await this.lock.acquire();
+    let ok = false;
     try {
       if (!this.swept) {
         this.swept = true;
         sweepTemporaryFiles(this.layout);
       }
-      return body();
+      const result = body();
+      ok = true;
+      return result;
     } finally {
-      await this.lock.release();
+      // A failed write lets go at once: the store must look exactly as before it.
+      await this.lock.release(ok);
     }
   }
 

@@ -14,6 +14,12 @@ export interface StoreLockOptions {
   /** How long to wait for the lock before E_LOCK_TIMEOUT. */
   timeoutMs: number;
   /**
+   * After a successful write the lock is kept this long for this process's next write, unless
+   * another process is queued for it: a writer in a loop then pays for the lock once. 0: release
+   * at once.
+   */
+  leaseMs?: number;
+  /**
    * A live holder whose lock has not been refreshed for this long is presumed hung or stopped and
    * is taken over (its own write is then refused). A holder whose process is gone is taken over at
    * once, whatever this says.
@@ -75,6 +81,7 @@ export class StoreLock {
   private generation = 0;
   private record: string | undefined;
   private readonly queue: WaitQueue;
+  private lease: NodeJS.Timeout | undefined;
   private compromised: Error | undefined;
   private plRelease: (() => void) | undefined;
   private readonly plFs: Record<string, unknown>;
@@ -108,6 +115,14 @@ export class StoreLock {
   }
 
   async acquire(): Promise<void> {
+    if (this.lease !== undefined) {
+      clearTimeout(this.lease);
+      this.lease = undefined;
+      // Still ours, and nobody queued behind us: carry on without touching the lock. (Had it
+      // been taken over meanwhile, the fenced commit would still refuse the write.)
+      if (this.compromised === undefined && !this.queue.hasWaiters()) return;
+      this.releaseNow();
+    }
     if (this.token !== undefined) throw new IoError("StoreLock.acquire: this lock instance already holds the lock");
     const deadline = Date.now() + this.options.timeoutMs;
     const lockfile = await loadLockfile();
@@ -203,7 +218,23 @@ export class StoreLock {
     if (owner?.token !== token) throw lockLost("another process took it over");
   }
 
-  async release(): Promise<void> {
+  /** Releases the lock; after a successful write (`keep`), possibly only after a short lease. */
+  async release(keep = false): Promise<void> {
+    if (this.token === undefined) return;
+    const leaseMs = this.options.leaseMs ?? 0;
+    if (keep && leaseMs > 0 && this.compromised === undefined) {
+      this.lease = setTimeout(() => {
+        this.lease = undefined;
+        this.releaseNow();
+      }, leaseMs);
+      // A process that exits while leasing: proper-lockfile's exit hook removes the lock.
+      this.lease.unref();
+      return;
+    }
+    this.releaseNow();
+  }
+
+  private releaseNow(): void {
     const token = this.token;
     const release = this.plRelease;
     this.token = undefined;
@@ -262,6 +293,11 @@ export class StoreLock {
 
   /** Removes this instance's owner record (the adapter is closing). */
   dispose(): void {
+    if (this.lease !== undefined) {
+      clearTimeout(this.lease);
+      this.lease = undefined;
+      this.releaseNow();
+    }
     if (this.record !== undefined && this.token === undefined) unlinkQuietly(this.record);
     this.record = undefined;
     this.queue.dispose();

@@ -41,6 +41,11 @@ export class WaitQueue {
     }
   }
 
+  /** Whether any process is queued (then a lease must end). */
+  hasWaiters(): boolean {
+    return this.tickets().length > 0;
+  }
+
   /** Place in the queue at the last look: 0 is the head. */
   rank = 0;
 

@@ -150,6 +150,24 @@ describe("file adapter: leftovers and locks", () => {
     }
   });
 
+  it("lockLeaseMs: the writer keeps the lock briefly after a write, a waiting rival gets it when the lease ends, and it is gone when idle", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { lockLeaseMs: 200 });
+    const b = await FileAdapter.open(dir, { lockTimeoutMs: 5_000 });
+    await a.transact((tx) => tx.put("c", "k", 1));
+    expect(readdirSync(dir)).toContain("lock");
+    await a.transact((tx) => tx.put("c", "k", 2));
+    // The rival queues; the lease ends at the latest when it expires, and the rival's write lands.
+    await b.transact((tx) => tx.put("c", "k", 3));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readdirSync(dir)).not.toContain("lock");
+    expect((await a.get("c", "k"))?.value).toBe(3);
+    expect(await a.sequence()).toBe(3);
+    await a.close();
+    await b.close();
+    expect(readdirSync(dir)).not.toContain("lock");
+  });
+
   it("relaxed durability stores and reads back the same way", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir, { durability: "relaxed", foldEvery: 3 });
