@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, readSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { IoError, LockTimeoutError, fromSystemError } from "@statehouse/core";
 import type * as Lockfile from "proper-lockfile";
-import { DIR_MODE, FILE_MODE, readFileNoFollow, unlinkQuietly } from "./atomic-file.js";
+import { DIR_MODE, FILE_MODE, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { SELF, liveness } from "./process-info.js";
 import { WaitQueue } from "./wait-queue.js";
@@ -37,6 +37,8 @@ const NEVER_STALE = 2 ** 30;
 const OWNERLESS_STALE_MS = 1000;
 // Breaking takes a few system calls; a breaker directory older than this was left by a crash.
 const BREAKER_STALE_MS = 10_000;
+
+const OWNER_BUFFER = Buffer.alloc(4096);
 
 interface Owner {
   pid: number;
@@ -323,9 +325,21 @@ export class StoreLock {
 
   private readOwner(): Partial<Owner> | undefined {
     try {
-      const buf = readFileNoFollow(this.layout.ownerFile);
-      if (buf === undefined) return undefined;
-      const v: unknown = JSON.parse(buf.toString("utf8"));
+      // One read into a small buffer: an owner record is a few hundred bytes, and this runs on
+      // every commit and release.
+      let fd: number;
+      try {
+        fd = openSync(this.layout.ownerFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch {
+        return undefined;
+      }
+      let n: number;
+      try {
+        n = readSync(fd, OWNER_BUFFER, 0, OWNER_BUFFER.length, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const v: unknown = JSON.parse(OWNER_BUFFER.toString("utf8", 0, n));
       return typeof v === "object" && v !== null ? (v as Partial<Owner>) : undefined;
     } catch {
       return undefined;
