@@ -11,12 +11,10 @@ import {
   type ListOptions,
   type ListPage,
   LockTimeoutError,
-  SortedIndex,
   type StorageAdapter,
   type TransactResult,
   type TxContext,
   type ValueLimits,
-  cursorOf,
   fromSystemError,
   resolveLimits,
   resolvePageSize,
@@ -25,6 +23,7 @@ import {
 } from "@statehouse/core";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
+import { KeyIndex, cursorOfEntry } from "./key-index.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { initStore } from "./open-store.js";
@@ -121,7 +120,7 @@ export class FileAdapter implements StorageAdapter {
       ...(options.reverse !== undefined && { reverse: options.reverse }),
     };
     if (!validCollection(collection)) {
-      new SortedIndex().scan(scan);
+      new KeyIndex().scan(scan);
       return { records: [] };
     }
     this.view.refresh();
@@ -129,7 +128,7 @@ export class FileAdapter implements StorageAdapter {
     const { entries, more } = c.index(options.index ?? BY_ID).scan(scan);
     const records = entries.map((e) => c.record(e.id)!);
     const last = entries[entries.length - 1];
-    return more && last !== undefined ? { records, cursor: cursorOf(last) } : { records };
+    return more && last !== undefined ? { records, cursor: cursorOfEntry(last) } : { records };
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {

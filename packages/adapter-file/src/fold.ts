@@ -50,7 +50,11 @@ export function fold(view: StoreView, layout: Layout, options: FoldOptions): voi
       options.keepAlive();
       const state = view.bucketState(collection, bucket);
       const records = [...state.values()]
-        .map((e) => ({ id: e.record.id, rev: e.record.revision, index: e.index, value: e.record.value }))
+        .map((e) =>
+          e.json !== undefined
+            ? { id: e.record.id, rev: e.record.revision, index: e.index, valueText: e.json }
+            : { id: e.record.id, rev: e.record.revision, index: e.index, value: e.record.value },
+        )
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const buf = encodeSegment(collection, bucket, to, records);
       for (const copy of [false, true]) {

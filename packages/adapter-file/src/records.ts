@@ -27,6 +27,18 @@ export interface SegmentRecord {
   readonly value: JsonValue;
 }
 
+/** A record as read from a segment: its value still JSON text, parsed only when first read. */
+export interface SegmentLine {
+  readonly id: string;
+  readonly rev: number;
+  readonly index: IndexKeys;
+  readonly valueText: string;
+}
+
+// Lines are written as {"id":…,"rev":…,"index":{…},"value":…}. Inside the index's strings every
+// quote is escaped, so the first `},"value":` is where the index ends and the value begins.
+const VALUE_MARK = '},"value":';
+
 const FORMAT = 1;
 
 function isIndex(v: unknown): v is IndexKeys {
@@ -80,23 +92,30 @@ export function decodeCommit(buf: Buffer, seq: number): Commit {
   return { seq, at: str(header.at, "the commit time"), writes, ...(lost !== undefined && { lost }) };
 }
 
-export function encodeSegment(collection: string, bucket: number, seq: number, records: readonly SegmentRecord[]): Buffer {
+export function encodeSegment(
+  collection: string,
+  bucket: number,
+  seq: number,
+  records: readonly (SegmentRecord | SegmentLine)[],
+): Buffer {
   const lines = records.map(
-    (r) => `{"id":${JSON.stringify(r.id)},"rev":${r.rev},"index":${JSON.stringify(r.index)},"value":${JSON.stringify(r.value)}}`,
+    (r) =>
+      `{"id":${JSON.stringify(r.id)},"rev":${r.rev},"index":${JSON.stringify(r.index)},"value":${"valueText" in r ? r.valueText : JSON.stringify(r.value)}}`,
   );
   return encodeFramed({ statehouse: "segment", format: FORMAT, collection, bucket, seq, records: lines.length }, lines);
 }
 
-export function decodeSegment(buf: Buffer, collection: string, bucket: number, seq: number): SegmentRecord[] {
+export function decodeSegment(buf: Buffer, collection: string, bucket: number, seq: number): SegmentLine[] {
   const { header, lines } = decodeFramed(buf, "segment");
   if (header.collection !== collection || header.bucket !== bucket || header.seq !== seq) {
     throw new FrameError("the header does not match the file name");
   }
   if (header.records !== lines.length) throw new FrameError("the number of records does not match the header");
   return lines.map((line) => {
-    const o = parseLine(line);
-    if (!("value" in o)) throw new FrameError("a record has no value");
-    return { id: str(o.id, "an id"), rev: rev(o.rev), index: index(o.index), value: o.value as JsonValue };
+    const cut = line.indexOf(VALUE_MARK);
+    if (cut < 0 || !line.endsWith("}")) throw new FrameError("a record has no value");
+    const o = parseLine(`${line.slice(0, cut + 1)}}`);
+    return { id: str(o.id, "an id"), rev: rev(o.rev), index: index(o.index), valueText: line.slice(cut + VALUE_MARK.length, -1) };
   });
 }
 

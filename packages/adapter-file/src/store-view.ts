@@ -1,14 +1,35 @@
 import { existsSync, readdirSync } from "node:fs";
-import { type IndexKeys, IoError, type JsonValue, SortedIndex, type StoredRecord, compareEntries, deepFreeze, fromSystemError } from "@statehouse/core";
+import { type IndexKeys, IoError, type JsonValue, type StoredRecord, deepFreeze, fromSystemError } from "@statehouse/core";
+import { KeyIndex } from "./key-index.js";
 import { readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { BUCKET_COUNT, FOLDED_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketOf } from "./layout.js";
 import { copyToQuarantine, corruptError, moveToQuarantine } from "./quarantine.js";
-import { type Commit, type SegmentRecord, decodeCommit, decodeSegment } from "./records.js";
+import { type Commit, type SegmentLine, decodeCommit, decodeSegment } from "./records.js";
 
 export interface Entry {
   readonly record: StoredRecord;
   readonly index: IndexKeys;
+  /** The value's JSON text, when the record came from a segment (a fold writes it back as is). */
+  readonly json?: string;
+}
+
+/**
+ * A record whose value is parsed (and deep-frozen) on first access: listing a collection reads
+ * every record's id and index keys, but only the values of the page it returns.
+ */
+function lazyRecord(collection: string, id: string, revision: number, text: string): StoredRecord {
+  const record = { collection, id, revision } as { collection: string; id: string; revision: number; value: JsonValue };
+  Object.defineProperty(record, "value", {
+    enumerable: true,
+    configurable: true,
+    get(): JsonValue {
+      const value = deepFreeze(JSON.parse(text) as JsonValue);
+      Object.defineProperty(record, "value", { value, enumerable: true, writable: false, configurable: false });
+      return value;
+    },
+  });
+  return record;
 }
 
 export const BY_ID = "\u0000id";
@@ -16,12 +37,12 @@ export const BY_ID = "\u0000id";
 /** What this process knows of one collection: the buckets it has loaded, and indexes once all are. */
 export class CollectionView {
   readonly buckets = new Map<number, Map<string, Entry>>();
-  indexes: Map<string, SortedIndex> | undefined;
+  indexes: Map<string, KeyIndex> | undefined;
 
-  index(name: string): SortedIndex {
+  index(name: string): KeyIndex {
     let idx = this.indexes!.get(name);
     if (idx === undefined) {
-      idx = new SortedIndex();
+      idx = new KeyIndex();
       this.indexes!.set(name, idx);
     }
     return idx;
@@ -171,12 +192,7 @@ export class StoreView {
       }
     }
     c.indexes = new Map();
-    for (const [name, list] of byName) {
-      // Inserting in ascending order appends: O(n log n) in all, where random order is O(n²).
-      list.sort((a, b) => compareEntries(a.key, a.id, b.key, b.id));
-      const idx = c.index(name);
-      for (const e of list) idx.insert(e.key, e.id);
-    }
+    for (const [name, list] of byName) c.indexes.set(name, KeyIndex.build(list));
     return c;
   }
 
@@ -207,7 +223,7 @@ export class StoreView {
         const records = this.readSegment(collection, bucket, version);
         if (records === undefined) continue;
         for (const r of records) {
-          state.set(r.id, { record: { collection, id: r.id, revision: r.rev, value: deepFreeze(r.value) }, index: r.index });
+          state.set(r.id, { record: lazyRecord(collection, r.id, r.rev, r.valueText), index: r.index, json: r.valueText });
         }
       }
       // Commits up to the fold point are in the version (or did not touch this bucket); the ones
@@ -283,7 +299,7 @@ export class StoreView {
    * Reads a segment version; undefined if a concurrent fold removed it. A corrupt primary is
    * quarantined and restored from its copy, and the caller still hears about it (E_CORRUPT).
    */
-  private readSegment(collection: string, bucket: number, version: number): SegmentRecord[] | undefined {
+  private readSegment(collection: string, bucket: number, version: number): SegmentLine[] | undefined {
     const primary = this.layout.segmentFile(collection, bucket, version, false);
     const buf = this.readData(primary);
     if (buf === undefined) {

@@ -81,6 +81,22 @@ describe("file adapter: reads", () => {
     for (const x of [a, b, c]) await x.close();
   });
 
+  it("records read back from data files (values parsed on first access) are deep-frozen, stable and complete", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir);
+    const value = { name: "x", nested: { list: [1, { deep: true }] }, text: "},\"value\":{" };
+    await a.transact((tx) => tx.put("docs", "d1", value, { index: { "}": "},\"value\":" } }));
+    await a.compact();
+    await a.close();
+    const b = await FileAdapter.open(dir);
+    const r1 = await b.get("docs", "d1");
+    expect(JSON.parse(JSON.stringify(r1))).toEqual({ collection: "docs", id: "d1", revision: 1, value });
+    expect(Object.isFrozen((r1!.value as typeof value).nested.list[1])).toBe(true);
+    expect(await b.get("docs", "d1")).toBe(r1);
+    expect((await b.list("docs", { index: "}" })).records.map((r) => r.value)).toEqual([value]);
+    await b.close();
+  });
+
   it("data files are plain, readable JSON lines under a checksummed header", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir);
