@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
-import { type Environment, fsyncPath, openEnvironment } from "./environment.js";
+import { type Environment, fsyncPath, openEnvironment, otherReaders } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
@@ -9,17 +9,6 @@ import { rebuildInto } from "./rebuild.js";
 import { openCount } from "./registry.js";
 
 const TMP_PREFIX = ".compact-";
-
-/** Pids with a reader slot in the environment, other than this process, after clearing dead ones. */
-export function otherReaders(env: Environment): number[] {
-  env.root.readerCheck();
-  const pids = new Set<number>();
-  for (const line of env.root.readerList().split("\n")) {
-    const m = /^\s*(\d+)\s+[0-9a-f]+\s/.exec(line);
-    if (m !== null && Number(m[1]) !== process.pid) pids.add(Number(m[1]));
-  }
-  return [...pids];
-}
 
 function refuse(env: Environment, pids: number[], inProcess: number): LockTimeoutError {
   const who = [...(pids.length > 0 ? [`process(es) ${pids.join(", ")}`] : []), ...(inProcess > 0 ? [`${inProcess} other adapter(s) in this process`] : [])];

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
 import { checkEnvHeader } from "./env-file.js";
+import { openCount } from "./registry.js";
 import { verifyEnvironmentFile } from "./verify.js";
 import { mapLmdbError } from "./errors.js";
 import { META_FORMAT } from "./keys.js";
@@ -25,7 +26,7 @@ export interface Environment {
 
 interface FormatRecord {
   layout: number;
-  overlappingSync: boolean;
+  sync: SyncMode;
   created: string;
 }
 
@@ -174,17 +175,39 @@ function readFormat(env: Environment): FormatRecord | undefined {
   }
 }
 
+/**
+ * The LMDB sync flags a configuration opens the environment with. They must be the same in every
+ * process that has the environment open at once: "overlapping" (lmdb-js's overlappingSync) or
+ * "sync".
+ */
+export function syncModeOf(options: ResolvedLmdbOptions): SyncMode {
+  return options.overlappingSync ? "overlapping" : "sync";
+}
+
+export type SyncMode = "sync" | "overlapping";
+
+/** Pids with a reader slot in the environment, other than this process, after clearing dead ones. */
+export function otherReaders(env: Environment): number[] {
+  env.root.readerCheck();
+  const pids = new Set<number>();
+  for (const line of env.root.readerList().split("\n")) {
+    const m = /^\s*(\d+)\s+[0-9a-f]+\s/.exec(line);
+    if (m !== null && Number(m[1]) !== process.pid) pids.add(Number(m[1]));
+  }
+  return [...pids];
+}
+
 function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialised: boolean): void {
+  const mode = syncModeOf(options);
   let format = readFormat(env);
   if (format === undefined) {
     if (initialised || env.records.getKeysCount({}) > 0) {
       throw new CorruptError(`corrupt store: ${env.file}: the format record is missing`, { details: { file: env.file } });
     }
-
     env.root.transactionSync(() => {
       format = readFormat(env);
       if (format !== undefined) return ABORT;
-      format = { layout: LAYOUT_VERSION, overlappingSync: options.overlappingSync, created: new Date().toISOString() };
+      format = { layout: LAYOUT_VERSION, sync: mode, created: new Date().toISOString() };
       env.meta.put(META_FORMAT, Buffer.from(JSON.stringify(format)));
       return undefined;
     });
@@ -195,12 +218,26 @@ function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialise
       details: { file: env.file },
     });
   }
-  if (f.overlappingSync !== options.overlappingSync) {
+  if (f.sync === mode) return;
+  if (openCount(env.path) > 0) {
+    // lmdb-js shares one native environment per path in a process: it already has its flags.
+    throw new ConfigError(`${env.path} is already open in this process with sync flags "${f.sync}"; this adapter asks for "${mode}"`, {
+      details: { path: env.path, stored: f.sync, requested: mode },
+    });
+  }
+  // The flags differ from those recorded by the last process that opened it. Every open adapter
+  // holds a reader slot (the format read above took this one's), so the reader table tells
+  // whether a process with the other flags is still there.
+  const others = otherReaders(env);
+  if (others.length > 0) {
     throw new ConfigError(
-      `${env.path} was created with overlappingSync: ${f.overlappingSync}, and is opened with overlappingSync: ${options.overlappingSync}; ` +
-        "every process must open an LMDB environment with the same sync flags (copy the store to change them)",
-      { details: { path: env.path, stored: f.overlappingSync, requested: options.overlappingSync } },
+      `${env.path} is open in process(es) ${others.join(", ")} with sync flags "${f.sync}", and this process asks for "${mode}" ` +
+        `(durability ${options.durability}, overlappingSync ${options.overlappingSync}); every process must open an LMDB environment with the same sync flags`,
+      { details: { path: env.path, stored: f.sync, requested: mode, pids: others } },
     );
   }
+  env.root.transactionSync(() => {
+    env.meta.put(META_FORMAT, Buffer.from(JSON.stringify({ ...f, sync: mode })));
+  });
 }
 

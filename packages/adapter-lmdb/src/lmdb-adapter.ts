@@ -75,8 +75,6 @@ export class LmdbAdapter implements StorageAdapter {
   private closed = false;
   private reopenNeeded = false;
   private logSwept = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
 
   private constructor(
     private readonly location: string,
@@ -251,7 +249,11 @@ export class LmdbAdapter implements StorageAdapter {
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     await this.ready();
     const env = this.env;
-    const flags = this.options.overlappingSync || this.durability === "relaxed" ? TXN_SYNC_COMMIT | TXN_NO_SYNC_FLUSH : TXN_SYNC_COMMIT | 1;
+    // overlappingSync: commit, release the lock, then flush. Otherwise the commit flushes inside.
+    // Both durability modes take the same path: lmdb-js 3.5's unflushed commits (a transaction's
+    // NO_SYNC_FLUSH, or an MDB_NOSYNC environment) lost acknowledged commits when writer processes
+    // were killed (see README), which `relaxed` must survive.
+    const flags = this.options.overlappingSync ? TXN_SYNC_COMMIT | TXN_NO_SYNC_FLUSH : TXN_SYNC_COMMIT | 1;
     let outcome: { result: T; writes: CommitWrite[]; sequence: number } | undefined;
     let userFailed = false;
     let attempted: CommitWrite[] = [];
@@ -287,7 +289,6 @@ export class LmdbAdapter implements StorageAdapter {
       if (w.type === "put") this.cache.store(key, done.sequence, { collection: w.collection, id: w.id, revision: w.revision, value: w.value });
       else this.cache.delete(key);
     }
-    if (this.durability === "relaxed" && !this.options.overlappingSync) this.scheduleFlush();
     return { result: done.result, sequence: done.sequence };
   }
 
@@ -347,32 +348,6 @@ export class LmdbAdapter implements StorageAdapter {
     log.put(LOG_SEQUENCE, seq);
   }
 
-  /** relaxed: nothing is flushed at commit; flush in the background soon after, off the main thread. */
-  private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.options.relaxedFlushMs === 0) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flush();
-    }, this.options.relaxedFlushMs);
-    this.flushTimer.unref();
-  }
-
-  private flush(): Promise<void> {
-    if (this.flushing !== undefined) return this.flushing;
-    const root = this.env.root as unknown as { sync(cb: (err?: Error) => void): void };
-    this.flushing = new Promise<void>((resolve) => {
-      try {
-        // A failed background flush has nobody to report to; the next strict commit flushes again.
-        root.sync(() => resolve());
-      } catch {
-        resolve();
-      }
-    }).finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
-  }
-
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     await this.ready();
     return this.reading("reading changes", () => {
@@ -411,10 +386,6 @@ export class LmdbAdapter implements StorageAdapter {
    */
   async compact(): Promise<void> {
     await this.ready();
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
     const { env, error } = await compactEnvironment(this.env, this.location, this.options);
     this.env = env;
     this.cache.clear();
@@ -424,12 +395,6 @@ export class LmdbAdapter implements StorageAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-      await this.flush();
-    }
-    if (this.flushing !== undefined) await this.flushing;
     unregisterOpen(this.env.path);
     this.cache.clear();
     await this.env.root.close().catch(() => undefined);

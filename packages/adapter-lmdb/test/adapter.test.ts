@@ -82,13 +82,17 @@ describe("LMDB adapter specifics", () => {
     }
   });
 
-  it("relaxed: writes are flushed by close(), and visible to the next open", async () => {
+  it("relaxed and strict adapters share a store (durability is not an environment flag)", async () => {
     const path = join(dir, "relaxed");
-    const a = await LmdbAdapter.open(path, { durability: "relaxed", relaxedFlushMs: 60_000 });
+    const a = await LmdbAdapter.open(path, { durability: "relaxed" });
     for (let i = 0; i < 20; i++) await a.transact((tx) => tx.put("docs", `d${i}`, { i }));
     await a.close();
     const b = await LmdbAdapter.open(path);
     expect(await b.count("docs")).toBe(20);
+    const c = await LmdbAdapter.open(path, { durability: "relaxed" });
+    await c.transact((tx) => tx.put("docs", "more", {}));
+    expect(await b.count("docs")).toBe(21);
+    await c.close();
     await b.close();
   });
 

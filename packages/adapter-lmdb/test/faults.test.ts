@@ -59,5 +59,10 @@ describe("faults", () => {
     const a = await LmdbAdapter.open(path);
     expect(await a.check()).toEqual({ ok: true, problems: [], repaired: [] });
     await a.close();
+    // Alone, a process may change the flags; then the old ones are the odd ones out.
+    const switched = await LmdbAdapter.open(path, { overlappingSync: true });
+    const back = await runChild("open", { path, options: {} }, { timeoutMs: 20_000 }).done;
+    expect(back.json).toMatchObject({ kind: "E_CONFIG" });
+    await switched.close();
   });
 });
