@@ -44,6 +44,7 @@ describe("crash loop with a full scan after each round", () => {
       const path = join(dir, `env-${durability}`);
       const acked = new Map<string, number>(); // id → writer
       const deletedByAck = new Set<string>();
+      const lastAck = new Map<string, number>(); // writer → highest acknowledged i
       for (let round = 0; round < ROUNDS; round++) {
         const children = Array.from({ length: WRITERS }, (_, w) =>
           runChild("writer", { path, writer: `${round}.${w}`, big: true, options: { durability } }, {
@@ -52,6 +53,7 @@ describe("crash loop with a full scan after each round", () => {
               if (m === null) return;
               acked.set(m[1]!, round);
               const i = Number(m[3]);
+              lastAck.set(m[2]!, Math.max(lastAck.get(m[2]!) ?? -1, i));
               if (i % 3 === 2) deletedByAck.add(`w${m[2]}-${i - 2}`);
             },
           }),
@@ -72,6 +74,14 @@ describe("crash loop with a full scan after each round", () => {
             if (deletedByAck.has(id)) expect(rec, `${id} was deleted by an acknowledged write`).toBeUndefined();
             // Records i ≡ 0 (mod 3) are deleted by write i + 2, which may have committed unacknowledged.
             else if (i % 3 !== 0) expect(rec?.id, `acknowledged ${id} after round ${round}`).toBe(id);
+          }
+          // Each writer's counter counts its committed transactions: all acknowledged ones, and
+          // at most one more (committed, then killed before printing its acknowledgement).
+          for (const [writer, max] of lastAck) {
+            if (!writer.startsWith(`${round}.`)) continue;
+            const n = ((await a.get("counters", `w${writer}`))?.value as { n?: number } | undefined)?.n ?? 0;
+            expect(n, `writer ${writer} acknowledged ${max + 1} transactions`).toBeGreaterThanOrEqual(max + 1);
+            expect(n).toBeLessThanOrEqual(max + 2);
           }
           const seq = await a.sequence();
           const changes = await a.changes(Math.max(0, seq - 50), 100);
