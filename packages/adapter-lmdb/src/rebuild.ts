@@ -4,8 +4,8 @@ import type { ResolvedLmdbOptions } from "./options.js";
 
 const SUB_DATABASES = ["meta", "records", "index", "log"] as const;
 const BATCH = 5_000;
-/** lmdb-js transactionSync flags: commit before returning, without flushing (the copy is flushed once at the end). */
-const TXN_NO_FLUSH = 0x10002;
+/** lmdb-js transactionSync flags: an abortable commit, flushed before returning (see the README on unflushed commits). */
+const TXN_FLUSHED = 3;
 
 /**
  * Writes a fresh copy of the environment into `dir` by re-inserting every entry in key order
@@ -35,7 +35,7 @@ export async function rebuildInto(env: Environment, dir: string, options: Resolv
           batch = [];
           target.transactionSync(() => {
             for (const e of entries) to.put(e.key, e.value, { append: true } as never);
-          }, TXN_NO_FLUSH as never);
+          }, TXN_FLUSHED as never);
         };
         for (const { key, value } of from.getRange({ transaction: snapshot })) {
           batch.push({ key: Buffer.from(key), value: Buffer.from(value) });
