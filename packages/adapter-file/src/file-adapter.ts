@@ -74,7 +74,7 @@ export class FileAdapter implements StorageAdapter {
     this.durability = this.options.durable ? "strict" : "relaxed";
     this.limits = resolveLimits(options.limits);
     this.layout = new Layout(resolve(location));
-    this.view = new StoreView(this.layout, this.options.durable);
+    this.view = new StoreView(this.layout, this.options.durable, this.options.cacheRecords);
     this.lock = new StoreLock(this.layout, {
       timeoutMs: this.options.lockTimeoutMs,
       staleMs: this.options.staleLockMs,

@@ -27,6 +27,11 @@ export interface FileAdapterOptions extends AdapterOptions {
   foldEvery?: number;
   /** Change sets kept for `changes()`. Default 10,000. */
   changeRetention?: number;
+  /**
+   * Records a process keeps parsed in memory from collections it has not listed; past this, those
+   * are dropped and read again when needed. Default 200,000.
+   */
+  cacheRecords?: number;
 }
 
 export interface ResolvedFileOptions {
@@ -36,6 +41,7 @@ export interface ResolvedFileOptions {
   readonly foldEvery: number;
   readonly changeRetention: number;
   readonly lockLeaseMs: number;
+  readonly cacheRecords: number;
 }
 
 export function resolveFileOptions(options: FileAdapterOptions): ResolvedFileOptions {
@@ -46,5 +52,6 @@ export function resolveFileOptions(options: FileAdapterOptions): ResolvedFileOpt
     foldEvery: Math.max(1, options.foldEvery ?? 32),
     changeRetention: Math.max(1, options.changeRetention ?? 10_000),
     lockLeaseMs: Math.max(0, options.lockLeaseMs ?? 0),
+    cacheRecords: Math.max(1, options.cacheRecords ?? 200_000),
   };
 }

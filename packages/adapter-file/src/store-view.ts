@@ -75,10 +75,12 @@ export class StoreView {
   private versions = new Map<string, { folded: number; list: Map<number, number[]> }>();
   private commits = new Map<number, { commit: Commit; bytes: number }>();
   private commitBytes = 0;
+  private cachedRecords = 0;
 
   constructor(
     private readonly layout: Layout,
     private readonly durable: boolean,
+    private readonly cacheRecords = 200_000,
   ) {}
 
   /** Brings the view up to the latest commit on disk. */
@@ -115,6 +117,7 @@ export class StoreView {
     this.head = Math.max(head, folded);
     this.folded = folded;
     this.collections.clear();
+    this.cachedRecords = 0;
     this.versions.clear();
     this.commits.clear();
     this.commitBytes = 0;
@@ -205,10 +208,27 @@ export class StoreView {
       const loaded = this.loadBucket(collection, bucket);
       // Kept only if the view was not reloaded meanwhile (then `c` is no longer part of it).
       if (this.collections.get(collection) === c) {
+        this.makeRoom(loaded.size);
         c.buckets.set(bucket, loaded);
         return loaded;
       }
     }
+  }
+
+  /**
+   * Bounds what a long-lived process keeps: past `cacheRecords` loaded records, the buckets of
+   * collections that are not fully indexed are dropped (they load again when next needed; a
+   * listed collection keeps everything, its indexes need it).
+   */
+  private makeRoom(incoming: number): void {
+    this.cachedRecords += incoming;
+    if (this.cachedRecords <= this.cacheRecords) return;
+    let kept = 0;
+    for (const c of this.collections.values()) {
+      if (c.indexes === undefined) c.buckets.clear();
+      else for (const b of c.buckets.values()) kept += b.size;
+    }
+    this.cachedRecords = kept + incoming;
   }
 
   private loadBucket(collection: string, bucket: number): Map<string, Entry> {

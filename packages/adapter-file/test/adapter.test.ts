@@ -97,6 +97,21 @@ describe("file adapter: reads", () => {
     await b.close();
   });
 
+  it("cacheRecords bounds what a process keeps loaded; dropped buckets read back the same", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { foldEvery: 8, cacheRecords: 10 });
+    for (let i = 0; i < 60; i++) await a.transact((tx) => tx.put("docs", `d${i}`, { i, doubled: tx.get("docs", `d${i - 1}`)?.revision ?? 0 }));
+    const b = await FileAdapter.open(dir, { cacheRecords: 10 });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 60; i++) expect((await b.get("docs", `d${i}`))?.value).toEqual({ i, doubled: i === 0 ? 0 : 1 });
+    }
+    await a.transact((tx) => tx.put("docs", "d7", { i: 7, doubled: 9 }));
+    expect((await b.get("docs", "d7"))?.value).toEqual({ i: 7, doubled: 9 });
+    expect(await b.count("docs")).toBe(60);
+    await a.close();
+    await b.close();
+  });
+
   it("data files are plain, readable JSON lines under a checksummed header", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir);
