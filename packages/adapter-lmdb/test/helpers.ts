@@ -85,6 +85,7 @@ export function runChild(
 export function waitForLine(child: ChildProcess, line: string): Promise<void> {
   return new Promise((resolveWait, reject) => {
     let buf = "";
+    let err = "";
     const onData = (d: Buffer | string) => {
       buf += d.toString();
       if (buf.split("\n").includes(line)) {
@@ -93,7 +94,12 @@ export function waitForLine(child: ChildProcess, line: string): Promise<void> {
       }
     };
     child.stdout!.on("data", onData);
-    child.once("close", () => reject(new Error(`child exited before printing ${line}`)));
+    child.stderr?.on("data", (d: Buffer | string) => {
+      err += d.toString();
+    });
+    child.once("close", (code, signal) =>
+      reject(new Error(`child exited (${signal ?? code}) before printing ${line}; stdout: ${buf.slice(-300)}; stderr: ${err.slice(-500)}`)),
+    );
   });
 }
 
