@@ -5,7 +5,7 @@ import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
 import { assertStatus, putSession, requireSession } from "./sessions.js";
 import { AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
@@ -89,17 +89,11 @@ export class Agents {
   }
 
   async get(id: string): Promise<Agent> {
-    const a = await this.find(id);
-    if (a === undefined) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
-    return a;
+    return found(await this.find(id), `agent "${id}" does not exist`, { agent: id });
   }
 
   find(id: string): Promise<Agent | undefined> {
-    validateId(id, "agent id");
-    return this.ctx.read("agent.get", async () => {
-      const r = await this.ctx.adapter.get(C.agents, id);
-      return r === undefined ? undefined : toAgent(r);
-    });
+    return findRecord(this.ctx, "agent.get", C.agents, id, "agent id", toAgent);
   }
 
   list(options: AgentListOptions = {}): Promise<Page<Agent>> {

@@ -1,10 +1,10 @@
-import { ConfigError, NotFoundError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import type { Condition, ConfigRecord } from "./types.js";
 
 /** How project configs are validated. */
@@ -59,17 +59,11 @@ export class ProjectConfigs {
 
   /** The project's config, or E_NOT_FOUND. */
   async get(project: string): Promise<ConfigRecord> {
-    const c = await this.find(project);
-    if (c === undefined) throw new NotFoundError(`project "${project}" has no config`, { details: { project } });
-    return c;
+    return found(await this.find(project), `project "${project}" has no config`, { project });
   }
 
   find(project: string): Promise<ConfigRecord | undefined> {
-    validateId(project, "project");
-    return this.ctx.read("config.get", async () => {
-      const r = await this.ctx.adapter.get(C.config, project);
-      return r === undefined ? undefined : { project, config: r.value as JsonObject, revision: r.revision };
-    });
+    return findRecord(this.ctx, "config.get", C.config, project, "project", (r) => ({ project, config: r.value as JsonObject, revision: r.revision }));
   }
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */

@@ -1,6 +1,7 @@
 import type { JsonValue } from "../json/types.js";
-import type { StorageAdapter, TxContext } from "../spi/types.js";
-import { type ValueLimits, validateValue } from "../validation.js";
+import { NotFoundError } from "../errors.js";
+import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
+import { type ValueLimits, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
 
 /** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
@@ -29,4 +30,26 @@ export function own<T extends JsonValue>(value: T, limits: ValueLimits): T {
     return value;
   }
   return JSON.parse(validateValue(value, limits)) as T;
+}
+
+/** Reads one record by id (validated as `what`) and maps it, timed under `kind`; undefined when absent. */
+export function findRecord<T>(
+  ctx: DomainContext,
+  kind: string,
+  collection: string,
+  id: string,
+  what: string,
+  map: (r: StoredRecord) => T,
+): Promise<T | undefined> {
+  validateId(id, what);
+  return ctx.read(kind, async () => {
+    const r = await ctx.adapter.get(collection, id);
+    return r === undefined ? undefined : map(r);
+  });
+}
+
+/** The value, or E_NOT_FOUND with this message and details. */
+export function found<T>(value: T | undefined, message: string, details: Record<string, unknown>): T {
+  if (value === undefined) throw new NotFoundError(message, { details });
+  return value;
 }

@@ -5,7 +5,7 @@ import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
 import {
   type Condition,
@@ -111,18 +111,12 @@ export class Sessions {
 
   /** The session, or E_NOT_FOUND. */
   async get(id: string): Promise<Session> {
-    const s = await this.find(id);
-    if (s === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
-    return s;
+    return found(await this.find(id), `session "${id}" does not exist`, { session: id });
   }
 
   /** The session, or undefined. */
   find(id: string): Promise<Session | undefined> {
-    validateId(id, "session id");
-    return this.ctx.read("session.get", async () => {
-      const r = await this.ctx.adapter.get(C.sessions, id);
-      return r === undefined ? undefined : toSession(r);
-    });
+    return findRecord(this.ctx, "session.get", C.sessions, id, "session id", toSession);
   }
 
   list(options: SessionListOptions = {}): Promise<Page<Session>> {

@@ -4,7 +4,7 @@ import type { StoredRecord } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C } from "./collections.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
 import type { Condition, ListOptionsBasic, Page, Tool, ToolDescriptor } from "./types.js";
 
@@ -48,17 +48,11 @@ export class Tools {
   }
 
   async get(name: string): Promise<Tool> {
-    const t = await this.find(name);
-    if (t === undefined) throw new NotFoundError(`tool "${name}" is not registered`, { details: { tool: name } });
-    return t;
+    return found(await this.find(name), `tool "${name}" is not registered`, { tool: name });
   }
 
   find(name: string): Promise<Tool | undefined> {
-    validateId(name, "tool name");
-    return this.ctx.read("tools.get", async () => {
-      const r = await this.ctx.adapter.get(C.tools, name);
-      return r === undefined ? undefined : toTool(r);
-    });
+    return findRecord(this.ctx, "tools.get", C.tools, name, "tool name", toTool);
   }
 
   /** Tools in name order. */
