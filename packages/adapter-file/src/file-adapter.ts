@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  SortedIndex,
+  cursorOf,
   type AdapterCapabilities,
   ClosedError,
   type ChangeSet,
@@ -23,7 +25,6 @@ import {
 } from "@statehouse/core";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
-import { KeyIndex, cursorOfEntry } from "./key-index.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { initStore } from "./open-store.js";
@@ -120,7 +121,7 @@ export class FileAdapter implements StorageAdapter {
       ...(options.reverse !== undefined && { reverse: options.reverse }),
     };
     if (!validCollection(collection)) {
-      new KeyIndex().scan(scan);
+      new SortedIndex().scan(scan);
       return { records: [] };
     }
     this.view.refresh();
@@ -128,7 +129,7 @@ export class FileAdapter implements StorageAdapter {
     const { entries, more } = c.index(options.index ?? BY_ID).scan(scan);
     const records = entries.map((e) => c.record(e.id)!);
     const last = entries[entries.length - 1];
-    return more && last !== undefined ? { records, cursor: cursorOfEntry(last) } : { records };
+    return more && last !== undefined ? { records, cursor: cursorOf(last) } : { records };
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {

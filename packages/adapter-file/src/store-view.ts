@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { type IndexKeys, IoError, type JsonValue, type StoredRecord, deepFreeze, fromSystemError } from "@statehouse/core";
-import { KeyIndex } from "./key-index.js";
+import { type IndexKeys, IoError, SortedIndex, type JsonValue, type StoredRecord, deepFreeze, fromSystemError } from "@statehouse/core";
 import { readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { BUCKET_COUNT, FOLDED_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketOf } from "./layout.js";
@@ -37,12 +36,12 @@ export const BY_ID = "\u0000id";
 /** What this process knows of one collection: the buckets it has loaded, and indexes once all are. */
 export class CollectionView {
   readonly buckets = new Map<number, Map<string, Entry>>();
-  indexes: Map<string, KeyIndex> | undefined;
+  indexes: Map<string, SortedIndex> | undefined;
 
-  index(name: string): KeyIndex {
+  index(name: string): SortedIndex {
     let idx = this.indexes!.get(name);
     if (idx === undefined) {
-      idx = new KeyIndex();
+      idx = new SortedIndex();
       this.indexes!.set(name, idx);
     }
     return idx;
@@ -195,7 +194,7 @@ export class StoreView {
       }
     }
     c.indexes = new Map();
-    for (const [name, list] of byName) c.indexes.set(name, KeyIndex.build(list));
+    for (const [name, list] of byName) c.indexes.set(name, SortedIndex.build(list));
     return c;
   }
 

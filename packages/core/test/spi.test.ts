@@ -1,11 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { MemoryAdapter, compareKeys, decodeCursor, encodeCursor, isStatehouseError, openAdapterUrl, parseStoreUrl } from "../dist/index.js";
+import { MemoryAdapter, SortedIndex, compareKeys, decodeCursor, encodeCursor, isStatehouseError, openAdapterUrl, parseStoreUrl } from "../dist/index.js";
 
 describe("compareKeys", () => {
   it("orders by code point, like UTF-8 bytes", () => {
     const keys = ["b", "a", "\uffff", "😀", "ab", "", "é"];
     const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     expect([...keys].sort(compareKeys)).toEqual(byBytes);
+  });
+});
+
+describe("SortedIndex.build", () => {
+  it("orders exactly as one insert per entry does, surrogates included", () => {
+    const keys = ["b", "a", "\uffff", "😀", "ab", "", "é", "a"];
+    const entries = keys.map((k, i) => ({ key: k, id: `id${i % 5}` }));
+    const inserted = new SortedIndex();
+    for (const e of entries) inserted.insert(e.key, e.id);
+    const built = SortedIndex.build([...entries]);
+    const all = (idx: SortedIndex) => idx.scan({ limit: 100 }).entries.map((e) => `${e.key}|${e.id}`);
+    expect(all(built)).toEqual(all(inserted));
+    const plain = SortedIndex.build(entries.filter((e) => e.key !== "😀"));
+    expect(all(plain)).toEqual(all(inserted).filter((k) => !k.startsWith("😀")));
   });
 });
 

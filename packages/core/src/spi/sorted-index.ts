@@ -1,5 +1,8 @@
 import { compareEntries, compareKeys, decodeCursor, encodeCursor } from "./cursor.js";
 
+// Any UTF-16 surrogate: only then does plain string order differ from code-point order.
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export interface IndexEntry {
   readonly key: string;
   readonly id: string;
@@ -11,6 +14,23 @@ export interface IndexEntry {
  */
 export class SortedIndex {
   private entries: IndexEntry[] = [];
+
+  /**
+   * Builds an index from distinct, unordered entries with one sort (takes ownership of the array): an
+   * adapter loading a whole collection pays O(n log n) once instead of one splice per record.
+   */
+  static build(entries: IndexEntry[]): SortedIndex {
+    const plain = !entries.some((e) => SURROGATE.test(e.key) || SURROGATE.test(e.id));
+    // Without surrogates, JavaScript's string order is code-point order, and much faster.
+    entries.sort(
+      plain
+        ? (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+        : (a, b) => compareEntries(a.key, a.id, b.key, b.id),
+    );
+    const idx = new SortedIndex();
+    idx.entries = entries;
+    return idx;
+  }
 
   get size(): number {
     return this.entries.length;
