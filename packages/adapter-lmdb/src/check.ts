@@ -1,5 +1,5 @@
 import { type IntegrityReport, isStatehouseError } from "@statehouse/core";
-import type { Environment } from "./environment.js";
+import { type Environment, writeTransaction } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, decodeIndexKey, indexKey, sequenceOfLogKey, splitRecordKey } from "./keys.js";
 import { decodeRecord, indexOfRecord } from "./record-codec.js";
@@ -74,7 +74,7 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
     if (previous !== undefined && previous !== sequence) add(`${env.file}: the change log ends at ${previous}, the sequence is ${sequence}`);
     if (previous === undefined && sequence !== 0) add(`${env.file}: the sequence is ${sequence} but the change log is empty`);
     if (repair && (dangling.length > 0 || missing.length > 0)) {
-      env.root.transactionSync(() => {
+      writeTransaction(env, () => {
         for (const k of dangling) env.index.remove(k);
         for (const k of missing) env.index.put(k, Buffer.alloc(0));
       });

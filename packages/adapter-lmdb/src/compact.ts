@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
-import { type Environment, fsyncPath, openEnvironment, otherReaders } from "./environment.js";
+import { type Environment, closeEnvironment, fsyncPath, openEnvironment, otherReaders, writeTransaction } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
@@ -45,7 +45,7 @@ export function clearStaleCompaction(env: Environment): void {
   if (raw === undefined) return;
   const pid = Number(JSON.parse(raw.toString("utf8")).pid);
   if (pid === process.pid || !isAlive(pid)) {
-    env.root.transactionSync(() => {
+    writeTransaction(env, () => {
       env.meta.remove(META_COMPACTING);
     });
   }
@@ -56,7 +56,8 @@ export function clearStaleCompaction(env: Environment): void {
  * the old file would keep using a file that is no longer the store, so this requires exclusive
  * access: other processes are recognised by their LMDB reader slots (every open adapter holds
  * one), and a marker in the store makes processes that open it meanwhile wait until the swap is
- * done. A crash at any point leaves either the old or the new, complete file.
+ * done. The swap and the reopening happen under the store's process mutex, which every process
+ * opening the store takes. A crash at any point leaves either the old or the new, complete file.
  */
 export async function compactEnvironment(
   env: Environment,
@@ -64,11 +65,11 @@ export async function compactEnvironment(
   options: ResolvedLmdbOptions,
 ): Promise<{ env: Environment; error?: StatehouseError }> {
   const inProcess = openCount(env.path) - 1;
-  let pids = otherReaders(env);
+  const pids = otherReaders(env);
   if (pids.length > 0 || inProcess > 0) throw refuse(env, pids, inProcess);
   const tmpDir = join(env.path, `${TMP_PREFIX}${process.pid}`);
   try {
-    env.root.transactionSync(() => {
+    writeTransaction(env, () => {
       env.meta.put(META_COMPACTING, Buffer.from(JSON.stringify({ pid: process.pid, at: new Date().toISOString() })));
     });
     rmSync(tmpDir, { recursive: true, force: true });
@@ -80,36 +81,44 @@ export async function compactEnvironment(
     clearMarker(env);
     throw mapLmdbError(err, "compacting", env.file);
   }
-  pids = otherReaders(env);
-  if (pids.length > 0) {
+  const late = otherReaders(env);
+  if (late.length > 0) {
     rmSync(tmpDir, { recursive: true, force: true });
     clearMarker(env);
-    throw refuse(env, pids, 0);
+    throw refuse(env, late, 0);
   }
   const copy = join(tmpDir, "data.mdb");
-  await env.root.close();
+  // The old environment must be closed before the rename: lmdb-js would otherwise hand the reopening
+  // its still-open native environment (it recognises lock.mdb), mapping the old file.
+  await closeEnvironment(env, true);
   let error: StatehouseError | undefined;
+  let next: Environment;
   try {
-    chmodSync(copy, 0o600);
-    // LMDB does not flush the copy: make it durable before it replaces the store, and the rename after.
-    fsyncPath(copy, "r+");
-    renameSync(copy, env.file);
-    fsyncPath(env.path, "r");
-  } catch (err) {
-    // The old file is still in place (the rename is the last step that can fail before it).
-    error = mapLmdbError(err, "replacing data.mdb with its compacted copy", env.file);
+    next = env.mutex.run(() => {
+      try {
+        chmodSync(copy, 0o600);
+        // LMDB does not flush the copy: make it durable before it replaces the store, and the rename after.
+        fsyncPath(copy, "r+");
+        renameSync(copy, env.file);
+        fsyncPath(env.path, "r");
+      } catch (err) {
+        // The old file is still in place (the rename is the last step that can fail before it).
+        error = mapLmdbError(err, "replacing data.mdb with its compacted copy", env.file);
+      }
+      const reopened = openEnvironment(location, options, env.mutex);
+      clearMarker(reopened);
+      reopened.log.getBinaryFast(LOG_SEQUENCE);
+      return reopened;
+    });
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
-  const next = openEnvironment(location, options);
-  clearMarker(next);
-  next.log.getBinaryFast(LOG_SEQUENCE);
   return error === undefined ? { env: next } : { env: next, error };
 }
 
 function clearMarker(env: Environment): void {
   try {
-    env.root.transactionSync(() => {
+    writeTransaction(env, () => {
       env.meta.remove(META_COMPACTING);
     });
   } catch {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
 import { checkEnvHeader } from "./env-file.js";
+import { ProcessMutex } from "./process-mutex.js";
 import { openCount } from "./registry.js";
 import { verifyEnvironmentFile } from "./verify.js";
 import { mapLmdbError } from "./errors.js";
@@ -22,6 +23,8 @@ export interface Environment {
   readonly records: Database<Buffer, Buffer>;
   readonly index: Database<Buffer, Buffer>;
   readonly log: Database<Buffer, Buffer>;
+  /** Held while opening data.mdb and around every write transaction (see process-mutex.ts). */
+  readonly mutex: ProcessMutex;
 }
 
 interface FormatRecord {
@@ -75,9 +78,11 @@ function sub(root: RootDatabase, name: string): Database<Buffer, Buffer> {
 /**
  * Opens (creating if needed) the environment at `location`. The marker file records that the
  * store was initialised, so that an emptied or deleted data.mdb is reported as corrupt rather
- * than silently re-created empty.
+ * than silently re-created empty. Opening happens under the store's process mutex (an open that
+ * overlaps another process's commit can make LMDB forget that commit); `mutex` reuses one that
+ * is already open, otherwise one is opened and then belongs to the environment.
  */
-export function openEnvironment(location: string, options: ResolvedLmdbOptions): Environment {
+export function openEnvironment(location: string, options: ResolvedLmdbOptions, mutex?: ProcessMutex): Environment {
   const path = resolve(location);
   const file = join(path, "data.mdb");
   try {
@@ -85,6 +90,27 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
   } catch (err) {
     throw mapLmdbError(err, `creating the store directory ${path}`, file);
   }
+  const lock = mutex ?? ProcessMutex.open(path);
+  let env: Environment;
+  try {
+    env = lock.run(() => openLocked(path, file, options, lock));
+  } catch (err) {
+    if (mutex === undefined) void lock.close();
+    throw err;
+  }
+  if (options.verifyOnOpen) {
+    try {
+      verifyPinned(env.root, file);
+    } catch (err) {
+      void env.root.close().catch(() => undefined);
+      if (mutex === undefined) void lock.close();
+      throw mapLmdbError(err, `opening ${file}`, file);
+    }
+  }
+  return env;
+}
+
+function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mutex: ProcessMutex): Environment {
   const marker = join(path, MARKER);
   const initialised = existsSync(marker);
   try {
@@ -108,7 +134,6 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
   }
   let env: Environment;
   try {
-    if (options.verifyOnOpen) verifyPinned(root, file);
     // An LMDB environment that something else made: do not add statehouse's databases to it.
     if (!initialised) {
       const foreign = [...root.getKeys({})].map(String).filter((k) => !SUB_DATABASES.includes(k));
@@ -118,7 +143,7 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
         });
       }
     }
-    env = { path, file, root, meta: sub(root, "meta"), records: sub(root, "records"), index: sub(root, "index"), log: sub(root, "log") };
+    env = { path, file, root, meta: sub(root, "meta"), records: sub(root, "records"), index: sub(root, "index"), log: sub(root, "log"), mutex };
     ensureFormat(env, options, initialised);
   } catch (err) {
     void root.close().catch(() => undefined);
@@ -142,6 +167,20 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions):
     }
   }
   return env;
+}
+
+/**
+ * Runs `fn` in one LMDB write transaction of `env`, under the store's process mutex. Every write
+ * to data.mdb goes through here. `flags` are lmdb-js's transactionSync flags (default: flushed).
+ */
+export function writeTransaction<T>(env: Environment, fn: () => T, flags = 3): T {
+  return env.mutex.run(() => env.root.transactionSync(fn, flags as never));
+}
+
+/** Closes the environment and, unless `keepMutex`, its process mutex. */
+export async function closeEnvironment(env: Environment, keepMutex = false): Promise<void> {
+  await env.root.close().catch(() => undefined);
+  if (!keepMutex) await env.mutex.close();
 }
 
 /**
@@ -204,7 +243,7 @@ function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialise
     if (initialised || env.records.getKeysCount({}) > 0) {
       throw new CorruptError(`corrupt store: ${env.file}: the format record is missing`, { details: { file: env.file } });
     }
-    env.root.transactionSync(() => {
+    writeTransaction(env, () => {
       format = readFormat(env);
       if (format !== undefined) return ABORT;
       format = { layout: LAYOUT_VERSION, sync: mode, created: new Date().toISOString() };
@@ -236,7 +275,7 @@ function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialise
       { details: { path: env.path, stored: f.sync, requested: mode, pids: others } },
     );
   }
-  env.root.transactionSync(() => {
+  writeTransaction(env, () => {
     env.meta.put(META_FORMAT, Buffer.from(JSON.stringify({ ...f, sync: mode })));
   });
 }

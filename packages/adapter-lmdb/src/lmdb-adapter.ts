@@ -27,7 +27,7 @@ import {
 import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
-import { type Environment, openEnvironment } from "./environment.js";
+import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
 import { MDB, lmdbCode, mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
 import {
   MAX_KEY_BYTES,
@@ -48,9 +48,21 @@ import { RecordCache } from "./record-cache.js";
 import { decodeRecord, encodeRecord, indexOfRecord, stampOf } from "./record-codec.js";
 import { registerOpen, unregisterOpen } from "./registry.js";
 
-/** lmdb-js transactionSync flags: commit before returning; NO_SYNC_FLUSH skips the flush inside the commit. */
+/** lmdb-js transactionSync flags: commit before returning; NO_SYNC_FLUSH (MDB_NOSYNC) skips the flush inside the commit. */
 const TXN_SYNC_COMMIT = 2;
 const TXN_NO_SYNC_FLUSH = 0x10000;
+
+/**
+ * The commit's flags. `strict`: the commit flushes data.mdb (fdatasync) and writes the meta page
+ * through an O_DSYNC descriptor before the write resolves. `relaxed`: no flush; the commit is in
+ * the page cache, which survives the death of any process, and reaches the disk with the next
+ * strict commit of any process or the kernel's writeback. With overlappingSync, the commit
+ * releases the write lock and then flushes, in both modes, before the write resolves.
+ */
+function commitFlags(options: ResolvedLmdbOptions): number {
+  if (options.overlappingSync || options.durability === "relaxed") return TXN_SYNC_COMMIT | TXN_NO_SYNC_FLUSH;
+  return TXN_SYNC_COMMIT | 1;
+}
 const EMPTY = Buffer.alloc(0);
 
 interface StoredChangeSet {
@@ -75,6 +87,7 @@ export class LmdbAdapter implements StorageAdapter {
   private closed = false;
   private reopenNeeded = false;
   private logSwept = false;
+  private readonly commitFlags: number;
 
   private constructor(
     private readonly location: string,
@@ -87,6 +100,7 @@ export class LmdbAdapter implements StorageAdapter {
     this.limits = limits;
     this.durability = options.durability;
     this.cache = new RecordCache(options.cacheSize);
+    this.commitFlags = commitFlags(options);
     this.capabilities = Object.freeze({
       persistent: true,
       multiProcess: true,
@@ -107,7 +121,7 @@ export class LmdbAdapter implements StorageAdapter {
       // Take a reader slot now: compaction recognises other live processes by their slots.
       env.log.getBinaryFast(LOG_SEQUENCE);
     } catch (err) {
-      await env.root.close().catch(() => undefined);
+      await closeEnvironment(env);
       throw mapLmdbError(err, `opening ${env.file}`, env.file);
     }
     registerOpen(env.path);
@@ -127,8 +141,8 @@ export class LmdbAdapter implements StorageAdapter {
     this.assertOpen();
     if (!this.reopenNeeded) return;
     const old = this.env;
-    await old.root.close().catch(() => undefined);
-    this.env = openEnvironment(this.location, this.options);
+    await closeEnvironment(old, true);
+    this.env = openEnvironment(this.location, this.options, old.mutex);
     this.cache.clear();
     this.reopenNeeded = false;
   }
@@ -249,16 +263,12 @@ export class LmdbAdapter implements StorageAdapter {
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     await this.ready();
     const env = this.env;
-    // overlappingSync: commit, release the lock, then flush. Otherwise the commit flushes inside.
-    // Both durability modes take the same path: lmdb-js 3.5's unflushed commits (a transaction's
-    // NO_SYNC_FLUSH, or an MDB_NOSYNC environment) lost acknowledged commits when writer processes
-    // were killed (see README), which `relaxed` must survive.
-    const flags = this.options.overlappingSync ? TXN_SYNC_COMMIT | TXN_NO_SYNC_FLUSH : TXN_SYNC_COMMIT | 1;
+    const flags = this.commitFlags;
     let outcome: { result: T; writes: CommitWrite[]; sequence: number } | undefined;
     let userFailed = false;
     let attempted: CommitWrite[] = [];
     try {
-      env.root.transactionSync(() => {
+      writeTransaction(env, () => {
         let ran: { result: T; writes: CommitWrite[] };
         try {
           ran = runTransaction(fn, (c, id) => this.readInTransaction(c, id), this.limits);
@@ -397,7 +407,7 @@ export class LmdbAdapter implements StorageAdapter {
     this.closed = true;
     unregisterOpen(this.env.path);
     this.cache.clear();
-    await this.env.root.close().catch(() => undefined);
+    await closeEnvironment(this.env);
   }
 }
 
@@ -414,10 +424,10 @@ async function openWhenNotCompacting(location: string, options: ResolvedLmdbOpti
         return env;
       }
     } catch (err) {
-      await env.root.close().catch(() => undefined);
+      await closeEnvironment(env);
       throw mapLmdbError(err, `opening ${env.file}`, env.file);
     }
-    await env.root.close().catch(() => undefined);
+    await closeEnvironment(env);
     if (Date.now() >= deadline) {
       throw new LockTimeoutError(`${env.path} is being compacted by process ${pid}; gave up after ${timeoutMs} ms`, { details: { pid } });
     }

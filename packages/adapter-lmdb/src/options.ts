@@ -3,17 +3,13 @@ import { type AdapterOptions, ConfigError } from "@statehouse/core";
 /** Options of the LMDB adapter. */
 export interface LmdbAdapterOptions extends AdapterOptions {
   /**
-   * lmdb-js's `overlappingSync`: commit, release the write lock, then flush. Default `false`.
+   * lmdb-js's `overlappingSync`: commit, release the write lock, then flush (before the write
+   * resolves, in both durability modes). Default `false`: the commit flushes inside the lock
+   * (`strict`) or not at all (`relaxed`).
    *
    * Every process that has the environment open at once must use the same setting: opening it
    * with the other one while another process has it open fails with E_CONFIG (LMDB itself does
-   * not notice mixed flags across processes); a process alone may change it. With `false` the
-   * commit flushes inside the write lock; with `true` after releasing it, before the write
-   * resolves.
-   *
-   * Not recommended with lmdb-js 3.5.6: in this package's crash loop (writer processes killed at
-   * random) an acknowledged commit was missing afterwards about once every 15 rounds with
-   * `overlappingSync: true`, never with the default (see the README).
+   * not notice mixed flags across processes); a process alone may change it.
    */
   overlappingSync?: boolean;
   /** Parsed records kept in memory per adapter, validated against each read. Default 10,000. */

@@ -4,8 +4,11 @@ import type { ResolvedLmdbOptions } from "./options.js";
 
 const SUB_DATABASES = ["meta", "records", "index", "log"] as const;
 const BATCH = 5_000;
-/** lmdb-js transactionSync flags: an abortable commit, flushed before returning (see the README on unflushed commits). */
-const TXN_FLUSHED = 3;
+/**
+ * lmdb-js transactionSync flags: commit without flushing (MDB_NOSYNC). The copy is private to
+ * this process until compaction swaps it in, and it is flushed whole before that.
+ */
+const TXN_UNFLUSHED = 2 | 0x10000;
 
 /**
  * Writes a fresh copy of the environment into `dir` by re-inserting every entry in key order
@@ -35,7 +38,7 @@ export async function rebuildInto(env: Environment, dir: string, options: Resolv
           batch = [];
           target.transactionSync(() => {
             for (const e of entries) to.put(e.key, e.value, { append: true } as never);
-          }, TXN_FLUSHED as never);
+          }, TXN_UNFLUSHED as never);
         };
         for (const { key, value } of from.getRange({ transaction: snapshot })) {
           batch.push({ key: Buffer.from(key), value: Buffer.from(value) });

@@ -47,7 +47,7 @@ describe("compaction", () => {
     expect(await a.sequence()).toBe(seq);
     expect(await a.check()).toEqual({ ok: true, problems: [], repaired: [] });
     await a.transact((tx) => tx.put("docs", "new", { ok: true }));
-    expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "statehouse.json"]);
+    expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "mutex.mdb", "mutex.mdb-lock", "statehouse.json"]);
     expect(statSync(join(path, "data.mdb")).mode & 0o777).toBe(0o600);
     await a.close();
     const b = await LmdbAdapter.open(path);
@@ -100,7 +100,7 @@ describe("compaction", () => {
       expect(await b.sequence()).toBe(seq);
       expect(await b.check()).toEqual({ ok: true, problems: [], repaired: [] });
       await b.close();
-      expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "statehouse.json"]);
+      expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "mutex.mdb", "mutex.mdb-lock", "statehouse.json"]);
     }
     console.log("[lmdb compaction kills]", JSON.stringify(outcomes));
   });

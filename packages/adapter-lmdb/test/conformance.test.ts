@@ -11,17 +11,11 @@ const storeUrl = (dir: string) => `lmdb:${dir}/env`;
 // based, lost update, crash loop), torture runs with the whole suite as well.
 const torture = process.env.STATEHOUSE_TORTURE === "1";
 
-// Known defect (issue 5, open): about once in 150 crash-loop rounds an acknowledged commit is
-// missing after kill -9 (reproduced with plain lmdb-js when commits skip the flush; not yet
-// explained for flushed ones). Quick runs skip the suite's crash loop so CI's verdict on
-// everything else stays meaningful; this package's own crash loop still runs on every change,
-// and torture runs (nightly) run the suite's as well, so the defect stays visible.
 runConformanceSuite({
   name: "lmdb",
   test,
   storeUrl,
   adapterOptions: { durability: "strict" },
-  ...(!torture && { skip: ["crash-loop: known defect, issue 5: a rare lost acknowledged commit under kill -9; runs in pnpm torture"] }),
 });
 
 if (torture) {

@@ -90,7 +90,7 @@ describe("crash loop with a full scan after each round", () => {
         } finally {
           await a.close();
         }
-        expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "statehouse.json"]);
+        expect(readdirSync(path).sort()).toEqual(["data.mdb", "lock.mdb", "mutex.mdb", "mutex.mdb-lock", "statehouse.json"]);
       }
       expect(acked.size).toBeGreaterThan(0);
     });
