@@ -25,6 +25,7 @@ export const CLAUSE_GROUPS = [
   "lost-update",
   "dirty-read",
   "freshness",
+  "open-under-write",
   "crash-loop",
   "disk-full",
   "permission-denied",

@@ -11,6 +11,7 @@ import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
 import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/multi-process.js";
+import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
@@ -46,6 +47,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerDomainPollution(suite);
     registerDomainQuery(suite);
     registerMultiProcess(suite);
+    registerOpenUnderWrite(suite);
     registerCrashLoop(suite);
     registerFaults(suite);
     registerDomainMultiProcess(suite);

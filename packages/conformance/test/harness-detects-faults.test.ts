@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import "./fixtures/register-rewind-sqlite.mjs";
 import "./fixtures/register-stale-sqlite.mjs";
 import { runSuite } from "./helpers/run-suite.js";
 
@@ -16,5 +17,17 @@ describe("the multi-process harness detects a stale per-process cache", () => {
     expect(byName("control:")?.status).toBe("passed");
     expect(byName("rounds: process A writes")?.status).toBe("failed");
     expect(byName("rounds: process A writes")?.error).toMatch(/stale reads/);
+  });
+});
+
+// The open-under-write clause must be able to fail: an adapter whose open() puts back what it read
+// when it began opening loses the commits other processes made meanwhile.
+const rewind = fileURLToPath(new URL("./fixtures/register-rewind-sqlite.mjs", import.meta.url));
+
+describe("the open-under-write harness detects an open that rewinds other processes' commits", () => {
+  it("fails open-under-write, naming what the writers or the opener saw", async () => {
+    const outcomes = await runSuite("rewind-sqlite", ["open-under-write"], { childImports: [rewind] });
+    expect(outcomes.map((o) => o.status)).toEqual(["failed"]);
+    expect(outcomes[0]?.error).toMatch(/writer errors|opener errors/);
   });
 });

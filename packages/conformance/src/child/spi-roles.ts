@@ -154,6 +154,90 @@ const freshPeer: Role = async (job, io) => {
   return {};
 };
 
+/** At most this many error strings are kept per child; the rest are counted. */
+const MAX_ERRORS = 20;
+
+function recordError(errors: string[], error: string, dropped: { n: number }): void {
+  if (errors.length < MAX_ERRORS) errors.push(error);
+  else dropped.n++;
+}
+
+/**
+ * open-under-write: read-modify-write increments of a shared total and this writer's own counter,
+ * one transaction each, until told to stop. Reading its own counter other than what its last
+ * acknowledged commit wrote means that commit vanished: recorded, and the loop goes on.
+ */
+const openWriter: Role = async (job, io) => {
+  const own = `w${num(job, "writer")}`;
+  const a = await open(job);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let acked = 0;
+  let lastWritten = 0;
+  const errors: string[] = [];
+  const dropped = { n: 0 };
+  while (!io.pending()) {
+    let read = 0;
+    try {
+      await a.transact((tx) => {
+        // A transaction may run its function more than once: the committed run's read counts.
+        read = counterOf(tx.get("open-counter", own)?.value);
+        const total = counterOf(tx.get("open-counter", "total")?.value);
+        tx.put("open-counter", own, { n: read + 1 });
+        tx.put("open-counter", "total", { n: total + 1 });
+      });
+      if (read !== lastWritten) {
+        recordError(errors, `${own} read its own counter as ${read} after ${acked} acknowledged increments (its last commit wrote ${lastWritten})`, dropped);
+      }
+      lastWritten = read + 1;
+      acked++;
+      if (acked === 1) io.emit({ t: "writing" });
+    } catch (err) {
+      recordError(errors, `${own}: ${errorKind(err)}`, dropped);
+    }
+    await yieldToEvents();
+  }
+  await a.close();
+  if (dropped.n > 0) errors.push(`${own}: ${dropped.n} more errors`);
+  return { acked, errors };
+};
+
+/**
+ * open-under-write: opens and closes the store again and again while writers commit, reading the
+ * shared total and the sequence each time: neither may ever go backwards.
+ */
+const reopener: Role = async (job, io) => {
+  const opens = num(job, "opens");
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let done = 0;
+  let last = 0;
+  let lastSequence = 0;
+  const errors: string[] = [];
+  const dropped = { n: 0 };
+  for (let i = 0; i < opens; i++) {
+    try {
+      const a = await open(job);
+      try {
+        const total = counterOf((await a.get("open-counter", "total"))?.value);
+        const sequence = await a.sequence();
+        if (total < last) recordError(errors, `open ${i}: the total went back from ${last} to ${total}`, dropped);
+        if (sequence < lastSequence) recordError(errors, `open ${i}: sequence() went back from ${lastSequence} to ${sequence}`, dropped);
+        last = Math.max(last, total);
+        lastSequence = Math.max(lastSequence, sequence);
+      } finally {
+        await a.close();
+      }
+      done++;
+    } catch (err) {
+      recordError(errors, `open ${i}: ${errorKind(err)}`, dropped);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+  }
+  if (dropped.n > 0) errors.push(`${dropped.n} more errors`);
+  return { opens: done, errors, last, lastSequence };
+};
+
 /**
  * crash loop: commits forever, printing an ack after each commit, until SIGKILLed. Each commit
  * writes a log record, this writer's counter and a shared total (a read-modify-write), so a torn
@@ -202,6 +286,8 @@ export const SPI_ROLES: Record<string, Role> = {
   "dirty-writer": dirtyWriter,
   "dirty-reader": dirtyReader,
   "fresh-peer": freshPeer,
+  "open-writer": openWriter,
+  reopener,
   "crash-writer": crashWriter,
   "crash-control-writer": crashControlWriter,
 };
