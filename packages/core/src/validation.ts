@@ -63,50 +63,68 @@ function escapePointerToken(key: string): string {
   return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
+/** A value still to check, with the way back to the root so that a failure can name its JSON Pointer. */
+interface Pending {
+  readonly v: unknown;
+  readonly depth: number;
+  readonly parent: Pending | undefined;
+  readonly key: string | number;
+}
+
+// Paths are only built for the error message: building one per node cost more than the check.
+function pathOf(p: Pending | undefined): string {
+  const tokens: string[] = [];
+  for (let at = p; at?.parent !== undefined; at = at.parent) tokens.push(typeof at.key === "number" ? String(at.key) : escapePointerToken(at.key));
+  return tokens.length === 0 ? "" : `/${tokens.reverse().join("/")}`;
+}
+
 // Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
 function checkJson(root: unknown, maxDepth: number, what: string): void {
-  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: root, depth: 0, path: "" }];
+  const stack: Pending[] = [{ v: root, depth: 0, parent: undefined, key: "" }];
   const seen = new Set<object>();
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
+    const p = stack.pop()!;
+    const { v, depth } = p;
     switch (typeof v) {
       case "string":
       case "boolean":
         continue;
       case "number":
-        if (!Number.isFinite(v)) fail(what, path, `${v} is not a finite number`);
+        if (!Number.isFinite(v)) fail(what, pathOf(p), `${v} is not a finite number`);
         continue;
       case "object": {
         if (v === null) continue;
-        if (depth + 1 > maxDepth) fail(what, path, `nesting deeper than the limit of ${maxDepth}`);
-        if (seen.has(v)) fail(what, path, "cycle or shared reference");
+        if (depth + 1 > maxDepth) fail(what, pathOf(p), `nesting deeper than the limit of ${maxDepth}`);
+        if (seen.has(v)) fail(what, pathOf(p), "cycle or shared reference");
         seen.add(v);
         if (Array.isArray(v)) {
           for (let i = 0; i < v.length; i++) {
-            if (!(i in v)) fail(what, `${path}/${i}`, "sparse array hole");
-            stack.push({ v: v[i], depth: depth + 1, path: `${path}/${i}` });
+            const child: Pending = { v: v[i], depth: depth + 1, parent: p, key: i };
+            if (!(i in v)) fail(what, pathOf(child), "sparse array hole");
+            stack.push(child);
           }
           continue;
         }
         const proto = Object.getPrototypeOf(v);
         if (proto !== Object.prototype && proto !== null) {
-          fail(what, path, `${(v as object).constructor?.name ?? "object"} is not a plain JSON object`);
+          fail(what, pathOf(p), `${(v as object).constructor?.name ?? "object"} is not a plain JSON object`);
         }
-        if (Object.getOwnPropertySymbols(v).length > 0) fail(what, path, "symbol keys are not JSON");
+        if (Object.getOwnPropertySymbols(v).length > 0) fail(what, pathOf(p), "symbol keys are not JSON");
         for (const key of Object.keys(v)) {
-          if (isForbiddenKey(key)) fail(what, `${path}/${escapePointerToken(key)}`, `the key "${key}" is not allowed`);
-          stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, path: `${path}/${escapePointerToken(key)}` });
+          const child: Pending = { v: (v as Record<string, unknown>)[key], depth: depth + 1, parent: p, key };
+          if (isForbiddenKey(key)) fail(what, pathOf(child), `the key "${key}" is not allowed`);
+          stack.push(child);
         }
         continue;
       }
       case "undefined":
-        fail(what, path, "undefined is not JSON");
+        fail(what, pathOf(p), "undefined is not JSON");
         break;
       case "bigint":
-        fail(what, path, "BigInt is not JSON");
+        fail(what, pathOf(p), "BigInt is not JSON");
         break;
       default:
-        fail(what, path, `${typeof v} is not JSON`);
+        fail(what, pathOf(p), `${typeof v} is not JSON`);
     }
   }
 }
