@@ -64,6 +64,8 @@ function commitFlags(options: ResolvedLmdbOptions): number {
   return TXN_SYNC_COMMIT | 1;
 }
 const EMPTY = Buffer.alloc(0);
+/** Change sets past the retention are deleted every this many commits. */
+const LOG_SWEEP_EVERY = 64;
 
 interface StoredChangeSet {
   at: string;
@@ -345,14 +347,15 @@ export class LmdbAdapter implements StorageAdapter {
       c: writes.map((w) => [w.type === "put" ? 1 : 0, w.collection, w.id, w.revision]),
     };
     log.put(logKey(sequence), Buffer.from(JSON.stringify(entry)));
-    // Keep `changeRetention` change sets: one falls out per commit. The first commit of each
-    // adapter also sweeps older ones (the retention may have been larger when they were written).
+    // `changes()` serves the last `changeRetention` change sets; older ones are deleted every
+    // LOG_SWEEP_EVERY commits, together (deleting one per commit dirtied an old leaf page in every
+    // commit: a quarter of a relaxed write). The first commit of each adapter sweeps too (the
+    // retention may have been larger when they were written).
     const drop = sequence - this.options.changeRetention;
-    if (drop > 0) {
-      if (this.logSwept) log.remove(logKey(drop));
-      else for (const key of log.getKeys({ start: logKey(0), end: logKey(drop + 1) })) log.remove(key as Buffer);
+    if (drop > 0 && (!this.logSwept || sequence % LOG_SWEEP_EVERY === 0)) {
+      for (const key of log.getKeys({ start: logKey(0), end: logKey(drop + 1) })) log.remove(key as Buffer);
+      this.logSwept = true;
     }
-    this.logSwept = true;
     const seq = Buffer.alloc(8);
     seq.writeDoubleLE(sequence, 0);
     log.put(LOG_SEQUENCE, seq);
@@ -363,7 +366,9 @@ export class LmdbAdapter implements StorageAdapter {
     return this.reading("reading changes", () => {
       const out: ChangeSet[] = [];
       if (limit <= 0) return out;
-      const start = logKey(Math.max(0, Math.floor(since) + 1));
+      // Change sets past the retention may still be stored until the next sweep: not served.
+      const oldest = this.currentSequence() - this.options.changeRetention + 1;
+      const start = logKey(Math.max(0, Math.floor(since) + 1, oldest));
       for (const { key, value } of this.env.log.getRange({ start, end: LOG_SEQUENCE, limit })) {
         const s = JSON.parse(Buffer.from(value).toString("utf8")) as StoredChangeSet;
         out.push({

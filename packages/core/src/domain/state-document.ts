@@ -1,4 +1,5 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
+import { markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { applyPatch, deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
 import type { JsonValue } from "../json/types.js";
@@ -204,7 +205,8 @@ export class StateDocument {
     return (tx: TxContext) => {
       const current = tx.get(this.collection, this.name);
       checkCondition(this.collection, this.name, current?.revision ?? 0, condition);
-      const next = mutate(current?.value);
+      // Built from the stored (frozen) document and inputs that own() already copied: no other references.
+      const next = markOwned(mutate(current?.value));
       const revision = tx.put(this.collection, this.name, next);
       return { revision, sequence: undefined };
     };

@@ -1,6 +1,7 @@
 import { conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
 import { type ValueLimits, deepFreeze, validateCollection, validateId, validateValue } from "../validation.js";
+import { isOwned } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending =
@@ -51,7 +52,7 @@ export class TxBuffer implements TxContext {
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
-    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(JSON.parse(json) as JsonValue) };
+    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)) };
     this.set(collection, id, { type: "put", record: stored, json, index: { ...(options.index ?? {}) }, base: cur.base });
     return revision;
   }
