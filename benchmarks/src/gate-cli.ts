@@ -26,8 +26,8 @@ Options:
   --update-baseline  copy the current run over the baseline and exit
   -h, --help         this help
 
-A result regresses when its floor-normalized median grew by more than the threshold AND the
-rank test on its retained samples says the slowdown is significant. A failed result (an error,
+A result regresses when its median grew by more than the threshold both normalized by its
+floor and in raw time, AND the rank test on its retained samples says the slowdown is significant. A failed result (an error,
 a lost update) always fails the gate. Exit status: 0 passed, 1 failed, 2 bad usage.`;
 
 async function readRun(file: string): Promise<RunResult> {

@@ -56,11 +56,23 @@ describe("regression gate", () => {
     expect(compareRuns(base, raw).regressions.length).toBe(KEYS.length);
   });
 
+  it("a result that got faster in raw time is no regression, even when its floor got faster still", () => {
+    // A quieter machine: the floor (a tiny operation) runs 2× faster, the operation only 1.25× faster.
+    const base = synthetic(13);
+    const cur = synthetic(14, Object.fromEntries(KEYS.map((k) => [k, 1.6])), 0.5);
+    const report = compareRuns(base, cur);
+    expect(report.regressions).toEqual([]);
+    expect(report.compared.every((c) => c.change > 0.25 && c.rawChange < 0)).toBe(true);
+    expect(formatGateReport(report)).toContain("within the threshold in raw time");
+    // The same ratios on a machine as fast as the baseline's are a regression.
+    expect(compareRuns(base, synthetic(15, { [KEYS[0]!]: 1.6 })).regressions.map((c) => c.key)).toEqual([KEYS[0]]);
+  });
+
   it("needs both: significant but below the threshold passes, above the threshold but without samples passes", () => {
     expect(compareRuns(synthetic(5, {}, 1, 3000), synthetic(6, { [KEYS[0]!]: 1.1 }, 1, 3000)).passed).toBe(true);
     const few = compareRuns(synthetic(7, {}, 1, 3), synthetic(8, { [KEYS[0]!]: 2 }, 1, 3));
     expect(few.regressions).toEqual([]);
-    expect(formatGateReport(few)).toContain("slower but not significant");
+    expect(formatGateReport(few)).toContain("but not significant");
   });
 
   it("honours a configurable threshold", () => {
