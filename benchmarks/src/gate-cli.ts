@@ -27,8 +27,8 @@ Options:
   -h, --help         this help
 
 A result regresses when its median grew by more than the threshold both normalized by its
-floor and in raw time, AND the rank test on its retained samples says the slowdown is significant. A failed result (an error,
-a lost update) always fails the gate. Exit status: 0 passed, 1 failed, 2 bad usage.`;
+floor and in raw time, AND the rank test on its retained samples says the slowdown is
+significant. A failed result (an error, a lost update) always fails the gate. Exit status: 0 passed, 1 failed, 2 bad usage.`;
 
 async function readRun(file: string): Promise<RunResult> {
   const run = JSON.parse(await readFile(file, "utf8")) as RunResult;
