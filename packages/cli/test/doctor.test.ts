@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
+import { PACKAGES, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
 const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
 
@@ -23,6 +23,72 @@ describe.each(PERSISTENT)("doctor on a sound $name store", (adapter) => {
     const human = await sh(["doctor"]);
     ok(human);
     expect(human.stdout).toContain("the store is sound");
+  });
+});
+
+describe.each(PERSISTENT)("doctor --compact on a $name store", (adapter) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => cleanup(dir));
+
+  it("after many deletions: reports the bytes before and after, every remaining record intact", async () => {
+    const sh = at(adapter.url(dir));
+    const pad = "p".repeat(4000);
+    const ids = Array.from({ length: 300 }, (_, i) => `s${i}`);
+    ok(await sh(["batch"], { input: JSON.stringify(ids.map((id) => ({ op: "session.create", id, metadata: { pad } }))) }));
+    ok(await sh(["batch"], { input: JSON.stringify(ids.slice(1).map((id) => ({ op: "session.delete", id }))) }));
+    const r = await sh(["--json", "doctor", "--compact"]);
+    ok(r);
+    const report = json(r);
+    expect(report).toMatchObject({ ok: true, problems: [], generic: { records: { sessions: 1 } } });
+    expect(report.compacted.before, "bytes before").toBeGreaterThan(0);
+    expect(report.compacted.after, "bytes after").toBeGreaterThan(0);
+    // LMDB files never shrink by themselves: 300 × 4 KB written then deleted are only given back by compaction.
+    if (adapter.name === "lmdb") expect(report.compacted.after).toBeLessThan(report.compacted.before / 2);
+    const got = json(await sh(["--json", "session", "show", "s0"]));
+    expect(got).toMatchObject({ id: "s0", metadata: { pad } });
+    const human = await sh(["doctor", "--compact"]);
+    ok(human);
+    expect(human.stdout).toMatch(/compacted: .* → /);
+  });
+});
+
+describe("doctor --compact on an lmdb store another process has open", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => cleanup(dir));
+
+  it("is refused with E_LOCK_TIMEOUT (exit 8), the store untouched", async () => {
+    const url = `lmdb:${dir}/env`;
+    const sh = at(url);
+    ok(await sh(["state", "set", "/a", "1"]));
+    const { spawn } = await import("node:child_process");
+    // Run from this package, so that @statehouse/core and the adapter resolve.
+    const holder = spawn(process.execPath, ["--input-type=module", "-e", `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); await s.state("global").get(""); console.log("open"); setTimeout(() => s.close(), 20000);`], { cwd: join(PACKAGES, "cli"), stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once("data", () => resolve());
+        holder.once("exit", (code) => reject(new Error(`the process holding the store exited (${code}) before opening it`)));
+      });
+      const r = await sh(["--json", "doctor", "--compact"]);
+      expect(r.code, show(r)).toBe(8);
+      expect(r.stderr).toContain("E_LOCK_TIMEOUT");
+    } finally {
+      holder.kill("SIGKILL");
+    }
+    expect(json(await sh(["--json", "state", "get", "/a"]))).toMatchObject({ value: 1 });
+  });
+});
+
+describe("doctor --compact on a store without compaction", () => {
+  it("is E_CONFIG (exit 13) and names the adapter", async () => {
+    const r = await at("memory:")(["--json", "doctor", "--compact"]);
+    expect(r.code, show(r)).toBe(13);
+    expect(r.stderr + r.stdout).toContain("cannot compact");
   });
 });
 

@@ -1,7 +1,8 @@
-import { CorruptError, type IntegrityReport, isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { ConfigError, CorruptError, type IntegrityReport, isStatehouseError, openAdapterUrl } from "@statehouse/core";
 import type { CommandContext } from "../context.js";
 import { type GenericCheck, genericCheck } from "../store-io/integrity.js";
 import { readAll } from "../store-io/records.js";
+import { storeBytes } from "../store-io/store-bytes.js";
 
 interface DoctorReport {
   store: string;
@@ -13,20 +14,28 @@ interface DoctorReport {
   generic: GenericCheck | null;
   /** The problems that remain: the engine's after repair, and the generic checks'. */
   problems: string[];
+  /** With --compact, on a sound store: the bytes on disk before and after (null where unknown). */
+  compacted: { before: number | null; after: number | null } | null;
 }
 
 /**
- * `doctor [--repair]`: the adapter's own integrity check (`check({repair})`: checksums, engine
+ * `doctor [--repair] [--compact]`: the adapter's own integrity check (`check({repair})`: checksums, engine
  * integrity, recovery from the last good copy where the adapter keeps one), then the generic
- * checks of the data through the SPI. Exit 0 when the store is sound (after repair, if asked);
- * else E_CORRUPT (9) naming what remains.
+ * checks of the data through the SPI, then, with --compact and only on a sound store, the
+ * adapter's compaction (which needs exclusive access: E_LOCK_TIMEOUT while other processes have
+ * the store open). Exit 0 when the store is sound (after repair, if asked); else E_CORRUPT (9)
+ * naming what remains.
  */
 export async function doctor(ctx: CommandContext): Promise<number | undefined> {
   const repair = ctx.opts.repair === true;
+  const compact = ctx.opts.compact === true;
   // The raw adapter, not the domain: a store too damaged for the domain must still be examined.
   const adapter = await openAdapterUrl(ctx.storeUrl, ctx.storeOptions);
-  const report: DoctorReport = { store: ctx.storeUrl, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [] };
+  const report: DoctorReport = { store: ctx.storeUrl, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [], compacted: null };
   try {
+    if (compact && adapter.compact === undefined) {
+      throw new ConfigError(`the ${adapter.kind} adapter cannot compact a store (capabilities.compaction is false)`, { details: { adapter: adapter.kind } });
+    }
     if (adapter.check !== undefined) {
       const first = await adapter.check({ repair });
       report.found = engineProblems(first);
@@ -48,6 +57,12 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
     } catch (err) {
       if (!isStatehouseError(err, "E_CORRUPT")) throw err;
       report.problems.push(err.message);
+    }
+    // Never rewrite a store that has problems: compaction copies what it can read.
+    if (compact && report.problems.length === 0 && adapter.compact !== undefined) {
+      const before = storeBytes(ctx.storeUrl) ?? null;
+      await adapter.compact();
+      report.compacted = { before, after: storeBytes(ctx.storeUrl) ?? null };
     }
   } finally {
     await adapter.close();
@@ -78,6 +93,7 @@ function print(ctx: CommandContext, r: DoctorReport, skipped?: string): void {
   if (out.mode === "plain") {
     out.plain(r.ok ? "ok" : "corrupt");
     for (const p of r.repaired) out.plain(`repaired: ${p}`);
+    if (r.compacted !== null) out.plain(`compacted: ${r.compacted.before ?? "?"} -> ${r.compacted.after ?? "?"} bytes`);
     for (const p of r.problems) out.plain(`problem: ${p}`);
     return;
   }
@@ -91,6 +107,14 @@ function print(ctx: CommandContext, r: DoctorReport, skipped?: string): void {
     out.line(`${c.bold("records")}  ${counts}; sequence ${r.generic.sequence}`);
   }
   for (const p of r.repaired) out.line(`  ${c.green("✓")} repaired: ${p}`);
+  if (r.compacted !== null) out.line(`${c.bold("space")}    compacted: ${bytes(r.compacted.before)} → ${bytes(r.compacted.after)}`);
   for (const p of r.problems) out.line(`  ${c.red("✗")} ${p}`);
   out.line(r.ok ? c.green("the store is sound") : c.red("the store has problems"));
+}
+
+function bytes(n: number | null): string {
+  if (n === null) return "?";
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

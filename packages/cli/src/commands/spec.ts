@@ -297,9 +297,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "doctor",
     args: [],
-    options: { repair: { type: "boolean", help: "repair what can be repaired (e.g. restore from the last good copy)" } },
-    summary: "Check the store's integrity (exit 9, E_CORRUPT, if problems remain).",
-    examples: ["statehouse doctor", "statehouse doctor --repair"],
+    options: {
+      repair: { type: "boolean", help: "repair what can be repaired (e.g. restore from the last good copy)" },
+      compact: { type: "boolean", help: "then, if the store is sound, reclaim the space of deleted data (needs exclusive access)" },
+    },
+    summary: "Check the store's integrity (exit 9, E_CORRUPT, if problems remain); optionally compact it.",
+    examples: ["statehouse doctor", "statehouse doctor --repair", "statehouse --store lmdb:.statehouse doctor --compact"],
     load: () => import("./doctor.js").then((m) => m.doctor),
   },
   {
