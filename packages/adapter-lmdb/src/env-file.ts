@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { CorruptError } from "@statehouse/core";
+import { verifyEnvironmentFile } from "./verify.js";
 
 const MDB_MAGIC = 0xbeefc0de;
 /** lmdb-js's LMDB page header is 24 bytes (page number, txn id, pad, flags, bounds). */
@@ -73,12 +74,17 @@ export function checkEnvHeader(file: string, initialised: boolean): EnvHeader | 
       const last = Number(sync.readBigUInt64LE(META_LAST_PG));
       if (Number.isSafeInteger(last)) lastPage = Math.max(lastPage, last);
     }
-    // LMDB never shrinks its file, so every page a meta page points into must exist. The size is
-    // taken after reading the metas: another process may be committing (LMDB writes a
-    // transaction's pages before the meta page that points to them).
+    // LMDB never shrinks its file, so a file that ends before the meta's last page was usually cut.
+    // Not always: LMDB does not write pages a transaction allocated and freed again, so the
+    // highest pages can be free and unwritten. Then the trees are walked: only a page they reach
+    // past the end is truncation (LMDB would fault with SIGBUS reading it). The caller holds the
+    // store's process mutex, so no commit is extending the file meanwhile.
     size = fstatSync(fd).size;
     if ((lastPage + 1) * pageSize > size) {
-      throw corrupt(file, `truncated: the meta pages reach page ${lastPage}, the file has ${Math.floor(size / pageSize)} pages`);
+      const problems = verifyEnvironmentFile(file);
+      if (problems.length > 0) {
+        throw corrupt(file, `truncated or damaged: the meta pages reach page ${lastPage}, the file has ${Math.floor(size / pageSize)} pages; ${problems.slice(0, 3).join("; ")}`);
+      }
     }
     return { pageSize, lastPage, txnId, fileSize: size };
   } finally {

@@ -134,12 +134,12 @@ export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
     if (best === undefined || txn > best.txn) best = { txn, last, free: readDb(data, base + 24), main: readDb(data, base + 72) };
   }
   if (best === undefined) return problems;
+  // The file may end before the meta's last page: LMDB does not write pages that a transaction
+  // allocated and freed again ("loose" pages), so the highest page numbers can be free and never
+  // written. Only a page the trees reach past the end of the file is damage (truncation).
   const pages = Math.floor(data.length / psize);
-  if (best.last >= pages) {
-    problem(`meta page points to page ${best.last}, the file has ${pages}`);
-    return problems;
-  }
   const last = best.last;
+  const present = (pgno: number, count = 1): boolean => pgno + count <= pages;
   const seen = new Uint8Array(last + 1);
 
   const walk = (db: Db, name: string, ordered: boolean, onLeaf: (key: Buffer, value: Buffer, flags: number) => unknown): void => {
@@ -156,6 +156,7 @@ export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
       if (!Number.isSafeInteger(pgno) || pgno < 2 || pgno > last) return problem(`${name}: page number ${pgno} out of range`);
       if (seen[pgno] === 1) return problem(`${name}: page ${pgno} is reached twice`);
       seen[pgno] = 1;
+      if (!present(pgno)) return problem(`${name}: page ${pgno} is past the end of the file (${pages} pages): truncated`);
       const p = pgno * psize;
       if (Number(data.readBigUInt64LE(p)) !== pgno) return problem(`${name}: page ${pgno} says it is page ${Number(data.readBigUInt64LE(p))}`);
       const flags = data.readUInt16LE(p + 18);
@@ -194,6 +195,7 @@ export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
           const ov = Number(data.readBigUInt64LE(node + 8 + ksize));
           const need = Math.ceil((dsize + HDR) / psize);
           if (!Number.isSafeInteger(ov) || ov < 2 || ov + need - 1 > last) return problem(`${name}: overflow page ${ov} out of range`);
+          if (!present(ov, need)) return problem(`${name}: overflow pages ${ov}–${ov + need - 1} run past the end of the file (${pages} pages): truncated`);
           const q = ov * psize;
           if (Number(data.readBigUInt64LE(q)) !== ov || (data.readUInt16LE(q + 18) & P_OVERFLOW) === 0 || data.readUInt32LE(q + 20) < need) {
             return problem(`${name}: overflow page ${ov} is not the overflow page of ${need} pages it should be`);
