@@ -13,7 +13,8 @@ import type { ResolvedLmdbOptions } from "./options.js";
 /** Version of the layout of the sub-databases (keys.ts, record-codec.ts). */
 export const LAYOUT_VERSION = 1;
 const MARKER = "statehouse.json";
-const SUB_DATABASES = ["meta", "records", "index", "log"];
+/** The named databases of a store, in the order compaction copies them. */
+export const SUB_DATABASES = ["meta", "records", "index", "log"] as const;
 
 export interface Environment {
   readonly path: string;
@@ -120,15 +121,7 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
   }
   let root: RootDatabase;
   try {
-    root = open({
-      path,
-      maxDbs: 8,
-      maxReaders: options.maxReaders,
-      overlappingSync: options.overlappingSync,
-      // lmdb-js passes this to mdb_env_open: data.mdb and lock.mdb are created 0600.
-      permissionsMode: 0o600,
-      noSubdir: false,
-    } as RootDatabaseOptionsWithPath);
+    root = open(rootOptions(path, options));
   } catch (err) {
     throw mapLmdbError(err, `opening ${file}`, file);
   }
@@ -136,7 +129,7 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
   try {
     // An LMDB environment that something else made: do not add statehouse's databases to it.
     if (!initialised) {
-      const foreign = [...root.getKeys({})].map(String).filter((k) => !SUB_DATABASES.includes(k));
+      const foreign = [...root.getKeys({})].map(String).filter((k) => !(SUB_DATABASES as readonly string[]).includes(k));
       if (foreign.length > 0) {
         throw new ConfigError(`${path} holds an LMDB environment that is not a statehouse store (it has ${foreign.slice(0, 3).join(", ")})`, {
           details: { path },
@@ -175,6 +168,19 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
  */
 export function writeTransaction<T>(env: Environment, fn: () => T, flags = 3): T {
   return env.mutex.run(() => env.root.transactionSync(fn, flags as never));
+}
+
+/** lmdb-js options of a store's environment in the directory `path` (the store, or compaction's copy). */
+export function rootOptions(path: string, options: ResolvedLmdbOptions): RootDatabaseOptionsWithPath {
+  return {
+    path,
+    maxDbs: 8,
+    maxReaders: options.maxReaders,
+    overlappingSync: options.overlappingSync,
+    // lmdb-js passes this to mdb_env_open: data.mdb and lock.mdb are created 0600.
+    permissionsMode: 0o600,
+    noSubdir: false,
+  } as RootDatabaseOptionsWithPath;
 }
 
 /** Closes the environment and, unless `keepMutex`, its process mutex. */

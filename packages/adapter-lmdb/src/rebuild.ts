@@ -1,8 +1,7 @@
-import { type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
-import type { Environment } from "./environment.js";
+import { type Database, type RootDatabase, open } from "lmdb";
+import { type Environment, SUB_DATABASES, rootOptions } from "./environment.js";
 import type { ResolvedLmdbOptions } from "./options.js";
 
-const SUB_DATABASES = ["meta", "records", "index", "log"] as const;
 const BATCH = 5_000;
 /**
  * lmdb-js transactionSync flags: commit without flushing (MDB_NOSYNC). The copy is private to
@@ -17,14 +16,7 @@ const TXN_UNFLUSHED = 2 | 0x10000;
  * entries, for one, land in the middle of their pages).
  */
 export async function rebuildInto(env: Environment, dir: string, options: ResolvedLmdbOptions): Promise<void> {
-  const target: RootDatabase = open({
-    path: dir,
-    maxDbs: 8,
-    maxReaders: options.maxReaders,
-    overlappingSync: options.overlappingSync,
-    permissionsMode: 0o600,
-    noSubdir: false,
-  } as RootDatabaseOptionsWithPath);
+  const target: RootDatabase = open(rootOptions(dir, options));
   try {
     env.root.resetReadTxn();
     const snapshot = env.root.useReadTransaction();
