@@ -102,9 +102,14 @@ export function verifyEnvironmentFile(file: string, options: { wholeFileLimit?: 
     return [`${file}: cannot be read: ${(err as Error).message}`];
   }
   try {
+    // The meta pages are read before the size is taken: LMDB writes a transaction's pages before
+    // the meta page naming them, so every page these metas reach is inside that size. Reading the
+    // metas after the rest could pick one that a concurrent commit wrote past the bytes read.
+    const head = Buffer.alloc(2 * 65536);
+    const headBytes = readSync(fd, head, 0, head.length, 0);
     const size = fstatSync(fd).size;
     const whole = size <= (options.wholeFileLimit ?? WHOLE_FILE_LIMIT);
-    return verifyEnvironmentBytes(whole ? readFileSync(fd) : new FileBytes(fd, size), file);
+    return verifyEnvironmentBytes(whole ? readFileSync(fd) : new FileBytes(fd, size), file, head.subarray(0, headBytes));
   } catch (err) {
     return [`${file}: cannot be read: ${(err as Error).message}`];
   } finally {
@@ -112,7 +117,8 @@ export function verifyEnvironmentFile(file: string, options: { wholeFileLimit?: 
   }
 }
 
-export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
+/** `metas`, when given, holds the start of the file as read before `data`: its meta pages are used. */
+export function verifyEnvironmentBytes(data: Bytes, file: string, metas?: Buffer): string[] {
   const problems: string[] = [];
   const problem = (s: string): false => {
     if (problems.length < MAX_PROBLEMS) problems.push(`${file}: ${s}`);
@@ -125,13 +131,14 @@ export function verifyEnvironmentBytes(data: Bytes, file: string): string[] {
   let best: { txn: number; last: number; free: Db; main: Db } | undefined;
   for (let m = 0; m < 2; m++) {
     const base = m * psize + HDR;
-    if (data.readUInt32LE(base) !== MDB_MAGIC) {
+    const meta: Bytes = metas !== undefined && metas.length >= (m + 1) * psize ? metas : data;
+    if (meta.readUInt32LE(base) !== MDB_MAGIC) {
       problem(`meta page ${m} has no LMDB magic`);
       continue;
     }
-    const txn = Number(data.readBigUInt64LE(base + 128));
-    const last = Number(data.readBigUInt64LE(base + 120));
-    if (best === undefined || txn > best.txn) best = { txn, last, free: readDb(data, base + 24), main: readDb(data, base + 72) };
+    const txn = Number(meta.readBigUInt64LE(base + 128));
+    const last = Number(meta.readBigUInt64LE(base + 120));
+    if (best === undefined || txn > best.txn) best = { txn, last, free: readDb(meta, base + 24), main: readDb(meta, base + 72) };
   }
   if (best === undefined) return problems;
   // The file may end before the meta's last page: LMDB does not write pages that a transaction
