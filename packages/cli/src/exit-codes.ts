@@ -20,6 +20,8 @@ export const EXIT_CODES = {
   E_CLOSED: 12,
   E_CONFIG: 13,
   E_IO: 14,
+  /** A server the store needs (the daemon, a database server) cannot be reached. */
+  E_UNAVAILABLE: 15,
 } as const;
 
 /** The code the CLI reports for a usage error (not a store error, so not one of core's codes). */

@@ -179,7 +179,7 @@ describe("exit statuses", () => {
     const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
     const help = (await cli(["--help"])).stdout;
     const fromHelp = [...help.matchAll(/^ {2}( ?\d+) {2}(\S+)/gm)].map((m) => [Number(m[1]), m[2]!]);
-    expect(fromHelp.length).toBe(15);
+    expect(fromHelp.length).toBe(16);
     for (const [status, name] of fromHelp) {
       const label = name === "ok" ? "ok" : name === "unexpected" ? "unexpected" : name === "usage" ? "E_USAGE" : name;
       expect(readme, `README row for ${status}`).toMatch(new RegExp(`\\|\\s*${status}\\s*\\|\\s*\`?${label}`));

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "E_CLOSED",
   "E_CONFIG",
   "E_IO",
+  "E_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -92,6 +93,8 @@ export class ConfigError extends defineError("E_CONFIG", "ConfigError") {
   }
 }
 export class IoError extends defineError("E_IO", "IoError") {}
+/** A server the store needs (the daemon, a database server) cannot be reached or went away. Retryable. */
+export class UnavailableError extends defineError("E_UNAVAILABLE", "UnavailableError") {}
 
 /** A conditional write whose condition failed. Carries the record's current revision (0 = absent). */
 export class ConflictError extends defineError("E_CONFLICT", "ConflictError") {
