@@ -25,9 +25,19 @@ describe("markdown report", () => {
   const run = fixtureRun();
   const md = renderMarkdown(run, targets, [run]);
 
-  it("starts with the summary: one table of adapter × operation with targets, goals, verdicts and floor ratios", () => {
+  it("leads with the whole-process comparison with the v2 stand-in, measured in the same run", () => {
     const first = md.indexOf("## ");
-    expect(md.slice(first, first + 11)).toBe("## Summary\n");
+    expect(md.slice(first).startsWith("## Whole process: statehouse against the v2 system\n")).toBe(true);
+    const section_ = section(md, "Whole process: statehouse against the v2 system");
+    const ours = run.results.find((r) => r.op === "cli-state-get")!.stats!.median;
+    const theirs = run.results.find((r) => r.op === "v2-state-query")!.stats!.median;
+    const row = tableRow(section_, "file (strict)", "statehouse state-get");
+    expect(row).toBeDefined();
+    expect(row).toContain(`${(ours / theirs).toFixed(2)}×`);
+    expect(section_).toContain("python3 -c pass");
+  });
+
+  it("then the summary: one table of adapter × operation with targets, goals, verdicts and floor ratios", () => {
     const summary = section(md, "Summary");
     expect(summary.split("\n").filter((l) => l.startsWith("| ---"))).toHaveLength(1);
     expect(summary).toContain("| Adapter | Operation | Median | p99 | Report's target | Our goal | Verdict | × floor |");

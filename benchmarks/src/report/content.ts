@@ -6,6 +6,7 @@ import { chartsFor, operationsOverview, trendChart } from "./charts.js";
 import { fmtBytes, fmtDuration, fmtParams, fmtRate, fmtRatio, sparkline, who } from "./format.js";
 import { trend } from "./history.js";
 import { goalText, judge, summaryResults, targetText, verdictText } from "./model.js";
+import { v2ComparisonBlocks } from "./peers.js";
 
 const groupOf = (scenario: string) => findScenario(scenario)?.group;
 
@@ -156,6 +157,8 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
         "Each scenario ran in its own child process against the built packages; in-process timings by tinybench, whole-process timings by wall clock. " +
         "“× floor” is the median divided by the median of the cheapest raw way to do the same work, measured in the same run.",
     },
+    { kind: "heading", level: 2, text: "Whole process: statehouse against the v2 system" },
+    ...v2ComparisonBlocks(run),
     { kind: "heading", level: 2, text: "Summary" },
     summaryTable(run, targets),
     ...(withCharts ? operationsOverview(run.results.filter((r) => groupOf(r.scenario) === "operation")) : []),
