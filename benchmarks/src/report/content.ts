@@ -7,6 +7,7 @@ import { fmtBytes, fmtDuration, fmtParams, fmtRate, fmtRatio, sparkline, who } f
 import { trend } from "./history.js";
 import { goalText, judge, summaryResults, targetText, verdictText } from "./model.js";
 import { v2ComparisonBlocks } from "./peers.js";
+import { recommendationBlocks } from "./recommend.js";
 
 const groupOf = (scenario: string) => findScenario(scenario)?.group;
 
@@ -77,9 +78,11 @@ function reportTargetsTable(run: RunResult, targets: Targets): Block {
       String(verdicts.length),
       String(verdicts.filter((v) => v === "met").length),
       String(verdicts.filter((v) => v === "missed").length),
+      // Skipped or failed rows, and rows the target does not apply to: results = met + missed + this.
+      String(verdicts.filter((v) => v !== "met" && v !== "missed").length),
     ];
   });
-  return { kind: "table", header: ["Report's target", "v2 measured", "Results", "Met", "Missed"], rows };
+  return { kind: "table", header: ["Report's target", "v2 measured", "Results", "Met", "Missed", "Not judged"], rows };
 }
 
 function memoryBlocks(run: RunResult, targets: Targets): Block[] {
@@ -157,6 +160,8 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
         "Each scenario ran in its own child process against the built packages; in-process timings by tinybench, whole-process timings by wall clock. " +
         "“× floor” is the median divided by the median of the cheapest raw way to do the same work, measured in the same run.",
     },
+    { kind: "heading", level: 2, text: "Which adapter, for what" },
+    ...recommendationBlocks(run),
     { kind: "heading", level: 2, text: "Whole process: statehouse against the v2 system" },
     ...v2ComparisonBlocks(run),
     { kind: "heading", level: 2, text: "Summary" },
