@@ -42,6 +42,17 @@ describe("markdown report", () => {
     expect(tableRow(again, "Hooks (a new process per call)", "sqlite (strict)", "file (strict)", "(2.00×)")).toBeDefined();
   });
 
+  it("draws the report's target on the CLI chart, on a linear axis that includes it", async () => {
+    const { chartsFor } = await import("../src/report/charts.js");
+    const { chartLines } = await import("../src/report/content.js");
+    const cliRows = run.results.filter((r) => r.scenario === "cli");
+    const [block] = chartsFor("cli", "cli", cliRows, (op) => chartLines(targets, op));
+    const spec = JSON.stringify(block);
+    expect(spec).toContain("report target < 50 ms");
+    expect(spec).toContain('"type":"linear"');
+    expect(spec).toContain('"domain":[0,');
+  });
+
   it("counts every result of a report target: results = met + missed + not judged", () => {
     const table = section(md, "The report's targets");
     const rows = table.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Report's target") && !l.startsWith("| ---"));
