@@ -15,7 +15,7 @@ export function v2ComparisonBlocks(run: RunResult): Block[] {
   const pyFloor = median(v2.get("python-floor"));
   const nodeFloor = median(run.results.find((r) => r.op === "node-e-0"));
   const rows = run.results
-    .filter((r) => V2_PEER_OF[r.op] !== undefined && r.adapter !== "v2")
+    .filter((r) => V2_PEER_OF[r.op] !== undefined && r.adapter !== "v2" && r.status !== "skipped")
     .map((r) => {
       const peer = v2.get(V2_PEER_OF[r.op]!);
       const ours = median(r);
