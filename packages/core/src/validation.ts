@@ -40,18 +40,30 @@ export function isForbiddenKey(key: string): boolean {
  * written.
  */
 export function validateValue(value: unknown, limits: ValueLimits = DEFAULT_LIMITS, what = "value"): string {
-  checkJson(value, limits.maxDepth, what);
-  const text = JSON.stringify(value);
+  const atLeast = checkJson(value, limits.maxDepth, what);
+  // A lower bound of the JSON text's size, counted during the walk: a value far over the limit
+  // (a string repeated by references, a huge patch result) is refused without serialising it.
+  if (atLeast > limits.maxBytes) tooLarge(what, atLeast, limits.maxBytes, "at least ");
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    // V8 cannot build a string over ~512 MiB: "Invalid string length".
+    if (err instanceof RangeError) tooLarge(what, atLeast, limits.maxBytes, "at least ");
+    throw err;
+  }
   // Byte length only matters near the limit; string length is a cheap lower bound.
   if (text.length * 3 > limits.maxBytes || text.length > limits.maxBytes) {
     const bytes = Buffer.byteLength(text, "utf8");
-    if (bytes > limits.maxBytes) {
-      throw new ValidationError(`${what} is ${bytes} bytes, over the limit of ${limits.maxBytes}`, {
-        details: { issues: [`size ${bytes} > ${limits.maxBytes} bytes`], bytes, maxBytes: limits.maxBytes },
-      });
-    }
+    if (bytes > limits.maxBytes) tooLarge(what, bytes, limits.maxBytes, "");
   }
   return text;
+}
+
+function tooLarge(what: string, bytes: number, maxBytes: number, bound: string): never {
+  throw new ValidationError(`${what} is ${bound}${bytes} bytes, over the limit of ${maxBytes}`, {
+    details: { issues: [`size ${bound}${bytes} > ${maxBytes} bytes`], bytes, maxBytes },
+  });
 }
 
 function fail(what: string, path: string, problem: string): never {
@@ -78,15 +90,23 @@ function pathOf(p: Pending | undefined): string {
   return tokens.length === 0 ? "" : `/${tokens.reverse().join("/")}`;
 }
 
-// Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
-function checkJson(root: unknown, maxDepth: number, what: string): void {
+/**
+ * Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
+ * Returns a lower bound of the size of the value's JSON text: one byte a value, plus the length
+ * of each string and member name (UTF-8 takes at least a byte per UTF-16 code unit).
+ */
+function checkJson(root: unknown, maxDepth: number, what: string): number {
   const stack: Pending[] = [{ v: root, depth: 0, parent: undefined, key: "" }];
   const seen = new Set<object>();
+  let size = 0;
   while (stack.length > 0) {
     const p = stack.pop()!;
     const { v, depth } = p;
+    size++;
     switch (typeof v) {
       case "string":
+        size += v.length;
+        continue;
       case "boolean":
         continue;
       case "number":
@@ -111,6 +131,7 @@ function checkJson(root: unknown, maxDepth: number, what: string): void {
         }
         if (Object.getOwnPropertySymbols(v).length > 0) fail(what, pathOf(p), "symbol keys are not JSON");
         for (const key of Object.keys(v)) {
+          size += key.length;
           const child: Pending = { v: (v as Record<string, unknown>)[key], depth: depth + 1, parent: p, key };
           if (isForbiddenKey(key)) fail(what, pathOf(child), `the key "${key}" is not allowed`);
           stack.push(child);
@@ -127,6 +148,7 @@ function checkJson(root: unknown, maxDepth: number, what: string): void {
         fail(what, pathOf(p), `${typeof v} is not JSON`);
     }
   }
+  return size;
 }
 
 /** Options for identifiers of records (document names, session ids, project names, tool names). */

@@ -53,9 +53,10 @@ function bounded(doc: JsonValue, query: string, limits?: QueryLimitsOptions): Ou
   return best!;
 }
 
+/** Aborted while running, by the node count or the clock (not refused for its length). */
 function expectAborted(outcome: Outcome): void {
   expect(isStatehouseError(outcome.error, "E_INVALID_QUERY")).toBe(true);
-  expect((outcome.error as { details: { reason: string } }).details.reason).toBe("limit");
+  expect(["maxNodes", "maxMillis"]).toContain((outcome.error as { details: { limit: string } }).details.limit);
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -113,7 +114,7 @@ describe("bounded queries: adversarial shapes", () => {
   });
 
   it("a long union list of missing names over many nodes is aborted in budget", () => {
-    const names = range(2_500).map((i) => `'m${i}'`).join(",");
+    const names = range(1_500).map((i) => `'m${i}'`).join(",");
     const doc = { items: range(200_000).map((i) => ({ i })) };
     expectAborted(bounded(doc, `$..[${names}]`));
     const indexes = range(3_000).join(",");
@@ -160,7 +161,7 @@ const query = fc.oneof(
   test.map((t) => `$.items[?${t}]`),
   test.map((t) => `$..[?${t}]`),
   fc.constantFrom("$..*", "$..q", "$.x[*]", "$.x..[0]"),
-  fc.integer({ min: 1, max: 2_000 }).map((n) => `$..[${range(n).map((i) => `'n${i}'`).join(",")}]`),
+  fc.integer({ min: 1, max: 1_500 }).map((n) => `$..[${range(n).map((i) => `'n${i}'`).join(",")}]`),
 );
 
 describe("bounded queries: property", () => {
