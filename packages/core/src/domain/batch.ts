@@ -98,7 +98,7 @@ async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<
       return store.sessions.planEnd(o.id, o.status ?? "completed", c);
     case "session.delete":
       need(raw, i, "id");
-      return store.sessions.planDelete(o.id, await store.sessions.agentIds(o.id), c);
+      return store.sessions.planDelete(o.id, await store.sessions.listAgents(o.id), c);
     case "agent.spawn": {
       need(raw, i, "sessionId", "role");
       const { op: _op, sessionId, ifRevision: _r, ifAbsent: _a, ...rest } = o;
