@@ -180,6 +180,52 @@ export function validateCollection(name: string): string {
   return name;
 }
 
+const INDEX_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+/** With the u flag a surrogate pair is one code point, so only an unpaired surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Index names are checked at the SPI boundary (every put's `index`, every list and count), so
+ * that no adapter meets a name its own layout reserves (the memory and file adapters list by id
+ * through an internal index named "\u0000id"; a record indexed under that name was listed twice).
+ */
+export function validateIndexName(name: unknown): string {
+  if (typeof name !== "string" || !INDEX_NAME_PATTERN.test(name)) {
+    const shown = typeof name === "string" ? JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name) : typeof name;
+    throw new ValidationError(`invalid index name ${shown}: use a letter, then up to 63 of A-Z a-z 0-9 _ . : -`, {
+      details: { issues: ["invalid index name"] },
+    });
+  }
+  return name;
+}
+
+/**
+ * Index keys and listing prefixes may be any well-formed string (NUL and control characters
+ * included). A lone surrogate is refused: UTF-8 cannot encode it, so an adapter that stores keys
+ * as UTF-8 (LMDB) would turn it into U+FFFD and match prefixes differently from the others.
+ */
+export function validateIndexKey(key: unknown, what = "index key"): string {
+  if (typeof key !== "string") {
+    throw new ValidationError(`${what} must be a string, got ${typeof key}`, { details: { issues: [`${what} not a string`] } });
+  }
+  if (LONE_SURROGATE.test(key)) {
+    throw new ValidationError(`${what} contains a lone surrogate (not Unicode text; UTF-8 cannot store it)`, {
+      details: { issues: [`${what} has a lone surrogate`] },
+    });
+  }
+  return key;
+}
+
+/**
+ * Checks the index name and prefix of a list or count by index (the SPI's read side). A prefix of
+ * ids needs no check: ids are ASCII, so a prefix with a lone surrogate matches none anywhere.
+ */
+export function validateListOptions(options: { index?: string | undefined; prefix?: string | undefined }): void {
+  if (options.index === undefined) return;
+  validateIndexName(options.index);
+  if (options.prefix !== undefined) validateIndexKey(options.prefix, "prefix");
+}
+
 /** Deep-freezes a JSON value in place. Values handed out by the SPI are frozen so caches can share them. */
 export function deepFreeze<T extends JsonValue>(value: T): T {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;

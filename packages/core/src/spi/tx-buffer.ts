@@ -1,6 +1,14 @@
 import { conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
-import { type ValueLimits, deepFreeze, validateCollection, validateId, validateValue } from "../validation.js";
+import {
+  type ValueLimits,
+  deepFreeze,
+  validateCollection,
+  validateId,
+  validateIndexKey,
+  validateIndexName,
+  validateValue,
+} from "../validation.js";
 import { isOwned } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
@@ -46,6 +54,11 @@ export class TxBuffer implements TxContext {
   put(collection: string, id: string, value: JsonValue, options: PutOptions = {}): number {
     validateCollection(collection);
     validateId(id);
+    const index = { ...(options.index ?? {}) };
+    for (const name of Object.keys(index)) {
+      validateIndexName(name);
+      validateIndexKey(index[name], `index key of "${name}"`);
+    }
     const json = validateValue(value, this.limits);
     const cur = this.current(collection, id);
     checkCondition(collection, id, cur.revision, options);
@@ -53,7 +66,7 @@ export class TxBuffer implements TxContext {
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
     const stored: StoredRecord = { collection, id, revision, value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)) };
-    this.set(collection, id, { type: "put", record: stored, json, index: { ...(options.index ?? {}) }, base: cur.base });
+    this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
   }
 
