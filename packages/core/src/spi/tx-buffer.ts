@@ -24,6 +24,16 @@ type Pending =
 export class TxBuffer implements TxContext {
   private readonly pending = new Map<string, Pending>();
   private readonly order: string[] = [];
+  private serialized = 0;
+
+  /**
+   * Characters of JSON text this transaction has validated so far, every put counted (a record
+   * put ten times counts ten times): the work done under the write lock, which a caller running
+   * many operations in one transaction (a domain batch) bounds.
+   */
+  get serializedLength(): number {
+    return this.serialized;
+  }
 
   constructor(
     private readonly read: (collection: string, id: string) => StoredRecord | undefined,
@@ -60,6 +70,7 @@ export class TxBuffer implements TxContext {
       validateIndexKey(index[name], `index key of "${name}"`);
     }
     const json = validateValue(value, this.limits);
+    this.serialized += json.length;
     const cur = this.current(collection, id);
     checkCondition(collection, id, cur.revision, options);
     // However many times a transaction writes a record, it commits one write of it: the
