@@ -45,7 +45,8 @@ export function incrementAt(doc: JsonValue, pointer: string, by = 1): IncrementR
   const limit = Number.MAX_SAFE_INTEGER;
   if (!(Math.abs(current) <= limit && Math.abs(by) <= limit && Math.abs(value) <= limit)) {
     throw new ValidationError(
-      `cannot increment ${shown(pointer)}: ${current} + ${by} is outside the safe integer range ±(2^53 − 1), where numbers lose precision`,
+      `cannot increment ${shown(pointer)}: ${current} + ${by} is outside the safe integer range ±(2^53 − 1), ` +
+        "where numbers lose precision",
       { details: { pointer, issues: [`${pointer || "/"}: unsafe result`] } },
     );
   }
