@@ -8,6 +8,8 @@
  * sorts below every escaped byte, so a shorter key sorts first) and keeps prefixes prefixes.
  */
 
+import { validateListOptions } from "@statehouse/core";
+
 /** LMDB's default maximum key size in lmdb-js (4 KiB pages). */
 export const MAX_KEY_BYTES = 1978;
 
@@ -43,11 +45,21 @@ export function recordPrefix(collection: string, prefix: string): Buffer {
 
 /** index: collection 0x00 esc(name) 0x00 esc(key) 0x00 id */
 export function indexKey(collection: string, name: string, key: string, id: string): Buffer {
-  return Buffer.concat([indexPrefix(collection, name, key), SEP, utf8(id)]);
+  return Buffer.concat([entryPrefix(collection, name, key), SEP, utf8(id)]);
 }
 
-/** The start of an index's entries whose keys begin with `prefix` (no terminator: a true prefix). */
+/**
+ * The start of an index's entries whose keys begin with `prefix` (no terminator: a true prefix),
+ * for a list or count. The name and prefix come from the caller, so they are checked here, as
+ * every adapter checks them: a lone surrogate would be written as U+FFFD by UTF-8 and match
+ * other keys than it does elsewhere. (Keys being written were checked by core's TxBuffer.)
+ */
 export function indexPrefix(collection: string, name: string, prefix: string): Buffer {
+  validateListOptions({ index: name, prefix });
+  return entryPrefix(collection, name, prefix);
+}
+
+function entryPrefix(collection: string, name: string, prefix: string): Buffer {
   return Buffer.concat([utf8(collection), SEP, escaped(name), SEP, escaped(prefix)]);
 }
 

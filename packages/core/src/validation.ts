@@ -40,18 +40,30 @@ export function isForbiddenKey(key: string): boolean {
  * written.
  */
 export function validateValue(value: unknown, limits: ValueLimits = DEFAULT_LIMITS, what = "value"): string {
-  checkJson(value, limits.maxDepth, what);
-  const text = JSON.stringify(value);
+  const atLeast = checkJson(value, limits.maxDepth, what);
+  // A lower bound of the JSON text's size, counted during the walk: a value far over the limit
+  // (a string repeated by references, a huge patch result) is refused without serialising it.
+  if (atLeast > limits.maxBytes) tooLarge(what, atLeast, limits.maxBytes, "at least ");
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    // V8 cannot build a string over ~512 MiB: "Invalid string length".
+    if (err instanceof RangeError) tooLarge(what, atLeast, limits.maxBytes, "at least ");
+    throw err;
+  }
   // Byte length only matters near the limit; string length is a cheap lower bound.
   if (text.length * 3 > limits.maxBytes || text.length > limits.maxBytes) {
     const bytes = Buffer.byteLength(text, "utf8");
-    if (bytes > limits.maxBytes) {
-      throw new ValidationError(`${what} is ${bytes} bytes, over the limit of ${limits.maxBytes}`, {
-        details: { issues: [`size ${bytes} > ${limits.maxBytes} bytes`], bytes, maxBytes: limits.maxBytes },
-      });
-    }
+    if (bytes > limits.maxBytes) tooLarge(what, bytes, limits.maxBytes, "");
   }
   return text;
+}
+
+function tooLarge(what: string, bytes: number, maxBytes: number, bound: string): never {
+  throw new ValidationError(`${what} is ${bound}${bytes} bytes, over the limit of ${maxBytes}`, {
+    details: { issues: [`size ${bound}${bytes} > ${maxBytes} bytes`], bytes, maxBytes },
+  });
 }
 
 function fail(what: string, path: string, problem: string): never {
@@ -78,15 +90,23 @@ function pathOf(p: Pending | undefined): string {
   return tokens.length === 0 ? "" : `/${tokens.reverse().join("/")}`;
 }
 
-// Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
-function checkJson(root: unknown, maxDepth: number, what: string): void {
+/**
+ * Iterative, so that a hostile depth-5,000 value is refused without exhausting the stack.
+ * Returns a lower bound of the size of the value's JSON text: one byte a value, plus the length
+ * of each string and member name (UTF-8 takes at least a byte per UTF-16 code unit).
+ */
+function checkJson(root: unknown, maxDepth: number, what: string): number {
   const stack: Pending[] = [{ v: root, depth: 0, parent: undefined, key: "" }];
   const seen = new Set<object>();
+  let size = 0;
   while (stack.length > 0) {
     const p = stack.pop()!;
     const { v, depth } = p;
+    size++;
     switch (typeof v) {
       case "string":
+        size += v.length;
+        continue;
       case "boolean":
         continue;
       case "number":
@@ -111,6 +131,7 @@ function checkJson(root: unknown, maxDepth: number, what: string): void {
         }
         if (Object.getOwnPropertySymbols(v).length > 0) fail(what, pathOf(p), "symbol keys are not JSON");
         for (const key of Object.keys(v)) {
+          size += key.length;
           const child: Pending = { v: (v as Record<string, unknown>)[key], depth: depth + 1, parent: p, key };
           if (isForbiddenKey(key)) fail(what, pathOf(child), `the key "${key}" is not allowed`);
           stack.push(child);
@@ -127,6 +148,7 @@ function checkJson(root: unknown, maxDepth: number, what: string): void {
         fail(what, pathOf(p), `${typeof v} is not JSON`);
     }
   }
+  return size;
 }
 
 /** Options for identifiers of records (document names, session ids, project names, tool names). */
@@ -156,6 +178,52 @@ export function validateCollection(name: string): string {
     throw new InvalidPathError(`invalid collection name ${JSON.stringify(name)}`, { details: { collection: name } });
   }
   return name;
+}
+
+const INDEX_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+/** With the u flag a surrogate pair is one code point, so only an unpaired surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Index names are checked at the SPI boundary (every put's `index`, every list and count), so
+ * that no adapter meets a name its own layout reserves (the memory and file adapters list by id
+ * through an internal index named "\u0000id"; a record indexed under that name was listed twice).
+ */
+export function validateIndexName(name: unknown): string {
+  if (typeof name !== "string" || !INDEX_NAME_PATTERN.test(name)) {
+    const shown = typeof name === "string" ? JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name) : typeof name;
+    throw new ValidationError(`invalid index name ${shown}: use a letter, then up to 63 of A-Z a-z 0-9 _ . : -`, {
+      details: { issues: ["invalid index name"] },
+    });
+  }
+  return name;
+}
+
+/**
+ * Index keys and listing prefixes may be any well-formed string (NUL and control characters
+ * included). A lone surrogate is refused: UTF-8 cannot encode it, so an adapter that stores keys
+ * as UTF-8 (LMDB) would turn it into U+FFFD and match prefixes differently from the others.
+ */
+export function validateIndexKey(key: unknown, what = "index key"): string {
+  if (typeof key !== "string") {
+    throw new ValidationError(`${what} must be a string, got ${typeof key}`, { details: { issues: [`${what} not a string`] } });
+  }
+  if (LONE_SURROGATE.test(key)) {
+    throw new ValidationError(`${what} contains a lone surrogate (not Unicode text; UTF-8 cannot store it)`, {
+      details: { issues: [`${what} has a lone surrogate`] },
+    });
+  }
+  return key;
+}
+
+/**
+ * Checks the index name and prefix of a list or count by index (the SPI's read side). A prefix of
+ * ids needs no check: ids are ASCII, so a prefix with a lone surrogate matches none anywhere.
+ */
+export function validateListOptions(options: { index?: string | undefined; prefix?: string | undefined }): void {
+  if (options.index === undefined) return;
+  validateIndexName(options.index);
+  if (options.prefix !== undefined) validateIndexKey(options.prefix, "prefix");
 }
 
 /** Deep-freezes a JSON value in place. Values handed out by the SPI are frozen so caches can share them. */

@@ -60,9 +60,18 @@ describe("incrementAt", () => {
     expect(codeOf(() => incrementAt(frozen({ n: 1e20 }), "/n"))).toBe("E_VALIDATION");
     expect(codeOf(() => incrementAt(frozen({ n: 0 }), "/n", 2 ** 60))).toBe("E_VALIDATION");
     expect(() => incrementAt(frozen({ n: max }), "/n")).toThrow(/safe integer range/);
-    // Non-integers only need to stay finite.
-    expect(incrementAt(frozen({ n: 1e300 }), "/n", 0.5).value).toBe(1e300);
     expect(codeOf(() => incrementAt(frozen({ n: 1.7e308 }), "/n", 1.7e308))).toBe("E_VALIDATION");
+  });
+
+  it("refuses results outside the safe range when an operand is fractional (0.5 + 2^60 is 2^60)", () => {
+    expect(codeOf(() => incrementAt(frozen({ n: 0.5 }), "/n", 2 ** 60))).toBe("E_VALIDATION");
+    expect(codeOf(() => incrementAt(frozen({ n: 2 ** 60 }), "/n", 0.5))).toBe("E_VALIDATION");
+    expect(codeOf(() => incrementAt(frozen({ n: 1e300 }), "/n", 0.5))).toBe("E_VALIDATION");
+    expect(codeOf(() => incrementAt(frozen({ n: -(2 ** 53) }), "/n", -0.5))).toBe("E_VALIDATION");
+    expect(() => incrementAt(frozen({ n: 0.5 }), "/n", 2 ** 60)).toThrow(/safe integer range/);
+    // Fractions inside the safe range are summed as before.
+    expect(incrementAt(frozen({ n: 0.25 }), "/n", 0.5).value).toBe(0.75);
+    expect(incrementAt(frozen({ n: Number.MAX_SAFE_INTEGER - 1.5 }), "/n", 0.5).value).toBe(Number.MAX_SAFE_INTEGER - 1);
   });
 
   it("refuses malformed pointers, __proto__, - and scalars in the way with InvalidPathError", () => {

@@ -163,9 +163,9 @@ function mIncrement(m: M, pointer: string, by: number): M {
   const current = found === undefined ? 0 : found;
   if (typeof current !== "number") fail("E_VALIDATION");
   const sum = (current as number) + by;
-  if (Number.isInteger(current) && Number.isInteger(by)) {
-    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(by) || !Number.isSafeInteger(sum)) fail("E_VALIDATION");
-  } else if (!Number.isFinite(sum)) fail("E_VALIDATION");
+  // Operands and sum within ±(2^53 − 1), integers or not (issue 15: 0.5 + 2^60 is imprecise).
+  const safe = (x: number) => Math.abs(x) <= Number.MAX_SAFE_INTEGER;
+  if (!safe(current as number) || !safe(by) || !safe(sum)) fail("E_VALIDATION");
   return mSet(m, tokens, sum);
 }
 

@@ -36,6 +36,36 @@ const domainIncrement: Role = async (job, io) => {
   return { acked, errors };
 };
 
+/**
+ * Spawns agents into sessions s0, s1, … in turn, each until the session is gone (another process
+ * deletes it meanwhile), so that spawns land between a delete's listing of agents and its commit.
+ */
+const domainSpawner: Role = async (job, io) => {
+  const open = await loadOpen();
+  if (open === undefined) throw new Error("@statehouse/core does not export open()");
+  const store = await open(job.url, job.adapterOptions);
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  let spawned = 0;
+  const errors: string[] = [];
+  for (let r = 0; r < (job.params.sessions as number); r++) {
+    for (let i = 0; i < 10_000; i++) {
+      try {
+        await store.agents.spawn(`s${r}`, { id: `s${r}-c${i}`, role: "worker" });
+        spawned++;
+      } catch (err) {
+        const kind = errorKind(err);
+        if (kind === "E_NOT_FOUND") break;
+        errors.push(kind);
+        break;
+      }
+    }
+  }
+  await store.close();
+  return { spawned, errors };
+};
+
 export const DOMAIN_ROLES: Record<string, Role> = {
   "domain-increment": domainIncrement,
+  "domain-spawner": domainSpawner,
 };

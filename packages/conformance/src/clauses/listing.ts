@@ -222,5 +222,41 @@ export function registerListing(s: SuiteContext): void {
       expect(await a.count(C, { index: "by" })).toBe(1);
       expect(await a.count("items2", { index: "by" })).toBe(1);
     });
+
+    s.clause("index names are validated at the SPI boundary: none can alias the listing by id", async (scope) => {
+      const { expect } = scope;
+      const a = await scope.open();
+      await a.transact((tx) => tx.put(C, "r1", { v: 1 }, { index: { by: "k1" } }));
+      // "\u0000id" is the memory and file adapters' internal by-id index; the others must
+      // refuse the same names, so that every adapter accepts exactly the same puts.
+      for (const name of ["\u0000id", "", " by", "by\u0000", "a/b", "-x", "x".repeat(65), "\u00e9"]) {
+        const kind = await thrownKind(() => a.transact((tx) => tx.put(C, "r2", { v: 2 }, { index: { [name]: "k2" } })));
+        expect(kind, `index name ${JSON.stringify(name)}`).toBe("E_VALIDATION");
+      }
+      expect(await a.get(C, "r2"), "nothing was written by a refused put").toBeUndefined();
+      expect(ids((await listAll(a, C)).records), "listing by id lists each record once").toEqual(["r1"]);
+      expect(await a.count(C)).toBe(1);
+      const kind = await thrownKind(() =>
+        a.transact((tx) => tx.put(C, "r3", { v: 3 }, { index: { by: 7 as unknown as string } })),
+      );
+      expect(kind, "a key that is not a string").toBe("E_VALIDATION");
+    });
+
+    s.clause("index keys with a lone surrogate are refused on write by every adapter; paired surrogates list as usual", async (scope) => {
+      const { expect } = scope;
+      const a = await scope.open();
+      for (const key of ["\uD800", "a\uDC00", "\uDBFFb", "x\uDC00\uD800"]) {
+        const kind = await thrownKind(() => a.transact((tx) => tx.put(C, "bad", { v: 0 }, { index: { by: key } })));
+        expect(kind, `index key ${JSON.stringify(key)}`).toBe("E_VALIDATION");
+      }
+      expect(await a.get(C, "bad")).toBeUndefined();
+      await a.transact((tx) => {
+        tx.put(C, "p1", { v: 1 }, { index: { by: "a\u{1F600}" } });
+        tx.put(C, "p2", { v: 2 }, { index: { by: "a\uFFFD" } });
+      });
+      expect(ids((await a.list(C, { index: "by", prefix: "a\u{1F600}" })).records)).toEqual(["p1"]);
+      expect(ids((await a.list(C, { index: "by", prefix: "a\uFFFD" })).records)).toEqual(["p2"]);
+      expect(await a.count(C, { index: "by", prefix: "a" })).toBe(2);
+    });
   });
 }

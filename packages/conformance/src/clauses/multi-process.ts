@@ -125,5 +125,32 @@ export function registerDomainMultiProcess(s: SuiteContext): void {
       expect(await store.state("counter").get("/n"), "final counter").toBe(processes * increments);
       expect(await store.state("counter").revision(), "one revision per increment").toBe(processes * increments);
     });
+
+    s.clause("a batch's session delete racing another process's spawns leaves no agent pointing at a deleted session", async (scope) => {
+      const { expect } = scope;
+      const sessions = 12;
+      const store = await scope.openStore();
+      for (let r = 0; r < sessions; r++) {
+        await store.sessions.create({ id: `s${r}` });
+        await store.agents.spawn(`s${r}`, { id: `s${r}-a`, role: "worker" });
+      }
+      const child = scope.spawn("domain-spawner", { sessions });
+      await startTogether([child]);
+      for (let r = 0; r < sessions; r++) {
+        // Let the other process spawn into the session for a while, then delete it in a batch.
+        await new Promise((resolve) => setTimeout(resolve, 5 + (r % 4) * 10));
+        await store.batch([{ op: "session.delete", id: `s${r}` }]);
+      }
+      const result = await child.result();
+      expect(result.errors as string[], "errors other than E_NOT_FOUND in the spawning process").toEqual([]);
+      const orphans: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.agents.list({ limit: 500, ...(cursor !== undefined && { cursor }) });
+        for (const agent of page.items) if ((await store.sessions.find(agent.sessionId)) === undefined) orphans.push(agent.id);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(orphans, `agents left behind (${result.spawned as number} spawned)`).toEqual([]);
+    });
   });
 }

@@ -5,9 +5,9 @@ import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
-import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
-import { assertStatus, putSession, requireSession } from "./sessions.js";
+import { assertStatus, putSession, recordSpawn, requireSession } from "./sessions.js";
 import { AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
 
 type AgentData = Omit<Agent, "revision">;
@@ -55,7 +55,8 @@ export class Agents {
     return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options));
   }
 
-  planSpawn(sessionId: string, options: AgentSpawnOptions): Plan<Agent> {
+  planSpawn(sessionId: string, input: AgentSpawnOptions): Plan<Agent> {
+    const options = snapshot(input);
     validateId(sessionId, "session id");
     const id = options.id === undefined ? newId("agt") : validateId(options.id, "agent id");
     checkRole(options.role);
@@ -84,6 +85,7 @@ export class Agents {
       const revision = putAgent(tx, a, { ifAbsent: true });
       // Touching the session makes a concurrent session delete conflict and re-list its agents.
       putSession(tx, { ...session.data, agentCount: session.data.agentCount + 1, updatedAt: now });
+      recordSpawn(tx, sessionId, id);
       return { ...a, revision };
     };
   }
@@ -137,7 +139,8 @@ export class Agents {
     return this.ctx.run("agent.update", this.planUpdate(id, changes, condition));
   }
 
-  planUpdate(id: string, changes: AgentUpdate, condition?: Condition): Plan<Agent> {
+  planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
+    const changes = snapshot(update);
     validateId(id, "agent id");
     if (changes.role !== undefined) checkRole(changes.role);
     if (changes.status !== undefined) assertStatus(changes.status, AGENT_STATUSES, "agent status");

@@ -1,6 +1,7 @@
 import { ValidationError, isStatehouseError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { Plan } from "./context.js";
+import type { TxBuffer } from "../spi/tx-buffer.js";
 import type { Store } from "./store.js";
 import type { AgentStatus, Condition, FinalSessionStatus, SessionStatus } from "./types.js";
 
@@ -98,7 +99,7 @@ async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<
       return store.sessions.planEnd(o.id, o.status ?? "completed", c);
     case "session.delete":
       need(raw, i, "id");
-      return store.sessions.planDelete(o.id, await store.sessions.agentIds(o.id), c);
+      return store.sessions.planDelete(o.id, await store.sessions.listAgents(o.id), c);
     case "agent.spawn": {
       need(raw, i, "sessionId", "role");
       const { op: _op, sessionId, ifRevision: _r, ifAbsent: _a, ...rest } = o;
@@ -155,12 +156,32 @@ export async function planBatch(store: Store, operations: readonly BatchOperatio
       throw annotate(err, i, o.op);
     }
   }
+  const maxSerialized = BATCH_SERIALIZED_RECORDS * store.limits.maxBytes;
   return (tx, now) =>
     plans.map((plan, i) => {
+      let result: unknown;
       try {
-        return plan(tx, now);
+        result = plan(tx, now);
       } catch (err) {
         throw annotate(err, i, operations[i]!.op);
       }
+      // Each operation rewrites (and re-serialises) a whole record: a short batch of increments
+      // on one large document would hold the lock for as many serialisations as it has
+      // operations. Checked after each operation, so at most one record's worth runs over.
+      const serialized = (tx as Partial<Pick<TxBuffer, "serializedLength">>).serializedLength ?? 0;
+      if (serialized > maxSerialized) {
+        throw new ValidationError(
+          `batch operation ${i} (${operations[i]!.op}): the batch writes more than ${maxSerialized} characters of JSON in one ` +
+            "transaction (each operation rewrites its whole record); split it into smaller batches",
+          { details: { operation: i, reason: "limit", limit: "batchBytes", max: maxSerialized, issues: ["batch too large"] } },
+        );
+      }
+      return result;
     });
 }
+
+/**
+ * How many records' worth of JSON (at the store's record limit) one batch may write: bounded so
+ * that no batch of bounded size holds the write lock for an unbounded number of serialisations.
+ */
+export const BATCH_SERIALIZED_RECORDS = 1;

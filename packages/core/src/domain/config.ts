@@ -73,11 +73,12 @@ export class ProjectConfigs {
 
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
     validateId(project, "project");
-    const issues = await this.validate(config);
+    // Copied before the (asynchronous) validation: the caller may change its object meanwhile.
+    const value = own(config, this.ctx.limits);
+    const issues = await this.validate(value);
     if (issues.length > 0) {
       throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
     }
-    const value = own(config, this.ctx.limits);
     return (tx) => {
       const current = tx.get(C.config, project);
       checkCondition(C.config, project, current?.revision ?? 0, condition);

@@ -32,6 +32,15 @@ export function own<T extends JsonValue>(value: T, limits: ValueLimits): T {
   return JSON.parse(validateValue(value, limits)) as T;
 }
 
+/**
+ * A snapshot of a caller's options object, taken before it is validated: a plan runs at commit,
+ * later (for the file adapter a turn of the event loop later), and must use the values that
+ * passed validation, not whatever the caller's object (or its getters) holds by then.
+ */
+export function snapshot<T extends object>(options: T): T {
+  return { ...options };
+}
+
 /** Reads one record by id (validated as `what`) and maps it, timed under `kind`; undefined when absent. */
 export function findRecord<T>(
   ctx: DomainContext,

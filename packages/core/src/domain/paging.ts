@@ -1,4 +1,4 @@
-import { encodeCursor } from "../spi/cursor.js";
+import { encodeCursor, resolvePageSize } from "../spi/cursor.js";
 import type { StorageAdapter, StoredRecord } from "../spi/types.js";
 import type { Page } from "./types.js";
 
@@ -18,6 +18,9 @@ export interface ListPageOptions<T> {
 
 /** One page of a domain listing over an SPI index, with optional in-memory filtering. */
 export async function listPage<T>(adapter: StorageAdapter, collection: string, o: ListPageOptions<T>): Promise<Page<T>> {
+  // Checked here, on every path: the filtered one below never hands `limit` to the adapter, and
+  // with 0, -1 or 2.5 its "page full" test never held, so it returned everything.
+  resolvePageSize(o.limit);
   const base = { reverse: o.reverse, ...(o.index !== undefined && { index: o.index }), ...(o.prefix !== undefined && { prefix: o.prefix }) };
   if (o.keep === undefined) {
     const page = await adapter.list(collection, { ...base, limit: o.limit, ...(o.cursor !== undefined && { after: o.cursor }) });

@@ -1,11 +1,11 @@
-import { NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { mergePatch } from "../json/index.js";
 import type { JsonObject } from "../json/types.js";
 import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
-import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
+import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import {
   type Condition,
@@ -78,6 +78,30 @@ export function requireSession(tx: TxContext, id: string): { data: SessionData; 
   return { data: r.value as unknown as SessionData, revision: r.revision };
 }
 
+/**
+ * What a session delete planned outside the transaction knows: the agents it listed and the
+ * session's agent count when it listed them.
+ */
+export interface AgentListing {
+  readonly agentIds: readonly string[];
+  readonly agentCount: number;
+}
+
+/** Agents spawned by each transaction, per session: a batch may spawn and then delete. */
+const spawnedInTx = new WeakMap<TxContext, Map<string, string[]>>();
+
+/** Called by a spawn at commit, so that a session delete later in the same batch deletes the agent too. */
+export function recordSpawn(tx: TxContext, sessionId: string, agentId: string): void {
+  let bySession = spawnedInTx.get(tx);
+  if (bySession === undefined) spawnedInTx.set(tx, (bySession = new Map()));
+  const ids = bySession.get(sessionId);
+  if (ids === undefined) bySession.set(sessionId, [agentId]);
+  else ids.push(agentId);
+}
+
+/** The `details.reason` of the conflict a stale agent listing raises: the delete is re-planned. */
+export const STALE_AGENT_LISTING = "agents changed since listed";
+
 /** Sessions: create, read, list (filtered, ordered, paged), update, end, delete. */
 export class Sessions {
   constructor(private readonly ctx: DomainContext) {}
@@ -86,7 +110,8 @@ export class Sessions {
     return this.ctx.run("session.create", this.planCreate(options, condition));
   }
 
-  planCreate(options: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
+  planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
+    const options = snapshot(input);
     const id = options.id === undefined ? newId("ses") : validateId(options.id, "session id");
     if (options.name !== undefined) assertName(options.name);
     if (options.project !== undefined) validateId(options.project, "project");
@@ -170,7 +195,8 @@ export class Sessions {
     return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
   }
 
-  planUpdate(id: string, changes: SessionUpdate, condition?: Condition): Plan<Session> {
+  planUpdate(id: string, update: SessionUpdate, condition?: Condition): Plan<Session> {
+    const changes = snapshot(update);
     if (changes.name !== undefined) assertName(changes.name);
     if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
     if (changes.project !== undefined && changes.project !== null) validateId(changes.project, "project");
@@ -228,8 +254,9 @@ export class Sessions {
       // revision read here, which a concurrent spawn would have changed.
       checkCondition(C.sessions, id, session.revision, condition);
       const agentIds = await this.agentIds(id);
+      const listing = { agentIds, agentCount: (session.value as unknown as SessionData).agentCount };
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, agentIds, { ifRevision: session.revision }));
+        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }));
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }
@@ -247,12 +274,33 @@ export class Sessions {
     return ids;
   }
 
-  /** Deletes the session, its state and the given agents (listed beforehand by `agentIds`). */
-  planDelete(id: string, agentIds: readonly string[], condition?: Condition): Plan<WriteResult> {
+  /** Lists the session's agents with its agent count first, for {@link planDelete}. */
+  async listAgents(id: string): Promise<AgentListing> {
+    validateId(id, "session id");
+    const session = await this.ctx.adapter.get(C.sessions, id);
+    const agentCount = session === undefined ? 0 : (session.value as unknown as SessionData).agentCount;
+    return { agentIds: await this.agentIds(id), agentCount };
+  }
+
+  /**
+   * Deletes the session, its state and its agents: those listed beforehand (by
+   * {@link listAgents}) and those spawned earlier in the same transaction. Every spawn raises the
+   * session's agent count, so any other difference from the listing means agents were spawned
+   * after it: E_CONFLICT (`details.reason` {@link STALE_AGENT_LISTING}), and the caller lists
+   * again, rather than leave agents pointing at a deleted session.
+   */
+  planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<WriteResult> {
     return (tx) => {
-      const { revision } = requireSession(tx, id);
+      const { data, revision } = requireSession(tx, id);
       checkCondition(C.sessions, id, revision, condition);
-      for (const agentId of agentIds) tx.delete(C.agents, agentId);
+      const spawnedHere = spawnedInTx.get(tx)?.get(id) ?? [];
+      if (data.agentCount !== listing.agentCount + spawnedHere.length) {
+        throw new ConflictError(`session "${id}" gained agents after they were listed for its deletion`, {
+          details: { collection: C.sessions, id, currentRevision: revision, reason: STALE_AGENT_LISTING },
+        });
+      }
+      for (const agentId of listing.agentIds) tx.delete(C.agents, agentId);
+      for (const agentId of spawnedHere) tx.delete(C.agents, agentId);
       tx.delete(C.sessionState, id);
       tx.delete(C.sessions, id);
       return { revision, sequence: undefined };

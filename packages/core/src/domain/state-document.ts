@@ -1,7 +1,9 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
 import { markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
-import { applyPatch, deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
+import { deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
+import { applyPatchWithin } from "../json/json-patch.js";
+import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
@@ -27,6 +29,8 @@ type Mutation = (current: JsonValue | undefined) => JsonValue;
 // document is unchanged, so the value object itself is the cache key and a new revision (a new
 // object) can never hit a stale answer.
 const answers = new WeakMap<object, Map<string, readonly QueryNode[]>>();
+/** The JSON Patch work budget of each transaction, shared by the patches of a batch. */
+const patchBudgets = new WeakMap<TxContext, PatchBudget>();
 
 /**
  * A named JSON state document (`global` by default, or a session's own). Every write is atomic
@@ -170,7 +174,16 @@ export class StateDocument {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
     }
     const ops = own(operations, this.ctx.limits);
-    return this.plan((doc) => applyPatch(doc ?? {}, ops), condition);
+    return (tx, now) => {
+      // One budget per transaction: the patches of a batch share it (see applyPatchWithin).
+      let budget = patchBudgets.get(tx);
+      if (budget === undefined) {
+        budget = new PatchBudget({ maxBytes: this.ctx.limits.maxBytes });
+        patchBudgets.set(tx, budget);
+      }
+      const spend = budget;
+      return this.plan((doc) => applyPatchWithin(doc ?? {}, ops, spend), condition)(tx, now);
+    };
   }
 
   planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {

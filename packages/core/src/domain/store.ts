@@ -1,4 +1,4 @@
-import { ClosedError } from "../errors.js";
+import { ClosedError, isStatehouseError } from "../errors.js";
 import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
@@ -8,7 +8,7 @@ import { C, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
 import type { DomainContext, Plan } from "./context.js";
 import { Metrics } from "./metrics.js";
-import { Sessions } from "./sessions.js";
+import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
 import { Tools } from "./tools.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
@@ -116,9 +116,19 @@ export class Store {
 
   /** Applies every operation atomically, in order; resolves to their results. */
   async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
-    const plan = await planBatch(this, operations);
-    const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
-    return result.map((r) => withSequence(r, sequence));
+    for (let attempt = 1; ; attempt++) {
+      const plan = await planBatch(this, operations);
+      try {
+        const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
+        return result.map((r) => withSequence(r, sequence));
+      } catch (err) {
+        // A session delete whose agent listing went stale (a spawn from elsewhere between the
+        // listing and the commit) is planned again, as Sessions.delete does; other conflicts are
+        // the caller's conditions and are reported.
+        const stale = isStatehouseError(err, "E_CONFLICT") && err.details.reason === STALE_AGENT_LISTING;
+        if (!stale || attempt >= 20) throw err;
+      }
+    }
   }
 
   /** Change sets after `since`, in order. */

@@ -35,8 +35,9 @@ export class Tools {
   }
 
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
-    checkDescriptor(descriptor);
+    // Copied first and the copy checked: what is stored is exactly what passed the checks.
     const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
+    checkDescriptor(d);
     return (tx, now) => {
       const current = tx.get(C.tools, d.name);
       checkCondition(C.tools, d.name, current?.revision ?? 0, condition);

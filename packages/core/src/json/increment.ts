@@ -15,8 +15,8 @@ export interface IncrementResult {
  *
  * A missing value counts as 0, and missing intermediates are created as objects exactly as
  * `setAt` does, so `incrementAt({}, "/stats/toolCalls")` gives `{stats: {toolCalls: 1}}`.
- * When both numbers are integers the sum must stay within ±(2^53 − 1), where integers are exact;
- * otherwise it must be finite. The check is here, and not left to the store, because a sum that
+ * Both numbers and the sum must stay within ±(2^53 − 1), where integers are exact, whether or
+ * not they are integers. The check is here, and not left to the store, because a sum that
  * silently loses precision is still a valid JSON number.
  * @throws ValidationError when the value there is not a number, `by` is not a finite number, or the
  *   result would be unsafe or not finite.
@@ -39,17 +39,16 @@ export function incrementAt(doc: JsonValue, pointer: string, by = 1): IncrementR
     });
   }
   const value = current + by;
-  if (Number.isInteger(current) && Number.isInteger(by)) {
-    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(by) || !Number.isSafeInteger(value)) {
-      throw new ValidationError(
-        `cannot increment ${shown(pointer)}: ${current} + ${by} is outside the safe integer range ±(2^53 − 1), where integers lose precision`,
-        { details: { pointer, issues: [`${pointer || "/"}: unsafe integer result`] } },
-      );
-    }
-  } else if (!Number.isFinite(value)) {
-    throw new ValidationError(`cannot increment ${shown(pointer)}: ${current} + ${by} is not a finite number`, {
-      details: { pointer, issues: [`${pointer || "/"}: result not finite`] },
-    });
+  // Integer or not, a number beyond ±(2^53 − 1) cannot represent a sum exactly (0.5 + 2^60 is
+  // 2^60): the operands and the result must all lie in the safe range, where a sum of integers is
+  // exact and a fractional one is at least as precise as its operands.
+  const limit = Number.MAX_SAFE_INTEGER;
+  if (!(Math.abs(current) <= limit && Math.abs(by) <= limit && Math.abs(value) <= limit)) {
+    throw new ValidationError(
+      `cannot increment ${shown(pointer)}: ${current} + ${by} is outside the safe integer range ±(2^53 − 1), ` +
+        "where numbers lose precision",
+      { details: { pointer, issues: [`${pointer || "/"}: unsafe result`] } },
+    );
   }
   return { document: setByTokens(doc, tokens, pointer, value, "increment"), value };
 }

@@ -11,7 +11,8 @@ import { deleteByTokens, missing } from "./edit.js";
 import { END, arrayIndex, describeValue, getByTokens, isJsonObject, parsePointer, prefixOf, shown } from "./pointer.js";
 import { descend, insertElement, rebuild, scalarParent, withElement, withMember } from "./spine.js";
 import type { JsonValue } from "./types.js";
-import { assertJsonValue, cloneJson, jsonEqual } from "./values.js";
+import { type JsonPatchOptions, PatchBudget } from "./patch-budget.js";
+import { assertJsonValue, jsonEqual } from "./values.js";
 
 /** One RFC 6902 operation. Members other than these are ignored, as the RFC requires. */
 export type JsonPatchOperation =
@@ -53,8 +54,28 @@ interface Compiled {
  *   `replace`, the `from` of `move` and `copy`, the parent of `add`), as with `deleteAt`.
  * - `ConflictError` with `details: { operation, pointer }`: a `test` failed, including a `test`
  *   of a location that holds no value.
+ * - `ValidationError` with `details.limit` (`maxWork`, `maxBytes`, `depth`): the patch does more
+ *   work than `options` allow (see {@link JsonPatchOptions}), counted as it runs, so a small
+ *   patch that grows the document exponentially fails fast.
  */
-export function applyPatch(doc: JsonValue, operations: readonly JsonPatchOperation[] | readonly JsonValue[]): JsonValue {
+export function applyPatch(
+  doc: JsonValue,
+  operations: readonly JsonPatchOperation[] | readonly JsonValue[],
+  options?: JsonPatchOptions,
+): JsonValue {
+  return applyPatchWithin(doc, operations, new PatchBudget(options));
+}
+
+/**
+ * applyPatch spending from a budget the caller may share between patches: the patches of one
+ * batch (one transaction, one lock) share one, so that many patches cannot each spend a full
+ * budget.
+ */
+export function applyPatchWithin(
+  doc: JsonValue,
+  operations: readonly JsonPatchOperation[] | readonly JsonValue[],
+  budget: PatchBudget,
+): JsonValue {
   if (!Array.isArray(operations)) {
     throw new ValidationError(`a JSON Patch must be an array of operations, got ${typeName(operations)}`, {
       details: { issues: ["the patch is not an array"] },
@@ -66,7 +87,9 @@ export function applyPatch(doc: JsonValue, operations: readonly JsonPatchOperati
   for (let i = 0; i < compiled.length; i++) {
     const c = compiled[i]!;
     try {
-      result = apply(result, c, i);
+      budget.spendPath(result, c.tokens);
+      if (c.op === "move") budget.spendPath(result, c.fromTokens);
+      result = apply(result, c, i, budget);
     } catch (err) {
       throw inOperation(err, i, c.op);
     }
@@ -122,7 +145,7 @@ function parse(pointer: string, index: number, name: string): string[] {
   }
 }
 
-function apply(doc: JsonValue, c: Compiled, index: number): JsonValue {
+function apply(doc: JsonValue, c: Compiled, index: number, budget: PatchBudget): JsonValue {
   switch (c.op) {
     case "add":
       return add(doc, c.tokens, c.path, c.value, "add");
@@ -148,7 +171,7 @@ function apply(doc: JsonValue, c: Compiled, index: number): JsonValue {
     case "copy": {
       const value = getByTokens(doc, c.fromTokens, c.from);
       if (value === undefined) throw missing(c.from, "copy from", "there is no value there");
-      return add(doc, c.tokens, c.path, cloneJson(value), "copy to");
+      return add(doc, c.tokens, c.path, budget.clone(value), "copy to");
     }
     case "test": {
       const actual = getByTokens(doc, c.tokens, c.path);

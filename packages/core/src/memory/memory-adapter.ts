@@ -17,7 +17,7 @@ import type {
   TransactResult,
   TxContext,
 } from "../spi/types.js";
-import { type ValueLimits, resolveLimits } from "../validation.js";
+import { type ValueLimits, resolveLimits, validateListOptions } from "../validation.js";
 
 /** Options of the memory adapter. */
 export interface MemoryAdapterOptions extends AdapterOptions {
@@ -88,6 +88,7 @@ export class MemoryAdapter implements StorageAdapter {
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     this.assertOpen();
+    validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     const { entries, more } = this.index(collection, options.index ?? BY_ID).scan({
       limit,
@@ -102,6 +103,7 @@ export class MemoryAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
+    validateListOptions(options);
     return this.index(collection, options.index ?? BY_ID).countPrefix(options.prefix ?? "");
   }
 

@@ -6,10 +6,12 @@ import type { WorkMeter } from "./values.js";
 export interface QueryLimitsOptions {
   /**
    * Nodes visited before the query is aborted. A node is visited each time a selector examines
-   * it, each time the descendant segment (`..`) walks over it, and for each pair of containers
-   * that `==` compares, sub-queries of filters included; string work (`match`, `search`,
-   * `length`, `<` on strings) counts one visit per 8 characters, more for a large regular
-   * expression. Default {@link DEFAULT_MAX_NODES}.
+   * it, each time the descendant segment (`..`) walks over it (scalars included), and for each
+   * element that `==` compares and each member that `length()` counts, sub-queries of filters
+   * included; each selector of a union beyond the first, each operand of `&&`/`||` beyond the
+   * first and each step of a long singular query counts one more; string work (`match`,
+   * `search`, `length`, `<` on strings) counts one visit per 8 characters, more for a large
+   * regular expression. Default {@link DEFAULT_MAX_NODES}.
    */
   maxNodes?: number;
   /**
@@ -32,8 +34,12 @@ export const DEFAULT_MAX_NODES = 100_000;
  * of milliseconds, and aborting it would be a wrong answer to a fair question.
  */
 export const DEFAULT_MAX_MILLIS = 40;
-/** How many visits pass between two reads of the clock. */
-export const CLOCK_CHECK_EVERY = 256;
+/**
+ * How many visits pass between two reads of the clock. Every unit of work is charged, so 64
+ * visits are microseconds of work; a large charge (a long array about to be compared) reads the
+ * clock at once.
+ */
+export const CLOCK_CHECK_EVERY = 64;
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

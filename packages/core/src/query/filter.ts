@@ -46,6 +46,15 @@ export function walkSingular(value: JsonValue, steps: readonly (string | number)
 
 function compileSingular(query: QueryAst): ValueFn {
   const steps = singularSteps(query);
+  // A long chain (`@.a.a.a…`, thousands of steps in a long query) is charged by its length.
+  if (steps.length > 2) {
+    const cost = steps.length - 1;
+    const root = query.root === "$";
+    return (current, cx) => {
+      cx.charge(cost);
+      return walkSingular(root ? cx.root : current, steps);
+    };
+  }
   if (query.root === "$") return (_current, cx) => walkSingular(cx.root, steps);
   if (steps.length === 1 && typeof steps[0] === "string") {
     const name = steps[0];
@@ -62,9 +71,12 @@ function compileNodes(query: QueryAst): NodesFn {
 
 export function compileLogical(expr: LogicalExpr): Predicate {
   switch (expr.kind) {
+    // Each operand evaluated beyond the first is charged: a 1,000-way disjunction is 1,000 tests
+    // per filtered node, not one visit.
     case "or": {
       const operands = expr.operands.map(compileLogical);
       return (current, cx) => {
+        cx.charge(operands.length - 1);
         for (const operand of operands) if (operand(current, cx)) return true;
         return false;
       };
@@ -72,6 +84,7 @@ export function compileLogical(expr: LogicalExpr): Predicate {
     case "and": {
       const operands = expr.operands.map(compileLogical);
       return (current, cx) => {
+        cx.charge(operands.length - 1);
         for (const operand of operands) if (!operand(current, cx)) return false;
         return true;
       };

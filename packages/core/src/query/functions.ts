@@ -27,7 +27,13 @@ const FUNCTIONS = new Map<string, FunctionDefinition>(
           return codePointLength(value);
         }
         if (Array.isArray(value)) return value.length;
-        if (isObject(value)) return Object.keys(value).length;
+        if (isObject(value)) {
+          // Counting members enumerates them: charged, so that length() of a huge object once
+          // per filtered node is aborted at the budget rather than repeated for every node.
+          const count = Object.keys(value).length;
+          meter.charge(count);
+          return count;
+        }
         return NOTHING;
       },
     },

@@ -205,18 +205,37 @@ function compileSelector(selector: Selector): CompiledSelector {
   }
 }
 
+/**
+ * What applying a union of selectors to one node costs beyond the node's own visit: a selector
+ * that picks nothing (a missing name, an index of a non-array) charges no visit itself, so a long
+ * union list would otherwise do thousands of lookups per visit.
+ */
+function unionCost(selectors: readonly CompiledSelector[]): number {
+  return selectors.length - 1;
+}
+
 class ChildSegment implements CompiledSegment {
-  constructor(private readonly selectors: readonly CompiledSelector[]) {}
+  private readonly extra: number;
+
+  constructor(private readonly selectors: readonly CompiledSelector[]) {
+    this.extra = unionCost(selectors);
+  }
 
   locs(inputs: number[], cx: QueryContext, table: NodeTable): number[] {
     const out: number[] = [];
-    for (const input of inputs) for (const selector of this.selectors) selector.locs(input, out, cx, table);
+    for (const input of inputs) {
+      if (this.extra > 0) cx.charge(this.extra);
+      for (const selector of this.selectors) selector.locs(input, out, cx, table);
+    }
     return out;
   }
 
   values(inputs: JsonValue[], cx: QueryContext): JsonValue[] {
     const out: JsonValue[] = [];
-    for (const input of inputs) for (const selector of this.selectors) selector.values(input, out, cx);
+    for (const input of inputs) {
+      if (this.extra > 0) cx.charge(this.extra);
+      for (const selector of this.selectors) selector.values(input, out, cx);
+    }
     return out;
   }
 }
@@ -228,9 +247,17 @@ const isContainer = (value: JsonValue): boolean => typeof value === "object" && 
  * (a node before its children). An explicit stack instead of recursion, so that depth costs
  * memory, not call stack. Scalars are not pushed: no selector picks anything from them.
  * Children are pushed in reverse so that they pop in document order.
+ *
+ * Every child examined is charged before the loop that examines it, scalars included: an array
+ * of millions of numbers is millions of visits, not one. A container is charged once, as a
+ * child (an input, once, as itself), not again when it is popped.
  */
 class DescendantSegment implements CompiledSegment {
-  constructor(private readonly selectors: readonly CompiledSelector[]) {}
+  private readonly extra: number;
+
+  constructor(private readonly selectors: readonly CompiledSelector[]) {
+    this.extra = unionCost(selectors);
+  }
 
   locs(inputs: number[], cx: QueryContext, table: NodeTable): number[] {
     const out: number[] = [];
@@ -238,19 +265,22 @@ class DescendantSegment implements CompiledSegment {
     const values = table.values;
     for (const input of inputs) {
       if (!isContainer(values[input]!)) continue;
+      cx.visit();
       stack.push(input);
       while (stack.length > 0) {
         const node = stack.pop()!;
-        cx.visit();
+        if (this.extra > 0) cx.charge(this.extra);
         for (const selector of this.selectors) selector.locs(node, out, cx, table);
         const value = values[node]!;
         if (Array.isArray(value)) {
+          cx.charge(value.length);
           for (let i = value.length - 1; i >= 0; i--) {
             if (isContainer(value[i]!)) stack.push(table.add(value[i]!, node, i));
           }
         } else {
           const object = value as { [key: string]: JsonValue };
           const keys = Object.keys(object);
+          cx.charge(keys.length);
           for (let i = keys.length - 1; i >= 0; i--) {
             const key = keys[i]!;
             const child = object[key]!;
@@ -267,16 +297,19 @@ class DescendantSegment implements CompiledSegment {
     const stack: JsonValue[] = [];
     for (const input of inputs) {
       if (!isContainer(input)) continue;
+      cx.visit();
       stack.push(input);
       while (stack.length > 0) {
         const value = stack.pop()!;
-        cx.visit();
+        if (this.extra > 0) cx.charge(this.extra);
         for (const selector of this.selectors) selector.values(value, out, cx);
         if (Array.isArray(value)) {
+          cx.charge(value.length);
           for (let i = value.length - 1; i >= 0; i--) if (isContainer(value[i]!)) stack.push(value[i]!);
         } else {
           const object = value as { [key: string]: JsonValue };
           const keys = Object.keys(object);
+          cx.charge(keys.length);
           for (let i = keys.length - 1; i >= 0; i--) {
             const child = object[keys[i]!]!;
             if (isContainer(child)) stack.push(child);

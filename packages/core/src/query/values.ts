@@ -85,7 +85,11 @@ function rank(unit: number): number {
 
 /**
  * Deep equality of JSON values, iterative so that a hand-built deep document cannot overflow the
- * stack; each container pair is a visit, so a huge comparison stays within the query budget.
+ * stack. Every comparison is charged: a container pair is a visit and its elements (scalars too)
+ * are charged before they are compared, so comparing two equal million-element arrays costs a
+ * million visits and is aborted at the budget, not run to the end for every filtered node. An
+ * object's members are charged as soon as they are enumerated, the first object's before the
+ * second's are, so a huge object is enumerated at most once before the query is aborted.
  */
 export function equals(a: MaybeValue, b: MaybeValue, meter: WorkMeter): boolean {
   if (a === b) return true;
@@ -98,11 +102,15 @@ export function equals(a: MaybeValue, b: MaybeValue, meter: WorkMeter): boolean 
     meter.visit();
     if (Array.isArray(x)) {
       if (!Array.isArray(y) || x.length !== y.length) return false;
+      meter.charge(x.length);
       for (let i = 0; i < x.length; i++) stack.push([x[i]!, y[i]!]);
     } else {
       if (Array.isArray(y)) return false;
       const keys = Object.keys(x);
-      if (keys.length !== Object.keys(y).length) return false;
+      meter.charge(keys.length);
+      const count = Object.keys(y).length;
+      meter.charge(count);
+      if (keys.length !== count) return false;
       for (const key of keys) {
         if (!hasOwn.call(y, key)) return false;
         stack.push([x[key]!, (y as { [key: string]: JsonValue })[key]!]);

@@ -1,6 +1,14 @@
 import { conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
-import { type ValueLimits, deepFreeze, validateCollection, validateId, validateValue } from "../validation.js";
+import {
+  type ValueLimits,
+  deepFreeze,
+  validateCollection,
+  validateId,
+  validateIndexKey,
+  validateIndexName,
+  validateValue,
+} from "../validation.js";
 import { isOwned } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
@@ -16,6 +24,16 @@ type Pending =
 export class TxBuffer implements TxContext {
   private readonly pending = new Map<string, Pending>();
   private readonly order: string[] = [];
+  private serialized = 0;
+
+  /**
+   * Characters of JSON text this transaction has validated so far, every put counted (a record
+   * put ten times counts ten times): the work done under the write lock, which a caller running
+   * many operations in one transaction (a domain batch) bounds.
+   */
+  get serializedLength(): number {
+    return this.serialized;
+  }
 
   constructor(
     private readonly read: (collection: string, id: string) => StoredRecord | undefined,
@@ -46,14 +64,20 @@ export class TxBuffer implements TxContext {
   put(collection: string, id: string, value: JsonValue, options: PutOptions = {}): number {
     validateCollection(collection);
     validateId(id);
+    const index = { ...(options.index ?? {}) };
+    for (const name of Object.keys(index)) {
+      validateIndexName(name);
+      validateIndexKey(index[name], `index key of "${name}"`);
+    }
     const json = validateValue(value, this.limits);
+    this.serialized += json.length;
     const cur = this.current(collection, id);
     checkCondition(collection, id, cur.revision, options);
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
     const stored: StoredRecord = { collection, id, revision, value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)) };
-    this.set(collection, id, { type: "put", record: stored, json, index: { ...(options.index ?? {}) }, base: cur.base });
+    this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
   }
 
