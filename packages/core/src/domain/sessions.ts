@@ -7,6 +7,7 @@ import { validateId } from "../validation.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
+import type { SessionsApi } from "./store-api.js";
 import {
   type Condition,
   FINAL_SESSION_STATUSES,
@@ -79,7 +80,7 @@ export function requireSession(tx: TxContext, id: string): { data: SessionData; 
 }
 
 /** Sessions: create, read, list (filtered, ordered, paged), update, end, delete. */
-export class Sessions {
+export class Sessions implements SessionsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
