@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // errors.ts is its own entry so the remote client can load the error classes without the query engine.
+  entry: ["src/index.ts", "src/errors.ts"],
   format: ["esm"],
   target: "node20",
   dts: true,
