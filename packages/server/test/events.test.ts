@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Served, call, serve } from "./helpers.js";
@@ -90,6 +91,37 @@ describe("GET /v1/events (server-sent events)", () => {
     clients.push(ahead);
     await ahead.until(() => ahead.events.length >= 1);
     expect(ahead.events[0]).toMatchObject({ event: "reset", id: "31" });
+  });
+
+  it("a client that does not read is dropped once its unsent bytes pass the buffer limit, and counted; readers are unaffected", async () => {
+    served = await serve(() => "memory:", { limits: { eventBufferBytes: 256 * 1024 } });
+    const s = served;
+    const reader = stream(s);
+    await reader.ready;
+    const stalled = connect(s.socket);
+    stalled.on("error", () => undefined);
+    stalled.write("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    stalled.pause(); // never reads: the kernel's buffers fill, then the server's queue grows
+    let closed = false;
+    stalled.on("close", () => {
+      closed = true;
+    });
+    const t0 = Date.now();
+    while (s.app.statehouse.events.active < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    let batches = 0;
+    while (s.app.statehouse.events.dropped === 0 && batches < 400) {
+      await s.store.batch(Array.from({ length: 500 }, (_, i) => ({ op: "state.set" as const, doc: `d${i}`, pointer: "/v", value: batches })));
+      batches++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(s.app.statehouse.events.dropped).toBe(1);
+    await reader.until(() => reader.changeSequences().length === batches, 30_000);
+    expect(reader.changeSequences()).toEqual(Array.from({ length: batches }, (_, i) => i + 1));
+    stalled.resume(); // read what the kernel holds: the stream then ends, the server having closed it
+    const t1 = Date.now();
+    while (!closed && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(closed, "the stalled client's connection was closed").toBe(true);
+    expect(s.app.statehouse.events.active).toBe(1);
   });
 
   it("keep-alive comments flow on an idle stream; close() ends open streams", async () => {
