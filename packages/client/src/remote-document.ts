@@ -47,23 +47,23 @@ export class RemoteDocument implements StateDocumentApi {
     return ((await this.t.send("GET", `${this.base}${qs({ pointer })}`)).body as DocAnswer).value;
   }
 
-  replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
+  async replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
     return this.write("PUT", this.base, jsonText(value), condition);
   }
 
-  set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
+  async set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
     return this.write("PUT", `${this.base}${qs({ pointer })}`, jsonText(value), condition);
   }
 
-  delete(pointer: string, condition?: Condition): Promise<WriteResult> {
+  async delete(pointer: string, condition?: Condition): Promise<WriteResult> {
     return this.write("DELETE", `${this.base}${qs({ pointer })}`, undefined, condition);
   }
 
-  merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
+  async merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
     return this.write("PATCH", this.base, jsonText(patch, "patch"), condition, "application/merge-patch+json");
   }
 
-  patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
+  async patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
     return this.write("PATCH", this.base, jsonText(operations, "operations"), condition, "application/json-patch+json");
   }
 

@@ -45,19 +45,19 @@ async function body<T>(p: Promise<{ body: unknown }>): Promise<T> {
 export class RemoteSessions implements SessionsApi {
   constructor(private readonly t: Transport) {}
 
-  create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
+  async create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
     return body(this.t.send("POST", "/v1/sessions", { body: jsonText(options, "session options"), headers: conditionHeaders(condition) }));
   }
 
-  get(id: string): Promise<Session> {
+  async get(id: string): Promise<Session> {
     return body(this.t.send("GET", `/v1/sessions/${seg(id, "session id")}`));
   }
 
-  find(id: string): Promise<Session | undefined> {
+  async find(id: string): Promise<Session | undefined> {
     return orUndefined(this.get(id));
   }
 
-  list(options: SessionListOptions = {}): Promise<Page<Session>> {
+  async list(options: SessionListOptions = {}): Promise<Page<Session>> {
     const { status, project, orderBy, direction, limit, cursor } = options;
     return body(this.t.send("GET", `/v1/sessions${qs({ status, project, orderBy, direction, limit, cursor })}`));
   }
@@ -66,18 +66,18 @@ export class RemoteSessions implements SessionsApi {
     return (await body<{ count: number }>(this.t.send("GET", `/v1/count/sessions${qs({ status })}`))).count;
   }
 
-  update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
+  async update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
     return body(
       this.t.send("PATCH", `/v1/sessions/${seg(id, "session id")}`, { body: jsonText(changes, "changes"), headers: conditionHeaders(condition) }),
     );
   }
 
-  end(id: string, status?: FinalSessionStatus, condition?: Condition): Promise<Session> {
+  async end(id: string, status?: FinalSessionStatus, condition?: Condition): Promise<Session> {
     const payload = status === undefined ? "{}" : jsonText({ status }, "status");
     return body(this.t.send("POST", `/v1/sessions/${seg(id, "session id")}/end`, { body: payload, headers: conditionHeaders(condition) }));
   }
 
-  delete(id: string, condition?: Condition): Promise<WriteResult> {
+  async delete(id: string, condition?: Condition): Promise<WriteResult> {
     return body(this.t.send("DELETE", `/v1/sessions/${seg(id, "session id")}`, { headers: conditionHeaders(condition) }));
   }
 }
@@ -85,21 +85,21 @@ export class RemoteSessions implements SessionsApi {
 export class RemoteAgents implements AgentsApi {
   constructor(private readonly t: Transport) {}
 
-  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
+  async spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
     seg(sessionId, "session id");
     const payload = jsonText({ ...(typeof options === "object" && options !== null ? options : {}), sessionId });
     return body(this.t.send("POST", "/v1/agents", { body: payload }));
   }
 
-  get(id: string): Promise<Agent> {
+  async get(id: string): Promise<Agent> {
     return body(this.t.send("GET", `/v1/agents/${seg(id, "agent id")}`));
   }
 
-  find(id: string): Promise<Agent | undefined> {
+  async find(id: string): Promise<Agent | undefined> {
     return orUndefined(this.get(id));
   }
 
-  list(options: AgentListOptions = {}): Promise<Page<Agent>> {
+  async list(options: AgentListOptions = {}): Promise<Page<Agent>> {
     const { sessionId, status, direction, limit, cursor } = options;
     return body(this.t.send("GET", `/v1/agents${qs({ sessionId, status, direction, limit, cursor })}`));
   }
@@ -108,11 +108,11 @@ export class RemoteAgents implements AgentsApi {
     return (await body<{ count: number }>(this.t.send("GET", `/v1/count/agents${qs({ status })}`))).count;
   }
 
-  update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
+  async update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
     return body(this.t.send("PATCH", `/v1/agents/${seg(id, "agent id")}`, { body: jsonText(changes, "changes"), headers: conditionHeaders(condition) }));
   }
 
-  heartbeat(id: string, condition?: Condition): Promise<Agent> {
+  async heartbeat(id: string, condition?: Condition): Promise<Agent> {
     return body(this.t.send("POST", `/v1/agents/${seg(id, "agent id")}/heartbeat`, { headers: conditionHeaders(condition) }));
   }
 }
@@ -124,19 +124,19 @@ export class RemoteConfigs implements ProjectConfigsApi {
     return (await body<{ issues: string[] }>(this.t.send("POST", "/v1/config-validate", { body: jsonText(config, "config") }))).issues;
   }
 
-  schema(): Promise<JsonObject> {
+  async schema(): Promise<JsonObject> {
     return body(this.t.send("GET", "/v1/config-schema"));
   }
 
-  get(project: string): Promise<ConfigRecord> {
+  async get(project: string): Promise<ConfigRecord> {
     return body(this.t.send("GET", `/v1/config/${seg(project, "project")}`));
   }
 
-  find(project: string): Promise<ConfigRecord | undefined> {
+  async find(project: string): Promise<ConfigRecord | undefined> {
     return orUndefined(this.get(project));
   }
 
-  set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
+  async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
     return body(this.t.send("PUT", `/v1/config/${seg(project, "project")}`, { body: jsonText(config, "config"), headers: conditionHeaders(condition) }));
   }
 
@@ -149,22 +149,22 @@ export class RemoteConfigs implements ProjectConfigsApi {
 export class RemoteTools implements ToolsApi {
   constructor(private readonly t: Transport) {}
 
-  register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
+  async register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
     const name = (descriptor as { name?: unknown } | null)?.name;
     return body(
       this.t.send("PUT", `/v1/tools/${seg(name, "tool name")}`, { body: jsonText(descriptor, "tool descriptor"), headers: conditionHeaders(condition) }),
     );
   }
 
-  get(name: string): Promise<Tool> {
+  async get(name: string): Promise<Tool> {
     return body(this.t.send("GET", `/v1/tools/${seg(name, "tool name")}`));
   }
 
-  find(name: string): Promise<Tool | undefined> {
+  async find(name: string): Promise<Tool | undefined> {
     return orUndefined(this.get(name));
   }
 
-  list(options: ListOptionsBasic = {}): Promise<Page<Tool>> {
+  async list(options: ListOptionsBasic = {}): Promise<Page<Tool>> {
     return body(this.t.send("GET", `/v1/tools${qs({ limit: options.limit, cursor: options.cursor })}`));
   }
 
