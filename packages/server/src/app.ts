@@ -95,9 +95,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     const p = problem(404, "E_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`, { details: { route: false } });
     return reply.code(404).type("application/problem+json").send(JSON.stringify(p));
   });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
-  });
+  // Only with a logger: the hook costs every request a few microseconds even when nothing is logged.
+  if (options.logger !== undefined) {
+    app.addHook("onResponse", async (request, reply) => {
+      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+    });
+  }
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 
