@@ -20,8 +20,10 @@ export class SseClient {
 
   constructor(socket: string, path = "/v1/events", headers: Record<string, string> = {}) {
     let pending = "";
+    let onResponse: (res: IncomingMessage) => void = () => undefined;
+    this.req = request({ socketPath: socket, path, headers }, (res) => onResponse(res));
     this.ready = new Promise((resolve, reject) => {
-      this.req = request({ socketPath: socket, path, headers }, (res) => {
+      onResponse = (res) => {
         this.res = res;
         this.status = res.statusCode ?? 0;
         this.headers = res.headers;
@@ -55,7 +57,7 @@ export class SseClient {
           this.notify();
         });
         resolve();
-      });
+      };
       this.req.on("error", (err) => {
         this.ended = true;
         this.notify();
