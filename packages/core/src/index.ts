@@ -9,6 +9,7 @@ export { MemoryAdapter, type MemoryAdapterOptions } from "./memory/memory-adapte
 export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } from "./spi/registry.js";
 export { openAdapter as openMemoryAdapter } from "./memory/memory-adapter.js";
 export { open, Store, type StoreOptions, type DashboardSnapshot, type SnapshotOptions } from "./domain/store.js";
+export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";

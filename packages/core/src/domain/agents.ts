@@ -8,6 +8,7 @@ import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import { assertStatus, putSession, recordSpawn, requireSession } from "./sessions.js";
+import type { AgentsApi } from "./store-api.js";
 import { AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
 
 type AgentData = Omit<Agent, "revision">;
@@ -48,7 +49,7 @@ function checkMetadata(m: unknown): void {
 }
 
 /** Agents: spawned into a session, listed by session and status, updated, heart-beating. */
-export class Agents {
+export class Agents implements AgentsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {

@@ -5,6 +5,7 @@ import { validateId } from "../validation.js";
 import { C } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
+import type { ProjectConfigsApi } from "./store-api.js";
 import type { Condition, ConfigRecord } from "./types.js";
 
 /** How project configs are validated. */
@@ -39,22 +40,29 @@ async function compile(options: ConfigSchemaOptions | undefined): Promise<Check>
 }
 
 /** Project configs: one document per project, validated by a schema so a bad config never lands. */
-export class ProjectConfigs {
+export class ProjectConfigs implements ProjectConfigsApi {
   private check: Promise<Check> | undefined;
 
   constructor(
     private readonly ctx: DomainContext,
-    private readonly schema: ConfigSchemaOptions | undefined,
+    private readonly schema_: ConfigSchemaOptions | undefined,
   ) {}
 
   private validator(): Promise<Check> {
-    this.check ??= compile(this.schema);
+    this.check ??= compile(this.schema_);
     return this.check;
   }
 
   /** The validation's messages for a config; empty when it is valid. */
   async validate(config: JsonValue): Promise<string[]> {
     return (await this.validator())(config);
+  }
+
+  /** The effective schema: the built-in one, `allOf` it and the caller's (`extend`), or the caller's alone (`replace`). */
+  async schema(): Promise<JsonObject> {
+    if (this.schema_ === undefined) return BUILTIN_CONFIG_SCHEMA;
+    if (this.schema_.mode === "replace") return this.schema_.schema;
+    return { allOf: [BUILTIN_CONFIG_SCHEMA, this.schema_.schema] };
   }
 
   /** The project's config, or E_NOT_FOUND. */

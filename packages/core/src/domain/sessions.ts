@@ -7,6 +7,7 @@ import { validateId } from "../validation.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
+import type { SessionsApi } from "./store-api.js";
 import {
   type Condition,
   FINAL_SESSION_STATUSES,
@@ -103,7 +104,7 @@ export function recordSpawn(tx: TxContext, sessionId: string, agentId: string): 
 export const STALE_AGENT_LISTING = "agents changed since listed";
 
 /** Sessions: create, read, list (filtered, ordered, paged), update, end, delete. */
-export class Sessions {
+export class Sessions implements SessionsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {

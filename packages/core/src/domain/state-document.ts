@@ -8,6 +8,7 @@ import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
 import { type DomainContext, type Plan, own } from "./context.js";
+import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
 
 /** Options of `StateDocument.update`. */
@@ -36,7 +37,7 @@ const patchBudgets = new WeakMap<TxContext, PatchBudget>();
  * A named JSON state document (`global` by default, or a session's own). Every write is atomic
  * and revisioned; reads of an unchanged document reuse the parsed value and compiled queries.
  */
-export class StateDocument {
+export class StateDocument implements StateDocumentApi {
   constructor(
     private readonly ctx: DomainContext,
     readonly collection: string,

@@ -10,6 +10,7 @@ import type { DomainContext, Plan } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
+import type { StoreApi } from "./store-api.js";
 import { Tools } from "./tools.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
 
@@ -50,7 +51,7 @@ function withSequence<T>(result: T, sequence: number | undefined): T {
 }
 
 /** A store: the domain API over one adapter. Get one with `open(url)`. */
-export class Store {
+export class Store implements StoreApi {
   readonly sessions: Sessions;
   readonly agents: Agents;
   readonly config: ProjectConfigs;

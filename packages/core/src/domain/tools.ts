@@ -6,6 +6,7 @@ import { validateId } from "../validation.js";
 import { C } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
+import type { ToolsApi } from "./store-api.js";
 import type { Condition, ListOptionsBasic, Page, Tool, ToolDescriptor } from "./types.js";
 
 function toTool(r: StoredRecord): Tool {
@@ -26,7 +27,7 @@ function checkDescriptor(d: ToolDescriptor): void {
 }
 
 /** The tools registry: tool name → descriptor. */
-export class Tools {
+export class Tools implements ToolsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   /** Registers or replaces a tool (pass `{ ifAbsent: true }` to refuse replacing). */

@@ -1,0 +1,188 @@
+import type { ServerResponse } from "node:http";
+import type { ChangeSet, StoreApi } from "@statehouse/core";
+import type { FastifyBaseLogger } from "fastify";
+import type { AppLimits } from "./options.js";
+
+/** Counters of the event stream. */
+export interface EventStats {
+  /** Streams open now. */
+  readonly active: number;
+  /** Streams dropped because their client read too slowly (their unsent bytes passed the buffer limit). */
+  readonly dropped: number;
+  /** Streams refused because `limits.eventStreams` were open. */
+  readonly refused: number;
+}
+
+interface Stream {
+  readonly res: ServerResponse;
+  /** The sequence of the last change set sent (or the position the client resumed from). */
+  position: number;
+  keepAlive: NodeJS.Timeout;
+}
+
+const PAGE = 1000;
+
+/**
+ * Server-sent events of the store's change sets. One poller, shared by every stream and running
+ * only while a stream is open, reads `sequence()` and `changes()` from the store: that sees the
+ * writes of other processes too, not only those this daemon served. Streams at the same position
+ * share one read.
+ */
+export class EventHub {
+  private readonly streams = new Set<Stream>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  /** Streams past canOpen() still reading their start position. */
+  private opening = 0;
+  private again = false;
+  private closed = false;
+  private counters = { dropped: 0, refused: 0 };
+  readonly stats: EventStats;
+
+  constructor(
+    private readonly store: StoreApi,
+    private readonly limits: AppLimits,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    const self = this;
+    this.stats = {
+      get active() {
+        return self.streams.size;
+      },
+      get dropped() {
+        return self.counters.dropped;
+      },
+      get refused() {
+        return self.counters.refused;
+      },
+    };
+  }
+
+  /** False when the stream cap is reached (the caller answers 503). */
+  canOpen(): boolean {
+    if (this.closed || this.streams.size + this.opening >= this.limits.eventStreams) {
+      this.counters.refused++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Starts a stream on a hijacked response, resuming after `since` (undefined: from now). */
+  async open(res: ServerResponse, since: number | undefined): Promise<void> {
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    let position: number;
+    this.opening++;
+    try {
+      position = since ?? (await this.store.sequence());
+    } finally {
+      this.opening--;
+    }
+    res.write(`retry: 1000\n: resuming after ${position}\n\n`);
+    const stream: Stream = {
+      res,
+      position,
+      keepAlive: setInterval(() => this.write(stream, ": keep-alive\n\n"), this.limits.eventKeepAliveMs),
+    };
+    this.streams.add(stream);
+    const remove = () => this.remove(stream);
+    res.once("close", remove);
+    res.once("error", remove);
+    this.timer ??= setInterval(() => this.poll(), this.limits.eventPollMs);
+    this.poll();
+  }
+
+  /** Ends every stream and stops polling (the app is closing). */
+  close(): void {
+    this.closed = true;
+    for (const s of [...this.streams]) {
+      this.remove(s);
+      s.res.end();
+    }
+  }
+
+  private remove(stream: Stream): void {
+    if (!this.streams.delete(stream)) return;
+    clearInterval(stream.keepAlive);
+    if (this.streams.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /**
+   * Writes to a stream. A client still holding more than the buffer limit unsent from earlier writes
+   * is dropped and counted instead: judged before writing, so one large burst alone drops no one.
+   */
+  private write(stream: Stream, text: string): boolean {
+    if (!this.streams.has(stream)) return false;
+    if (stream.res.writableLength > this.limits.eventBufferBytes) {
+      this.counters.dropped++;
+      this.log.info({ unsent: stream.res.writableLength }, "event stream dropped: the client reads too slowly");
+      this.remove(stream);
+      stream.res.destroy();
+      return false;
+    }
+    stream.res.write(text);
+    return true;
+  }
+
+  private poll(): void {
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    this.polling = true;
+    this.tick()
+      .catch((err) => this.log.warn({ err }, "event stream poll failed"))
+      .finally(() => {
+        this.polling = false;
+        if (this.again && this.streams.size > 0) {
+          this.again = false;
+          this.poll();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.streams.size === 0) return;
+    const head = await this.store.sequence();
+    const byPosition = new Map<number, Stream[]>();
+    for (const s of this.streams) {
+      if (s.position === head) continue;
+      const group = byPosition.get(s.position);
+      if (group === undefined) byPosition.set(s.position, [s]);
+      else group.push(s);
+    }
+    for (const [position, group] of byPosition) {
+      if (position > head) {
+        // The client's id is from the future: another store, or one restored from a backup.
+        for (const s of group) this.reset(s, head, "the event id is ahead of the store's sequence");
+        continue;
+      }
+      const sets = await this.store.changes(position, PAGE);
+      if (sets.length === 0 || sets[0]!.sequence !== position + 1) {
+        for (const s of group) this.reset(s, head, "the event id is older than the change log's retention");
+        continue;
+      }
+      for (const s of group) this.send(s, sets);
+      if (sets.length === PAGE) this.again = true;
+    }
+  }
+
+  private send(stream: Stream, sets: readonly ChangeSet[]): void {
+    let text = "";
+    for (const cs of sets) text += `id: ${cs.sequence}\nevent: change\ndata: ${JSON.stringify(cs)}\n\n`;
+    if (this.write(stream, text)) stream.position = sets[sets.length - 1]!.sequence;
+  }
+
+  private reset(stream: Stream, head: number, reason: string): void {
+    if (this.write(stream, `id: ${head}\nevent: reset\ndata: ${JSON.stringify({ sequence: head, from: stream.position, reason })}\n\n`)) {
+      stream.position = head;
+    }
+  }
+}

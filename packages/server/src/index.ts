@@ -1,0 +1,12 @@
+export { type App, type AppState, SERVER_VERSION, createApp } from "./app.js";
+export type { EventStats } from "./events.js";
+export {
+  type AppLimits,
+  type AppLimitsOptions,
+  type AppOptions,
+  type AuthFailure,
+  type AuthHook,
+  type AuthRequest,
+  DEFAULT_LIMITS,
+} from "./options.js";
+export type { Problem } from "./problem.js";
