@@ -22,6 +22,9 @@ export const expectedRevision = {
 /** Any JSON value; checked by the store (plain JSON, depth and size limits), not by the schema. */
 export const jsonValue = (what: string) => z.unknown().describe(what);
 
+/** An optional JSON value (zod 4 makes `unknown` keys required unless marked optional). */
+export const optionalJson = (what: string) => z.unknown().optional().describe(what);
+
 /** A listing's limit and cursor; the default is core's for that listing. */
 export const paging = (defaultLimit: number) => ({
   limit: z.number().int().optional().describe(`At most this many items (default ${defaultLimit}, at most 10,000).`),

@@ -1,7 +1,7 @@
 import { AGENT_STATUSES, FINAL_SESSION_STATUSES, type JsonObject, SESSION_STATUSES } from "@statehouse/core";
 import { z } from "zod";
 import { type ToolContext, defineTool } from "./define.js";
-import { condition, expectedRevision, jsonValue, paging } from "./schemas.js";
+import { condition, expectedRevision, optionalJson, paging } from "./schemas.js";
 
 /** session_create, session_list, session_get, session_end, agent_spawn, agent_heartbeat, agent_list. */
 export function registerSessionTools(ctx: ToolContext): void {
@@ -15,7 +15,7 @@ export function registerSessionTools(ctx: ToolContext): void {
       name: z.string().optional().describe("A short human-readable name, e.g. 'fix login bug' (default: the id)."),
       project: z.string().optional().describe("The project it belongs to (its config: config_get)."),
       id: z.string().optional().describe("An id of your choosing (default: a new time-ordered ses_… id)."),
-      metadata: jsonValue("A JSON object of anything worth keeping with the session."),
+      metadata: optionalJson("A JSON object of anything worth keeping with the session."),
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: (args) => store.sessions.create({ ...args, metadata: args.metadata as JsonObject | undefined }),
@@ -64,7 +64,7 @@ export function registerSessionTools(ctx: ToolContext): void {
       id: z.string().optional().describe("An id of your choosing (default: a new agt_… id)."),
       pid: z.number().int().nullable().optional().describe("The agent's process id, if it has one."),
       status: z.enum(AGENT_STATUSES).optional().describe("spawning (default), running, idle, completed or failed."),
-      metadata: jsonValue("A JSON object of anything worth keeping with the agent."),
+      metadata: optionalJson("A JSON object of anything worth keeping with the agent."),
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: ({ sessionId, ...rest }) => store.agents.spawn(sessionId, { ...rest, metadata: rest.metadata as JsonObject | undefined }),
