@@ -1,6 +1,6 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { StatehouseMcpOptions } from "./options.js";
 import { createMcpServer } from "./server.js";
+import { BoundedStdioTransport } from "./stdio-transport.js";
 
 /** Options of `serveStdio`. */
 export interface ServeStdioOptions extends StatehouseMcpOptions {
@@ -8,6 +8,13 @@ export interface ServeStdioOptions extends StatehouseMcpOptions {
   stdin?: NodeJS.ReadableStream;
   /** Default `process.stdout`. */
   stdout?: NodeJS.WritableStream;
+  /**
+   * Largest message read from stdin, in bytes; a larger one is answered with an E_VALIDATION error and
+   * skipped. Default 32 MiB: room for a value at the store's default 16 MiB limit, JSON-escaped.
+   */
+  maxMessageBytes?: number;
+  /** Where protocol errors (unparsable messages) are reported. Default: a line on stderr. */
+  onError?: (err: Error) => void;
 }
 
 /**
@@ -17,7 +24,8 @@ export interface ServeStdioOptions extends StatehouseMcpOptions {
 export async function serveStdio(options: ServeStdioOptions): Promise<void> {
   const server = createMcpServer(options);
   const stdin = (options.stdin ?? process.stdin) as NodeJS.ReadStream;
-  const transport = new StdioServerTransport(stdin, (options.stdout ?? process.stdout) as NodeJS.WriteStream);
+  const transport = new BoundedStdioTransport(stdin, options.stdout ?? process.stdout, options.maxMessageBytes ?? 32 * 1024 * 1024);
+  server.server.onerror = options.onError ?? ((err) => process.stderr.write(`statehouse mcp: ${err.message}\n`));
   await new Promise<void>((resolve, reject) => {
     let finished = false;
     const done = () => {

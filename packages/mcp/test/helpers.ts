@@ -67,3 +67,51 @@ export function cli(args: readonly string[], input = ""): Promise<Result> {
     child.stdin.end(input);
   });
 }
+
+/** A `statehouse mcp` process spoken to in raw JSON-RPC lines: for messages the SDK's client will not send. */
+export interface RawSession {
+  request(method: string, params: unknown): Promise<any>;
+  /** The response to a request sent with sendLine, by its id. */
+  response(id: number): Promise<any>;
+  /** Sends text as one line, as is. */
+  sendLine(text: string): void;
+  close(): Promise<void>;
+  stderr(): string;
+}
+
+export async function rawSession(storeUrl: string): Promise<RawSession> {
+  const child = spawn(process.execPath, [BIN, "--store", storeUrl, "mcp"], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const waiting = new Map<number, (m: any) => void>();
+  let buffered = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    buffered += d;
+    for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
+      const m = JSON.parse(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      if (typeof m.id === "number") waiting.get(m.id)?.(m);
+    }
+  });
+  let next = 1;
+  const sendLine = (text: string) => void child.stdin.write(`${text}\n`);
+  const request = (method: string, params: unknown) =>
+    new Promise<any>((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      sendLine(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    });
+  await request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } });
+  sendLine(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+  return {
+    request,
+    sendLine,
+    response: (id) => new Promise((resolve) => waiting.set(id, resolve)),
+    stderr: () => stderr,
+    close: () =>
+      new Promise((resolve) => {
+        child.once("close", () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
