@@ -83,7 +83,10 @@ export class BoundedStdioTransport implements Transport {
     this.oversized = false;
     this.head = Buffer.alloc(0);
     this.tail = Buffer.alloc(0);
-    if (oversized) return this.refuse(head.toString("latin1"), tail.toString("latin1"), size);
+    if (oversized) {
+      this.refuse(head.toString("latin1"), tail.toString("latin1"), size);
+      return;
+    }
     const line = Buffer.concat(chunks, size).toString("utf8").replace(/\r$/, "");
     if (line.trim() === "") return;
     let message: JSONRPCMessage;
