@@ -35,7 +35,8 @@ interface Session {
 
 function reply(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json" });
+  // A body refused unread is not drained (that would be reading what the bound refuses): the connection ends with the reply.
+  res.writeHead(status, { "content-type": "application/json", ...(status === 413 && { connection: "close" }) });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }
 
