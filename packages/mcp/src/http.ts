@@ -10,6 +10,12 @@ import { createMcpServer } from "./server.js";
 export interface McpHttpHandlerOptions extends StatehouseMcpOptions {
   /** MCP sessions open at once; an initialize past it is answered 503. Default 64. */
   maxSessions?: number;
+  /**
+   * Answer each POST with one JSON body rather than an event stream. No tool sends progress, so the
+   * stream only cost time (about half of a call's round trip, measured); notifications still reach
+   * the client over its GET event stream. Default true.
+   */
+  jsonResponses?: boolean;
   /** Largest request body read, in bytes; a larger one is answered 413. Default 4 MiB (the SDK's own bound). */
   maxBodyBytes?: number;
 }
@@ -80,6 +86,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     const server = createMcpServer(options);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: options.jsonResponses ?? true,
       onsessioninitialized: (id) => {
         sessions.set(id, { server, transport });
       },
