@@ -44,7 +44,7 @@ export function registerSessionTools(ctx: ToolContext): void {
 
   defineTool(ctx, "session_end", {
     description:
-      "End an active session with a final status (completed by default); its agents end with it. Returns the ended session.",
+      "End an active session with a final status (completed by default); no agent can join it afterwards. Returns the ended session.",
     input: {
       id: z.string().describe("The session id."),
       status: z.enum(FINAL_SESSION_STATUSES).optional().describe("completed (default), failed or cancelled."),
