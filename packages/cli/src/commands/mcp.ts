@@ -1,5 +1,5 @@
 import { ConfigError } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 
 // A variable, so that the bundler leaves it a runtime import: the MCP SDK loads only for this command.
 const MCP_PACKAGE = "@statehouse/mcp";
