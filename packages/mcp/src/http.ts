@@ -11,6 +11,11 @@ export interface McpHttpHandlerOptions extends StatehouseMcpOptions {
   /** MCP sessions open at once; an initialize past it is answered 503. Default 64. */
   maxSessions?: number;
   /**
+   * A session with no request for this long and no open event stream is closed (its id then gets
+   * 404), so that clients that vanish without a DELETE cannot use up `maxSessions`. Default 600,000 (10 min).
+   */
+  sessionIdleMs?: number;
+  /**
    * Answer each POST with one JSON body rather than an event stream. No tool sends progress, so the
    * stream only cost time (about half of a call's round trip, measured); notifications still reach
    * the client over its GET event stream. Default true.
@@ -37,6 +42,10 @@ export interface McpHttpHandler {
 interface Session {
   readonly server: McpServer;
   readonly transport: StreamableHTTPServerTransport;
+  /** When its last request arrived or its last event stream closed (ms since the epoch). */
+  lastSeen: number;
+  /** Event streams (GETs) open now: a client waiting for notifications is not idle. */
+  openStreams: number;
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {
@@ -80,7 +89,21 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   const sessions = new Map<string, Session>();
   const maxSessions = options.maxSessions ?? 64;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const idleMs = options.sessionIdleMs ?? 600_000;
   let pending = 0;
+
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, s] of sessions) {
+        if (s.openStreams > 0 || now - s.lastSeen < idleMs) continue;
+        sessions.delete(id);
+        void s.server.close().catch(() => {});
+      }
+    },
+    Math.max(50, Math.min(idleMs / 4, 60_000)),
+  );
+  sweep.unref();
 
   const open = async (): Promise<StreamableHTTPServerTransport> => {
     const server = createMcpServer(options);
@@ -88,7 +111,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: options.jsonResponses ?? true,
       onsessioninitialized: (id) => {
-        sessions.set(id, { server, transport });
+        sessions.set(id, { server, transport, lastSeen: Date.now(), openStreams: 0 });
       },
     });
     transport.onclose = () => {
@@ -113,6 +136,14 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         if (typeof id === "string") {
           const session = sessions.get(id);
           if (session === undefined) return reply(res, 404, "no such MCP session (it ended, or the server restarted): initialize again");
+          session.lastSeen = Date.now();
+          if (req.method === "GET") {
+            session.openStreams++;
+            res.once("close", () => {
+              session.openStreams--;
+              session.lastSeen = Date.now();
+            });
+          }
           return await session.transport.handleRequest(req, res, body);
         }
         if (req.method !== "POST" || !isInitializeRequest(body)) {
@@ -134,6 +165,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       }
     },
     async close() {
+      clearInterval(sweep);
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled(all.map((s) => s.server.close()));

@@ -151,6 +151,44 @@ describe("MCP over streamable HTTP on a unix socket", () => {
     expect((await store.state().read()).value).toEqual({ hits: 1 });
   });
 
+  it("a session idle past sessionIdleMs is closed, and its id is then unknown", async () => {
+    const h = createMcpHttpHandler({ store, sessionIdleMs: 300 });
+    const sock = join(dir, "idle.sock");
+    const srv = createServer((req, res) => void h.handle(req, res));
+    await new Promise<void>((resolve) => srv.listen(sock, resolve));
+    try {
+      const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } } });
+      const opened = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest({ socketPath: sock, path: "/mcp", method: "POST", headers: ACCEPT, agent: false }, (res) => {
+          res.resume();
+          resolve(String(res.headers["mcp-session-id"]));
+        });
+        req.on("error", reject);
+        req.end(init);
+      });
+      expect(h.sessions).toBe(1);
+      const t0 = Date.now();
+      while (h.sessions > 0) {
+        if (Date.now() - t0 > 10_000) throw new Error("the idle session was never closed");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ socketPath: sock, path: "/mcp", method: "POST", headers: { ...ACCEPT, "mcp-session-id": opened }, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end(list);
+      });
+      expect(status).toBe(404);
+    } finally {
+      await h.close();
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
+    }
+  });
+
   it("close() ends every session", async () => {
     await handler.close();
     expect(handler.sessions).toBe(0);

@@ -124,6 +124,9 @@ describe("session, agent, config and registry tools", () => {
     const ch = await call(client, "changes_since", { since: before });
     expect(ch.changeSets).toHaveLength(1);
     expect(ch.sequence).toBe(before + 1);
+    expect(ch.more).toBe(false);
+    const paged = await call(client, "changes_since", { since: 0, limit: 1 });
+    expect(paged).toMatchObject({ sequence: 1, more: true });
     expect(ch.changeSets[0].changes.map((c: { collection: string }) => c.collection).sort()).toEqual(["config", "state", "tools"]);
     // A batch whose last operation fails leaves nothing behind.
     const e = await callError(client, "batch", {

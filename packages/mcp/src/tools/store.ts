@@ -49,9 +49,11 @@ export function registerStoreTools(ctx: ToolContext): void {
     },
     annotations: { readOnlyHint: true, openWorldHint: false },
     run: async (args) => {
-      const changeSets = await store.changes(args.since, args.limit ?? 100);
+      const limit = args.limit ?? 100;
+      const changeSets = await store.changes(args.since, limit);
       const last = changeSets.at(-1)?.sequence;
-      return { changeSets, sequence: last ?? (await store.sequence()) };
+      // more: a full page, so further change sets may follow; call again with the returned sequence.
+      return { changeSets, sequence: last ?? (await store.sequence()), more: changeSets.length === limit };
     },
   });
 }
