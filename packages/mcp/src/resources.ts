@@ -41,7 +41,12 @@ export function registerResources(ctx: ResourceContext): void {
   const one = (vars: Record<string, string | string[]>, name: string): string => {
     const v = vars[name];
     if (typeof v !== "string") throw new InvalidPathError(`the resource URI needs one ${name}`, { details: { [name]: v } });
-    return decodeURIComponent(v);
+    try {
+      return decodeURIComponent(v);
+    } catch (err) {
+      // A malformed %-escape: the URI names nothing, like any other invalid id.
+      throw new InvalidPathError(`the ${name} in the resource URI is not a valid %-encoded string`, { cause: err, details: { [name]: v } });
+    }
   };
   const docBody = async (doc: ReturnType<Store["state"]>, name: string) => {
     const { value, revision } = await doc.read();

@@ -141,6 +141,7 @@ describe("hostile arguments", () => {
     expect(r.isError).toBe(true);
     await expect(client.readResource({ uri: "statehouse://state/..%2F..%2Fetc" })).rejects.toThrow(/E_INVALID_PATH/);
     await expect(client.readResource({ uri: "statehouse://sessions/ses_none" })).rejects.toThrow(/E_NOT_FOUND/);
+    await expect(client.readResource({ uri: "statehouse://config/%E0%A4%A" })).rejects.toThrow(/E_INVALID_PATH/);
     await stillServing();
     expect(stderr()).not.toMatch(/Unhandled|TypeError|RangeError/);
   });
