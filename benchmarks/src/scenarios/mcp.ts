@@ -30,7 +30,12 @@ export const mcpScenario: Scenario = {
     const where = locateCli();
     if ("missing" in where) return skipAll(`CLI not available: ${where.missing}`);
     const durability = ctx.job.durability === undefined ? [] : ["--durability", ctx.job.durability];
-    const transport = new StdioClientTransport({ command: process.execPath, args: [where.bin, "--store", ctx.url, ...durability, "mcp"], cwd: ctx.dir, stderr: "pipe" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [where.bin, "--store", ctx.url, ...durability, "mcp"],
+      cwd: ctx.dir,
+      stderr: "pipe",
+    });
     let stderr = "";
     transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     const client = new Client({ name: "statehouse-bench", version: "0" });

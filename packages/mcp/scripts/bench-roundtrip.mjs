@@ -70,7 +70,10 @@ if (process.argv[2] === "--serve-http") {
     await client.callTool({ name: "state_set", arguments: { pointer: "/probe", value: { a: 1, b: [1, 2, 3] } } });
     const get = await time(client, "state_get", { query: "/probe" });
     const incr = await time(client, "state_increment", { pointer: "/n" });
-    for (const [op, r] of [["state_get", get], ["state_increment", incr]]) {
+    for (const [op, r] of [
+      ["state_get", get],
+      ["state_increment", incr],
+    ]) {
       rows.push({ transport: transportName, store: storeName, op, p50: r.p50.toFixed(3), p99: r.p99.toFixed(3) });
     }
   };

@@ -5,9 +5,9 @@ import { type ErrorCode, isStatehouseError } from "@statehouse/core";
 const HINTS: Readonly<Record<ErrorCode, string>> = {
   E_NOT_FOUND: "It does not exist: check the id or name (session_list, agent_list, tools_list list what exists), or create it first.",
   E_CONFLICT: "Another writer changed it since you read it.",
-  E_VALIDATION: "The arguments were refused as they are: fix what the message names and call again (values are plain JSON, at most 64 levels deep).",
-  E_INVALID_QUERY:
-    "Use a JSON Pointer (/a/b) or an RFC 9535 JSONPath ($.a[?@.b == 1]); if the query hit a limit, make it narrower.",
+  E_VALIDATION:
+    "The arguments were refused as they are: fix what the message names and call again (values are plain JSON, at most 64 levels deep).",
+  E_INVALID_QUERY: "Use a JSON Pointer (/a/b) or an RFC 9535 JSONPath ($.a[?@.b == 1]); if the query hit a limit, make it narrower.",
   E_INVALID_PATH: "Ids and names are 1 to 200 of A-Z a-z 0-9 _ . : @ + - (not starting with . or -, no ..); pointers start with /.",
   E_LOCK_TIMEOUT: "The store is busy with other writers: wait a moment and retry the same call.",
   E_CORRUPT: "The store is damaged: do not retry; ask the user to run `statehouse doctor --repair`.",

@@ -1,7 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { ValidationError } from "@statehouse/core";
-import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_TOOL_INPUT_ELEMENTS, DEFAULT_POLL_INTERVAL_MS, type StatehouseMcpOptions } from "./options.js";
+import {
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_TOOL_INPUT_ELEMENTS,
+  DEFAULT_POLL_INTERVAL_MS,
+  type StatehouseMcpOptions,
+} from "./options.js";
 import { registerResources } from "./resources.js";
 import { SubscriptionWatcher } from "./subscriptions.js";
 import type { ToolContext } from "./tools/define.js";
@@ -65,7 +70,9 @@ export function createMcpServer(options: StatehouseMcpOptions): McpServer {
   registerResources(ctx);
   const watcher = new SubscriptionWatcher(server, options.store, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, (err) => {
     // A failed poll is retried on the next tick; the client hears of it as a log line, not a crash.
-    void server.sendLoggingMessage({ level: "warning", data: `statehouse: change polling failed: ${(err as Error)?.message ?? String(err)}` }).catch(() => {});
+    void server
+      .sendLoggingMessage({ level: "warning", data: `statehouse: change polling failed: ${(err as Error)?.message ?? String(err)}` })
+      .catch(() => {});
   });
   watcher.install();
   const previous = server.server.onclose;

@@ -101,7 +101,8 @@ export class BoundedStdioTransport implements Transport {
 
   private refuse(head: string, tail: string, size: number): void {
     const id = ID.exec(tail)?.[1] ?? ID.exec(head)?.[1];
-    const text = `E_VALIDATION: the request is ${size} bytes, over the limit of ${this.maxMessageBytes} bytes per message. Send less at once.`;
+    const limit = this.maxMessageBytes;
+    const text = `E_VALIDATION: the request is ${size} bytes, over the limit of ${limit} bytes per message. Send less at once.`;
     if (id === undefined) {
       this.onerror?.(new Error(`${text} (no request id found: not answered)`));
       return;

@@ -29,7 +29,9 @@ async function client(): Promise<Client> {
 
 function runIncrementClient(count: number): Promise<{ code: number | null; acks: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(FIXTURES, "increment-client.mjs"), BIN, url, String(count)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(FIXTURES, "increment-client.mjs"), BIN, url, String(count)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));

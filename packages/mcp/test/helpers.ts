@@ -40,7 +40,11 @@ export async function call(client: Client, name: string, args: Record<string, un
 }
 
 /** Calls a tool that must fail; returns the error's code, message and text. */
-export async function callError(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ code: string; text: string; error: any }> {
+export async function callError(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{ code: string; text: string; error: any }> {
   const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as CallToolResult;
   const text = (r.content[0] as { text: string }).text;
   if (r.isError !== true) throw new Error(`${name} succeeded, expected an error: ${text}`);
@@ -82,7 +86,10 @@ export interface RawSession {
 }
 
 export async function rawSession(storeUrl: string): Promise<RawSession> {
-  const child = spawn(process.execPath, [BIN, "--store", storeUrl, "mcp"], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+  const child = spawn(process.execPath, [BIN, "--store", storeUrl, "mcp"], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "" },
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const waiting = new Map<number, (m: any) => void>();

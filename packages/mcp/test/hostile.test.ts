@@ -62,7 +62,8 @@ describe("hostile arguments", () => {
     const raw = await rawSession(url);
     try {
       for (const depth of [5_000, 100_000]) {
-        const text = `{"jsonrpc":"2.0","id":${depth},"method":"tools/call","params":{"name":"state_set","arguments":` +
+        const text =
+          `{"jsonrpc":"2.0","id":${depth},"method":"tools/call","params":{"name":"state_set","arguments":` +
           `{"pointer":"/deep","value":${"[".repeat(depth)}${"]".repeat(depth)}}}}`;
         const answered = new Promise<any>((resolve) => {
           void raw.request("ping", {}).then(() => resolve("next"));
@@ -71,7 +72,12 @@ describe("hostile arguments", () => {
         // Either the call is answered with a tool error, or the line is refused as unparsable; the server serves on.
         expect(await answered).toBe("next");
       }
-      const big = JSON.stringify({ jsonrpc: "2.0", id: 9999, method: "tools/call", params: { name: "state_set", arguments: { pointer: "/x", value: "y".repeat(33 * 1024 * 1024) } } });
+      const big = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 9999,
+        method: "tools/call",
+        params: { name: "state_set", arguments: { pointer: "/x", value: "y".repeat(33 * 1024 * 1024) } },
+      });
       const refused = new Promise<any>((resolve) => {
         void raw.request("tools/call", { name: "state_get", arguments: {} }).then(resolve);
       });

@@ -135,12 +135,22 @@ describe("MCP over streamable HTTP on a unix socket", () => {
   });
 
   it("refuses requests outside a session, unknown sessions, bodies over the bound and sessions over the bound", async () => {
-    const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } } });
+    const init = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+    });
     const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
     expect((await raw("POST", ACCEPT, list)).status).toBe(400);
     expect((await raw("POST", { ...ACCEPT, "mcp-session-id": "no-such-session" }, list)).status).toBe(404);
     expect((await raw("POST", ACCEPT, "{not json")).status).toBe(400);
-    const big = JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "state_set", arguments: { pointer: "/b", value: "z".repeat(2 * 1024 * 1024) } } });
+    const big = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "state_set", arguments: { pointer: "/b", value: "z".repeat(2 * 1024 * 1024) } },
+    });
     expect((await raw("POST", { ...ACCEPT, "mcp-session-id": "whatever" }, big)).status).toBe(413);
     // Sessions up to the bound (6, four of them already open), then 503.
     const statuses: number[] = [];
@@ -157,7 +167,12 @@ describe("MCP over streamable HTTP on a unix socket", () => {
     const srv = createServer((req, res) => void h.handle(req, res));
     await new Promise<void>((resolve) => srv.listen(sock, resolve));
     try {
-      const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } } });
+      const init = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+      });
       const opened = await new Promise<string>((resolve, reject) => {
         const req = httpRequest({ socketPath: sock, path: "/mcp", method: "POST", headers: ACCEPT, agent: false }, (res) => {
           res.resume();
@@ -174,10 +189,13 @@ describe("MCP over streamable HTTP on a unix socket", () => {
       }
       const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpRequest({ socketPath: sock, path: "/mcp", method: "POST", headers: { ...ACCEPT, "mcp-session-id": opened }, agent: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = httpRequest(
+          { socketPath: sock, path: "/mcp", method: "POST", headers: { ...ACCEPT, "mcp-session-id": opened }, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on("error", reject);
         req.end(list);
       });

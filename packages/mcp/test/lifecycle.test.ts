@@ -9,12 +9,17 @@ const url = `sqlite:${join(dir, "state.db")}`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function start() {
-  const child = spawn(process.execPath, [BIN, "--store", url, "mcp"], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+  const child = spawn(process.execPath, [BIN, "--store", url, "mcp"], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "" },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
   /** Sends a ping and waits for its answer: the server is serving. */
   const serving = async () => {
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })}\n`);

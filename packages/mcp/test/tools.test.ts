@@ -23,9 +23,22 @@ afterAll(async () => {
 });
 
 const TOOLS = [
-  "state_get", "state_set", "state_patch", "state_merge", "state_increment",
-  "session_create", "session_list", "session_get", "session_end",
-  "agent_spawn", "agent_heartbeat", "agent_list", "config_get", "tools_list", "batch", "changes_since",
+  "state_get",
+  "state_set",
+  "state_patch",
+  "state_merge",
+  "state_increment",
+  "session_create",
+  "session_list",
+  "session_get",
+  "session_end",
+  "agent_spawn",
+  "agent_heartbeat",
+  "agent_list",
+  "config_get",
+  "tools_list",
+  "batch",
+  "changes_since",
 ];
 
 describe("listing", () => {
@@ -45,26 +58,64 @@ describe("listing", () => {
   it("lists the resources and the resource templates", async () => {
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
-    for (const u of ["statehouse://state/global", "statehouse://sessions", "statehouse://agents", "statehouse://tools"]) expect(uris).toContain(u);
+    for (const u of ["statehouse://state/global", "statehouse://sessions", "statehouse://agents", "statehouse://tools"])
+      expect(uris).toContain(u);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
-      "statehouse://config/{project}", "statehouse://sessions/{id}", "statehouse://sessions/{id}/state", "statehouse://state/{name}",
+      "statehouse://config/{project}",
+      "statehouse://sessions/{id}",
+      "statehouse://sessions/{id}/state",
+      "statehouse://state/{name}",
     ]);
   });
 });
 
 describe("state tools", () => {
   it("set, get (whole, pointer, JSONPath), merge, patch and increment, each with the revision", async () => {
-    const s1 = await call(client, "state_set", { pointer: "/tasks", value: [{ title: "a", done: false }, { title: "b", done: true }] });
+    const s1 = await call(client, "state_set", {
+      pointer: "/tasks",
+      value: [
+        { title: "a", done: false },
+        { title: "b", done: true },
+      ],
+    });
     expect(s1).toMatchObject({ document: "global", revision: 1 });
     expect(s1.sequence).toBeGreaterThan(0);
-    expect(await call(client, "state_get")).toEqual({ document: "global", revision: 1, value: { tasks: [{ title: "a", done: false }, { title: "b", done: true }] } });
-    expect(await call(client, "state_get", { query: "/tasks/1/title" })).toEqual({ document: "global", revision: 1, pointer: "/tasks/1/title", value: "b" });
-    expect(await call(client, "state_get", { query: "$.tasks[?@.done == false].title" })).toMatchObject({ revision: 1, values: ["a"], pointers: ["/tasks/0/title"] });
+    expect(await call(client, "state_get")).toEqual({
+      document: "global",
+      revision: 1,
+      value: {
+        tasks: [
+          { title: "a", done: false },
+          { title: "b", done: true },
+        ],
+      },
+    });
+    expect(await call(client, "state_get", { query: "/tasks/1/title" })).toEqual({
+      document: "global",
+      revision: 1,
+      pointer: "/tasks/1/title",
+      value: "b",
+    });
+    expect(await call(client, "state_get", { query: "$.tasks[?@.done == false].title" })).toMatchObject({
+      revision: 1,
+      values: ["a"],
+      pointers: ["/tasks/0/title"],
+    });
     expect(await call(client, "state_merge", { patch: { phase: "review", tasks: null } })).toMatchObject({ revision: 2 });
-    expect(await call(client, "state_patch", { operations: [{ op: "add", path: "/tags", value: ["x"] }, { op: "remove", path: "/phase" }] })).toMatchObject({ revision: 3 });
+    expect(
+      await call(client, "state_patch", {
+        operations: [
+          { op: "add", path: "/tags", value: ["x"] },
+          { op: "remove", path: "/phase" },
+        ],
+      }),
+    ).toMatchObject({ revision: 3 });
     expect(await call(client, "state_increment", { pointer: "/calls" })).toMatchObject({ value: 1, revision: 4 });
-    expect(await call(client, "state_increment", { pointer: "/calls", by: 41, expectedRevision: 4 })).toMatchObject({ value: 42, revision: 5 });
+    expect(await call(client, "state_increment", { pointer: "/calls", by: 41, expectedRevision: 4 })).toMatchObject({
+      value: 42,
+      revision: 5,
+    });
     expect((await call(client, "state_get")).value).toEqual({ tags: ["x"], calls: 42 });
     // What the MCP server wrote, another process reads.
     const r = await cli(["--store", url, "--json", "state", "get", "/calls"]);
@@ -119,7 +170,11 @@ describe("session, agent, config and registry tools", () => {
       ],
     });
     expect(b.results).toHaveLength(3);
-    expect(await call(client, "config_get", { project: "web" })).toMatchObject({ project: "web", config: { maxConcurrentAgents: 4 }, revision: 1 });
+    expect(await call(client, "config_get", { project: "web" })).toMatchObject({
+      project: "web",
+      config: { maxConcurrentAgents: 4 },
+      revision: 1,
+    });
     expect((await call(client, "tools_list")).tools).toMatchObject([{ name: "lint", command: "pnpm lint", revision: 1 }]);
     const ch = await call(client, "changes_since", { since: before });
     expect(ch.changeSets).toHaveLength(1);
@@ -179,7 +234,9 @@ describe("error codes, each a tool error that leads with the code and says what 
   });
 
   it("E_CONFIG for a project config the schema refuses", async () => {
-    const e = await callError(client, "batch", { operations: [{ op: "config.set", project: "bad", config: { maxConcurrentAgents: "many" } }] });
+    const e = await callError(client, "batch", {
+      operations: [{ op: "config.set", project: "bad", config: { maxConcurrentAgents: "many" } }],
+    });
     expect(e.code).toBe("E_CONFIG");
   });
 });

@@ -11,9 +11,12 @@ export async function mcp(ctx: CommandContext): Promise<number | undefined> {
     ({ serveStdio } = (await import(MCP_PACKAGE)) as typeof import("@statehouse/mcp"));
   } catch (err) {
     if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
-    throw new ConfigError(`the MCP server is not installed (npm install ${MCP_PACKAGE}): ${String((err as Error).message).split("\n")[0]}`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      `the MCP server is not installed (npm install ${MCP_PACKAGE}): ${String((err as Error).message).split("\n")[0]}`,
+      {
+        cause: err,
+      },
+    );
   }
   // stdout carries the protocol alone: nothing else is printed, errors go to stderr.
   await serveStdio({ store: await ctx.open() });

@@ -36,7 +36,10 @@ export function condition(expected: number | undefined): Condition | undefined {
 }
 
 /** The target document and the name results report: `global`, a named one, or `session:<id>`. */
-export function targetDoc(store: Store, args: { doc?: string | undefined; session?: string | undefined }): { doc: StateDocument; name: string } {
+export function targetDoc(
+  store: Store,
+  args: { doc?: string | undefined; session?: string | undefined },
+): { doc: StateDocument; name: string } {
   if (args.doc !== undefined && args.session !== undefined) {
     throw new ValidationError("give doc or session, not both", { details: { issues: ["doc and session"] } });
   }

@@ -31,9 +31,12 @@ export function registerStateTools(ctx: ToolContext): void {
         return { document: name, revision, query: q, values: nodes.map((n) => n.value), pointers: nodes.map((n) => n.pointer) };
       }
       if (q !== "" && !q.startsWith("/")) {
-        throw new InvalidQueryError(`a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(q)}`, {
-          details: { query: q },
-        });
+        throw new InvalidQueryError(
+          `a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(q)}`,
+          {
+            details: { query: q },
+          },
+        );
       }
       const at = value === undefined ? undefined : getAt(value, q);
       if (at === undefined) {
@@ -69,7 +72,9 @@ export function registerStateTools(ctx: ToolContext): void {
       "none. Use it to remove a value ({op:'remove', path:'/draft'}) or to change several places at once.",
     input: {
       ...target,
-      operations: jsonValue('An array of RFC 6902 operations, e.g. [{"op":"remove","path":"/draft"},{"op":"add","path":"/tags/-","value":"x"}].'),
+      operations: jsonValue(
+        'An array of RFC 6902 operations, e.g. [{"op":"remove","path":"/draft"},{"op":"add","path":"/tags/-","value":"x"}].',
+      ),
       ...expectedRevision,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },

@@ -32,7 +32,9 @@ export function registerStoreTools(ctx: ToolContext): void {
       "session.create, session.update, session.end {id,status?}, agent.spawn {sessionId,role}, agent.update, " +
       "agent.heartbeat {id}, config.set {project,config}, tools.register {tool}, tools.unregister {name}.",
     input: {
-      operations: jsonValue('An array of operations, e.g. [{"op":"state.increment","pointer":"/runs"},{"op":"state.set","pointer":"/last","value":"ok"}].'),
+      operations: jsonValue(
+        'An array of operations, e.g. [{"op":"state.increment","pointer":"/runs"},{"op":"state.set","pointer":"/last","value":"ok"}].',
+      ),
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async (args) => ({ results: await store.batch(args.operations as BatchOperation[]) }),
