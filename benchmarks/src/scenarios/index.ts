@@ -3,6 +3,7 @@ import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
+import { mcpScenario } from "./mcp.js";
 import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sessionCountScenario,
   concurrencyScenario,
   cliScenario,
+  mcpScenario,
   v2PeerScenario,
 ];
 

@@ -303,6 +303,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import("./migrate.js").then((m) => m.migrate),
   },
   {
+    name: "mcp",
+    args: [],
+    options: {},
+    summary: "Serve the store to AI agents as an MCP server over stdio (tools and resources; see @statehouse/mcp).",
+    details: [
+      "Register it with an agent tool, e.g. in .mcp.json:",
+      '{"mcpServers": {"statehouse": {"command": "statehouse", "args": ["mcp", "--store", "sqlite:/path/state.db"]}}}',
+    ],
+    examples: ["statehouse --store sqlite:.statehouse.db mcp"],
+    load: () => import("./mcp.js").then((m) => m.mcp),
+  },
+  {
     name: "dashboard",
     args: [],
     options: {

@@ -1,0 +1,49 @@
+import { type Condition, type Store, type StateDocument, ValidationError } from "@statehouse/core";
+import { z } from "zod";
+
+/** Which state document a state tool works on. */
+export const target = {
+  doc: z.string().optional().describe('A named state document shared by everyone (default "global"). Omit when you give session.'),
+  session: z.string().optional().describe("A session id: work on that session's own state document instead of a named one."),
+};
+
+export const expectedRevision = {
+  expectedRevision: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      "Write only if the record's revision is still this one (from your last read); 0 = only if it does not exist yet. " +
+        "On a mismatch nothing is written and the error gives the current revision.",
+    ),
+};
+
+/** Any JSON value; checked by the store (plain JSON, depth and size limits), not by the schema. */
+export const jsonValue = (what: string) => z.unknown().describe(what);
+
+/** An optional JSON value (zod 4 makes `unknown` keys required unless marked optional). */
+export const optionalJson = (what: string) => z.unknown().optional().describe(what);
+
+/** A listing's limit and cursor; the default is core's for that listing. */
+export const paging = (defaultLimit: number) => ({
+  limit: z.number().int().optional().describe(`At most this many items (default ${defaultLimit}, at most 10,000).`),
+  cursor: z.string().optional().describe("The cursor returned with the previous page, to continue after it."),
+});
+
+export function condition(expected: number | undefined): Condition | undefined {
+  return expected === undefined ? undefined : { ifRevision: expected };
+}
+
+/** The target document and the name results report: `global`, a named one, or `session:<id>`. */
+export function targetDoc(
+  store: Store,
+  args: { doc?: string | undefined; session?: string | undefined },
+): { doc: StateDocument; name: string } {
+  if (args.doc !== undefined && args.session !== undefined) {
+    throw new ValidationError("give doc or session, not both", { details: { issues: ["doc and session"] } });
+  }
+  if (args.session !== undefined) return { doc: store.sessionState(args.session), name: `session:${args.session}` };
+  const name = args.doc ?? "global";
+  return { doc: store.state(name), name };
+}
