@@ -10,6 +10,7 @@ import {
   type CountOptions,
   type Durability,
   type IntegrityReport,
+  IoError,
   type ListOptions,
   type ListPage,
   LockTimeoutError,
@@ -149,7 +150,13 @@ export class FileAdapter implements StorageAdapter {
         try {
           fsyncDir(this.layout.walDir);
         } catch (err) {
-          throw fromSystemError(err, `syncing commit ${outcome.sequence}`);
+          // The commit is published: every reader sees it and later writes build on it. Saying
+          // "failed" would invite a retry that applies it twice; say what is true instead.
+          const why = fromSystemError(err, `syncing the directory of commit ${outcome.sequence}`).message;
+          throw new IoError(
+            `the write was applied as commit ${outcome.sequence} (do not retry it), but ${why}: it may not survive a power loss`,
+            { cause: err, details: { committed: true, sequence: outcome.sequence } },
+          );
         }
       }
       return outcome;

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import { FileAdapter } from "@statehouse/adapter-file";
-import { isStatehouseError } from "@statehouse/core";
+import { type StatehouseError, isStatehouseError } from "@statehouse/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeDir, tempDir } from "./helpers.js";
 
@@ -51,5 +52,136 @@ describe("file adapter: files read from disk are not trusted", () => {
     expect(isStatehouseError(caught, "E_CORRUPT"), String(caught)).toBe(true);
     expect(existsSync(join(dirname(dir), "escaped"))).toBe(false);
     expect(readdirSync(join(parent, "a")).sort()).toEqual(["store"]);
+  });
+});
+
+// An instrumented fs: the adapter's named imports of node:fs are live bindings that
+// syncBuiltinESMExports() re-points at the patched functions, so every fsync the adapter makes is
+// observed (and can be made to fail) in this process, with no change to the adapter.
+const nodeFs = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
+const realFsync = nodeFs.fsyncSync;
+function hookFsync(onFsync: (path: string) => void): () => void {
+  nodeFs.fsyncSync = (fd: number) => {
+    let path = "";
+    try {
+      path = nodeFs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // not Linux: the path is unknown
+    }
+    onFsync(path);
+    realFsync(fd);
+  };
+  syncBuiltinESMExports();
+  return () => {
+    nodeFs.fsyncSync = realFsync;
+    syncBuiltinESMExports();
+  };
+}
+
+describe("file adapter: strict durability makes every new directory's entry durable", () => {
+  it("fsyncs the parent of every directory it creates: above the store root, the root, and data/ for a collection's first fold", async () => {
+    const parent = fresh();
+    const root = join(parent, "new", "store");
+    const synced: string[] = [];
+    const unhook = hookFsync((p) => synced.push(p));
+    try {
+      const a = await FileAdapter.open(root, { durability: "strict", foldEvery: 1_000 });
+      expect(synced).toContain(parent);
+      expect(synced).toContain(join(parent, "new"));
+      expect(synced).toContain(root);
+      // The root's fsync comes after its subdirectories exist.
+      expect(synced.lastIndexOf(root)).toBeGreaterThan(synced.indexOf(join(parent, "new")));
+      synced.length = 0;
+      await a.transact((tx) => tx.put("things", "t1", { n: 1 }));
+      await a.compact();
+      await a.close();
+      expect(synced).toContain(join(root, "data"));
+      // ...before the fold's marker makes the fold count.
+      expect(synced.indexOf(join(root, "data"))).toBeLessThan(synced.lastIndexOf(join(root, "wal")));
+    } finally {
+      unhook();
+    }
+  });
+
+  it("relaxed durability makes no directory fsync", async () => {
+    const root = join(fresh(), "r", "store");
+    const synced: string[] = [];
+    const unhook = hookFsync((p) => synced.push(p));
+    try {
+      const a = await FileAdapter.open(root, { durability: "relaxed", foldEvery: 1 });
+      await a.transact((tx) => tx.put("things", "t1", { n: 1 }));
+      await a.close();
+    } finally {
+      unhook();
+    }
+    expect(synced).toEqual([]);
+  });
+});
+
+describe("file adapter: every failure is a StatehouseError", () => {
+  it("a directory fsync failing after the commit is published says the write was applied (details.committed), and it was", async () => {
+    const root = fresh();
+    const a = await FileAdapter.open(root, { durability: "strict", foldEvery: 1_000 });
+    await a.transact((tx) => tx.put("items", "before", { n: 0 }));
+    const wal = join(root, "wal");
+    const unhook = hookFsync((p) => {
+      if (p === wal) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO", errno: -5, syscall: "fsync" });
+    });
+    let caught: unknown;
+    try {
+      await a.transact((tx) => tx.put("items", "after", { n: 1 }));
+    } catch (err) {
+      caught = err;
+    } finally {
+      unhook();
+    }
+    expect(isStatehouseError(caught, "E_IO"), String(caught)).toBe(true);
+    const err = caught as StatehouseError;
+    expect(err.details).toMatchObject({ committed: true, sequence: 2 });
+    expect(err.message).toMatch(/applied/);
+    expect((await a.get("items", "after"))?.value).toEqual({ n: 1 });
+    await a.close();
+    const b = await FileAdapter.open(root);
+    expect((await b.get("items", "after"))?.revision).toBe(1);
+    await b.close();
+  });
+
+  it("quarantine's mkdir failing gives a typed error, not a raw EEXIST", async () => {
+    const root = fresh();
+    await (await FileAdapter.open(root)).close();
+    writeFileSync(join(root, "store.json"), "garbage\n");
+    writeFileSync(join(root, "quarantine"), "a file where the quarantine directory belongs");
+    const caught = await FileAdapter.open(root).then(
+      (a) => a.close(),
+      (err: unknown) => err,
+    );
+    expect(isStatehouseError(caught), String(caught)).toBe(true);
+  });
+
+  it("quarantine's rename failing gives a typed error, not a raw EISDIR", async () => {
+    const root = fresh();
+    await (await FileAdapter.open(root)).close();
+    const garbage = Buffer.from("garbage\n");
+    writeFileSync(join(root, "store.json"), garbage);
+    // The name the corrupt marker would be moved to is taken by a non-empty directory.
+    const target = join(root, "quarantine", `store.json.${crc32(garbage).toString(16).padStart(8, "0")}.corrupt`);
+    mkdirSync(join(target, "x"), { recursive: true });
+    const caught = await FileAdapter.open(root).then(
+      (a) => a.close(),
+      (err: unknown) => err,
+    );
+    expect(isStatehouseError(caught), String(caught)).toBe(true);
+  });
+
+  it("a lock path that is not a directory ends in a typed error (the lock's stat of its owner record fails with ENOTDIR)", async () => {
+    const root = fresh();
+    const a = await FileAdapter.open(root, { lockTimeoutMs: 1_500 });
+    writeFileSync(join(root, "lock"), "not a directory");
+    const caught = await a.transact((tx) => tx.put("items", "x", { n: 1 })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await a.close();
+    expect(isStatehouseError(caught), String(caught)).toBe(true);
   });
 });
