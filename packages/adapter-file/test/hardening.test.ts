@@ -1,11 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { FileAdapter } from "@statehouse/adapter-file";
 import { type StatehouseError, isStatehouseError } from "@statehouse/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { removeDir, tempDir } from "./helpers.js";
+import { PACKAGE_DIR, removeDir, tempDir } from "./helpers.js";
+
+const FOLD_FAULT = fileURLToPath(new URL("./fixtures/fold-fault.mjs", import.meta.url));
+const LOOP_WRITER = fileURLToPath(new URL("./fixtures/loop-writer.mjs", import.meta.url));
 
 const dirs: string[] = [];
 function fresh(): string {
@@ -183,5 +188,72 @@ describe("file adapter: every failure is a StatehouseError", () => {
     );
     await a.close();
     expect(isStatehouseError(caught), String(caught)).toBe(true);
+  });
+});
+
+const SETPRIV = spawnSync("setpriv", ["--version"]).status === 0 && process.getuid?.() === 0;
+
+describe("file adapter: a fold that keeps failing is surfaced, backed off and bounded", () => {
+  it.skipIf(!SETPRIV)("persistent EACCES under data/: counted, warned once, reported by check(), retried with back-off, writes refused past maxUnfolded, then recovered", () => {
+    const root = join(fresh(), "store");
+    mkdirSync(root, { mode: 0o700 });
+    chownSync(root, 65534, 65534);
+    chownSync(dirname(root), 65534, 65534);
+    const r = spawnSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, FOLD_FAULT, root, "300", "100"],
+      { cwd: PACKAGE_DIR, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    // The first 100 or so commits are accepted (the log may hold maxUnfolded), the rest refused
+    // with the fold's own typed error, not by growing wal/ without bound.
+    expect(out.committed).toBeGreaterThanOrEqual(95);
+    expect(out.committed).toBeLessThan(110);
+    expect(out.codes).toEqual({ E_PERMISSION: 300 - out.committed });
+    expect(out.refusal).toMatchObject({ code: "E_PERMISSION", reason: "fold-failing" });
+    expect(out.refusal.message).toMatch(/not applied/);
+    expect(out.walFilesDuring).toBeLessThanOrEqual(110);
+    // Every write used to re-fold the whole log; with back-off, attempts are few (one per doubling
+    // interval of 250 ms, plus one per refused write only once the back-off allows it).
+    const budget = 3 + 2 * Math.ceil(Math.log2(out.elapsedMs / 250 + 2));
+    expect(out.health.attempts, JSON.stringify(out.health)).toBeLessThanOrEqual(budget);
+    expect(out.health.failures).toBe(out.health.attempts - 1);
+    expect(out.health.fault).toEqual({ code: "E_PERMISSION", consecutive: out.health.failures });
+    expect(out.warnings).toBe(1);
+    expect(out.check.ok).toBe(false);
+    expect(out.check.problems.join("\n")).toMatch(/folding fails .*E_PERMISSION/);
+    // The fault cleared: one fold catches up, nothing acknowledged is lost.
+    expect(out.healthAfter.fault).toBe(false);
+    expect(out.checkAfter.ok).toBe(true);
+    expect(out.count).toBe(1 + out.committed + 9);
+    expect(out.walFilesAfter).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("file adapter: check() and concurrent folds", () => {
+  it("check() without repair reports no false problems while other processes write and fold", async () => {
+    const root = fresh();
+    await (await FileAdapter.open(root)).close();
+    const children = ["w1", "w2"].map((name) =>
+      spawn(process.execPath, [LOOP_WRITER, root, name], { cwd: PACKAGE_DIR, stdio: ["ignore", "pipe", "inherit"] }),
+    );
+    try {
+      await Promise.all(children.map((c) => new Promise((resolve) => c.stdout!.once("data", resolve))));
+      const a = await FileAdapter.open(root, { durability: "relaxed" });
+      const problems: string[] = [];
+      let checks = 0;
+      const until = Date.now() + 4_000;
+      while (Date.now() < until) {
+        const report = await a.check();
+        checks++;
+        problems.push(...report.problems);
+      }
+      await a.close();
+      expect(checks).toBeGreaterThan(3);
+      expect(problems).toEqual([]);
+    } finally {
+      for (const c of children) c.kill("SIGKILL");
+    }
   });
 });
