@@ -157,7 +157,10 @@ function describeParseError(err: unknown, command: CommandSpec | undefined): str
 /** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */
 export function usageLine(command: CommandSpec): string {
   const args = command.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a));
-  const opts = Object.entries(command.options).map(([k, o]) => `[--${k}${o.arg === undefined ? "" : ` ${o.arg}`}]`);
+  const opts = Object.entries(command.options).map(([k, o]) => {
+    const text = `--${k}${o.arg === undefined ? "" : ` ${o.arg}`}`;
+    return o.required === true ? text : `[${text}]`;
+  });
   return ["statehouse", command.name, ...args, ...opts].join(" ");
 }
 

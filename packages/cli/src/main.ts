@@ -29,7 +29,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.OK;
     }
     registerCliAdapters();
-    const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
+    // An empty STATEHOUSE_STORE (`STATEHOUSE_STORE= statehouse …`) means unset, as for most variables.
+    const storeUrl = (inv.values.store as string | undefined) ?? (process.env.STATEHOUSE_STORE || DEFAULT_STORE);
     const storeOptions = globalStoreOptions(inv.values);
     const ctx: CommandContext = {
       command: inv.command,
@@ -88,11 +89,15 @@ function report(out: Output, mode: OutputMode, err: unknown): void {
     return;
   }
   const c = out.errColors;
-  const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${e.message}`];
+  const issues = e.details.issues;
+  const listed = Array.isArray(issues) && issues.length > 1;
+  // The issues are listed one per line below: the message need not repeat them joined.
+  const joined = listed ? `: ${issues.join("; ")}` : "";
+  const message = listed && e.message.endsWith(joined) ? e.message.slice(0, -joined.length) : e.message;
+  const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${message}`];
   if (typeof e.details.usage === "string") lines.push(`usage: ${e.details.usage}`, `see: ${String(e.details.help)}`);
   if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
-  const issues = e.details.issues;
-  if (Array.isArray(issues) && issues.length > 1) for (const i of issues) lines.push(`  - ${String(i)}`);
+  if (listed) for (const i of issues) lines.push(`  - ${String(i)}`);
   if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);
   out.error(lines.join("\n"));
 }

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { linkSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { at, cleanup, show, tempDir } from "./helpers.js";
+import { at, cleanup, cli, show, tempDir } from "./helpers.js";
 
 const dirs: string[] = [];
 function fresh(): string {
@@ -90,5 +90,108 @@ describe("import refuses absurd revisions", () => {
     expect(r.code, show(r)).toBe(0);
     const got = await sh(["--json", "state", "get", "/n"]);
     expect(got.code, show(got)).toBe(0);
+  });
+});
+
+describe("exit statuses agree with the README", () => {
+  it("tools register with no name is E_VALIDATION (5), not E_INVALID_PATH (7)", async () => {
+    const sh = at(`file:${fresh()}/store`);
+    const r = await sh(["tools", "register", '{"nam":"x"}']);
+    expect(r.code, show(r)).toBe(5);
+    expect(r.stderr).toMatch(/needs a "name"/);
+    const bad = await sh(["tools", "register", '{"name":"../x"}']);
+    expect(bad.code, show(bad)).toBe(7);
+  });
+
+  it("a tool's inputSchema that is not a JSON Schema is refused (5) with its location; a valid one is kept", async () => {
+    const sh = at(`file:${fresh()}/store`);
+    for (const schema of ['{"type":"strin"}', '{"properties":{"a":{"type":7}}}', '{"required":"a"}', '{"pattern":"("}', "[1]", '{"anyOf":[]}']) {
+      const r = await sh(["tools", "register", "t1", "--input-schema", schema]);
+      expect(r.code, `${schema}\n${show(r)}`).toBe(5);
+      expect(r.stderr).toMatch(/inputSchema/);
+    }
+    const ok = await sh(["tools", "register", "t1", "--input-schema", '{"type":"object","properties":{"q":{"type":"string","minLength":1}},"required":["q"]}']);
+    expect(ok.code, show(ok)).toBe(0);
+    const listed = await sh(["--plain", "tools", "list"]);
+    expect(listed.stdout.trim()).toBe("t1");
+  });
+
+  it("a bad --status is a usage error (2), like a bad --limit, for sessions and agents", async () => {
+    const sh = at(`file:${fresh()}/store`);
+    for (const args of [
+      ["session", "list", "--status", "bogus"],
+      ["session", "end", "s1", "--status", "active"],
+      ["agent", "list", "--status", "bogus"],
+      ["agent", "spawn", "s1", "r", "--status", "bogus"],
+      ["agent", "update", "a1", "--status", "bogus"],
+      ["session", "list", "--limit", "0"],
+    ]) {
+      const r = await sh(args);
+      expect(r.code, `${args.join(" ")}\n${show(r)}`).toBe(2);
+      expect(r.stderr).toMatch(/usage:/);
+    }
+  });
+
+  it("a failed JSON Patch test is E_CONFLICT (4), as the README documents", async () => {
+    const sh = at(`file:${fresh()}/store`);
+    await sh(["state", "set", "/a", "1"]);
+    const r = await sh(["state", "patch", '[{"op":"test","path":"/a","value":2},{"op":"replace","path":"/a","value":3}]']);
+    expect(r.code, show(r)).toBe(4);
+    expect((await sh(["--plain", "state", "get", "/a"])).stdout.trim()).toBe("1");
+  });
+
+  it("an empty STATEHOUSE_STORE means the default store, not an error", async () => {
+    const dir = fresh();
+    const r = await cli(["state", "set", "/x", "1"], { cwd: dir, env: { STATEHOUSE_STORE: "" } });
+    expect(r.code, show(r)).toBe(0);
+    expect(existsSync(join(dir, ".statehouse"))).toBe(true);
+  });
+
+  it("migrate --to memory: is refused (2) instead of reporting a verified copy that is then discarded", async () => {
+    const { sh } = await seeded();
+    const r = await sh(["migrate", "--to", "memory:"]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/discard/);
+  });
+});
+
+describe("messages", () => {
+  it("--if-revision abc names the bound instead of printing a literal …", async () => {
+    const r = await at(`file:${fresh()}/store`)(["state", "set", "/a", "1", "--if-revision", "abc"]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).not.toMatch(/…/);
+    expect(r.stderr).toMatch(/--if-revision must be an integer of at least 0, got "abc"/);
+  });
+
+  it("config validation lists each problem once", async () => {
+    const r = await at(`file:${fresh()}/store`)(["config", "validate", "p", '{"maxConcurrentAgents":"x","heartbeatTimeoutSeconds":"y"}']);
+    expect(r.code, show(r)).toBe(13);
+    for (const field of ["maxConcurrentAgents", "heartbeatTimeoutSeconds"]) {
+      expect(r.stderr.split(field).length - 1, r.stderr).toBe(1);
+    }
+  });
+
+  it("migrate's usage shows --to as required", async () => {
+    const r = await at(`file:${fresh()}/store`)(["migrate"]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/usage: statehouse migrate --to URL\n/);
+  });
+
+  it("--default with a JSONPath query is refused (2) rather than silently ignored", async () => {
+    const { sh } = await seeded();
+    const r = await sh(["state", "get", "$.missing", "--default", "1"]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/--default/);
+    const pointer = await sh(["--plain", "state", "get", "/missing", "--default", "1"]);
+    expect(pointer.stdout.trim()).toBe("1");
+  });
+
+  it("the session table shows a name equal to the id", async () => {
+    const sh = at(`file:${fresh()}/store`);
+    await sh(["session", "create", "--id", "sess-1", "--name", "sess-1"]);
+    const r = await sh(["session", "list"]);
+    expect(r.code, show(r)).toBe(0);
+    const row = r.stdout.split("\n").find((l) => l.includes("sess-1"))!;
+    expect(row.match(/sess-1/g)?.length, r.stdout).toBe(2);
   });
 });

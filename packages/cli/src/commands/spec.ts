@@ -6,6 +6,8 @@ export interface OptionSpec {
   /** Shown in help: `--doc NAME`. */
   readonly arg?: string;
   readonly help: string;
+  /** The command cannot run without it: usage shows it without brackets. */
+  readonly required?: boolean;
 }
 
 export type Handler = (ctx: CommandContext) => Promise<number | undefined>;
@@ -324,7 +326,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "migrate",
     args: [],
-    options: { to: { type: "string", arg: "URL", help: "the target store (must be empty)" } },
+    options: { to: { type: "string", arg: "URL", help: "the target store (must be empty)", required: true } },
     summary: "Copy the whole store to another store URL (any adapter), then verify counts and checksums.",
     examples: ["statehouse --store file:.statehouse migrate --to sqlite:.statehouse.db"],
     load: () => import("./migrate.js").then((m) => m.migrate),
