@@ -70,8 +70,11 @@ export function jsonSchemaProblems(schema: JsonValue, at = ""): string[] {
       const v = s[k];
       if (v === undefined) continue;
       // draft-07 `items: [schemas]` (2020-12 calls it prefixItems)
-      if (k === "items" && Array.isArray(v)) v.forEach((x, i) => push(x, `${p}/items/${i}`));
-      else push(v, `${p}/${k}`);
+      if (k === "items" && Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) push(v[i]!, `${p}/items/${i}`);
+      } else {
+        push(v, `${p}/${k}`);
+      }
     }
     for (const k of SCHEMA_MAPS) {
       const v = s[k];
@@ -89,7 +92,7 @@ export function jsonSchemaProblems(schema: JsonValue, at = ""): string[] {
       const v = s[k];
       if (v === undefined) continue;
       if (!Array.isArray(v) || v.length === 0) bad(`${p}/${k}`, "must be a non-empty array of schemas");
-      else v.forEach((x, i) => push(x, `${p}/${k}/${i}`));
+      else for (let i = 0; i < v.length; i++) push(v[i]!, `${p}/${k}/${i}`);
     }
   }
   return issues;
