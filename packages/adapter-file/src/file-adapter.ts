@@ -14,6 +14,7 @@ import {
   type ListOptions,
   type ListPage,
   LockTimeoutError,
+  NotFoundError,
   StatehouseError,
   type StorageAdapter,
   type TransactResult,
@@ -116,6 +117,12 @@ export class FileAdapter implements StorageAdapter {
 
   static async open(location: string, options: FileAdapterOptions = {}): Promise<FileAdapter> {
     const adapter = new FileAdapter(location, options);
+    // A store has its marker or its commit log (a lost marker is rewritten on open).
+    if (options.create === false && !existsSync(adapter.layout.storeFile) && !existsSync(adapter.layout.walDir)) {
+      throw new NotFoundError(`no file store at ${adapter.layout.root} (opened without create; a write creates it)`, {
+        details: { store: adapter.layout.root, hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
+      });
+    }
     initStore(adapter.layout, adapter.options.durable);
     sweepTemporaryFiles(adapter.layout);
     adapter.view.reload();

@@ -11,8 +11,12 @@ export interface CommandContext {
   /** Options, global and the command's. */
   readonly opts: Values;
   readonly out: Output;
-  /** The store URL: `--store`, else STATEHOUSE_STORE, else `file:./.statehouse`. */
+  /** The store URL: `--store`, else STATEHOUSE_STORE, else the nearest `.statehouse` upward, else `file:./.statehouse`. */
   readonly storeUrl: string;
+  /** Why that store: which of the above chose it (`doctor` prints it). */
+  readonly storeOrigin: string;
+  /** The command only reads: `open()` does not create a missing store (E_NOT_FOUND instead). */
+  readonly readOnly: boolean;
   /** The adapter options of the global `--durability` and `--lock-timeout`. */
   readonly storeOptions: StoreOptions;
   /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */

@@ -6,7 +6,7 @@ import { EXIT_CODES, describeError } from "./exit-codes.js";
 import { Output, type OutputMode } from "./io/output.js";
 import { usageError } from "./usage.js";
 
-/** The default store when neither `--store` nor STATEHOUSE_STORE names one. */
+/** The default store when neither `--store` nor STATEHOUSE_STORE names one and no `.statehouse` is found upward. */
 export const DEFAULT_STORE = "file:./.statehouse";
 
 /** Runs the CLI with the given arguments; resolves to the exit status (it does not exit). */
@@ -29,8 +29,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.OK;
     }
     registerCliAdapters();
-    // An empty STATEHOUSE_STORE (`STATEHOUSE_STORE= statehouse …`) means unset, as for most variables.
-    const storeUrl = (inv.values.store as string | undefined) ?? (process.env.STATEHOUSE_STORE || DEFAULT_STORE);
+    const { locateStore, READ_ONLY_COMMANDS } = await import("./store-location.js");
+    const location = locateStore(inv.values.store as string | undefined, process.env.STATEHOUSE_STORE, process.cwd());
+    const storeUrl = location.url;
+    // A read never creates a store: a mistyped location is E_NOT_FOUND, not a new empty store.
+    const readOnly = READ_ONLY_COMMANDS.has(inv.command.name);
     const storeOptions = globalStoreOptions(inv.values);
     const ctx: CommandContext = {
       command: inv.command,
@@ -38,11 +41,13 @@ export async function run(argv: readonly string[]): Promise<number> {
       opts: inv.values,
       out,
       storeUrl,
+      storeOrigin: location.origin,
       storeOptions,
+      readOnly,
       async open(options?: StoreOptions) {
         if (store === undefined) {
           const { open } = await import("@statehouse/core");
-          store = await open(storeUrl, { ...storeOptions, ...options });
+          store = await open(storeUrl, { ...storeOptions, ...(readOnly && { create: false }), ...options });
         }
         return store;
       },

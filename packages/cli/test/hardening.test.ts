@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, linkSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { at, cleanup, cli, show, tempDir } from "./helpers.js";
@@ -193,5 +193,66 @@ describe("messages", () => {
     expect(r.code, show(r)).toBe(0);
     const row = r.stdout.split("\n").find((l) => l.includes("sess-1"))!;
     expect(row.match(/sess-1/g)?.length, r.stdout).toBe(2);
+  });
+});
+
+describe("reads never create a store", () => {
+  const cases = [
+    { name: "file", url: (d: string) => `file:${d}/typo-dir` },
+    { name: "sqlite", url: (d: string) => `sqlite:${d}/typo.db` },
+    { name: "lmdb", url: (d: string) => `lmdb:${d}/typo-env` },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: doctor, state get, session list, export of a missing store are E_NOT_FOUND (3) with a hint, and create nothing`, async () => {
+      const dir = fresh();
+      const sh = at(c.url(dir));
+      for (const args of [["doctor"], ["state", "get"], ["session", "list"], ["tools", "list"], ["export"]]) {
+        const r = await sh(args);
+        expect(r.code, `${args.join(" ")}\n${show(r)}`).toBe(3);
+        expect(r.stderr).toMatch(/no (file|sqlite|lmdb) store at .*a write creates it/);
+        expect(readdirSync(dir), args.join(" ")).toEqual([]);
+      }
+      // A write creates it; then reads work.
+      const w = await sh(["state", "set", "/a", "1"]);
+      expect(w.code, show(w)).toBe(0);
+      const r = await sh(["--plain", "state", "get", "/a"]);
+      expect(r.stdout.trim(), show(r)).toBe("1");
+      expect((await sh(["doctor"])).code).toBe(0);
+    });
+  }
+
+  it("the default store: a read in a directory with no .statehouse anywhere above creates nothing", async () => {
+    const dir = fresh();
+    const r = await cli(["session", "list"], { cwd: dir });
+    expect(r.code, show(r)).toBe(3);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("the default store is found upward from the working directory", () => {
+  it("a command in a subdirectory uses the project's .statehouse, and doctor says which store and why", async () => {
+    const project = fresh();
+    const w = await cli(["state", "set", "/phase", '"plan"'], { cwd: project });
+    expect(w.code, show(w)).toBe(0);
+    const sub = join(project, "src", "deep");
+    mkdirSync(sub, { recursive: true });
+    const r = await cli(["--plain", "state", "get", "/phase"], { cwd: sub });
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout.trim()).toBe("plan");
+    // A write from the subdirectory lands in the same store, and creates no second one.
+    const w2 = await cli(["state", "set", "/phase", '"build"'], { cwd: sub });
+    expect(w2.code, show(w2)).toBe(0);
+    expect(existsSync(join(sub, ".statehouse"))).toBe(false);
+    expect((await cli(["--plain", "state", "get", "/phase"], { cwd: project })).stdout.trim()).toBe("build");
+    const d = await cli(["--json", "doctor"], { cwd: sub });
+    expect(d.code, show(d)).toBe(0);
+    const report = JSON.parse(d.stdout);
+    expect(report.store).toBe(`file:${join(project, ".statehouse")}`);
+    expect(report.origin).toMatch(/searching upward/);
+    const human = await cli(["doctor"], { cwd: sub });
+    expect(human.stdout).toMatch(/why +default: the \.statehouse directory in .* found searching upward/);
+    // --store and STATEHOUSE_STORE still win, and doctor says so.
+    const viaEnv = await cli(["--json", "doctor"], { cwd: sub, env: { STATEHOUSE_STORE: `file:${join(project, ".statehouse")}` } });
+    expect(JSON.parse(viaEnv.stdout).origin).toBe("STATEHOUSE_STORE");
   });
 });
