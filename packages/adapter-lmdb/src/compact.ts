@@ -34,8 +34,9 @@ function markerOwner(env: Environment): { pid: number; alive: boolean; self: boo
   }
   const pid = Number(owner.pid);
   const self = pid === process.pid && (typeof owner.start !== "string" || owner.start === SELF.start);
+  // A marker of an older version holds only a pid: LMDB stores are local, so it was this host's.
   // "unknown" (another host or pid namespace) is presumed alive: never swap a file under a live compaction.
-  return { pid, alive: liveness(owner) !== "dead", self };
+  return { pid, alive: liveness({ host: SELF.host, ns: SELF.ns, ...owner }) !== "dead", self };
 }
 
 /** The pid of a compaction in progress (a live process other than this one), if any. */
