@@ -164,7 +164,8 @@ describe("messages", () => {
   });
 
   it("config validation lists each problem once", async () => {
-    const r = await at(`file:${fresh()}/store`)(["config", "validate", "p", '{"maxConcurrentAgents":"x","heartbeatTimeoutSeconds":"y"}']);
+    const { sh } = await seeded();
+    const r = await sh(["config", "validate", "p", '{"maxConcurrentAgents":"x","heartbeatTimeoutSeconds":"y"}']);
     expect(r.code, show(r)).toBe(13);
     for (const field of ["maxConcurrentAgents", "heartbeatTimeoutSeconds"]) {
       expect(r.stderr.split(field).length - 1, r.stderr).toBe(1);
