@@ -6,6 +6,7 @@ import {
   fsyncSync,
   linkSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readSync,
   renameSync,
@@ -97,6 +98,25 @@ export function replaceFile(target: string, data: Buffer, sync: boolean): void {
     throw err;
   }
   if (sync) fsyncDir(dirname(target));
+}
+
+/**
+ * Creates `dir` (and missing parents) 0700. With `sync`, the parent of every directory created is
+ * fsynced, deepest last: a new directory's entry is otherwise not durable, and a power loss could
+ * lose it with every file later published inside it. Returns whether anything was created.
+ */
+export function makeDir(dir: string, sync: boolean): boolean {
+  const first = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  if (first === undefined) return false;
+  if (sync) {
+    const created: string[] = [];
+    for (let d = dir; ; d = dirname(d)) {
+      created.push(d);
+      if (d === first || dirname(d) === d) break;
+    }
+    for (const d of created.reverse()) fsyncDir(dirname(d));
+  }
+  return true;
 }
 
 export function fsyncDir(dir: string): void {

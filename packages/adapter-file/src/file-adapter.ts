@@ -10,9 +10,12 @@ import {
   type CountOptions,
   type Durability,
   type IntegrityReport,
+  IoError,
   type ListOptions,
   type ListPage,
   LockTimeoutError,
+  NotFoundError,
+  StatehouseError,
   type StorageAdapter,
   type TransactResult,
   type TxContext,
@@ -48,6 +51,22 @@ function validCollection(name: string): boolean {
   return true;
 }
 
+// A failed fold is retried after 250 ms, then 500 ms, ... up to a minute.
+const FOLD_BACKOFF_MS = 250;
+const FOLD_BACKOFF_MAX_MS = 60_000;
+
+/** What `FileAdapter.foldHealth()` reports. */
+export interface FoldHealth {
+  /** Fold attempts by this adapter instance since it was opened. */
+  readonly attempts: number;
+  /** Of those, how many failed. */
+  readonly failures: number;
+  /** Commits in wal/ not yet folded into data/. */
+  readonly unfolded: number;
+  /** Set while folding fails: the last error, how many attempts in a row failed, since when. */
+  readonly fault?: { readonly error: StatehouseError; readonly consecutive: number; readonly since: string };
+}
+
 function lockLost(why: string): LockTimeoutError {
   return new LockTimeoutError(`the store lock was lost (${why}); the write was not applied`, { details: { reason: "lock-lost" } });
 }
@@ -67,6 +86,10 @@ export class FileAdapter implements StorageAdapter {
   private readonly lock: StoreLock;
   private closed = false;
   private swept = false;
+  private foldAttempts = 0;
+  private foldFailures = 0;
+  private foldFault: { error: StatehouseError; consecutive: number; since: string; retryAt: number } | undefined;
+  private warned = false;
   // Transactions of one adapter run one at a time: callers may interleave awaits.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -94,6 +117,12 @@ export class FileAdapter implements StorageAdapter {
 
   static async open(location: string, options: FileAdapterOptions = {}): Promise<FileAdapter> {
     const adapter = new FileAdapter(location, options);
+    // A store has its marker or its commit log (a lost marker is rewritten on open).
+    if (options.create === false && !existsSync(adapter.layout.storeFile) && !existsSync(adapter.layout.walDir)) {
+      throw new NotFoundError(`no file store at ${adapter.layout.root} (opened without create; a write creates it)`, {
+        details: { store: adapter.layout.root, hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
+      });
+    }
     initStore(adapter.layout, adapter.options.durable);
     sweepTemporaryFiles(adapter.layout);
     adapter.view.reload();
@@ -149,7 +178,13 @@ export class FileAdapter implements StorageAdapter {
         try {
           fsyncDir(this.layout.walDir);
         } catch (err) {
-          throw fromSystemError(err, `syncing commit ${outcome.sequence}`);
+          // The commit is published: every reader sees it and later writes build on it. Saying
+          // "failed" would invite a retry that applies it twice; say what is true instead.
+          const why = fromSystemError(err, `syncing the directory of commit ${outcome.sequence}`).message;
+          throw new IoError(
+            `the write was applied as commit ${outcome.sequence} (do not retry it), but ${why}: it may not survive a power loss`,
+            { cause: err, details: { committed: true, sequence: outcome.sequence } },
+          );
         }
       }
       return outcome;
@@ -184,18 +219,75 @@ export class FileAdapter implements StorageAdapter {
     this.view.refresh();
     const { result, writes } = runTransaction(fn, (c, id) => this.view.get(c, id), this.limits);
     if (writes.length === 0) return { result, sequence: undefined };
-    const sequence = this.commit(writes);
-    if (this.view.head - this.view.folded >= this.options.foldEvery) this.view.refreshFolded();
-    if (this.view.head - this.view.folded >= this.options.foldEvery) {
-      try {
-        fold(this.view, this.layout, this.foldOptions());
-      } catch {
-        // The commit is durable already; an unfinished fold leaves only extra files that the
-        // next fold replaces (a full disk, say). Reads never depend on a fold having happened.
-        this.view.forgetVersions();
+    if (this.foldFault !== undefined && this.view.head - this.view.folded >= this.options.maxUnfolded) {
+      this.view.refreshFolded();
+      // The log is full: one more fold attempt (when the back-off allows), else refuse the write
+      // with the fold's own typed error rather than let wal/ grow without bound.
+      if (this.view.head - this.view.folded >= this.options.maxUnfolded && !this.tryFold()) {
+        const fault = this.foldFault!;
+        const unfolded = this.view.head - this.view.folded;
+        throw new StatehouseError(
+          fault.error.code,
+          `the write was not applied: ${unfolded} commits wait to be folded and folding fails (${fault.error.message}); fix the cause, then retry (statehouse doctor reports it)`,
+          { cause: fault.error, details: { ...fault.error.details, reason: "fold-failing", unfolded } },
+        );
       }
     }
+    const sequence = this.commit(writes);
+    if (this.view.head - this.view.folded >= this.options.foldEvery) this.view.refreshFolded();
+    if (this.view.head - this.view.folded >= this.options.foldEvery) this.tryFold();
     return { result, sequence };
+  }
+
+  /**
+   * Folds unless a recent failure says to wait. A failure does not fail the write (its commit is
+   * durable already, and reads never depend on a fold); it is counted, warned about once, reported
+   * by check(), and retried after a back-off that doubles up to a minute, so a persistent fault
+   * does not make every write re-fold the whole log.
+   */
+  private tryFold(): boolean {
+    const fault = this.foldFault;
+    if (fault !== undefined && Date.now() < fault.retryAt) return false;
+    this.foldAttempts++;
+    try {
+      fold(this.view, this.layout, this.foldOptions());
+    } catch (err) {
+      // An unfinished fold leaves only extra files that the next fold replaces.
+      this.view.forgetVersions();
+      this.recordFoldFailure(err);
+      return false;
+    }
+    this.foldFault = undefined;
+    return true;
+  }
+
+  private recordFoldFailure(err: unknown): void {
+    const error = fromSystemError(err, "folding commits into the data files");
+    this.foldFailures++;
+    const consecutive = (this.foldFault?.consecutive ?? 0) + 1;
+    const delay = Math.min(FOLD_BACKOFF_MAX_MS, FOLD_BACKOFF_MS * 2 ** Math.min(consecutive - 1, 16));
+    this.foldFault = { error, consecutive, since: this.foldFault?.since ?? new Date().toISOString(), retryAt: Date.now() + delay };
+    if (consecutive === 1 && !this.warned) {
+      this.warned = true;
+      process.emitWarning(
+        `statehouse: folding commits into ${this.layout.dataDir} fails (${error.message}); writes continue in the write-ahead log, retried with back-off; see check()`,
+        { code: "STATEHOUSE_FOLD_FAILING", detail: `error code ${error.code}` },
+      );
+    }
+  }
+
+  /**
+   * How folding fares in this process: attempts and failures since open (counters a daemon can
+   * export), and the current fault, if the last attempt failed.
+   */
+  foldHealth(): FoldHealth {
+    const f = this.foldFault;
+    return {
+      attempts: this.foldAttempts,
+      failures: this.foldFailures,
+      unfolded: this.view.head - this.view.folded,
+      ...(f !== undefined && { fault: { error: f.error, consecutive: f.consecutive, since: f.since } }),
+    };
   }
 
   private foldOptions() {
@@ -303,12 +395,15 @@ export class FileAdapter implements StorageAdapter {
     const run = this.queue.then(() =>
       this.withLock(() => {
         this.view.refresh();
+        this.foldAttempts++;
         try {
           fold(this.view, this.layout, this.foldOptions());
         } catch (err) {
           this.view.forgetVersions();
+          this.recordFoldFailure(err);
           throw fromSystemError(err, "compacting the store");
         }
+        this.foldFault = undefined;
       }),
     );
     this.queue = run.catch(() => undefined);
@@ -317,16 +412,35 @@ export class FileAdapter implements StorageAdapter {
 
   async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
     this.assertOpen();
-    const run = this.queue.then(async () => {
-      if (options.repair !== true) return checkStore(this.layout, this.view, { repair: false, durable: this.options.durable });
-      return this.withLock(() => {
-        const report = checkStore(this.layout, this.view, { repair: true, durable: this.options.durable });
-        this.view.reload();
-        return report;
-      });
-    });
+    // Under the lock even without repair: a fold running meanwhile removes the versions this
+    // check has just listed, which it would then report as missing.
+    const repair = options.repair === true;
+    const run = this.queue.then(async () =>
+      this.withLock(() => {
+        const report = checkStore(this.layout, this.view, { repair, durable: this.options.durable });
+        if (repair) this.view.reload();
+        return this.withFoldProblems(report);
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Adds what is known of failing folds: this process's own fault, and a log past its bound. */
+  private withFoldProblems(report: IntegrityReport): IntegrityReport {
+    this.view.refresh();
+    this.view.refreshFolded();
+    const problems = [...report.problems];
+    const unfolded = this.view.head - this.view.folded;
+    const fault = this.foldFault;
+    if (fault !== undefined) {
+      problems.push(
+        `${this.layout.dataDir}: folding fails since ${fault.since} (${fault.consecutive} attempts in a row; ${fault.error.code}: ${fault.error.message}); ${unfolded} commits wait in ${this.layout.walDir}`,
+      );
+    } else if (unfolded >= this.options.maxUnfolded) {
+      problems.push(`${this.layout.walDir}: ${unfolded} commits are not folded into data/ (bound ${this.options.maxUnfolded}): folding fails in the writers`);
+    }
+    return { ok: problems.length === 0, problems, repaired: report.repaired };
   }
 
   async close(): Promise<void> {

@@ -45,7 +45,9 @@ export function fold(view: StoreView, layout: Layout, options: FoldOptions): voi
 
   removeUnfinishedFolds(layout, from);
   for (const [collection, buckets] of touched) {
-    mkdirSync(layout.collectionDir(collection), { recursive: true, mode: DIR_MODE });
+    if (mkdirSync(layout.collectionDir(collection), { recursive: true, mode: DIR_MODE }) !== undefined && options.durable) {
+      fsyncDir(layout.dataDir);
+    }
     for (const bucket of buckets) {
       options.keepAlive();
       const state = view.bucketState(collection, bucket);

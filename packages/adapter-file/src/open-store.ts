@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { fromSystemError } from "@statehouse/core";
-import { DIR_MODE, readFileNoFollow, writeNewFile } from "./atomic-file.js";
+import { DIR_MODE, fsyncDir, makeDir, readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, type Layout, WAL_NAME } from "./layout.js";
 import { corruptError, moveToQuarantine } from "./quarantine.js";
@@ -12,14 +12,17 @@ import { decodeStoreFile, encodeCommit, encodeStoreFile } from "./records.js";
  */
 export function initStore(layout: Layout, durable: boolean): void {
   try {
-    mkdirSync(layout.root, { recursive: true, mode: DIR_MODE });
+    makeDir(layout.root, durable);
+    let created = false;
     for (const dir of [layout.walDir, layout.dataDir, layout.historyDir]) {
       try {
         mkdirSync(dir, { mode: DIR_MODE });
+        created = true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
     }
+    if (created && durable) fsyncDir(layout.root);
   } catch (err) {
     throw fromSystemError(err, `creating the store directory ${layout.root}`);
   }

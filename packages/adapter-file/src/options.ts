@@ -25,6 +25,13 @@ export interface FileAdapterOptions extends AdapterOptions {
   lockLeaseMs?: number;
   /** Commits are folded from wal/ into the packed data files once this many have accumulated. Default 32. */
   foldEvery?: number;
+  /**
+   * While folding keeps failing (a persistent EACCES or ENOSPC under data/, a segment whose two
+   * copies are both corrupt), commits pile up in wal/. Past this many unfolded commits a write is
+   * refused with the fold's own typed error instead of growing the log without bound. Default
+   * 8,192; at least 2 × foldEvery.
+   */
+  maxUnfolded?: number;
   /** Change sets kept for `changes()`. Default 10,000. */
   changeRetention?: number;
   /**
@@ -39,6 +46,7 @@ export interface ResolvedFileOptions {
   readonly lockTimeoutMs: number;
   readonly staleLockMs: number;
   readonly foldEvery: number;
+  readonly maxUnfolded: number;
   readonly changeRetention: number;
   readonly lockLeaseMs: number;
   readonly cacheRecords: number;
@@ -50,6 +58,7 @@ export function resolveFileOptions(options: FileAdapterOptions): ResolvedFileOpt
     lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
     staleLockMs: Math.max(options.staleLockMs ?? 5_000, 2_000),
     foldEvery: Math.max(1, options.foldEvery ?? 32),
+    maxUnfolded: Math.max(2 * Math.max(1, options.foldEvery ?? 32), options.maxUnfolded ?? 8_192),
     changeRetention: Math.max(1, options.changeRetention ?? 10_000),
     lockLeaseMs: Math.max(0, options.lockLeaseMs ?? 0),
     cacheRecords: Math.max(1, options.cacheRecords ?? 200_000),

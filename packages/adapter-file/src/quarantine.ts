@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
-import { CorruptError } from "@statehouse/core";
+import { CorruptError, fromSystemError } from "@statehouse/core";
 import { DIR_MODE, writeNewFile } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 
@@ -13,15 +13,23 @@ function quarantinePath(layout: Layout, file: string, content: Buffer | undefine
 
 /** Moves a corrupt file aside (it is about to be replaced by its good copy). Returns where it went. */
 export function moveToQuarantine(layout: Layout, file: string, content: Buffer | undefined): string {
-  mkdirSync(layout.quarantineDir, { recursive: true, mode: DIR_MODE });
+  makeQuarantineDir(layout);
   const target = quarantinePath(layout, file, content);
   try {
     renameSync(file, target);
   } catch (err) {
     // Another process quarantined it first: the evidence is there already.
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fromSystemError(err, `moving ${file} to ${target}`);
   }
   return target;
+}
+
+function makeQuarantineDir(layout: Layout): void {
+  try {
+    mkdirSync(layout.quarantineDir, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw fromSystemError(err, `creating ${layout.quarantineDir}`);
+  }
 }
 
 /**
@@ -29,9 +37,13 @@ export function moveToQuarantine(layout: Layout, file: string, content: Buffer |
  * would turn a loud failure into a silent loss. Identical contents share one quarantine file.
  */
 export function copyToQuarantine(layout: Layout, file: string, content: Buffer): string {
-  mkdirSync(layout.quarantineDir, { recursive: true, mode: DIR_MODE });
+  makeQuarantineDir(layout);
   const target = quarantinePath(layout, file, content);
-  writeNewFile(target, content, false);
+  try {
+    writeNewFile(target, content, false);
+  } catch (err) {
+    throw fromSystemError(err, `copying ${file} to ${target}`);
+  }
   return target;
 }
 

@@ -1,4 +1,4 @@
-import { type ChangeSet, type CommitWrite, type IndexKeys, type JsonValue, deepFreeze } from "@statehouse/core";
+import { type ChangeSet, type CommitWrite, type IndexKeys, type JsonValue, deepFreeze, validateCollection } from "@statehouse/core";
 import { FrameError, decodeFramed, encodeFramed, parseLine } from "./framed.js";
 
 /** A write as read back from a commit file. */
@@ -52,6 +52,18 @@ function str(v: unknown, what: string): string {
   return v;
 }
 
+// A collection name becomes a directory under data/ when the commit is folded: a name read from
+// disk gets the same check as one from a caller, so a crafted (even CRC-valid) commit cannot make
+// a fold write outside the store.
+function collectionName(v: unknown): string {
+  const name = str(v, "a collection");
+  try {
+    return validateCollection(name);
+  } catch {
+    throw new FrameError(`invalid collection name ${JSON.stringify(name.slice(0, 80))}`);
+  }
+}
+
 function rev(v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new FrameError("a revision is not a positive integer");
   return v;
@@ -83,7 +95,7 @@ export function decodeCommit(buf: Buffer, seq: number): Commit {
   if (header.writes !== lines.length) throw new FrameError("the number of writes does not match the header");
   const writes = lines.map((line): LoggedWrite => {
     const o = parseLine(line);
-    const base = { collection: str(o.collection, "a collection"), id: str(o.id, "an id"), rev: rev(o.rev) };
+    const base = { collection: collectionName(o.collection), id: str(o.id, "an id"), rev: rev(o.rev) };
     if (o.op === "delete") return { op: "delete", ...base, index: {} };
     if (o.op !== "put" || !("value" in o)) throw new FrameError("a write is neither a put nor a delete");
     return { op: "put", ...base, index: index(o.index), value: deepFreeze(o.value as JsonValue) };

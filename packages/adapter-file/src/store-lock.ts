@@ -358,7 +358,13 @@ export class StoreLock {
       return undefined;
     }
     const owner = this.readOwner();
-    const ownerMtime = statSync(this.layout.ownerFile, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    let ownerMtime = 0;
+    try {
+      ownerMtime = statSync(this.layout.ownerFile, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    } catch {
+      // Unreadable (the lock is not a directory, say): judged by the lock's own age, like an
+      // ownerless lock; what cannot be broken ends as E_LOCK_TIMEOUT, never a raw error.
+    }
     const age = Date.now() - Math.max(st.mtimeMs, ownerMtime);
     if (owner !== undefined && typeof owner.token === "string") {
       const state = liveness(owner);

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
+import { LockTimeoutError, SELF, type StatehouseError, isGone, liveness } from "@statehouse/core";
 import { type Environment, closeEnvironment, fsyncPath, openEnvironment, otherReaders, writeTransaction } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
@@ -17,34 +17,45 @@ function refuse(env: Environment, pids: number[], inProcess: number): LockTimeou
   });
 }
 
-export function isAlive(pid: number): boolean {
+/**
+ * The marker's owner record: pid, start time and boot id (as the file adapter's lock records), so
+ * that after a crash and a reboot a pid reused by an unrelated process does not pass for the
+ * compaction that died.
+ */
+function markerOwner(env: Environment): { pid: number; alive: boolean; self: boolean } | undefined {
+  const raw = env.meta.getBinary(META_COMPACTING);
+  if (raw === undefined) return undefined;
+  let owner: Record<string, unknown>;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    owner = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+  } catch {
+    // Unreadable: no process can be waiting on it.
+    return { pid: 0, alive: false, self: false };
   }
+  const pid = Number(owner.pid);
+  const self = pid === process.pid && (typeof owner.start !== "string" || owner.start === SELF.start);
+  // A marker of an older version holds only a pid: LMDB stores are local, so it was this host's.
+  // "unknown" (another host or pid namespace) is presumed alive: never swap a file under a live compaction.
+  return { pid, alive: liveness({ host: SELF.host, ns: SELF.ns, ...owner }) !== "dead", self };
 }
 
 /** The pid of a compaction in progress (a live process other than this one), if any. */
 export function compactingPid(env: Environment): number | undefined {
-  const raw = env.meta.getBinary(META_COMPACTING);
-  if (raw === undefined) return undefined;
-  const pid = Number(JSON.parse(raw.toString("utf8")).pid);
-  return pid !== process.pid && isAlive(pid) ? pid : undefined;
+  const owner = markerOwner(env);
+  return owner !== undefined && !owner.self && owner.alive ? owner.pid : undefined;
 }
 
 /** Clears what a compaction that died left behind: its marker and its temporary directory. */
 export function clearStaleCompaction(env: Environment): void {
   for (const name of readdirSync(env.path)) {
     if (!name.startsWith(TMP_PREFIX)) continue;
-    const pid = Number(name.slice(TMP_PREFIX.length));
-    if (!isAlive(pid) || pid === process.pid) rmSync(join(env.path, name), { recursive: true, force: true });
+    // .compact-<pid>-<start> (older versions: .compact-<pid>): a reused pid is not its maker.
+    const [pid, start] = name.slice(TMP_PREFIX.length).split("-");
+    if (Number(pid) === process.pid || isGone(Number(pid), start ?? "")) rmSync(join(env.path, name), { recursive: true, force: true });
   }
-  const raw = env.meta.getBinary(META_COMPACTING);
-  if (raw === undefined) return;
-  const pid = Number(JSON.parse(raw.toString("utf8")).pid);
-  if (pid === process.pid || !isAlive(pid)) {
+  const owner = markerOwner(env);
+  if (owner === undefined) return;
+  if (owner.self || !owner.alive) {
     writeTransaction(env, () => {
       env.meta.remove(META_COMPACTING);
     });
@@ -67,10 +78,10 @@ export async function compactEnvironment(
   const inProcess = openCount(env.path) - 1;
   const pids = otherReaders(env);
   if (pids.length > 0 || inProcess > 0) throw refuse(env, pids, inProcess);
-  const tmpDir = join(env.path, `${TMP_PREFIX}${process.pid}`);
+  const tmpDir = join(env.path, `${TMP_PREFIX}${process.pid}-${SELF.start}`);
   try {
     writeTransaction(env, () => {
-      env.meta.put(META_COMPACTING, Buffer.from(JSON.stringify({ pid: process.pid, at: new Date().toISOString() })));
+      env.meta.put(META_COMPACTING, Buffer.from(JSON.stringify({ ...SELF, at: new Date().toISOString() })));
     });
     rmSync(tmpDir, { recursive: true, force: true });
     mkdirSync(tmpDir, { mode: 0o700 });

@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
 import {
   type AdapterCapabilities,
   type ChangeSet,
   ClosedError,
   LockTimeoutError,
+  NotFoundError,
   type CommitWrite,
   type CountOptions,
   type Durability,
@@ -118,6 +121,11 @@ export class LmdbAdapter implements StorageAdapter {
   static async open(location: string, options: LmdbAdapterOptions = {}): Promise<LmdbAdapter> {
     const resolved = resolveOptions(options);
     const limits = resolveLimits(options.limits);
+    if (options.create === false && !existsSync(join(resolvePath(location), "data.mdb"))) {
+      throw new NotFoundError(`no lmdb store at ${resolvePath(location)} (opened without create; a write creates it)`, {
+        details: { store: resolvePath(location), hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
+      });
+    }
     const env = await openWhenNotCompacting(location, resolved, options.lockTimeoutMs ?? 10_000);
     try {
       // Take a reader slot now: compaction recognises other live processes by their slots.

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { type StoredRecord, isStatehouseError } from "@statehouse/core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { LmdbAdapter } from "../dist/index.js";
 import { killChildren, runChild, size, tempDir, waitForLine } from "./helpers.js";
 
@@ -125,5 +126,54 @@ describe("compaction", () => {
     expect(existsSync(join(path, `.compact-${ghost}`))).toBe(false);
     await b.compact();
     await b.close();
+  });
+});
+
+describe("compaction marker owner record", () => {
+  it("a marker left before a reboot (another boot id) does not block opening, even when its pid is alive now", async () => {
+    const { dir, cleanup } = tempDir();
+    onTestFinished(cleanup);
+    const path = join(dir, "store");
+    const a = await LmdbAdapter.open(path);
+    await a.transact((tx) => tx.put("docs", "x", { v: 1 }));
+    await a.close();
+    // The crashed compaction's pid has been reused since the reboot: pid 1 is alive on any Linux.
+    const { open } = await import("lmdb");
+    const root = open({ path, overlappingSync: false, maxDbs: 8 });
+    const meta = root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
+    const before = { pid: 1, start: "1", boot: "00000000-0000-0000-0000-000000000000", host: hostname(), ns: readlinkSync("/proc/self/ns/pid") };
+    root.transactionSync(() => {
+      meta.put(Buffer.from("compacting"), Buffer.from(JSON.stringify({ ...before, at: new Date().toISOString() })));
+    });
+    await root.close();
+    const started = Date.now();
+    const b = await LmdbAdapter.open(path, { lockTimeoutMs: 3000 });
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect((await b.get("docs", "x"))?.value).toEqual({ v: 1 });
+    await b.close();
+  });
+
+  it("a marker of a live compaction in this boot still makes an open wait (E_LOCK_TIMEOUT past the timeout)", async () => {
+    const { dir, cleanup } = tempDir();
+    onTestFinished(cleanup);
+    const path = join(dir, "store");
+    const a = await LmdbAdapter.open(path);
+    await a.close();
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, "latin1");
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "latin1").trim();
+    const { open } = await import("lmdb");
+    const root = open({ path, overlappingSync: false, maxDbs: 8 });
+    const meta = root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
+    const live = { pid: process.ppid, start, boot, host: hostname(), ns: readlinkSync("/proc/self/ns/pid") };
+    root.transactionSync(() => {
+      meta.put(Buffer.from("compacting"), Buffer.from(JSON.stringify(live)));
+    });
+    await root.close();
+    const caught = await LmdbAdapter.open(path, { lockTimeoutMs: 500 }).then(
+      (x) => x.close(),
+      (err: unknown) => err,
+    );
+    expect(isStatehouseError(caught, "E_LOCK_TIMEOUT"), String(caught)).toBe(true);
   });
 });

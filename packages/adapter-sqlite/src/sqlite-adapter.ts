@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import {
   type AdapterCapabilities,
   type ChangeSet,
   ClosedError,
   CorruptError,
+  NotFoundError,
   type CommitWrite,
   type CountOptions,
   type Durability,
@@ -90,6 +93,11 @@ export class SqliteAdapter implements StorageAdapter {
       compaction: true,
       changeRetention: this.options.changeRetention,
     });
+    if (options.create === false && !location.includes("\u0000") && !existsSync(resolve(location))) {
+      throw new NotFoundError(`no sqlite store at ${resolve(location)} (opened without create; a write creates it)`, {
+        details: { store: resolve(location), hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
+      });
+    }
     const { db, file } = openDatabase(location, this.options);
     this.db = db;
     this.file = file;

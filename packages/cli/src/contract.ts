@@ -15,6 +15,8 @@ export interface OptionSpec {
   /** Shown in help: `--doc NAME`. */
   readonly arg?: string;
   readonly help: string;
+  /** The command cannot run without it: usage shows it without brackets. */
+  readonly required?: boolean;
 }
 
 export type Handler = (ctx: CommandContext) => Promise<number | undefined>;
@@ -44,8 +46,12 @@ export interface CommandContext {
   /** Options, global and the command's. */
   readonly opts: Values;
   readonly out: Output;
-  /** The store URL: `--store`, else STATEHOUSE_STORE, else `file:./.statehouse`. */
+  /** The store URL: `--store`, else STATEHOUSE_STORE, else the nearest `.statehouse` upward, else `file:./.statehouse`. */
   readonly storeUrl: string;
+  /** Why that store: which of the above chose it (`doctor` prints it). */
+  readonly storeOrigin: string;
+  /** The command only reads: `open()` does not create a missing store (E_NOT_FOUND instead). */
+  readonly readOnly: boolean;
   /** The adapter options of the global `--durability` and `--lock-timeout`. */
   readonly storeOptions: StoreOptions;
   /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */
@@ -55,6 +61,9 @@ export interface CommandContext {
 /** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */
 export function usageLine(command: CommandSpec): string {
   const args = command.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a));
-  const opts = Object.entries(command.options).map(([k, o]) => `[--${k}${o.arg === undefined ? "" : ` ${o.arg}`}]`);
+  const opts = Object.entries(command.options).map(([k, o]) => {
+    const text = `--${k}${o.arg === undefined ? "" : ` ${o.arg}`}`;
+    return o.required === true ? text : `[${text}]`;
+  });
   return ["statehouse", command.name, ...args, ...opts].join(" ");
 }

@@ -6,7 +6,7 @@ import { EXIT_CODES, describeError } from "./exit-codes.js";
 import { Output, type OutputMode } from "./io/output.js";
 import { usageError } from "./usage.js";
 
-/** The default store when neither `--store` nor STATEHOUSE_STORE names one. */
+/** The default store when neither `--store` nor STATEHOUSE_STORE names one and no `.statehouse` is found upward. */
 export const DEFAULT_STORE = "file:./.statehouse";
 
 /** Runs the CLI with the given arguments; resolves to the exit status (it does not exit). */
@@ -29,7 +29,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.OK;
     }
     registerCliAdapters();
-    const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
+    const { locateStore, READ_ONLY_COMMANDS } = await import("./store-location.js");
+    const location = locateStore(inv.values.store as string | undefined, process.env.STATEHOUSE_STORE, process.cwd());
+    const storeUrl = location.url;
+    // A read never creates a store: a mistyped location is E_NOT_FOUND, not a new empty store.
+    const readOnly = READ_ONLY_COMMANDS.has(inv.command.name);
     const storeOptions = globalStoreOptions(inv.values);
     const ctx: CommandContext = {
       command: inv.command,
@@ -37,11 +41,13 @@ export async function run(argv: readonly string[]): Promise<number> {
       opts: inv.values,
       out,
       storeUrl,
+      storeOrigin: location.origin,
       storeOptions,
+      readOnly,
       async open(options?: StoreOptions) {
         if (store === undefined) {
           const { open } = await import("@statehouse/core");
-          store = await open(storeUrl, { ...storeOptions, ...options });
+          store = await open(storeUrl, { ...storeOptions, ...(readOnly && { create: false }), ...options });
         }
         return store;
       },
@@ -88,11 +94,15 @@ function report(out: Output, mode: OutputMode, err: unknown): void {
     return;
   }
   const c = out.errColors;
-  const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${e.message}`];
+  const issues = e.details.issues;
+  const listed = Array.isArray(issues) && issues.length > 1;
+  // The issues are listed one per line below: the message need not repeat them joined.
+  const joined = listed ? `: ${issues.join("; ")}` : "";
+  const message = listed && e.message.endsWith(joined) ? e.message.slice(0, -joined.length) : e.message;
+  const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${message}`];
   if (typeof e.details.usage === "string") lines.push(`usage: ${e.details.usage}`, `see: ${String(e.details.help)}`);
   if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
-  const issues = e.details.issues;
-  if (Array.isArray(issues) && issues.length > 1) for (const i of issues) lines.push(`  - ${String(i)}`);
+  if (listed) for (const i of issues) lines.push(`  - ${String(i)}`);
   if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);
   out.error(lines.join("\n"));
 }

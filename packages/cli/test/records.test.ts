@@ -86,7 +86,7 @@ describe.concurrent("sessions, agents, config, tools and batch", () => {
         const twice = await sh(["session", "end", "two"]);
         expect(twice.code, show(twice)).toBe(5);
         const badStatus = await sh(["session", "end", "three", "--status", "exploded"]);
-        expect(badStatus.code, show(badStatus)).toBe(5);
+        expect(badStatus.code, show(badStatus)).toBe(2);
         const failed = await sh(["--plain", "session", "list", "--status", "failed"]);
         expect(failed.stdout).toBe("two\n");
         const human = await sh(["session", "show", "two"]);

@@ -4,6 +4,7 @@ export * from "./validation.js";
 export type * from "./spi/types.js";
 export { compareKeys, compareEntries, decodeCursor, encodeCursor, resolvePageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./spi/cursor.js";
 export { SortedIndex, cursorOf, type IndexEntry } from "./spi/sorted-index.js";
+export { SELF, isGone, liveness, type Liveness, type ProcessIdentity } from "./spi/process-info.js";
 export { TxBuffer, runTransaction } from "./spi/tx-buffer.js";
 export { MemoryAdapter, type MemoryAdapterOptions } from "./memory/memory-adapter.js";
 export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } from "./spi/registry.js";

@@ -1,6 +1,6 @@
-import type { Agent, AgentStatus, JsonObject } from "@statehouse/core";
+import { AGENT_STATUSES, type Agent, type AgentStatus, type JsonObject } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
-import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 function statusColored(ctx: CommandContext, status: AgentStatus): string {
   const c = ctx.out.colors;
@@ -27,10 +27,11 @@ function pidOption(ctx: CommandContext, allowNull: boolean): number | null | und
 export async function spawn(ctx: CommandContext): Promise<number | undefined> {
   const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
   const pid = pidOption(ctx, false);
+  const status = oneOf(ctx, "status", AGENT_STATUSES);
   const a = await (await ctx.open()).agents.spawn(ctx.args[0]!, {
     role: ctx.args[1]!,
     ...(str(ctx, "id") !== undefined && { id: str(ctx, "id") }),
-    ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+    ...(status !== undefined && { status }),
     ...(pid !== undefined && { pid }),
     ...(metadata !== undefined && { metadata }),
   });
@@ -41,13 +42,14 @@ export async function spawn(ctx: CommandContext): Promise<number | undefined> {
 /** `agent list` */
 export async function list(ctx: CommandContext): Promise<number | undefined> {
   const args = listArgs(ctx);
+  const status = oneOf(ctx, "status", AGENT_STATUSES);
   const store = await ctx.open();
   const page = await collect(args, (limit, cursor) =>
     store.agents.list({
       limit,
       ...(cursor !== undefined && { cursor }),
       ...(str(ctx, "session") !== undefined && { sessionId: str(ctx, "session") }),
-      ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+      ...(status !== undefined && { status }),
       direction: ctx.opts.desc === true ? "desc" : "asc",
     }),
   );
@@ -75,8 +77,9 @@ export async function show(ctx: CommandContext): Promise<number | undefined> {
 export async function update(ctx: CommandContext): Promise<number | undefined> {
   const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
   const pid = pidOption(ctx, true);
+  const status = oneOf(ctx, "status", AGENT_STATUSES);
   const changes = {
-    ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as AgentStatus }),
+    ...(status !== undefined && { status }),
     ...(str(ctx, "role") !== undefined && { role: str(ctx, "role") }),
     ...(pid !== undefined && { pid }),
     ...(metadata !== undefined && { metadata }),

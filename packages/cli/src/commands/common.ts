@@ -19,9 +19,17 @@ export function int(ctx: CommandContext, name: string, min: number, max = Number
   const v = str(ctx, name);
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw usage(ctx, `--${name} must be an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? "…" : max}, got ${JSON.stringify(v)}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw usage(ctx, `--${name} must be an integer ${range}, got ${JSON.stringify(v)}`);
   }
   return Number(v);
+}
+
+/** A string option that must be one of `allowed` (a bad value is a usage error, like a bad --limit); undefined when absent. */
+export function oneOf<T extends string>(ctx: CommandContext, name: string, allowed: readonly T[]): T | undefined {
+  const v = str(ctx, name);
+  if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
+  throw usage(ctx, `--${name} must be ${allowed.slice(0, -1).join(", ")} or ${allowed[allowed.length - 1]}, got ${JSON.stringify(v)}`);
 }
 
 /** The `--if-revision N` condition, if given. */

@@ -6,6 +6,8 @@ import { storeBytes } from "../store-io/store-bytes.js";
 
 interface DoctorReport {
   store: string;
+  /** Why this store: --store, STATEHOUSE_STORE, or the default and where it was found. */
+  origin: string;
   adapter: string;
   ok: boolean;
   /** What the adapter's own check found first (before any repair); null when it has no check. */
@@ -30,8 +32,9 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
   const repair = ctx.opts.repair === true;
   const compact = ctx.opts.compact === true;
   // The raw adapter, not the domain: a store too damaged for the domain must still be examined.
-  const adapter = await openAdapterUrl(ctx.storeUrl, ctx.storeOptions);
-  const report: DoctorReport = { store: ctx.storeUrl, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [], compacted: null };
+  // Never create the store it is asked to examine: a mistyped location is E_NOT_FOUND.
+  const adapter = await openAdapterUrl(ctx.storeUrl, { ...ctx.storeOptions, create: false });
+  const report: DoctorReport = { store: ctx.storeUrl, origin: ctx.storeOrigin, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [], compacted: null };
   try {
     if (compact && adapter.compact === undefined) {
       throw new ConfigError(`the ${adapter.kind} adapter cannot compact a store (capabilities.compaction is false)`, { details: { adapter: adapter.kind } });
@@ -99,6 +102,7 @@ function print(ctx: CommandContext, r: DoctorReport, skipped?: string): void {
   }
   const c = out.colors;
   out.line(`${c.bold("store")}    ${r.store} (${r.adapter} adapter)`);
+  out.line(`${c.bold("why")}      ${r.origin}`);
   out.line(`${c.bold("engine")}   ${r.found === null ? c.dim("no engine check (the adapter has none)") : r.found.length === 0 ? c.green("ok") : c.yellow(`${r.found.length} problem(s) found`)}`);
   if (r.repaired.length > 0) for (const p of r.found ?? []) out.line(`  ${c.yellow("!")} found: ${p}`);
   if (skipped !== undefined) out.line(`${c.bold("records")}  ${c.dim(skipped)}`);

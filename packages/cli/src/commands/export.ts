@@ -1,6 +1,6 @@
 import type { CommandContext } from "../contract.js";
-import { writePrivate } from "../io/files.js";
-import { formatExport } from "../store-io/export-format.js";
+import { writePrivateAtomic } from "../io/files.js";
+import { exportLines } from "../store-io/export-format.js";
 import { readAll } from "../store-io/records.js";
 import { str } from "./common.js";
 
@@ -8,13 +8,21 @@ import { str } from "./common.js";
 export async function exportCommand(ctx: CommandContext): Promise<number | undefined> {
   const adapter = (await ctx.open()).adapter;
   const { records, sequence } = await readAll(adapter);
-  const text = formatExport({ source: ctx.storeUrl, adapter: adapter.kind, sequence, exportedAt: new Date().toISOString() }, records);
+  const lines = exportLines({ source: ctx.storeUrl, adapter: adapter.kind, sequence, exportedAt: new Date().toISOString() }, records);
   const file = str(ctx, "output");
   if (file === undefined) {
-    ctx.out.raw(text);
+    let batch = "";
+    for (const line of lines) {
+      batch += line;
+      if (batch.length >= 1024 * 1024) {
+        await ctx.out.rawAsync(batch);
+        batch = "";
+      }
+    }
+    await ctx.out.rawAsync(batch);
     return undefined;
   }
-  await writePrivate(file, text);
+  await writePrivateAtomic(file, lines);
   if (ctx.out.mode === "json") ctx.out.json({ file, records: records.length, sequence });
   else if (ctx.out.mode === "plain") ctx.out.plain(records.length);
   else ctx.out.line(`exported ${records.length} records to ${file}`);

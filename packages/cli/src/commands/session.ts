@@ -1,9 +1,9 @@
-import type { FinalSessionStatus, JsonObject, Session, SessionStatus } from "@statehouse/core";
+import { FINAL_SESSION_STATUSES, type JsonObject, SESSION_STATUSES, type Session, type SessionStatus } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
-import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 function row(s: Session): (string | number)[] {
-  return [s.id, s.name === s.id ? "" : s.name, s.status, s.project ?? "", s.agentCount, shortTime(s.createdAt), shortTime(s.updatedAt)];
+  return [s.id, s.name, s.status, s.project ?? "", s.agentCount, shortTime(s.createdAt), shortTime(s.updatedAt)];
 }
 
 async function showOne(ctx: CommandContext, s: Session, created = false): Promise<void> {
@@ -36,6 +36,7 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
 /** `session list` */
 export async function list(ctx: CommandContext): Promise<number | undefined> {
   const args = listArgs(ctx);
+  const status = oneOf(ctx, "status", SESSION_STATUSES);
   const orderBy = str(ctx, "order-by");
   if (orderBy !== undefined && orderBy !== "createdAt" && orderBy !== "updatedAt") throw usage(ctx, `--order-by must be createdAt or updatedAt, got ${JSON.stringify(orderBy)}`);
   const store = await ctx.open();
@@ -43,7 +44,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
     store.sessions.list({
       limit,
       ...(cursor !== undefined && { cursor }),
-      ...(str(ctx, "status") !== undefined && { status: str(ctx, "status") as SessionStatus }),
+      ...(status !== undefined && { status }),
       ...(str(ctx, "project") !== undefined && { project: str(ctx, "project") }),
       ...(orderBy !== undefined && { orderBy }),
       direction: ctx.opts.asc === true ? "asc" : "desc",
@@ -76,7 +77,7 @@ export async function show(ctx: CommandContext): Promise<number | undefined> {
 /** `session end ID [--status S]` */
 export async function end(ctx: CommandContext): Promise<number | undefined> {
   const cond = condition(ctx);
-  const status = (str(ctx, "status") ?? "completed") as FinalSessionStatus;
+  const status = oneOf(ctx, "status", FINAL_SESSION_STATUSES) ?? "completed";
   await showOne(ctx, await (await ctx.open()).sessions.end(ctx.args[0]!, status, cond));
   return undefined;
 }

@@ -297,7 +297,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "migrate",
     args: [],
-    options: { to: { type: "string", arg: "URL", help: "the target store (must be empty)" } },
+    options: { to: { type: "string", arg: "URL", help: "the target store (must be empty)", required: true } },
     summary: "Copy the whole store to another store URL (any adapter), then verify counts and checksums.",
     examples: ["statehouse --store file:.statehouse migrate --to sqlite:.statehouse.db"],
     load: () => import("./migrate.js").then((m) => m.migrate),

@@ -8,6 +8,8 @@ export async function get(ctx: CommandContext): Promise<number | undefined> {
   checkTarget(ctx);
   const query = ctx.args[0];
   const defaultText = str(ctx, "default");
+  // A JSONPath query never fails for want of a match (it prints []): a default would never apply.
+  if (defaultText !== undefined && query?.startsWith("$") === true) throw usage(ctx, "--default applies to a JSON Pointer or the whole document; a JSONPath prints [] when nothing matches");
   const fallback = defaultText === undefined ? undefined : (parseJsonInput(defaultText, "--default") as JsonValue);
   const doc = targetDoc(ctx, await ctx.open());
   const document = targetName(ctx);

@@ -30,3 +30,53 @@ export async function writePrivate(file: string, text: string): Promise<void> {
     throw fromSystemError(err, `writing ${file}`);
   }
 }
+
+/**
+ * Writes a file from a stream of text chunks without ever holding it whole (an export of a large
+ * store exceeds the longest string V8 can make): into a new temporary file beside `file` (0600,
+ * exclusive), synced, then renamed over `file`. An interrupted write leaves the previous file
+ * intact, and a symlink at `file` is replaced, never followed.
+ */
+export async function writePrivateAtomic(file: string, chunks: Iterable<string>): Promise<void> {
+  const { open, rename, unlink } = await import("node:fs/promises");
+  const { basename, dirname, join } = await import("node:path");
+  const { randomBytes } = await import("node:crypto");
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const fh = await open(tmp, "wx", 0o600);
+    try {
+      let batch: string[] = [];
+      let size = 0;
+      for (const chunk of chunks) {
+        batch.push(chunk);
+        size += chunk.length;
+        // A few MiB per write(2): few system calls, bounded memory.
+        if (size >= 4 * 1024 * 1024) {
+          await fh.write(batch.join(""), null, "utf8");
+          batch = [];
+          size = 0;
+        }
+      }
+      if (batch.length > 0) await fh.write(batch.join(""), null, "utf8");
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw fromSystemError(err, `writing ${file}`);
+  }
+  // The rename is durable only once the directory is synced.
+  try {
+    const d = await open(dir, "r");
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // some filesystems refuse to sync a directory: the file itself is synced
+  }
+}

@@ -29,6 +29,11 @@ export class Output {
     this.stdout.write(text);
   }
 
+  /** Writes raw text to stdout, waiting while its buffer is full: a large output stays bounded in memory. */
+  async rawAsync(text: string): Promise<void> {
+    if (!this.stdout.write(text)) await new Promise<void>((resolve) => this.stdout.once("drain", () => resolve()));
+  }
+
   /** Writes text plus a newline to stderr. */
   error(text: string): void {
     this.stderr.write(`${text}\n`);

@@ -21,13 +21,19 @@ export interface ExportHeader {
   exportedAt: string;
 }
 
-export function formatExport(header: Omit<ExportHeader, "statehouse" | "format">, records: readonly ExportRecord[]): string {
-  const lines = [JSON.stringify({ statehouse: "export", format: FORMAT, ...header })];
-  for (const r of records) lines.push(JSON.stringify({ collection: r.collection, id: r.id, revision: r.revision, value: r.value }));
+/** The export's lines, each ending in a newline, one at a time: never the whole file as one string. */
+export function* exportLines(header: Omit<ExportHeader, "statehouse" | "format">, records: readonly ExportRecord[]): Generator<string> {
+  yield `${JSON.stringify({ statehouse: "export", format: FORMAT, ...header })}\n`;
+  for (const r of records) yield `${JSON.stringify({ collection: r.collection, id: r.id, revision: r.revision, value: r.value })}\n`;
   const d = digest(records);
-  lines.push(JSON.stringify({ statehouse: "end", records: d.count, checksum: d.checksum }));
-  return `${lines.join("\n")}\n`;
+  yield `${JSON.stringify({ statehouse: "end", records: d.count, checksum: d.checksum })}\n`;
 }
+
+/**
+ * The highest revision an import accepts. Restoring a revision costs that many puts (see
+ * restore.ts): beyond this, an edited or hostile export would keep the import busy for days.
+ */
+export const MAX_IMPORT_REVISION = 1_000_000_000;
 
 function bad(line: number, problem: string): ValidationError {
   return new ValidationError(`export line ${line}: ${problem}`, { details: { issues: [`line ${line}: ${problem}`], line } });
@@ -65,7 +71,9 @@ export function parseExport(text: string): { header: ExportHeader; records: Expo
     } catch (err) {
       throw bad(n, (err as Error).message);
     }
-    if (!Number.isSafeInteger(revision) || (revision as number) < 1) throw bad(n, `revision must be a positive integer, got ${JSON.stringify(revision)}`);
+    if (!Number.isSafeInteger(revision) || (revision as number) < 1 || (revision as number) > MAX_IMPORT_REVISION) {
+      throw bad(n, `revision must be an integer from 1 to ${MAX_IMPORT_REVISION}, got ${JSON.stringify(revision)}`);
+    }
     const key = `${collection}\u0000${id as string}`;
     if (seen.has(key)) throw bad(n, `duplicate record ${collection}/${id as string}`);
     seen.add(key);

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { type StorageAdapter, openAdapterUrl } from "@statehouse/core";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";
@@ -6,6 +7,11 @@ import { allChanges, sortedEntries } from "./changes.js";
 import { listAll } from "./listing.js";
 
 const C = "life";
+
+/** Every path under `dir`, sorted (directories included). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }).map(String).sort();
+}
 
 /** Everything observable about a store, to compare before and after a reopen. */
 async function observe(a: StorageAdapter): Promise<unknown> {
@@ -69,6 +75,19 @@ export function registerLifecycle(s: SuiteContext): void {
       const c = await scope.open();
       expect((await c.get(C, "r0"))?.value).toEqual({ again: true });
       expect(await c.sequence()).toBe(32);
+    });
+
+    s.clause("create: false on a location without a store is E_NOT_FOUND and creates nothing; it opens an existing store", async (scope) => {
+      const { expect } = scope;
+      const dir = scope.freshDir("create-false");
+      const before = filesUnder(dir);
+      expect(await thrownKind(() => scope.open({ create: false }, dir)), "open({ create: false }) of no store").toBe("E_NOT_FOUND");
+      expect(filesUnder(dir), "nothing was created").toEqual(before);
+      const a = await scope.open({}, dir);
+      await a.transact((tx) => tx.put(C, "x", { v: 1 }));
+      await scope.close(a);
+      const b = await scope.open({ create: false }, dir);
+      expect((await b.get(C, "x"))?.value).toEqual({ v: 1 });
     });
 
     s.clause("two adapters opened on one store see each other's writes", async (scope) => {

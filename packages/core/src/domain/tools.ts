@@ -1,9 +1,10 @@
 import { NotFoundError, ValidationError } from "../errors.js";
-import type { JsonObject } from "../json/types.js";
+import type { JsonObject, JsonValue } from "../json/types.js";
 import type { StoredRecord } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C } from "./collections.js";
+import { jsonSchemaProblems } from "./json-schema-check.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
 import type { ToolsApi } from "./store-api.js";
@@ -14,13 +15,19 @@ function toTool(r: StoredRecord): Tool {
 }
 
 function checkDescriptor(d: ToolDescriptor): void {
-  if (typeof d !== "object" || d === null) throw new ValidationError("a tool descriptor is an object", { details: { issues: ["not an object"] } });
+  if (typeof d !== "object" || d === null || Array.isArray(d)) throw new ValidationError("a tool descriptor is an object", { details: { issues: ["not an object"] } });
+  // A missing name is a malformed descriptor (E_VALIDATION); a name that is there but unusable as
+  // an id is E_INVALID_PATH, as for every id.
+  if (typeof d.name !== "string") {
+    const issue = d.name === undefined ? 'a tool descriptor needs a "name"' : `"name" must be a string, got ${typeof d.name}`;
+    throw new ValidationError(`invalid tool descriptor: ${issue}`, { details: { issues: [issue] } });
+  }
   validateId(d.name, "tool name");
   const issues: string[] = [];
   if (d.description !== undefined && typeof d.description !== "string") issues.push("description must be a string");
   if (d.command !== undefined && typeof d.command !== "string") issues.push("command must be a string");
-  if (d.inputSchema !== undefined && typeof d.inputSchema !== "boolean" && (typeof d.inputSchema !== "object" || d.inputSchema === null || Array.isArray(d.inputSchema))) {
-    issues.push("inputSchema must be a JSON Schema (an object or a boolean)");
+  if (d.inputSchema !== undefined) {
+    for (const problem of jsonSchemaProblems(d.inputSchema as JsonValue, "inputSchema")) issues.push(`${problem} (inputSchema must be a JSON Schema)`);
   }
   if (d.metadata !== undefined && (typeof d.metadata !== "object" || d.metadata === null || Array.isArray(d.metadata))) issues.push("metadata must be an object");
   if (issues.length > 0) throw new ValidationError(`invalid tool "${d.name}": ${issues.join("; ")}`, { details: { issues } });

@@ -143,6 +143,13 @@ export interface AdapterOptions {
   limits?: ValueLimitsOptions;
   /** How long a write waits for another process's lock before E_LOCK_TIMEOUT. Default 10,000 ms. */
   lockTimeoutMs?: number;
+  /**
+   * Whether opening may create a store that does not exist. Default `true`. With `false`, a
+   * persistent adapter whose location holds no store fails with E_NOT_FOUND and creates nothing
+   * (no directory, no file): a read of a mistyped location must not leave an empty store behind.
+   * Adapters without persistence (`memory:`) ignore it.
+   */
+  create?: boolean;
 }
 
 export interface StorageAdapter {

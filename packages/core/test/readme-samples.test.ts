@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Every ```ts block of every README runs here, so the docs cannot drift from the code. A block
+// runs as its own ES module in a child process whose working directory is a fresh temporary
+// directory: the relative store paths of the samples (file:./.statehouse, …) land there. The
+// module itself is written under the repository, so `@statehouse/*` resolves to the built
+// packages exactly as for a user. A block that cannot run alone (a vitest configuration, a suite
+// for a fictional adapter) is preceded by `<!-- sample: not run: REASON -->`; it is still
+// compiled, and the reasons are listed in the test's output.
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const READMES = ["README.md", ...readdirSync(join(ROOT, "packages")).map((p) => join("packages", p, "README.md"))].filter((f) => {
+  try {
+    readFileSync(join(ROOT, f));
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+interface Sample {
+  readonly file: string;
+  readonly line: number;
+  readonly code: string;
+  readonly skip?: string;
+}
+
+function samples(file: string): Sample[] {
+  const lines = readFileSync(join(ROOT, file), "utf8").split("\n");
+  const out: Sample[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== "```ts") continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end]!.trim() !== "```") end++;
+    const marker = /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 1] ?? "")?.[1] ?? /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 2] ?? "")?.[1];
+    out.push({ file, line: start, code: lines.slice(start, end).join("\n"), ...(marker !== undefined && { skip: marker }) });
+    i = end;
+  }
+  return out;
+}
+
+// Absolute scratch paths in samples (/tmp/...) go into the sample's own directory too.
+function localise(code: string): string {
+  return code.replace(/(["'`])(file:|sqlite:|lmdb:)?\/tmp\//g, "$1$2./tmp/");
+}
+
+const moduleDir = join(ROOT, "node_modules", ".readme-samples");
+mkdirSync(moduleDir, { recursive: true });
+const workDirs: string[] = [];
+afterAll(() => {
+  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
+  rmSync(moduleDir, { recursive: true, force: true });
+});
+
+const all = READMES.flatMap(samples);
+const skipped = all.filter((s) => s.skip !== undefined);
+
+describe("README code samples", () => {
+  it("every README has been scanned and samples were found", () => {
+    expect(READMES).toContain("README.md");
+    expect(all.length).toBeGreaterThan(4);
+    if (skipped.length > 0) console.log(`[readme samples] not run:\n${skipped.map((s) => `  ${s.file}:${s.line}: ${s.skip}`).join("\n")}`);
+  });
+
+  for (const s of all) {
+    it(`${s.file}:${s.line}${s.skip === undefined ? "" : " (compiled only)"}`, () => {
+      const js = ts.transpileModule(localise(s.code), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        reportDiagnostics: true,
+      });
+      expect(js.diagnostics ?? [], "the sample compiles").toEqual([]);
+      if (s.skip !== undefined) return;
+      const work = mkdtempSync(join(tmpdir(), "statehouse-readme-"));
+      workDirs.push(work);
+      mkdirSync(join(work, "tmp"));
+      const file = join(moduleDir, `${relative(ROOT, join(ROOT, s.file)).replace(/[\\/]/g, "_")}-${s.line}.mjs`);
+      writeFileSync(file, js.outputText);
+      const r = spawnSync(process.execPath, [file], { cwd: work, encoding: "utf8", timeout: 60_000 });
+      expect(r.status, `${s.file}:${s.line} exited ${r.status} (${r.signal ?? "no signal"})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
+    });
+  }
+});
