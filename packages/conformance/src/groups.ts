@@ -30,6 +30,8 @@ export const CLAUSE_GROUPS = [
   "disk-full",
   "permission-denied",
   "domain-multi-process",
+  "watch",
+  "watch-multi-process",
 ] as const;
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

@@ -14,6 +14,7 @@ import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/mult
 import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
+import { registerWatch } from "./clauses/watch.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
 import { SuiteContext } from "./suite-context.js";
 
@@ -51,5 +52,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerCrashLoop(suite);
     registerFaults(suite);
     registerDomainMultiProcess(suite);
+    registerWatch(suite);
   });
 }

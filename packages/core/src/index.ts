@@ -15,6 +15,7 @@ export { Agents } from "./domain/agents.js";
 export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";
 export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";
 export { Tools } from "./domain/tools.js";
+export { watchChanges, type WatchOptions, type WatchEvent, type WatchChangeSet, type WatchReset } from "./domain/watch.js";
 export { BATCH_OPERATIONS, type BatchOperation } from "./domain/batch.js";
 export { Metrics, type OperationStats } from "./domain/metrics.js";
 export * from "./domain/types.js";

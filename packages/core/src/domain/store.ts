@@ -11,6 +11,7 @@ import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
 import { Tools } from "./tools.js";
+import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
@@ -128,6 +129,16 @@ export class Store {
 
   sequence(): Promise<number> {
     return this.adapter.sequence();
+  }
+
+  /**
+   * Committed change sets from every process, in sequence order, each once; a `reset` event when
+   * `since` is older than the retained change log. See `WatchOptions`.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
+    this.assertOpen();
+    checkWatchOptions(options);
+    return watchChanges(this.adapter, options);
   }
 
   /** Sessions by status, active agents and recent changes: one dashboard refresh. */

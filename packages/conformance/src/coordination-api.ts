@@ -1,0 +1,34 @@
+import type { ChangeEntry } from "@statehouse/core";
+import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
+
+/**
+ * The coordination slice of core's domain API (issue 14) the coordination clauses drive: looked up
+ * at run time like the rest of the domain API, so a core without it skips these groups, saying why.
+ */
+export type WatchEvent =
+  | { readonly type: "changes"; readonly sequence: number; readonly at: string; readonly changes: readonly ChangeEntry[] }
+  | { readonly type: "reset"; readonly since: number; readonly oldest: number; readonly sequence: number };
+
+export interface WatchOptions {
+  collections?: readonly string[];
+  session?: string;
+  since?: number;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+export interface CoordinationStore extends DomainStore {
+  watch(options?: WatchOptions): AsyncIterable<WatchEvent>;
+}
+
+/** Opens a store through core's `open`, as one with the coordination API. */
+export async function openCoordination(url: string, options?: DomainStoreOptions): Promise<CoordinationStore> {
+  const open = await loadOpen();
+  if (open === undefined) throw new Error("@statehouse/core does not export open()");
+  return (await open(url, options)) as CoordinationStore;
+}
+
+/** Says why the store has no `watch`, or undefined. */
+export function lacksWatch(store: DomainStore): string | undefined {
+  return typeof (store as Partial<CoordinationStore>).watch === "function" ? undefined : "this @statehouse/core's Store has no watch()";
+}
