@@ -6,6 +6,7 @@ import { floorsScenario } from "./floors.js";
 import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
+import { watchLatencyScenario } from "./watch-latency.js";
 
 /** Every scenario, in the order a run executes them (floors first, so ratios have them). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,
+  watchLatencyScenario,
   cliScenario,
 ];
 

@@ -340,6 +340,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ["statehouse dashboard", "statehouse --json dashboard --once"],
     load: () => import("../dashboard/command.js").then((m) => m.dashboard),
   },
+  {
+    name: "watch",
+    args: [],
+    options: {
+      since: { type: "string", arg: "N", help: "start after change set N (0: everything retained; default: only new ones)" },
+      collections: { type: "string", arg: "A,B", help: "only these collections (state, session-state, sessions, agents, config, tools)" },
+      session: { type: "string", arg: "ID", help: "only the session's record, state document and agents" },
+      count: { type: "string", arg: "N", help: "exit after N change sets" },
+      interval: { type: "string", arg: "MS", help: "how often an idle watch reads the store's sequence (default 10)" },
+    },
+    summary: "Print change sets as other processes commit them, in order, each once. Ctrl-C stops.",
+    details: [
+      "--json: one object per line: {type:\"changes\",sequence,at,changes:[{type,collection,id,revision}]}, or",
+      "{type:\"reset\",since,oldest,sequence} when change sets after --since are no longer retained (it resumes at oldest).",
+      "--plain: one line per change: SEQUENCE TAB put|delete TAB COLLECTION TAB ID TAB REVISION.",
+    ],
+    examples: ["statehouse watch --json", "statehouse watch --session \"$SESSION_ID\" --plain", "statehouse watch --since 0 --count 10"],
+    load: () => import("./watch.js").then((m) => m.watch),
+  },
 ];
 
 /** The command groups, for `statehouse GROUP --help` and suggestions. */

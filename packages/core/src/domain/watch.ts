@@ -22,11 +22,19 @@ export interface WatchOptions {
   /** Ends the iteration (cleanly, without an error) when aborted. */
   signal?: AbortSignal;
   /**
-   * How often an idle watcher reads the store's sequence, in milliseconds. Default 10: one cheap read
+   * How often a watcher reads the store's sequence while changes are flowing, in milliseconds (for a
+   * second after the last one; then `idlePollMs`). Default 10: one cheap read
    * per tick (a header read for the file adapter, one indexed row for SQLite, one key for LMDB), so
    * commit-to-delivery latency stays well under 50 ms. From 1 to 60,000.
    */
   pollMs?: number;
+  /**
+   * The poll interval once nothing has been committed for a second, in milliseconds. Default 30
+   * (never below `pollMs`): an idle watcher then wakes 33 times a second, about 1–1.5 % of a core on
+   * a loaded 2-core machine, most of it Node's own timer wake-up; the first change after a quiet
+   * spell typically arrives within 10–20 ms. From 1 to 60,000.
+   */
+  idlePollMs?: number;
   /** Change sets read per call to the adapter. Default 1,000, from 1 to 10,000. */
   batchSize?: number;
 }
@@ -54,6 +62,9 @@ export interface WatchReset {
 export type WatchEvent = WatchChangeSet | WatchReset;
 
 const DEFAULT_POLL_MS = 10;
+const DEFAULT_IDLE_POLL_MS = 30;
+// How long after the last change set a watcher keeps polling at `pollMs` before it slows down.
+const ACTIVE_SPELL_MS = 1_000;
 const DEFAULT_BATCH = 1_000;
 // Agents known not to belong to the watched session; bounded so a long watch cannot grow without end.
 const MAX_FOREIGN_AGENTS = 10_000;
@@ -71,6 +82,7 @@ function checkInt(name: string, value: number | undefined, min: number, max: num
 export function checkWatchOptions(options: WatchOptions): void {
   checkInt("since", options.since, 0, Number.MAX_SAFE_INTEGER);
   checkInt("pollMs", options.pollMs, 1, 60_000);
+  checkInt("idlePollMs", options.idlePollMs, 1, 60_000);
   checkInt("batchSize", options.batchSize, 1, 10_000);
   if (options.session !== undefined) validateId(options.session, "session id");
   if (options.collections !== undefined) {
@@ -163,6 +175,8 @@ class EntryFilter {
 export async function* watchChanges(adapter: StorageAdapter, options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
   checkWatchOptions(options);
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? DEFAULT_IDLE_POLL_MS);
+  let lastChange = Date.now();
   const batch = options.batchSize ?? DEFAULT_BATCH;
   const signal = options.signal;
   const filter = new EntryFilter(adapter, options);
@@ -174,9 +188,10 @@ export async function* watchChanges(adapter: StorageAdapter, options: WatchOptio
   while (!aborted()) {
     const head = await adapter.sequence();
     if (head <= cursor) {
-      await sleep(pollMs, signal);
+      await sleep(Date.now() - lastChange < ACTIVE_SPELL_MS ? pollMs : idlePollMs, signal);
       continue;
     }
+    lastChange = Date.now();
     const sets = await adapter.changes(cursor, batch);
     const first = sets[0];
     if (first === undefined || first.sequence !== cursor + 1) {
