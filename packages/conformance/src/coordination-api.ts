@@ -1,5 +1,5 @@
 import type { ChangeEntry } from "@statehouse/core";
-import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
+import { type Agent, type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
 
 /**
  * The coordination slice of core's domain API (issue 14) the coordination clauses drive: looked up
@@ -19,6 +19,10 @@ export interface WatchOptions {
 
 export interface CoordinationStore extends DomainStore {
   watch(options?: WatchOptions): AsyncIterable<WatchEvent>;
+  readonly agents: DomainStore["agents"] & {
+    reap(options?: { sessionId?: string; now?: string | number }): Promise<Array<Agent & { stale?: boolean }>>;
+  };
+  snapshot(): Promise<{ activeAgents: ReadonlyArray<Agent & { stale?: boolean }> }>;
 }
 
 /** Opens a store through core's `open`, as one with the coordination API. */
@@ -26,6 +30,11 @@ export async function openCoordination(url: string, options?: DomainStoreOptions
   const open = await loadOpen();
   if (open === undefined) throw new Error("@statehouse/core does not export open()");
   return (await open(url, options)) as CoordinationStore;
+}
+
+/** Says why the store has no agent rules (`agents.reap`), or undefined. */
+export function lacksAgentRules(store: DomainStore): string | undefined {
+  return typeof (store.agents as Partial<CoordinationStore["agents"]>).reap === "function" ? undefined : "this @statehouse/core has no agents.reap()";
 }
 
 /** Says why the store has no `watch`, or undefined. */

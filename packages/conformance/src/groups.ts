@@ -32,6 +32,8 @@ export const CLAUSE_GROUPS = [
   "domain-multi-process",
   "watch",
   "watch-multi-process",
+  "agent-rules",
+  "agent-limit-multi-process",
 ] as const;
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

@@ -1,3 +1,4 @@
+import { registerAgentRules } from "./clauses/agent-rules.js";
 import { registerAtomicity } from "./clauses/atomicity.js";
 import { registerChanges } from "./clauses/changes.js";
 import { registerCrashLoop } from "./clauses/crash-loop.js";
@@ -53,5 +54,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerFaults(suite);
     registerDomainMultiProcess(suite);
     registerWatch(suite);
+    registerAgentRules(suite);
   });
 }

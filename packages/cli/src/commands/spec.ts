@@ -217,6 +217,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: agent("heartbeat"),
   },
   {
+    name: "agent reap",
+    args: [],
+    options: { session: { type: "string", arg: "ID", help: "only the agents of this session" } },
+    summary: "Mark stale agents failed: active agents whose last heartbeat is older than their project's heartbeatTimeoutSeconds.",
+    details: [
+      "Listings mark such agents stale (--json: \"stale\": true) until they heartbeat or are reaped.",
+      "--json: {\"reaped\": [agent, …]}; --plain: the ids reaped, one per line.",
+    ],
+    examples: ["statehouse agent reap", "statehouse --plain agent reap --session \"$SESSION_ID\""],
+    load: agent("reap"),
+  },
+  {
     name: "config get",
     args: ["PROJECT"],
     options: {},

@@ -1,4 +1,5 @@
 import { DOMAIN_ROLES } from "./domain-roles.js";
+import { AGENT_ROLES } from "./agent-roles.js";
 import { FAULT_ROLES } from "./fault-roles.js";
 import { type Role, SPI_ROLES } from "./spi-roles.js";
 import { WATCH_ROLES } from "./watch-roles.js";
@@ -9,4 +10,5 @@ export const ROLES: Record<string, Role> = {
   ...FAULT_ROLES,
   ...DOMAIN_ROLES,
   ...WATCH_ROLES,
+  ...AGENT_ROLES,
 };

@@ -91,11 +91,12 @@ async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<
     case "session.update": {
       need(raw, i, "id");
       const { op: _op, id, ifRevision: _r, ifAbsent: _a, ...changes } = o;
-      return store.sessions.planUpdate(id, changes, c);
+      const ending = changes.status !== undefined && changes.status !== "active";
+      return store.sessions.planUpdate(id, changes, c, ending ? await store.sessions.agentsSnapshot(id) : undefined);
     }
     case "session.end":
       need(raw, i, "id");
-      return store.sessions.planEnd(o.id, o.status ?? "completed", c);
+      return store.sessions.planEnd(o.id, o.status ?? "completed", c, await store.sessions.agentsSnapshot(o.id));
     case "session.delete":
       need(raw, i, "id");
       return store.sessions.planDelete(o.id, await store.sessions.agentIds(o.id), c);

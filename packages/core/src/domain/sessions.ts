@@ -1,9 +1,10 @@
-import { NotFoundError, ValidationError } from "../errors.js";
+import { NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
 import { mergePatch } from "../json/index.js";
 import type { JsonObject } from "../json/types.js";
 import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
+import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
@@ -167,10 +168,13 @@ export class Sessions {
   }
 
   update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
+    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
+    // Ending it by update ends its agents too, as end() does.
+    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen)));
   }
 
-  planUpdate(id: string, changes: SessionUpdate, condition?: Condition): Plan<Session> {
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
+  planUpdate(id: string, changes: SessionUpdate, condition?: Condition, agents?: SessionAgents): Plan<Session> {
     if (changes.name !== undefined) assertName(changes.name);
     if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
     if (changes.project !== undefined && changes.project !== null) validateId(changes.project, "project");
@@ -184,7 +188,10 @@ export class Sessions {
       if (changes.status !== undefined) {
         next.status = changes.status;
         if (changes.status === "active") delete next.endedAt;
-        else if (data.status === "active") next.endedAt = now;
+        else if (data.status === "active") {
+          next.endedAt = now;
+          if (agents !== undefined) endAgents(tx, data, revision, agents, changes.status, now);
+        }
       }
       if (changes.project === null) delete next.project;
       else if (changes.project !== undefined) next.project = changes.project;
@@ -196,10 +203,32 @@ export class Sessions {
 
   /** Ends an active session with a final status (default `completed`). */
   end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.end", this.planEnd(id, status, condition));
+    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen)));
   }
 
-  planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Plan<Session> {
+  /**
+   * The session's agent count and agents, read outside a transaction, for a plan that ends the
+   * session (`planEnd`, `planUpdate`): the plan ends them, or conflicts if one was spawned since.
+   */
+  async agentsSnapshot(id: string): Promise<SessionAgents> {
+    validateId(id, "session id");
+    return (await agentsOf(this.ctx.adapter, id, (sid) => this.agentIds(sid))) ?? { agentCount: 0, ids: [] };
+  }
+
+  /** Runs `fn` with a fresh agents snapshot, again (at most 20 times) while agents are spawned meanwhile. */
+  private async withAgents<T>(id: string, fn: (seen: SessionAgents) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = await this.agentsSnapshot(id);
+      try {
+        return await fn(seen);
+      } catch (err) {
+        if (!isStatehouseError(err, "E_CONFLICT") || err.details.agentsChanged !== true || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). */
+  planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition, agents?: SessionAgents): Plan<Session> {
     assertStatus(status, FINAL_SESSION_STATUSES, "final status");
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
@@ -210,6 +239,7 @@ export class Sessions {
         });
       }
       const s: SessionData = { ...data, status, updatedAt: now, endedAt: now };
+      if (agents !== undefined) endAgents(tx, data, revision, agents, status, now);
       return { ...s, revision: putSession(tx, s) };
     };
   }

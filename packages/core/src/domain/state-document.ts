@@ -5,6 +5,7 @@ import { applyPatch, deleteAt, getAt, incrementAt, mergePatch, setAt } from "../
 import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
+import { C } from "./collections.js";
 import { type DomainContext, type Plan, own } from "./context.js";
 import type { Condition, WriteResult } from "./types.js";
 
@@ -203,6 +204,10 @@ export class StateDocument {
 
   private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {
     return (tx: TxContext) => {
+      // A session's document lives only with its session (else doctor finds an orphan it cannot place).
+      if (this.collection === C.sessionState && tx.get(C.sessions, this.name) === undefined) {
+        throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, { details: { session: this.name } });
+      }
       const current = tx.get(this.collection, this.name);
       checkCondition(this.collection, this.name, current?.revision ?? 0, condition);
       // Built from the stored (frozen) document and inputs that own() already copied: no other references.

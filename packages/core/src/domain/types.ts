@@ -6,7 +6,8 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const FINAL_SESSION_STATUSES = ["completed", "failed", "cancelled"] as const;
 export type FinalSessionStatus = (typeof FINAL_SESSION_STATUSES)[number];
 
-export const AGENT_STATUSES = ["spawning", "running", "idle", "completed", "failed"] as const;
+// `cancelled`: the agent's session was cancelled (ending a session ends its agents).
+export const AGENT_STATUSES = ["spawning", "running", "idle", "completed", "failed", "cancelled"] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** Agents in these statuses count as active on a dashboard. */
 export const ACTIVE_AGENT_STATUSES: readonly AgentStatus[] = ["spawning", "running", "idle"];
@@ -80,6 +81,11 @@ export interface Agent {
   readonly heartbeatAt: string | null;
   readonly metadata: JsonObject;
   readonly revision: number;
+  /**
+   * Reads only, present only when true: the agent is active but its last heartbeat (or its creation,
+   * without one) is older than its project config's `heartbeatTimeoutSeconds`. Never stored.
+   */
+  readonly stale?: boolean;
 }
 
 export interface AgentSpawnOptions {
