@@ -39,6 +39,8 @@ export function fixtureRun(id = "2026-11-28T05-40-00Z-abc1234", seed = 1): RunRe
     });
   }
   results.push(withScenario(result("file·strict·cli-state-get·", s(45, 10), { floor: "process·-·node-e-0·" }), "cli"));
+  results.push(withScenario(result("v2·-·python-floor·", s(20, 10)), "v2-peer"));
+  results.push(withScenario(result("v2·-·v2-state-query·", s(90, 10), { floor: "v2·-·python-floor·" }), "v2-peer"));
   results.push(withScenario(result("file·strict·session-list·sessions=10000", s(0.3), { diskBytes: 12_000_000, diskBytesPerSession: 1200 }), "session-count", { sessions: 10000 }));
   fillRatios(results);
   return run(id, results);

@@ -6,6 +6,7 @@ import { renderChartSvg } from "../src/report/html.js";
 import { renderMarkdown } from "../src/report/markdown.js";
 import { writeReports } from "../src/report/write.js";
 import { loadTargets } from "../src/targets.js";
+import { summarize } from "../src/stats.js";
 import { fixtureRun } from "./fixture.js";
 
 const targets = loadTargets();
@@ -25,9 +26,54 @@ describe("markdown report", () => {
   const run = fixtureRun();
   const md = renderMarkdown(run, targets, [run]);
 
-  it("starts with the summary: one table of adapter × operation with targets, goals, verdicts and floor ratios", () => {
+  it("opens with which adapter to use for what, derived from the run's numbers", () => {
     const first = md.indexOf("## ");
-    expect(md.slice(first, first + 11)).toBe("## Summary\n");
+    expect(md.slice(first).startsWith("## Which adapter, for what\n")).toBe(true);
+    const table = section(md, "Which adapter, for what");
+    // The fixture has one persistent adapter with a CLI row (file) and no PostgreSQL result.
+    expect(tableRow(table, "Hooks (a new process per call)", "file (strict)")).toBeDefined();
+    expect(tableRow(table, "Several machines", "not measured in this run")).toBeDefined();
+    // Changing the numbers changes the verdict: it is computed, not written.
+    const cli = run.results.find((r) => r.op === "cli-state-get")!;
+    const halve = (xs: number[]) => xs.map((x) => x / 2);
+    const rival = { ...cli, key: "sqlite·strict·cli-state-get·", adapter: "sqlite", samples: halve(cli.samples!), stats: summarize(halve(cli.samples!)) };
+    const withRival = { ...run, results: [...run.results, rival] };
+    const again = section(renderMarkdown(withRival, targets, [withRival]), "Which adapter, for what");
+    expect(tableRow(again, "Hooks (a new process per call)", "sqlite (strict)", "file (strict)", "(2.00×)")).toBeDefined();
+  });
+
+  it("draws the report's target on the CLI chart, on a linear axis that includes it", async () => {
+    const { chartsFor } = await import("../src/report/charts.js");
+    const { chartLines } = await import("../src/report/content.js");
+    const cliRows = run.results.filter((r) => r.scenario === "cli");
+    const [block] = chartsFor("cli", "cli", cliRows, (op) => chartLines(targets, op));
+    const spec = JSON.stringify(block);
+    expect(spec).toContain("report target < 50 ms");
+    expect(spec).toContain('"type":"linear"');
+    expect(spec).toContain('"domain":[0,');
+  });
+
+  it("counts every result of a report target: results = met + missed + not judged", () => {
+    const table = section(md, "The report's targets");
+    const rows = table.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Report's target") && !l.startsWith("| ---"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const [results, met, missed, notJudged] = row.split("|").slice(-5, -1).map((c) => Number(c.trim()));
+      expect(met! + missed! + notJudged!).toBe(results);
+    }
+  });
+
+  it("then the whole-process comparison with the v2 stand-in, measured in the same run", () => {
+    const section_ = section(md, "Whole process: statehouse against the v2 system");
+    const ours = run.results.find((r) => r.op === "cli-state-get")!.stats!.median;
+    const theirs = run.results.find((r) => r.op === "v2-state-query")!.stats!.median;
+    const row = tableRow(section_, "file (strict)", "statehouse state-get");
+    expect(row).toBeDefined();
+    expect(row).toContain(`${(ours / theirs).toFixed(2)}×`);
+    expect(section_).toContain("python3 -c pass");
+  });
+
+  it("then the summary: one table of adapter × operation with targets, goals, verdicts and floor ratios", () => {
     const summary = section(md, "Summary");
     expect(summary.split("\n").filter((l) => l.startsWith("| ---"))).toHaveLength(1);
     expect(summary).toContain("| Adapter | Operation | Median | p99 | Report's target | Our goal | Verdict | × floor |");

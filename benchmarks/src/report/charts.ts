@@ -21,26 +21,53 @@ function logDomain(values: number[]): [number, number] {
   return [lo, hi > lo ? hi : lo * 10];
 }
 
+/** A vertical line across a chart: a report target or an absolute goal (ms). */
+export interface ChartLine {
+  readonly value: number;
+  readonly label: string;
+}
+
+// A linear axis from zero reads truest; a log axis only when the values span too much for one.
+const LINEAR_SPAN = 50;
+
 /**
- * Bars of the median per adapter, on a log axis (values span nanoseconds to milliseconds) whose
- * domain starts a decade low so even the smallest bar shows, with the p99 as a red tick.
+ * Bars of the median per adapter with the p99 as a red tick and the report's target and our
+ * goals as labelled lines. Linear from zero where the values (and lines) span less than 50×, so
+ * a target is never off the chart; else a log axis from the decade below the smallest value.
  */
-function bars(title: string, rows: { label: string; median: number; p99: number }[]): Block {
-  const domain = logDomain(rows.flatMap((r) => [r.median, r.p99]));
+function bars(title: string, rows: { label: string; median: number; p99: number }[], lines: readonly ChartLine[] = []): Block {
+  const values = [...rows.flatMap((r) => [r.median, r.p99]), ...lines.map((l) => l.value)].filter((v) => v > 0 && Number.isFinite(v));
+  const linear = Math.max(...values) / Math.min(...values) <= LINEAR_SPAN;
+  const domain: [number, number] = linear ? [0, Math.max(...values) * 1.1] : logDomain(values);
+  const scale = linear ? { type: "linear", domain, nice: false } : { type: "log", domain };
+  const axisTitle = `median, red tick p99 (ms, ${linear ? "linear" : "log scale"})${lines.length > 0 ? "; lines: target and goals" : ""}`;
+  const ruleLayers =
+    lines.length === 0
+      ? []
+      : [
+          { data: { values: lines }, mark: { type: "rule", color: "#54a24b", strokeDash: [4, 3], strokeWidth: 2 }, encoding: { x: { field: "value", type: "quantitative" } } },
+          {
+            data: { values: lines },
+            mark: { type: "text", color: "#54a24b", align: "left", dx: 3, dy: -4, baseline: "bottom", fontSize: 10 },
+            encoding: { x: { field: "value", type: "quantitative" }, text: { field: "label" }, y: { value: 0 } },
+          },
+        ];
   return chart(title, {
     height: { step: 18 },
-    data: { values: rows },
-    encoding: { y: { field: "label", type: "nominal", title: null, sort: null } },
     layer: [
       {
-        mark: { type: "bar", color: "#4c78a8", clip: true },
-        // A log scale has no zero: the bars start at the domain's low end instead.
-        encoding: {
-          x: { field: "median", type: "quantitative", scale: { type: "log", domain }, title: "median, red tick p99 (ms, log scale)" },
-          x2: { datum: domain[0] },
-        },
+        data: { values: rows },
+        encoding: { y: { field: "label", type: "nominal", title: null, sort: null } },
+        layer: [
+          {
+            mark: { type: "bar", color: "#4c78a8", clip: true },
+            // A log scale has no zero: the bars start at the domain's low end instead.
+            encoding: { x: { field: "median", type: "quantitative", scale, title: axisTitle }, x2: { datum: domain[0] } },
+          },
+          { mark: { type: "tick", color: "#e45756", thickness: 2 }, encoding: { x: { field: "p99", type: "quantitative" } } },
+        ],
       },
-      { mark: { type: "tick", color: "#e45756", thickness: 2 }, encoding: { x: { field: "p99", type: "quantitative" } } },
+      ...ruleLayers,
     ],
   });
 }
@@ -87,15 +114,20 @@ function byOp(results: BenchResult[]): Map<string, BenchResult[]> {
   return m;
 }
 
-/** The charts of one scenario's section. */
-export function chartsFor(scenario: string, group: string | undefined, results: BenchResult[]): Block[] {
+/** The charts of one scenario's section; `linesFor` gives the target and goal lines of an operation. */
+export function chartsFor(
+  scenario: string,
+  group: string | undefined,
+  results: BenchResult[],
+  linesFor: (op: string) => readonly ChartLine[] = () => [],
+): Block[] {
   const good = ok(results);
   if (good.length === 0) return [];
   switch (group) {
     case "operation":
     case "cli":
       return [...byOp(good).entries()].map(([op, rs]) =>
-        bars(op, rs.map((r) => ({ label: who(r), median: r.stats!.median, p99: r.stats!.p99 }))),
+        bars(op, rs.map((r) => ({ label: who(r), median: r.stats!.median, p99: r.stats!.p99 })), linesFor(op)),
       );
     case "floor":
       if (scenario !== "floors") return [];

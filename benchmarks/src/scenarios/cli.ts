@@ -8,8 +8,10 @@ import type { BenchResult } from "../types.js";
 
 const COMMANDS = [
   { op: "cli-state-get", args: ["state", "get", "/probe"] },
+  { op: "cli-state-set", args: ["state", "set", "/probe", "2"] },
   { op: "cli-session-create", args: ["session", "create"] },
   { op: "cli-session-list", args: ["session", "list"] },
+  { op: "cli-config-get", args: ["config", "get", "web"] },
 ] as const;
 
 /** The CLI's entry script, or why it cannot be run yet. */
@@ -50,6 +52,8 @@ export const cliScenario: Scenario = {
     // Probe before timing: a CLI that is still being written is skipped with its own error.
     const probe = cli(["state", "set", "/probe", "1"]);
     if (probe.status !== 0) return skipAll(`CLI probe \`state set /probe 1\` exited ${probe.status}: ${firstLine(probe.stderr || probe.stdout)}`);
+    // The project config `config get` reads, as the v2 peer's row reads its own.
+    cli(["config", "set", "web", '{"name":"web","maxConcurrentAgents":4}']);
     const out: BenchResult[] = [];
     for (const c of COMMANDS) {
       const first = cli(c.args);

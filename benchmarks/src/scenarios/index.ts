@@ -6,6 +6,7 @@ import { floorsScenario } from "./floors.js";
 import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
+import { v2PeerScenario } from "./v2-peer.js";
 import { watchLatencyScenario } from "./watch-latency.js";
 
 /** Every scenario, in the order a run executes them (floors first, so ratios have them). */
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   concurrencyScenario,
   watchLatencyScenario,
   cliScenario,
+  v2PeerScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

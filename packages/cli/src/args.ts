@@ -1,8 +1,7 @@
 import { parseArgs } from "node:util";
-import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec, groups } from "./commands/spec.js";
+import { COMMANDS, GLOBAL_OPTIONS, groups } from "./commands/spec.js";
+import { type CommandSpec, type OptionSpec, type Values, usageLine } from "./contract.js";
 import { usageError } from "./usage.js";
-
-export type Values = Record<string, string | boolean | undefined>;
 
 export type Invocation =
   | { kind: "version"; values: Values }
@@ -152,13 +151,6 @@ function describeParseError(err: unknown, command: CommandSpec | undefined): str
     default:
       return e.message ?? String(err);
   }
-}
-
-/** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */
-export function usageLine(command: CommandSpec): string {
-  const args = command.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a));
-  const opts = Object.entries(command.options).map(([k, o]) => `[--${k}${o.arg === undefined ? "" : ` ${o.arg}`}]`);
-  return ["statehouse", command.name, ...args, ...opts].join(" ");
 }
 
 function helpHint(command: CommandSpec | undefined): string {

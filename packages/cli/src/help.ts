@@ -1,5 +1,5 @@
-import { usageLine } from "./args.js";
-import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./commands/spec.js";
+import { COMMANDS, GLOBAL_OPTIONS } from "./commands/spec.js";
+import { type CommandSpec, type OptionSpec, usageLine } from "./contract.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import type { Colors } from "./io/color.js";
 

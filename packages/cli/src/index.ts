@@ -4,4 +4,5 @@
  */
 export { run, DEFAULT_STORE } from "./main.js";
 export { EXIT_CODES, USAGE_CODE, describeError, type ErrorShape } from "./exit-codes.js";
-export { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from "./commands/spec.js";
+export { COMMANDS, GLOBAL_OPTIONS } from "./commands/spec.js";
+export type { CommandContext, CommandSpec, Handler, OptionSpec, Values } from "./contract.js";

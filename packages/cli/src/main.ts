@@ -1,7 +1,7 @@
 import type { Store, StoreOptions } from "@statehouse/core";
 import { registerCliAdapters } from "./adapters.js";
-import { type Values, parseInvocation } from "./args.js";
-import type { CommandContext } from "./context.js";
+import { parseInvocation } from "./args.js";
+import type { CommandContext, Values } from "./contract.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
 import { Output, type OutputMode } from "./io/output.js";
 import { usageError } from "./usage.js";

@@ -1,5 +1,5 @@
 import type { Agent, AgentStatus, JsonObject } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 
 function statusColored(ctx: CommandContext, status: AgentStatus): string {

@@ -1,5 +1,5 @@
 import { type BatchOperation, ValidationError } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { readText } from "../io/files.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
 import { emit } from "./common.js";

@@ -1,6 +1,5 @@
 import type { Condition, Page, StateDocument, Store } from "@statehouse/core";
-import { usageLine } from "../args.js";
-import type { CommandContext } from "../context.js";
+import { type CommandContext, usageLine } from "../contract.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
 import { usageError } from "../usage.js";
 

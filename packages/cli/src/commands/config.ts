@@ -1,5 +1,5 @@
 import { ConfigError, type JsonObject } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { condition, emit, jsonArg } from "./common.js";
 
 /** `config get PROJECT` */

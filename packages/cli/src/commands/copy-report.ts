@@ -1,4 +1,4 @@
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import type { StoreDigest } from "../store-io/records.js";
 
 /** Prints what an import or migrate wrote and verified. */

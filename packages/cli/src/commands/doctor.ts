@@ -1,5 +1,5 @@
 import { ConfigError, CorruptError, type IntegrityReport, isStatehouseError, openAdapterUrl } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { type GenericCheck, genericCheck } from "../store-io/integrity.js";
 import { readAll } from "../store-io/records.js";
 import { storeBytes } from "../store-io/store-bytes.js";

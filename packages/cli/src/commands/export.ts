@@ -1,4 +1,4 @@
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { writePrivate } from "../io/files.js";
 import { formatExport } from "../store-io/export-format.js";
 import { readAll } from "../store-io/records.js";

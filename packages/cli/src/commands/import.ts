@@ -1,5 +1,5 @@
 import { readText } from "../io/files.js";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { readStdin } from "../io/json-input.js";
 import { parseExport } from "../store-io/export-format.js";
 import { restore } from "../store-io/restore.js";

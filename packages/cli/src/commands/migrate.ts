@@ -1,5 +1,5 @@
 import { parseStoreUrl } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { digest, readAll } from "../store-io/records.js";
 import { restore } from "../store-io/restore.js";
 import { str, usage } from "./common.js";

@@ -1,31 +1,4 @@
-import type { CommandContext } from "../context.js";
-
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  readonly short?: string;
-  /** Shown in help: `--doc NAME`. */
-  readonly arg?: string;
-  readonly help: string;
-}
-
-export type Handler = (ctx: CommandContext) => Promise<number | undefined>;
-
-/** One command: what it accepts, how it is described, and how to load its code (only when run). */
-export interface CommandSpec {
-  /** Words after `statehouse`, e.g. `state get`. */
-  readonly name: string;
-  /** Positional arguments in order; a trailing `?` marks an optional one. */
-  readonly args: readonly string[];
-  readonly options: Readonly<Record<string, OptionSpec>>;
-  readonly summary: string;
-  /** Extra lines of help (argument meanings, output shapes). */
-  readonly details?: readonly string[];
-  readonly examples: readonly string[];
-  /** Loads the handler: a dynamic import, so a command never loads another command's code. */
-  readonly load: () => Promise<Handler>;
-  /** Whether the command can run without a store (then `--store` is ignored). */
-  readonly noStore?: boolean;
-}
+import type { CommandSpec, Handler, OptionSpec } from "../contract.js";
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   store: { type: "string", arg: "URL", help: "store URL: file:DIR, sqlite:FILE, lmdb:DIR or memory: (default $STATEHOUSE_STORE, else file:./.statehouse)" },

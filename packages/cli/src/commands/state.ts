@@ -1,5 +1,5 @@
 import { type JsonValue, NotFoundError, type WriteResult } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { parseJsonInput } from "../io/json-input.js";
 import { checkTarget, condition, emit, jsonArg, str, targetDoc, targetName, usage } from "./common.js";
 

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, Tool, ToolDescriptor } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
 import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 

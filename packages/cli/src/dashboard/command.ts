@@ -1,4 +1,4 @@
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { int, usage } from "../commands/common.js";
 import { DashboardSource, type DashboardData } from "./data.js";
 import { formatKpiValue } from "./kpis.js";

@@ -1,0 +1,60 @@
+import type { Store, StoreOptions } from "@statehouse/core";
+import type { Output } from "./io/output.js";
+
+// The command contract: what a command is, what its handler receives, and its usage line. The
+// parser (args.ts), the command table (commands/spec.ts), help and every handler import this file;
+// it imports none of them, so the CLI's import graph has no loop (handlers never reach up into the
+// parser, and the parser reaches handlers only through the table's lazy imports).
+
+/** Parsed option values, global and the command's, by long name. */
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** Shown in help: `--doc NAME`. */
+  readonly arg?: string;
+  readonly help: string;
+}
+
+export type Handler = (ctx: CommandContext) => Promise<number | undefined>;
+
+/** One command: what it accepts, how it is described, and how to load its code (only when run). */
+export interface CommandSpec {
+  /** Words after `statehouse`, e.g. `state get`. */
+  readonly name: string;
+  /** Positional arguments in order; a trailing `?` marks an optional one. */
+  readonly args: readonly string[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly summary: string;
+  /** Extra lines of help (argument meanings, output shapes). */
+  readonly details?: readonly string[];
+  readonly examples: readonly string[];
+  /** Loads the handler: a dynamic import, so a command never loads another command's code. */
+  readonly load: () => Promise<Handler>;
+  /** Whether the command can run without a store (then `--store` is ignored). */
+  readonly noStore?: boolean;
+}
+
+/** What a command handler gets. */
+export interface CommandContext {
+  readonly command: CommandSpec;
+  /** Positional arguments, in the order of `command.args`. */
+  readonly args: readonly string[];
+  /** Options, global and the command's. */
+  readonly opts: Values;
+  readonly out: Output;
+  /** The store URL: `--store`, else STATEHOUSE_STORE, else `file:./.statehouse`. */
+  readonly storeUrl: string;
+  /** The adapter options of the global `--durability` and `--lock-timeout`. */
+  readonly storeOptions: StoreOptions;
+  /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */
+  open(options?: StoreOptions): Promise<Store>;
+}
+
+/** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */
+export function usageLine(command: CommandSpec): string {
+  const args = command.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a));
+  const opts = Object.entries(command.options).map(([k, o]) => `[--${k}${o.arg === undefined ? "" : ` ${o.arg}`}]`);
+  return ["statehouse", command.name, ...args, ...opts].join(" ");
+}
