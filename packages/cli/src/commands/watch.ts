@@ -1,5 +1,5 @@
 import type { WatchEvent } from "@statehouse/core";
-import type { CommandContext } from "../context.js";
+import type { CommandContext } from "../contract.js";
 import { int, shortTime, str, usage } from "./common.js";
 
 function collectionsOption(ctx: CommandContext): string[] | undefined {
