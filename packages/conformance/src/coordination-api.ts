@@ -23,6 +23,31 @@ export interface CoordinationStore extends DomainStore {
     reap(options?: { sessionId?: string; now?: string | number }): Promise<Array<Agent & { stale?: boolean }>>;
   };
   snapshot(): Promise<{ activeAgents: ReadonlyArray<Agent & { stale?: boolean }> }>;
+  readonly leases: {
+    acquire(name: string, options: { holder: string; ttlMs: number }): Promise<Lease>;
+    renew(name: string, options: { token: number; ttlMs?: number }): Promise<Lease>;
+    release(name: string, options: { token: number }): Promise<boolean>;
+    get(name: string): Promise<Lease | undefined>;
+  };
+}
+
+export interface Lease {
+  readonly name: string;
+  readonly holder: string | null;
+  readonly token: number;
+  readonly acquiredAt: string;
+  readonly expiresAt: string;
+  readonly held: boolean;
+}
+
+/** A write condition on a lease, as the coordination API accepts it on every write. */
+export interface LeaseCondition {
+  ifLease: { name: string; token: number };
+}
+
+/** Says why the store has no leases, or undefined. */
+export function lacksLeases(store: DomainStore): string | undefined {
+  return typeof (store as Partial<CoordinationStore>).leases?.acquire === "function" ? undefined : "this @statehouse/core's Store has no leases";
 }
 
 /** Opens a store through core's `open`, as one with the coordination API. */

@@ -34,6 +34,8 @@ export const CLAUSE_GROUPS = [
   "watch-multi-process",
   "agent-rules",
   "agent-limit-multi-process",
+  "leases",
+  "lease-multi-process",
 ] as const;
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

@@ -8,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
@@ -55,5 +56,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerDomainMultiProcess(suite);
     registerWatch(suite);
     registerAgentRules(suite);
+    registerLeases(suite);
   });
 }

@@ -12,6 +12,7 @@ export { open, Store, type StoreOptions, type DashboardSnapshot, type SnapshotOp
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
+export { Leases, LEASES, MAX_TTL_MS, type Lease, type LeaseAcquireOptions, type LeaseRenewOptions, type LeaseFence } from "./domain/leases.js";
 export { PROJECT_AGENTS, markStale, type StaleOptions, type SessionAgents } from "./domain/agent-rules.js";
 export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";
 export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";

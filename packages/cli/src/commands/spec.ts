@@ -16,6 +16,7 @@ const target = {
 } as const satisfies Record<string, OptionSpec>;
 const ifRevision = {
   "if-revision": { type: "string", arg: "N", help: "write only if the record's revision is N (0: only if absent); else E_CONFLICT" },
+  "if-lease": { type: "string", arg: "NAME:TOKEN", help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT" },
 } as const satisfies Record<string, OptionSpec>;
 const paging = {
   limit: { type: "string", arg: "N", help: "at most N items (default 50)" },
@@ -28,6 +29,7 @@ const session = (name: string) => () => import("./session.js").then((m) => m[nam
 const agent = (name: string) => () => import("./agent.js").then((m) => m[name as keyof typeof m] as Handler);
 const config = (name: string) => () => import("./config.js").then((m) => m[name as keyof typeof m] as Handler);
 const tools = (name: string) => () => import("./tools.js").then((m) => m[name as keyof typeof m] as Handler);
+const lease = (name: string) => () => import("./lease.js").then((m) => m[name as keyof typeof m] as Handler);
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -324,6 +326,48 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "A live view of the store: sessions by status, active agents, recent changes, KPIs. q quits.",
     examples: ["statehouse dashboard", "statehouse --json dashboard --once"],
     load: () => import("../dashboard/command.js").then((m) => m.dashboard),
+  },
+  {
+    name: "lease acquire",
+    args: ["NAME"],
+    options: {
+      holder: { type: "string", arg: "ID", help: "who takes the lease (required)" },
+      ttl: { type: "string", arg: "MS", help: "how long it lasts without a renewal, 1 to 86400000 ms (required)" },
+    },
+    summary: "Take a lease and print its fencing token; exit 4 (E_CONFLICT, naming the holder) while another holds it.",
+    details: [
+      "The holder acquiring again extends it and keeps its token; anyone else gets the next token (tokens only grow).",
+      "Pass the token to writes with --if-lease NAME:TOKEN: they are refused once the lease expired or moved on.",
+    ],
+    examples: ["TOKEN=$(statehouse lease acquire deploy --holder \"$AGENT_ID\" --ttl 30000)", "statehouse state set /phase '\"deploy\"' --if-lease \"deploy:$TOKEN\""],
+    load: lease("acquire"),
+  },
+  {
+    name: "lease renew",
+    args: ["NAME"],
+    options: {
+      token: { type: "string", arg: "N", help: "the token acquire printed (required)" },
+      ttl: { type: "string", arg: "MS", help: "the new ttl from now (default: the one it was acquired with)" },
+    },
+    summary: "Extend a lease still held with this token; exit 4 once it expired or moved on.",
+    examples: ["statehouse lease renew deploy --token \"$TOKEN\""],
+    load: lease("renew"),
+  },
+  {
+    name: "lease release",
+    args: ["NAME"],
+    options: { token: { type: "string", arg: "N", help: "the token acquire printed (required)" } },
+    summary: "Give a lease up now (prints true, or false if it had already expired); exit 4 if another token is current.",
+    examples: ["statehouse lease release deploy --token \"$TOKEN\""],
+    load: lease("release"),
+  },
+  {
+    name: "lease show",
+    args: ["NAME"],
+    options: {},
+    summary: "Show a lease: holder, token, expiry, and whether it is held now (exit 3 if never acquired).",
+    examples: ["statehouse --json lease show deploy"],
+    load: lease("show"),
   },
   {
     name: "watch",

@@ -128,7 +128,7 @@ export class Agents {
   }
 
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition));
+    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
   }
 
   planUpdate(id: string, changes: AgentUpdate, condition?: Condition): Plan<Agent> {
@@ -160,7 +160,7 @@ export class Agents {
 
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition));
+    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
   }
 
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {

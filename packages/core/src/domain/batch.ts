@@ -1,6 +1,7 @@
 import { ValidationError, isStatehouseError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { Plan } from "./context.js";
+import { checkFence, fenced } from "./leases.js";
 import type { Store } from "./store.js";
 import type { AgentStatus, Condition, FinalSessionStatus, SessionStatus } from "./types.js";
 
@@ -151,7 +152,9 @@ export async function planBatch(store: Store, operations: readonly BatchOperatio
       throw new ValidationError(`batch operation ${i} is not an object with an "op"`, { details: { issues: [`operation ${i}: no op`], operation: i } });
     }
     try {
-      plans.push(await planOf(store, o, i));
+      const plan = await planOf(store, o, i);
+      const fence = (o as Condition).ifLease;
+      plans.push(fence === undefined ? plan : fenced(plan, checkFence(fence)));
     } catch (err) {
       throw annotate(err, i, o.op);
     }

@@ -84,7 +84,7 @@ export class Sessions {
   constructor(private readonly ctx: DomainContext) {}
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.create", this.planCreate(options, condition));
+    return this.ctx.run("session.create", this.planCreate(options, condition), condition);
   }
 
   planCreate(options: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
@@ -168,9 +168,9 @@ export class Sessions {
   }
 
   update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
-    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
+    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition);
     // Ending it by update ends its agents too, as end() does.
-    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen)));
+    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition));
   }
 
   /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
@@ -203,7 +203,7 @@ export class Sessions {
 
   /** Ends an active session with a final status (default `completed`). */
   end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
-    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen)));
+    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen), condition));
   }
 
   /**
@@ -259,7 +259,7 @@ export class Sessions {
       checkCondition(C.sessions, id, session.revision, condition);
       const agentIds = await this.agentIds(id);
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, agentIds, { ifRevision: session.revision }));
+        return await this.ctx.run("session.delete", this.planDelete(id, agentIds, { ifRevision: session.revision }), condition);
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }

@@ -13,6 +13,8 @@ import type { Condition, WriteResult } from "./types.js";
 export interface UpdateOptions {
   /** Attempts before the last conflict is thrown. Default 20. */
   maxAttempts?: number;
+  /** Write only while this lease token is current (see `Condition.ifLease`); checked at each attempt. */
+  ifLease?: { readonly name: string; readonly token: number };
 }
 
 export interface DocumentSnapshot {
@@ -103,32 +105,32 @@ export class StateDocument {
 
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.set", this.planSet(pointer, value, condition));
+    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition);
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.delete", this.planDelete(pointer, condition));
+    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition);
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.merge", this.planMerge(patch, condition));
+    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition);
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.patch", this.planPatch(operations, condition));
+    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition);
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
-    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition));
+    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition);
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
   remove(condition?: Condition): Promise<boolean> {
-    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}));
+    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition);
   }
 
   /**
@@ -141,9 +143,10 @@ export class StateDocument {
       const { value, revision } = await this.read();
       const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
-        return await this.write("state.update", () => next, { ifRevision: revision });
+        return await this.write("state.update", () => next, { ifRevision: revision, ...(options.ifLease !== undefined && { ifLease: options.ifLease }) });
       } catch (err) {
-        if (!isStatehouseError(err, "E_CONFLICT") || attempt >= maxAttempts) throw err;
+        // A lease that moved on will not come back: only a revision conflict is worth another attempt.
+        if (!isStatehouseError(err, "E_CONFLICT") || err.details.lease !== undefined || attempt >= maxAttempts) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
       }
     }
@@ -199,7 +202,7 @@ export class StateDocument {
   }
 
   private write(kind: string, mutate: Mutation, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run(kind, this.plan(mutate, condition));
+    return this.ctx.run(kind, this.plan(mutate, condition), condition);
   }
 
   private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {

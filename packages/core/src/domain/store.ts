@@ -10,6 +10,7 @@ import type { DomainContext, Plan } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
+import { Leases, checkFence, fenced } from "./leases.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
@@ -56,6 +57,7 @@ export class Store {
   readonly agents: Agents;
   readonly config: ProjectConfigs;
   readonly tools: Tools;
+  readonly leases: Leases;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
   private readonly ctx: DomainContext;
@@ -83,8 +85,9 @@ export class Store {
       limits: this.limits,
       metrics,
       runWithSequence,
-      run: async <T>(kind: string, plan: Plan<T>): Promise<T> => {
-        const { result, sequence } = await runWithSequence(kind, plan);
+      run: async <T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T> => {
+        const fence = condition?.ifLease === undefined ? undefined : checkFence(condition.ifLease);
+        const { result, sequence } = await runWithSequence(kind, fence === undefined ? plan : fenced(plan, fence));
         return withSequence(result, sequence);
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
@@ -103,6 +106,7 @@ export class Store {
     this.agents = new Agents(this.ctx);
     this.config = new ProjectConfigs(this.ctx, options.config);
     this.tools = new Tools(this.ctx);
+    this.leases = new Leases(this.ctx);
   }
 
   /** A named state document; `global` by default. */

@@ -18,7 +18,11 @@ export interface WriteResult {
   readonly sequence: number | undefined;
 }
 
-export type Condition = WriteCondition;
+/** A write's conditions: on the record's revision, and (`ifLease`) on a lease's fencing token. */
+export type Condition = WriteCondition & {
+  /** Refuse the write (E_CONFLICT, with the current token) unless this lease token is current and unexpired. */
+  ifLease?: { readonly name: string; readonly token: number };
+};
 
 export interface Session {
   readonly id: string;
