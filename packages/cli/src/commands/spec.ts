@@ -141,7 +141,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {
       id: { type: "string", arg: "ID", help: "the id (default: a new time-ordered agt_… id)" },
       pid: { type: "string", arg: "PID", help: "the agent's process id" },
-      status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed, failed or cancelled" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
     },
     summary: "Spawn an agent into an active session; prints it (--plain: just its id).",
@@ -153,7 +153,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: {
       session: { type: "string", arg: "ID", help: "only this session's agents" },
-      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed, failed or cancelled" },
       desc: { type: "boolean", help: "newest first (default oldest first)" },
       ...paging,
     },
@@ -173,7 +173,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "agent update",
     args: ["ID"],
     options: {
-      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed, failed or cancelled" },
       role: { type: "string", arg: "ROLE", help: "a new role" },
       pid: { type: "string", arg: "PID", help: "a process id, or null" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object merged into the metadata (RFC 7396)" },
