@@ -8,6 +8,7 @@ import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
 import { v2PeerScenario } from "./v2-peer.js";
+import { watchLatencyScenario } from "./watch-latency.js";
 
 /** Every scenario, in the order a run executes them (floors first, so ratios have them). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,
+  watchLatencyScenario,
   cliScenario,
   mcpScenario,
   v2PeerScenario,

@@ -12,6 +12,8 @@ describe.each(PERSISTENT)("concurrent state incr on $name", (adapter) => {
 
   it(`${PROCESSES} processes increment one counter: the exact count, every value printed once`, async () => {
     const sh = at(adapter.url(dir));
+    // A session's state document exists only with its session.
+    expect((await sh(["session", "create", "--id", "s1"])).code).toBe(0);
     // Started together: every process races for the same document.
     const results = await Promise.all(Array.from({ length: PROCESSES }, () => sh(["--plain", "state", "incr", "/hooks", "--session", "s1"])));
     for (const r of results) expect(r.code, show(r)).toBe(0);

@@ -82,8 +82,8 @@ describe("export, import and migrate", () => {
       expect(byKey.get("agents/a-1")).toMatchObject({ revision: 3, value: { status: "running" } });
       expect(byKey.get("sessions/s-api")).toMatchObject({ revision: 2, value: { status: "completed" } });
       expect(byKey.get("state/notes")).toMatchObject({ revision: 1, value: { unicode: "é ✓ 𝄞" } });
-      expect([...new Set(body.map((r) => r.collection))].sort()).toEqual(["agents", "config", "session-state", "sessions", "state", "tools"]);
-      expect(body).toHaveLength(4 + 3 + 2 + 1 + 1 + 2);
+      expect([...new Set(body.map((r) => r.collection))].sort()).toEqual(["agents", "config", "project-agents", "session-state", "sessions", "state", "tools"]);
+      expect(body).toHaveLength(4 + 3 + 2 + 1 + 1 + 2 + 2);
     }
     // Every adapter exports the same records (timestamps aside: the stores were filled at different times).
     const stamp = /"\d{4}-\d\d-\d\dT[\d:.]+Z"/g;
@@ -96,7 +96,7 @@ describe("export, import and migrate", () => {
     const file = join(scratch, "backup.jsonl");
     const r = await at(s.url)(["--json", "export", "-o", file]);
     ok(r);
-    expect(json(r)).toMatchObject({ file, records: 13 });
+    expect(json(r)).toMatchObject({ file, records: 15 }); // 13 domain records + the project-agents records of projects web and api
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(records(readFileSync(file, "utf8"))).toEqual(records(s.exported));
   });
@@ -113,7 +113,7 @@ describe("export, import and migrate", () => {
           const m = await cli(["--json", "--store", source.url, "migrate", "--to", url]);
           ok(m);
           const report = json(m);
-          expect(report).toMatchObject({ from: source.url, to: url, verified: true, digest: { count: 13 } });
+          expect(report).toMatchObject({ from: source.url, to: url, verified: true, digest: { count: 15 } });
           expect(report.digest.collections.sessions).toMatchObject({ count: 4 });
           const target = at(url);
           const [exp, dash, web, agents] = await Promise.all([
@@ -150,7 +150,7 @@ describe("export, import and migrate", () => {
           const target = at(s.adapter.url(dir));
           const r = await target(["--json", "import", file]);
           ok(r);
-          expect(json(r)).toMatchObject({ verified: true, digest: { count: 13 } });
+          expect(json(r)).toMatchObject({ verified: true, digest: { count: 15 } });
           const viaStdin = at(s.adapter.url(join(dir, "second")));
           ok(await viaStdin(["import"], { input: from.exported }));
           for (const t of [target, viaStdin]) {

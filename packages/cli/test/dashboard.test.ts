@@ -102,7 +102,7 @@ describe.each(PERSISTENT)("dashboard on $name", (adapter) => {
     ok(r);
     const d = json(r);
     expect(d).toMatchObject({ store: url, sequence: 2, sessionsByStatus: { active: 1, completed: 1, failed: 1, cancelled: 0 }, totalSessions: 3 });
-    expect(d.agentsByStatus).toEqual({ spawning: 1, running: 1, idle: 0, completed: 0, failed: 1 });
+    expect(d.agentsByStatus).toEqual({ spawning: 1, running: 1, idle: 0, completed: 0, failed: 1, cancelled: 0 });
     expect(d.activeAgents.map((a: { id: string }) => a.id).sort()).toEqual(["up", "waiting"]);
     expect(d.recentChanges.map((c: { sequence: number }) => c.sequence)).toEqual([1, 2]);
     const kpi = Object.fromEntries(d.kpis.map((k: { key: string }) => [k.key, k]));

@@ -30,6 +30,12 @@ export const CLAUSE_GROUPS = [
   "disk-full",
   "permission-denied",
   "domain-multi-process",
+  "watch",
+  "watch-multi-process",
+  "agent-rules",
+  "agent-limit-multi-process",
+  "leases",
+  "lease-multi-process",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */

@@ -1,3 +1,4 @@
+import { registerAgentRules } from "./clauses/agent-rules.js";
 import { registerAtomicity } from "./clauses/atomicity.js";
 import { registerChanges } from "./clauses/changes.js";
 import { registerCrashLoop } from "./clauses/crash-loop.js";
@@ -7,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
@@ -14,6 +16,7 @@ import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/mult
 import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
+import { registerWatch } from "./clauses/watch.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
 import { SuiteContext } from "./suite-context.js";
 
@@ -52,5 +55,8 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerCrashLoop(suite);
     registerFaults(suite);
     registerDomainMultiProcess(suite);
+    registerWatch(suite);
+    registerAgentRules(suite);
+    registerLeases(suite);
   });
 }

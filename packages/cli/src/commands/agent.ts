@@ -59,7 +59,15 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
     human: async () => {
       await ctx.out.table(
         ["ID", "SESSION", "ROLE", "STATUS", "PID", "HEARTBEAT", "CREATED"],
-        page.items.map((a) => [a.id, a.sessionId, a.role, statusColored(ctx, a.status), a.pid, shortTime(a.heartbeatAt), shortTime(a.createdAt)]),
+        page.items.map((a) => [
+          a.id,
+          a.sessionId,
+          a.role,
+          `${statusColored(ctx, a.status)}${a.stale === true ? ` ${ctx.out.colors.red("(stale)")}` : ""}`,
+          a.pid,
+          shortTime(a.heartbeatAt),
+          shortTime(a.createdAt),
+        ]),
       );
       if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
     },
@@ -94,5 +102,20 @@ export async function update(ctx: CommandContext): Promise<number | undefined> {
 export async function heartbeat(ctx: CommandContext): Promise<number | undefined> {
   const cond = condition(ctx);
   await showOne(ctx, await (await ctx.open()).agents.heartbeat(ctx.args[0]!, cond));
+  return undefined;
+}
+
+/** `agent reap [--session ID]`: marks agents whose heartbeat is older than their project's timeout `failed`. */
+export async function reap(ctx: CommandContext): Promise<number | undefined> {
+  const session = str(ctx, "session");
+  const reaped = await (await ctx.open()).agents.reap(session === undefined ? {} : { sessionId: session });
+  await emit(ctx, {
+    json: () => ({ reaped }),
+    plain: () => reaped.map((a) => a.id),
+    human: async () => {
+      if (reaped.length === 0) ctx.out.line("no stale agents");
+      else await ctx.out.table(["ID", "SESSION", "ROLE", "LAST HEARTBEAT"], reaped.map((a) => [a.id, a.sessionId, a.role, shortTime(a.heartbeatAt)]));
+    },
+  });
   return undefined;
 }

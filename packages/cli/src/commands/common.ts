@@ -35,7 +35,12 @@ export function oneOf<T extends string>(ctx: CommandContext, name: string, allow
 /** The `--if-revision N` condition, if given. */
 export function condition(ctx: CommandContext): Condition | undefined {
   const r = int(ctx, "if-revision", 0);
-  return r === undefined ? undefined : { ifRevision: r };
+  const fence = str(ctx, "if-lease");
+  if (fence === undefined) return r === undefined ? undefined : { ifRevision: r };
+  // NAME:TOKEN, split at the last colon; the name itself is validated by core like any lease name.
+  const m = /^(.+):(\d{1,15})$/.exec(fence);
+  if (m === null || Number(m[2]) < 1) throw usage(ctx, `--if-lease must be NAME:TOKEN (a positive token), got ${JSON.stringify(fence)}`);
+  return { ...(r !== undefined && { ifRevision: r }), ifLease: { name: m[1]!, token: Number(m[2]) } };
 }
 
 /** A JSON argument (or stdin when it is `-`), parsed with a precise error when it is not JSON. */

@@ -54,8 +54,17 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
       throw corrupt(ctx, report, repair);
     }
     try {
-      const { records } = await readAll(adapter);
+      let { records } = await readAll(adapter);
       report.generic = await genericCheck(adapter, records);
+      if (repair && report.generic.problems.length > 0) {
+        const { removeOrphans } = await import("../store-io/orphans.js");
+        const removed = await removeOrphans(adapter, records);
+        if (removed.length > 0) {
+          report.repaired.push(...removed);
+          ({ records } = await readAll(adapter));
+          report.generic = await genericCheck(adapter, records);
+        }
+      }
       report.problems.push(...report.generic.problems);
     } catch (err) {
       if (!isStatehouseError(err, "E_CORRUPT")) throw err;

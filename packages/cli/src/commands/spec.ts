@@ -16,6 +16,7 @@ const target = {
 } as const satisfies Record<string, OptionSpec>;
 const ifRevision = {
   "if-revision": { type: "string", arg: "N", help: "write only if the record's revision is N (0: only if absent); else E_CONFLICT" },
+  "if-lease": { type: "string", arg: "NAME:TOKEN", help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT" },
 } as const satisfies Record<string, OptionSpec>;
 const paging = {
   limit: { type: "string", arg: "N", help: "at most N items (default 50)" },
@@ -28,6 +29,7 @@ const session = (name: string) => () => import("./session.js").then((m) => m[nam
 const agent = (name: string) => () => import("./agent.js").then((m) => m[name as keyof typeof m] as Handler);
 const config = (name: string) => () => import("./config.js").then((m) => m[name as keyof typeof m] as Handler);
 const tools = (name: string) => () => import("./tools.js").then((m) => m[name as keyof typeof m] as Handler);
+const lease = (name: string) => () => import("./lease.js").then((m) => m[name as keyof typeof m] as Handler);
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -139,7 +141,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {
       id: { type: "string", arg: "ID", help: "the id (default: a new time-ordered agt_… id)" },
       pid: { type: "string", arg: "PID", help: "the agent's process id" },
-      status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed, failed or cancelled" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
     },
     summary: "Spawn an agent into an active session; prints it (--plain: just its id).",
@@ -151,7 +153,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: {
       session: { type: "string", arg: "ID", help: "only this session's agents" },
-      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed, failed or cancelled" },
       desc: { type: "boolean", help: "newest first (default oldest first)" },
       ...paging,
     },
@@ -171,7 +173,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "agent update",
     args: ["ID"],
     options: {
-      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed or failed" },
+      status: { type: "string", arg: "STATUS", help: "spawning, running, idle, completed, failed or cancelled" },
       role: { type: "string", arg: "ROLE", help: "a new role" },
       pid: { type: "string", arg: "PID", help: "a process id, or null" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object merged into the metadata (RFC 7396)" },
@@ -188,6 +190,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Record that the agent is alive now (a spawning agent becomes running).",
     examples: ["statehouse agent heartbeat \"$AGENT_ID\""],
     load: agent("heartbeat"),
+  },
+  {
+    name: "agent reap",
+    args: [],
+    options: { session: { type: "string", arg: "ID", help: "only the agents of this session" } },
+    summary: "Mark stale agents failed: active agents whose last heartbeat is older than their project's heartbeatTimeoutSeconds.",
+    details: [
+      "Listings mark such agents stale (--json: \"stale\": true) until they heartbeat or are reaped.",
+      "--json: {\"reaped\": [agent, …]}; --plain: the ids reaped, one per line.",
+    ],
+    examples: ["statehouse agent reap", "statehouse --plain agent reap --session \"$SESSION_ID\""],
+    load: agent("reap"),
   },
   {
     name: "config get",
@@ -324,6 +338,67 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "A live view of the store: sessions by status, active agents, recent changes, KPIs. q quits.",
     examples: ["statehouse dashboard", "statehouse --json dashboard --once"],
     load: () => import("../dashboard/command.js").then((m) => m.dashboard),
+  },
+  {
+    name: "lease acquire",
+    args: ["NAME"],
+    options: {
+      holder: { type: "string", arg: "ID", help: "who takes the lease (required)" },
+      ttl: { type: "string", arg: "MS", help: "how long it lasts without a renewal, 1 to 86400000 ms (required)" },
+    },
+    summary: "Take a lease and print its fencing token; exit 4 (E_CONFLICT, naming the holder) while another holds it.",
+    details: [
+      "The holder acquiring again extends it and keeps its token; anyone else gets the next token (tokens only grow).",
+      "Pass the token to writes with --if-lease NAME:TOKEN: they are refused once the lease expired or moved on.",
+    ],
+    examples: ["TOKEN=$(statehouse lease acquire deploy --holder \"$AGENT_ID\" --ttl 30000)", "statehouse state set /phase '\"deploy\"' --if-lease \"deploy:$TOKEN\""],
+    load: lease("acquire"),
+  },
+  {
+    name: "lease renew",
+    args: ["NAME"],
+    options: {
+      token: { type: "string", arg: "N", help: "the token acquire printed (required)" },
+      ttl: { type: "string", arg: "MS", help: "the new ttl from now (default: the one it was acquired with)" },
+    },
+    summary: "Extend a lease still held with this token; exit 4 once it expired or moved on.",
+    examples: ["statehouse lease renew deploy --token \"$TOKEN\""],
+    load: lease("renew"),
+  },
+  {
+    name: "lease release",
+    args: ["NAME"],
+    options: { token: { type: "string", arg: "N", help: "the token acquire printed (required)" } },
+    summary: "Give a lease up now (prints true, or false if it had already expired); exit 4 if another token is current.",
+    examples: ["statehouse lease release deploy --token \"$TOKEN\""],
+    load: lease("release"),
+  },
+  {
+    name: "lease show",
+    args: ["NAME"],
+    options: {},
+    summary: "Show a lease: holder, token, expiry, and whether it is held now (exit 3 if never acquired).",
+    examples: ["statehouse --json lease show deploy"],
+    load: lease("show"),
+  },
+  {
+    name: "watch",
+    args: [],
+    options: {
+      since: { type: "string", arg: "N", help: "start after change set N (0: everything retained; default: only new ones)" },
+      collections: { type: "string", arg: "A,B", help: "only these collections (state, session-state, sessions, agents, config, tools)" },
+      session: { type: "string", arg: "ID", help: "only the session's record, state document and agents" },
+      count: { type: "string", arg: "N", help: "exit after N change sets" },
+      interval: { type: "string", arg: "MS", help: "how often an idle watch reads the store's sequence (default 10)" },
+    },
+    summary: "Print change sets as other processes commit them, in order, each once. Ctrl-C stops.",
+    details: [
+      "--json: one object per line: {type:\"changes\",sequence,at,changes:[{type,collection,id,revision}]}, or",
+      "{type:\"reset\",since,oldest,sequence} when change sets after --since are no longer retained (it resumes at oldest).",
+      "--plain: one line per change: SEQUENCE TAB put|delete TAB COLLECTION TAB ID TAB REVISION.",
+    ],
+    examples: ["statehouse watch --json", "statehouse watch --session \"$SESSION_ID\" --plain", "statehouse watch --since 0 --count 10"],
+    load: () => import("./watch.js").then((m) => m.watch),
   },
 ];
 

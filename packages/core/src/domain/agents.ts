@@ -1,34 +1,24 @@
 import { NotFoundError, ValidationError } from "../errors.js";
 import { mergePatch } from "../json/index.js";
 import type { JsonObject } from "../json/types.js";
-import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
+import type { StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
+import { type StaleOptions, agentIndexKeys, isActiveAgent, markStale, putAgent, requireLiveSession, takeAgentSlot } from "./agent-rules.js";
 import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import { assertStatus, putSession, recordSpawn, requireSession } from "./sessions.js";
 import type { AgentsApi } from "./store-api.js";
-import { AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
+import { ACTIVE_AGENT_STATUSES, AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
 
-type AgentData = Omit<Agent, "revision">;
+type AgentData = Omit<Agent, "revision" | "stale">;
 
 function toAgent(r: StoredRecord): Agent {
   return { ...(r.value as unknown as AgentData), revision: r.revision };
 }
 
-/** The index entries of an agent record. */
-export function agentIndexKeys(a: AgentData): Record<string, string> {
-  return {
-    [AGENT_INDEX.session]: `${a.sessionId}${SEP}${a.createdAt}`,
-    [AGENT_INDEX.sessionStatus]: `${a.sessionId}${SEP}${a.status}${SEP}${a.createdAt}`,
-    [AGENT_INDEX.status]: `${a.status}${SEP}${a.createdAt}`,
-  };
-}
-
-function putAgent(tx: TxContext, a: AgentData, condition?: Condition): number {
-  return tx.put(C.agents, a.id, a as unknown as JsonObject, { ...condition, index: agentIndexKeys(a) as IndexKeys });
-}
+export { agentIndexKeys } from "./agent-rules.js";
 
 function checkRole(role: unknown): asserts role is string {
   if (typeof role !== "string" || role.length === 0 || role.length > 200) {
@@ -83,6 +73,8 @@ export class Agents implements AgentsApi {
         heartbeatAt: null,
         metadata,
       };
+      // Counted against the project's maxConcurrentAgents in this same transaction: exact across processes.
+      if (session.data.project !== undefined && isActiveAgent(a.status)) takeAgentSlot(tx, session.data.project, id, sessionId);
       const revision = putAgent(tx, a, { ifAbsent: true });
       // Touching the session makes a concurrent session delete conflict and re-list its agents.
       putSession(tx, { ...session.data, agentCount: session.data.agentCount + 1, updatedAt: now });
@@ -95,8 +87,9 @@ export class Agents implements AgentsApi {
     return found(await this.find(id), `agent "${id}" does not exist`, { agent: id });
   }
 
-  find(id: string): Promise<Agent | undefined> {
-    return findRecord(this.ctx, "agent.get", C.agents, id, "agent id", toAgent);
+  async find(id: string): Promise<Agent | undefined> {
+    const a = await findRecord(this.ctx, "agent.get", C.agents, id, "agent id", toAgent);
+    return a === undefined ? undefined : (await markStale(this.ctx.adapter, [a]))[0];
   }
 
   list(options: AgentListOptions = {}): Promise<Page<Agent>> {
@@ -115,8 +108,8 @@ export class Agents implements AgentsApi {
       index = AGENT_INDEX.status;
       prefix = `${options.status}${SEP}`;
     }
-    return this.ctx.read("agent.list", () =>
-      listPage(this.ctx.adapter, C.agents, {
+    return this.ctx.read("agent.list", async () => {
+      const page = await listPage(this.ctx.adapter, C.agents, {
         index,
         prefix,
         reverse: options.direction === "desc",
@@ -124,8 +117,9 @@ export class Agents implements AgentsApi {
         cursor: options.cursor,
         map: toAgent,
         position: (a) => ({ key: index === undefined ? a.id : (agentIndexKeys(a)[index] ?? ""), id: a.id }),
-      }),
-    );
+      });
+      return { ...page, items: await markStale(this.ctx.adapter, page.items) };
+    });
   }
 
   /** Counts agents, optionally of one status. */
@@ -137,7 +131,7 @@ export class Agents implements AgentsApi {
   }
 
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition));
+    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
   }
 
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
@@ -151,6 +145,11 @@ export class Agents implements AgentsApi {
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);
       checkCondition(C.agents, id, revision, condition);
+      if (changes.status !== undefined && isActiveAgent(changes.status)) {
+        const session = requireLiveSession(tx, data, `it cannot become ${changes.status}`);
+        // An ended agent made active again takes a slot like a spawn (and is refused like one).
+        if (!isActiveAgent(data.status) && session.project !== undefined) takeAgentSlot(tx, session.project, id, data.sessionId);
+      }
       const next: AgentData = {
         ...data,
         ...(changes.role !== undefined && { role: changes.role }),
@@ -165,7 +164,7 @@ export class Agents implements AgentsApi {
 
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition));
+    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
   }
 
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {
@@ -173,9 +172,52 @@ export class Agents implements AgentsApi {
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);
       checkCondition(C.agents, id, revision, condition);
+      requireLiveSession(tx, data, "a heartbeat cannot revive it");
       const next: AgentData = { ...data, heartbeatAt: now, updatedAt: now, status: data.status === "spawning" ? "running" : data.status };
       return { ...next, revision: putAgent(tx, next) };
     };
+  }
+
+  /**
+   * Marks every stale agent (see `Agent.stale`) `failed`, optionally only in one session; resolves
+   * to the agents it marked. Each is re-checked in its own transaction: an agent that heart-beat
+   * meanwhile is left alone.
+   */
+  async reap(options: StaleOptions & { sessionId?: string } = {}): Promise<Agent[]> {
+    if (options.sessionId !== undefined) validateId(options.sessionId, "session id");
+    const reaped: Agent[] = [];
+    for (const status of ACTIVE_AGENT_STATUSES) {
+      let cursor: string | undefined;
+      const stale: Agent[] = [];
+      do {
+        const page = await this.list({
+          status,
+          limit: 1_000,
+          ...(options.sessionId !== undefined && { sessionId: options.sessionId }),
+          ...(cursor !== undefined && { cursor }),
+        });
+        const marked = options.now === undefined ? page.items : await markStale(this.ctx.adapter, page.items, options);
+        stale.push(...marked.filter((a) => a.stale === true));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      for (const a of stale) {
+        const { stale: _stale, revision, ...data } = a;
+        try {
+          reaped.push(
+            await this.ctx.run("agent.reap", (tx, now) => {
+              checkCondition(C.agents, a.id, this.require(tx, a.id).revision, { ifRevision: revision });
+              const next: AgentData = { ...data, status: "failed", updatedAt: now };
+              return { ...next, revision: putAgent(tx, next) };
+            }),
+          );
+        } catch (err) {
+          // Changed since it was listed (a heartbeat, an update, a delete): no longer this reap's to mark.
+          const code = (err as { code?: string }).code;
+          if (code !== "E_CONFLICT" && code !== "E_NOT_FOUND") throw err;
+        }
+      }
+    }
+    return reaped;
   }
 
   private require(tx: TxContext, id: string): { data: AgentData; revision: number } {

@@ -2,6 +2,7 @@ import { ValidationError, isStatehouseError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { Plan } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
+import { checkFence, fenced } from "./leases.js";
 import type { Store } from "./store.js";
 import type { AgentStatus, Condition, FinalSessionStatus, SessionStatus } from "./types.js";
 
@@ -92,11 +93,12 @@ async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<
     case "session.update": {
       need(raw, i, "id");
       const { op: _op, id, ifRevision: _r, ifAbsent: _a, ...changes } = o;
-      return store.sessions.planUpdate(id, changes, c);
+      const ending = changes.status !== undefined && changes.status !== "active";
+      return store.sessions.planUpdate(id, changes, c, ending ? await store.sessions.agentsSnapshot(id) : undefined);
     }
     case "session.end":
       need(raw, i, "id");
-      return store.sessions.planEnd(o.id, o.status ?? "completed", c);
+      return store.sessions.planEnd(o.id, o.status ?? "completed", c, await store.sessions.agentsSnapshot(o.id));
     case "session.delete":
       need(raw, i, "id");
       return store.sessions.planDelete(o.id, await store.sessions.listAgents(o.id), c);
@@ -151,7 +153,9 @@ export async function planBatch(store: Store, operations: readonly BatchOperatio
       throw new ValidationError(`batch operation ${i} is not an object with an "op"`, { details: { issues: [`operation ${i}: no op`], operation: i } });
     }
     try {
-      plans.push(await planOf(store, o, i));
+      const plan = await planOf(store, o, i);
+      const fence = (o as Condition).ifLease;
+      plans.push(fence === undefined ? plan : fenced(plan, checkFence(fence)));
     } catch (err) {
       throw annotate(err, i, o.op);
     }

@@ -76,7 +76,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
   async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
-    return this.ctx.run("config.set", await this.planSet(project, config, condition));
+    return this.ctx.run("config.set", await this.planSet(project, config, condition), condition);
   }
 
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
@@ -97,7 +97,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean> {
-    return this.ctx.run("config.delete", this.planDelete(project, condition));
+    return this.ctx.run("config.delete", this.planDelete(project, condition), condition);
   }
 
   planDelete(project: string, condition?: Condition): Plan<boolean> {

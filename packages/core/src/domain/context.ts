@@ -12,7 +12,8 @@ export interface DomainContext {
   readonly adapter: StorageAdapter;
   readonly limits: ValueLimits;
   readonly metrics: Metrics;
-  run<T>(kind: string, plan: Plan<T>): Promise<T>;
+  /** Runs a plan in one transaction; a `condition` with `ifLease` is checked in that same transaction. */
+  run<T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T>;
   /** Like `run`, also giving the change sequence number the transaction took. */
   runWithSequence<T>(kind: string, plan: Plan<T>): Promise<{ result: T; sequence: number | undefined }>;
   /** Runs a read, timing it under `kind`. */

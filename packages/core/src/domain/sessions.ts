@@ -1,9 +1,10 @@
-import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
 import { mergePatch } from "../json/index.js";
 import type { JsonObject } from "../json/types.js";
 import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
+import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
@@ -108,7 +109,7 @@ export class Sessions implements SessionsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.create", this.planCreate(options, condition));
+    return this.ctx.run("session.create", this.planCreate(options, condition), condition);
   }
 
   planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
@@ -193,10 +194,13 @@ export class Sessions implements SessionsApi {
   }
 
   update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.update", this.planUpdate(id, changes, condition));
+    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition);
+    // Ending it by update ends its agents too, as end() does.
+    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition));
   }
 
-  planUpdate(id: string, update: SessionUpdate, condition?: Condition): Plan<Session> {
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
+  planUpdate(id: string, update: SessionUpdate, condition?: Condition, agents?: SessionAgents): Plan<Session> {
     const changes = snapshot(update);
     if (changes.name !== undefined) assertName(changes.name);
     if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
@@ -211,7 +215,10 @@ export class Sessions implements SessionsApi {
       if (changes.status !== undefined) {
         next.status = changes.status;
         if (changes.status === "active") delete next.endedAt;
-        else if (data.status === "active") next.endedAt = now;
+        else if (data.status === "active") {
+          next.endedAt = now;
+          if (agents !== undefined) endAgents(tx, data, revision, agents, changes.status, now);
+        }
       }
       if (changes.project === null) delete next.project;
       else if (changes.project !== undefined) next.project = changes.project;
@@ -223,10 +230,32 @@ export class Sessions implements SessionsApi {
 
   /** Ends an active session with a final status (default `completed`). */
   end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
-    return this.ctx.run("session.end", this.planEnd(id, status, condition));
+    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen), condition));
   }
 
-  planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Plan<Session> {
+  /**
+   * The session's agent count and agents, read outside a transaction, for a plan that ends the
+   * session (`planEnd`, `planUpdate`): the plan ends them, or conflicts if one was spawned since.
+   */
+  async agentsSnapshot(id: string): Promise<SessionAgents> {
+    validateId(id, "session id");
+    return (await agentsOf(this.ctx.adapter, id, (sid) => this.agentIds(sid))) ?? { agentCount: 0, ids: [] };
+  }
+
+  /** Runs `fn` with a fresh agents snapshot, again (at most 20 times) while agents are spawned meanwhile. */
+  private async withAgents<T>(id: string, fn: (seen: SessionAgents) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = await this.agentsSnapshot(id);
+      try {
+        return await fn(seen);
+      } catch (err) {
+        if (!isStatehouseError(err, "E_CONFLICT") || err.details.agentsChanged !== true || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). */
+  planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition, agents?: SessionAgents): Plan<Session> {
     assertStatus(status, FINAL_SESSION_STATUSES, "final status");
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
@@ -237,6 +266,7 @@ export class Sessions implements SessionsApi {
         });
       }
       const s: SessionData = { ...data, status, updatedAt: now, endedAt: now };
+      if (agents !== undefined) endAgents(tx, data, revision, agents, status, now);
       return { ...s, revision: putSession(tx, s) };
     };
   }
@@ -257,7 +287,7 @@ export class Sessions implements SessionsApi {
       const agentIds = await this.agentIds(id);
       const listing = { agentIds, agentCount: (session.value as unknown as SessionData).agentCount };
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }));
+        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition);
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }

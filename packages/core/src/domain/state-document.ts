@@ -7,6 +7,7 @@ import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
+import { C } from "./collections.js";
 import { type DomainContext, type Plan, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
@@ -15,6 +16,8 @@ import type { Condition, WriteResult } from "./types.js";
 export interface UpdateOptions {
   /** Attempts before the last conflict is thrown. Default 20. */
   maxAttempts?: number;
+  /** Write only while this lease token is current (see `Condition.ifLease`); checked at each attempt. */
+  ifLease?: { readonly name: string; readonly token: number };
 }
 
 export interface DocumentSnapshot {
@@ -107,32 +110,32 @@ export class StateDocument implements StateDocumentApi {
 
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.set", this.planSet(pointer, value, condition));
+    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition);
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.delete", this.planDelete(pointer, condition));
+    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition);
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.merge", this.planMerge(patch, condition));
+    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition);
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.patch", this.planPatch(operations, condition));
+    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition);
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
-    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition));
+    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition);
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
   remove(condition?: Condition): Promise<boolean> {
-    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}));
+    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition);
   }
 
   /**
@@ -145,9 +148,10 @@ export class StateDocument implements StateDocumentApi {
       const { value, revision } = await this.read();
       const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
-        return await this.write("state.update", () => next, { ifRevision: revision });
+        return await this.write("state.update", () => next, { ifRevision: revision, ...(options.ifLease !== undefined && { ifLease: options.ifLease }) });
       } catch (err) {
-        if (!isStatehouseError(err, "E_CONFLICT") || attempt >= maxAttempts) throw err;
+        // A lease that moved on will not come back: only a revision conflict is worth another attempt.
+        if (!isStatehouseError(err, "E_CONFLICT") || err.details.lease !== undefined || attempt >= maxAttempts) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
       }
     }
@@ -212,11 +216,15 @@ export class StateDocument implements StateDocumentApi {
   }
 
   private write(kind: string, mutate: Mutation, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run(kind, this.plan(mutate, condition));
+    return this.ctx.run(kind, this.plan(mutate, condition), condition);
   }
 
   private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {
     return (tx: TxContext) => {
+      // A session's document lives only with its session (else doctor finds an orphan it cannot place).
+      if (this.collection === C.sessionState && tx.get(C.sessions, this.name) === undefined) {
+        throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, { details: { session: this.name } });
+      }
       const current = tx.get(this.collection, this.name);
       checkCondition(this.collection, this.name, current?.revision ?? 0, condition);
       // Built from the stored (frozen) document and inputs that own() already copied: no other references.

@@ -10,8 +10,10 @@ import type { DomainContext, Plan } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
+import { Leases, checkFence, fenced } from "./leases.js";
 import type { StoreApi } from "./store-api.js";
 import { Tools } from "./tools.js";
+import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
@@ -56,6 +58,7 @@ export class Store implements StoreApi {
   readonly agents: Agents;
   readonly config: ProjectConfigs;
   readonly tools: Tools;
+  readonly leases: Leases;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
   private readonly ctx: DomainContext;
@@ -83,8 +86,9 @@ export class Store implements StoreApi {
       limits: this.limits,
       metrics,
       runWithSequence,
-      run: async <T>(kind: string, plan: Plan<T>): Promise<T> => {
-        const { result, sequence } = await runWithSequence(kind, plan);
+      run: async <T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T> => {
+        const fence = condition?.ifLease === undefined ? undefined : checkFence(condition.ifLease);
+        const { result, sequence } = await runWithSequence(kind, fence === undefined ? plan : fenced(plan, fence));
         return withSequence(result, sequence);
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
@@ -103,6 +107,7 @@ export class Store implements StoreApi {
     this.agents = new Agents(this.ctx);
     this.config = new ProjectConfigs(this.ctx, options.config);
     this.tools = new Tools(this.ctx);
+    this.leases = new Leases(this.ctx);
   }
 
   /** A named state document; `global` by default. */
@@ -139,6 +144,16 @@ export class Store implements StoreApi {
 
   sequence(): Promise<number> {
     return this.adapter.sequence();
+  }
+
+  /**
+   * Committed change sets from every process, in sequence order, each once; a `reset` event when
+   * `since` is older than the retained change log. See `WatchOptions`.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
+    this.assertOpen();
+    checkWatchOptions(options);
+    return watchChanges(this.adapter, options);
   }
 
   /** Sessions by status, active agents and recent changes: one dashboard refresh. */

@@ -6,7 +6,8 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const FINAL_SESSION_STATUSES = ["completed", "failed", "cancelled"] as const;
 export type FinalSessionStatus = (typeof FINAL_SESSION_STATUSES)[number];
 
-export const AGENT_STATUSES = ["spawning", "running", "idle", "completed", "failed"] as const;
+// `cancelled`: the agent's session was cancelled (ending a session ends its agents).
+export const AGENT_STATUSES = ["spawning", "running", "idle", "completed", "failed", "cancelled"] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** Agents in these statuses count as active on a dashboard. */
 export const ACTIVE_AGENT_STATUSES: readonly AgentStatus[] = ["spawning", "running", "idle"];
@@ -17,7 +18,11 @@ export interface WriteResult {
   readonly sequence: number | undefined;
 }
 
-export type Condition = WriteCondition;
+/** A write's conditions: on the record's revision, and (`ifLease`) on a lease's fencing token. */
+export type Condition = WriteCondition & {
+  /** Refuse the write (E_CONFLICT, with the current token) unless this lease token is current and unexpired. */
+  ifLease?: { readonly name: string; readonly token: number };
+};
 
 export interface Session {
   readonly id: string;
@@ -80,6 +85,11 @@ export interface Agent {
   readonly heartbeatAt: string | null;
   readonly metadata: JsonObject;
   readonly revision: number;
+  /**
+   * Reads only, present only when true: the agent is active but its last heartbeat (or its creation,
+   * without one) is older than its project config's `heartbeatTimeoutSeconds`. Never stored.
+   */
+  readonly stale?: boolean;
 }
 
 export interface AgentSpawnOptions {
