@@ -58,6 +58,8 @@ export interface Agent {
   readonly updatedAt: string;
   readonly heartbeatAt: string | null;
   readonly metadata: JsonObject;
+  /** Present (true) when an active agent's heartbeat is older than its project's timeout. */
+  readonly stale?: boolean;
   readonly revision: number;
 }
 
