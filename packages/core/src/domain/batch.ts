@@ -1,47 +1,12 @@
 import { ValidationError, isStatehouseError } from "../errors.js";
-import type { JsonObject, JsonValue } from "../json/types.js";
+import { BATCH_OPERATIONS, type BatchOperation, type Target } from "./batch-operation.js";
 import type { Plan } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
 import { checkFence, fenced } from "./leases.js";
 import type { Store } from "./store.js";
-import type { AgentStatus, Condition, FinalSessionStatus, SessionStatus } from "./types.js";
+import type { Condition } from "./types.js";
 
-interface Target {
-  /** A named document (default `global`). */
-  doc?: string;
-  /** A session's document instead of a named one. */
-  session?: string;
-}
-
-/** One operation of a batch: plain JSON, so a batch can come from a file or a pipe. */
-export type BatchOperation = Condition &
-  (
-    | ({ op: "state.set"; pointer: string; value: JsonValue } & Target)
-    | ({ op: "state.delete"; pointer: string } & Target)
-    | ({ op: "state.merge"; patch: JsonValue } & Target)
-    | ({ op: "state.patch"; operations: JsonValue } & Target)
-    | ({ op: "state.increment"; pointer: string; by?: number } & Target)
-    | ({ op: "state.replace"; value: JsonValue } & Target)
-    | ({ op: "state.remove" } & Target)
-    | { op: "session.create"; id?: string; name?: string; project?: string; metadata?: JsonObject }
-    | { op: "session.update"; id: string; name?: string; status?: SessionStatus; project?: string | null; metadata?: JsonObject }
-    | { op: "session.end"; id: string; status?: FinalSessionStatus }
-    | { op: "session.delete"; id: string }
-    | { op: "agent.spawn"; sessionId: string; id?: string; role: string; status?: AgentStatus; pid?: number | null; metadata?: JsonObject }
-    | { op: "agent.update"; id: string; role?: string; status?: AgentStatus; pid?: number | null; metadata?: JsonObject }
-    | { op: "agent.heartbeat"; id: string }
-    | { op: "config.set"; project: string; config: JsonObject }
-    | { op: "config.delete"; project: string }
-    | { op: "tools.register"; tool: JsonObject }
-    | { op: "tools.unregister"; name: string }
-  );
-
-export const BATCH_OPERATIONS = [
-  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "state.remove",
-  "session.create", "session.update", "session.end", "session.delete",
-  "agent.spawn", "agent.update", "agent.heartbeat",
-  "config.set", "config.delete", "tools.register", "tools.unregister",
-] as const;
+export { BATCH_OPERATIONS, type BatchOperation } from "./batch-operation.js";
 
 function cond(o: Condition): Condition | undefined {
   if (o.ifRevision === undefined && o.ifAbsent === undefined) return undefined;

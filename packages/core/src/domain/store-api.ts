@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { QueryNode } from "../query/index.js";
 import type { ChangeSet } from "../spi/types.js";
-import type { BatchOperation } from "./batch.js";
+import type { BatchOperation } from "./batch-operation.js";
 import type {
   Agent,
   AgentListOptions,

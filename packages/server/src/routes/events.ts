@@ -1,7 +1,7 @@
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import { problem } from "../problem.js";
-import type { RouteContext } from "./index.js";
+import type { RouteContext } from "./context.js";
 
 function sinceOf(lastEventId: unknown, since: unknown): number | undefined {
   const raw = typeof lastEventId === "string" ? lastEventId : since;

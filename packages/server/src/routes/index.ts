@@ -1,18 +1,11 @@
-import type { StoreApi } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
-import type { EventHub } from "../events.js";
 import { eventRoutes } from "./events.js";
 import { metaRoutes } from "./meta.js";
 import { recordRoutes } from "./records.js";
 import { stateRoutes } from "./state.js";
+import type { RouteContext } from "./context.js";
 
-export interface RouteContext {
-  readonly store: StoreApi;
-  readonly storeUrl: string;
-  readonly version: string;
-  readonly hub: EventHub;
-  readonly openapi: () => object;
-}
+export type { RouteContext } from "./context.js";
 
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   metaRoutes(app, ctx);

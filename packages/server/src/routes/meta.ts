@@ -1,7 +1,7 @@
 import type { BatchOperation } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
-import type { RouteContext } from "./index.js";
+import type { RouteContext } from "./context.js";
 import { sendJson } from "./reply.js";
 
 /** Health, version, batch, the change log, the dashboard snapshot and the OpenAPI description. */
