@@ -1,4 +1,4 @@
-import type { Store, StoreOptions } from "@statehouse/core";
+import type { Store, StoreApi, StoreOptions } from "@statehouse/core";
 import type { Values } from "./args.js";
 import type { CommandSpec } from "./commands/spec.js";
 import type { Output } from "./io/output.js";
@@ -15,6 +15,11 @@ export interface CommandContext {
   readonly storeUrl: string;
   /** The adapter options of the global `--durability` and `--lock-timeout`. */
   readonly storeOptions: StoreOptions;
-  /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */
-  open(options?: StoreOptions): Promise<Store>;
+  /**
+   * Opens the store (once): through the daemon serving it when there is one (see forward.ts), else
+   * directly. The CLI closes it when the command ends, whatever happens.
+   */
+  open(options?: StoreOptions): Promise<StoreApi>;
+  /** Opens the store directly, for commands that need its adapter (export, migrate, …); never through a daemon. */
+  openLocal(options?: StoreOptions): Promise<Store>;
 }

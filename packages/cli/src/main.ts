@@ -1,4 +1,4 @@
-import type { Store, StoreOptions } from "@statehouse/core";
+import type { Store, StoreApi, StoreOptions } from "@statehouse/core";
 import { registerCliAdapters } from "./adapters.js";
 import { type Values, parseInvocation } from "./args.js";
 import type { CommandContext } from "./context.js";
@@ -13,7 +13,7 @@ export const DEFAULT_STORE = "file:./.statehouse";
 export async function run(argv: readonly string[]): Promise<number> {
   let mode: OutputMode = argv.includes("--json") ? "json" : argv.includes("--plain") ? "plain" : "human";
   let out = new Output(mode);
-  let store: Store | undefined;
+  let store: StoreApi | undefined;
   try {
     const inv = parseInvocation(argv);
     mode = inv.values.json === true ? "json" : inv.values.plain === true ? "plain" : "human";
@@ -28,9 +28,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       out.raw(helpText(inv.topic, out.colors));
       return EXIT_CODES.OK;
     }
-    registerCliAdapters();
     const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
     const storeOptions = globalStoreOptions(inv.values);
+    registerCliAdapters();
+    let local: Store | undefined;
     const ctx: CommandContext = {
       command: inv.command,
       args: inv.positionals,
@@ -38,12 +39,14 @@ export async function run(argv: readonly string[]): Promise<number> {
       out,
       storeUrl,
       storeOptions,
-      async open(options?: StoreOptions) {
-        if (store === undefined) {
-          const { open } = await import("@statehouse/core");
-          store = await open(storeUrl, { ...storeOptions, ...options });
-        }
+      async open(options?: StoreOptions): Promise<StoreApi> {
+        store ??= local = await openLocal(storeUrl, { ...storeOptions, ...options });
         return store;
+      },
+      async openLocal(options?: StoreOptions): Promise<Store> {
+        local ??= await openLocal(storeUrl, { ...storeOptions, ...options });
+        store = local;
+        return local;
       },
     };
     const handler = await inv.command.load();
@@ -54,12 +57,17 @@ export async function run(argv: readonly string[]): Promise<number> {
   } finally {
     if (store !== undefined) {
       try {
-        await (store as Store).close();
+        await store.close();
       } catch (err) {
         report(out, mode, err);
       }
     }
   }
+}
+
+async function openLocal(url: string, options: StoreOptions): Promise<Store> {
+  const { open } = await import("@statehouse/core");
+  return open(url, options);
 }
 
 const GLOBAL_USAGE = "statehouse [--store URL] [--durability strict|relaxed] [--lock-timeout MS] [--json | --plain] COMMAND";

@@ -1,4 +1,4 @@
-import type { Condition, Page, StateDocument, Store } from "@statehouse/core";
+import type { Condition, Page, StateDocumentApi, StoreApi } from "@statehouse/core";
 import { usageLine } from "../args.js";
 import type { CommandContext } from "../context.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
@@ -51,7 +51,7 @@ export function checkTarget(ctx: CommandContext): void {
 }
 
 /** The state document named by `--doc` / `--session` (default `global`). */
-export function targetDoc(ctx: CommandContext, store: Store): StateDocument {
+export function targetDoc(ctx: CommandContext, store: StoreApi): StateDocumentApi {
   const session = str(ctx, "session");
   return session !== undefined ? store.sessionState(session) : store.state(str(ctx, "doc") ?? "global");
 }

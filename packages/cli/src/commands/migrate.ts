@@ -13,7 +13,7 @@ export async function migrate(ctx: CommandContext): Promise<number | undefined> 
   const from = parseStoreUrl(ctx.storeUrl);
   const dest = parseStoreUrl(to);
   if (from.scheme === dest.scheme && from.location === dest.location && from.scheme !== "memory") throw usage(ctx, "--to names the source store itself");
-  const source = (await ctx.open()).adapter;
+  const source = (await ctx.openLocal()).adapter;
   const { records } = await readAll(source);
   const expected = digest(records);
   await restore(to, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, expected, to) });
