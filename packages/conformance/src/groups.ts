@@ -32,4 +32,18 @@ export const CLAUSE_GROUPS = [
   "domain-multi-process",
 ] as const;
 
+/** The groups a remote store target runs: they use only the domain API, never an adapter. */
+export const DOMAIN_GROUPS: readonly ClauseGroup[] = [
+  "domain-state",
+  "domain-sessions",
+  "domain-agents",
+  "domain-config",
+  "domain-tools",
+  "domain-batch",
+  "prototype-pollution",
+  "query-safety",
+  "query-limits",
+  "domain-multi-process",
+];
+
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

@@ -17,8 +17,9 @@ import { registerValues } from "./clauses/values.js";
 import { type ConformanceSuiteOptions, resolveOptions } from "./options.js";
 import { SuiteContext } from "./suite-context.js";
 
-export { CLAUSE_GROUPS, type ClauseGroup } from "./groups.js";
-export type { ConformanceSizes, ConformanceSuiteOptions, ConformanceTestApi, ConformanceTestFn } from "./options.js";
+export { CLAUSE_GROUPS, DOMAIN_GROUPS, type ClauseGroup } from "./groups.js";
+export type { ConformanceSizes, ConformanceSuiteOptions, ConformanceTestApi, ConformanceTestFn, RemoteStoreTarget } from "./options.js";
+export type { DomainStore, DomainStoreOptions } from "./domain-api.js";
 export { type SizeTable, sizeTable } from "./sizes.js";
 export { CHILD_SCRIPT } from "./harness/child-process.js";
 export { TEMPORARY_NAME } from "./util/fs-walk.js";

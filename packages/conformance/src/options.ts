@@ -1,4 +1,5 @@
 import { type AdapterOptions, ConfigError } from "@statehouse/core";
+import type { DomainStore, DomainStoreOptions } from "./domain-api.js";
 import { CLAUSE_GROUPS } from "./groups.js";
 
 /** A test function as vitest and jest call it; vitest passes its test context first. */
@@ -57,6 +58,31 @@ export interface ConformanceSuiteOptions {
    * README (e.g. `crash-loop`, `disk-full`). Default `[]`.
    */
   skip?: string[];
+  /**
+   * Runs the domain clauses against a remote store (e.g. the statehouse daemon and its client)
+   * instead of core's in-process `open`. Every other group is skipped with `remote.reason`. Default: none.
+   */
+  remote?: RemoteStoreTarget;
+}
+
+/** A remote front end over the store in a clause's directory, for `ConformanceSuiteOptions.remote`. */
+export interface RemoteStoreTarget {
+  /** Why the adapter-level groups are skipped; printed. Default: "a remote store target runs the domain clauses only". */
+  reason?: string;
+  /**
+   * Starts a server for the store `storeUrl(dir)` opened with `options`; resolves to the URL clients
+   * use (e.g. `unix:/…/s.sock`). Called once per clause directory, at its first `openStore`.
+   */
+  serve(dir: string, storeUrl: string, options: DomainStoreOptions): Promise<string>;
+  /** Opens a client on a URL `serve` returned (e.g. `open` of `@statehouse/client`). */
+  open(url: string): Promise<DomainStore>;
+  /** Stops a server `serve` started; called when its clause ends, after the clause's clients are closed. */
+  stop(url: string): Promise<void>;
+  /**
+   * A module child processes import to reach the server: it exports `open(url)`. Resolved like
+   * `childImports`. Default `"@statehouse/client"`.
+   */
+  childModule?: string;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +94,7 @@ export interface ResolvedOptions {
   readonly sizes: ConformanceSizes;
   /** group → reason */
   readonly skip: ReadonlyMap<string, string>;
+  readonly remote: RemoteStoreTarget | undefined;
 }
 
 export function resolveOptions(options: ConformanceSuiteOptions): ResolvedOptions {
@@ -93,5 +120,6 @@ export function resolveOptions(options: ConformanceSuiteOptions): ResolvedOption
     childImports: options.childImports ?? [],
     sizes: options.sizes ?? (process.env.STATEHOUSE_TORTURE === "1" ? "full" : "quick"),
     skip,
+    remote: options.remote,
   };
 }

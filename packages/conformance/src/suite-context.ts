@@ -5,7 +5,7 @@ import { type AdapterCapabilities, type AdapterOptions, type StorageAdapter, ope
 import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
 import { ChildHandle, type SpawnChildOptions } from "./harness/child-process.js";
 import type { ChildJob } from "./harness/job.js";
-import type { ClauseGroup } from "./groups.js";
+import { type ClauseGroup, DOMAIN_GROUPS } from "./groups.js";
 import type { ResolvedOptions } from "./options.js";
 import { type SizeTable, sizeTable } from "./sizes.js";
 
@@ -143,6 +143,9 @@ export class SuiteContext {
   private async skipReason(group: string, requires: readonly Requirement[]): Promise<string | undefined> {
     const skipped = this.options.skip.get(group);
     if (skipped !== undefined) return skipped;
+    if (this.options.remote !== undefined && !(DOMAIN_GROUPS as readonly string[]).includes(group)) {
+      return `${this.options.remote.reason ?? "a remote store target runs the domain clauses only"}: "${group}" drives the adapter itself`;
+    }
     const { caps, probe } = await this.capabilities();
     for (const r of requires) {
       const reason = await r(caps, probe);
@@ -166,6 +169,8 @@ export class ClauseScope {
   readonly dir: string;
   private readonly adapters = new Set<StorageAdapter>();
   private readonly stores = new Set<DomainStore>();
+  /** Remote target: the server URL per directory served. */
+  private readonly served = new Map<string, string>();
   private readonly children = new Set<ChildHandle>();
   private readonly cleanups: Array<() => unknown> = [];
   private readonly dirs: string[] = [];
@@ -217,6 +222,21 @@ export class ClauseScope {
     const open = await loadOpen();
     if (open === undefined) throw new Error("@statehouse/core does not export open()");
     const { config, ...adapterExtra } = extra;
+    const remote = this.suite.options.remote;
+    if (remote !== undefined) {
+      const options = { ...this.adapterOptions(adapterExtra), ...(config !== undefined && { config }) };
+      // One server per directory and options: a clause that reopens with other limits gets its own.
+      const key = `${dir}\u0000${JSON.stringify(options)}`;
+      let url = this.served.get(key);
+      if (url === undefined) {
+        url = await remote.serve(dir, this.url(dir), options);
+        this.served.set(key, url);
+        if (!this.served.has(dir)) this.served.set(dir, url);
+      }
+      const store = await remote.open(url);
+      this.stores.add(store);
+      return store;
+    }
     const store = await open(this.url(dir), { ...this.adapterOptions(adapterExtra), ...(config !== undefined && { config }) });
     this.stores.add(store);
     return store;
@@ -236,9 +256,18 @@ export class ClauseScope {
 
   /** Spawns a child running `role` on the store in `dir` (default: the clause's directory). */
   spawn(role: string, params: Record<string, unknown> = {}, options: SpawnChildOptions & { dir?: string; extra?: AdapterOptions } = {}): ChildHandle {
+    const dir = options.dir ?? this.dir;
+    const remote = this.suite.options.remote;
+    let remoteJob: ChildJob["remote"];
+    if (remote !== undefined) {
+      const url = this.served.get(dir);
+      if (url === undefined) throw new Error(`remote target: open the store of ${dir} (openStore) before spawning children that use it`);
+      remoteJob = { module: remote.childModule ?? "@statehouse/client", url };
+    }
     const job: ChildJob = {
       role,
-      url: this.url(options.dir ?? this.dir),
+      url: this.url(dir),
+      ...(remoteJob !== undefined && { remote: remoteJob }),
       adapterOptions: this.adapterOptions(options.extra),
       childImports: this.suite.options.childImports,
       params,
@@ -263,6 +292,18 @@ export class ClauseScope {
       } catch {
         // a clause may have closed or broken it on purpose
       }
+    }
+    const remote = this.suite.options.remote;
+    if (remote !== undefined) {
+      for (const [key, url] of this.served) {
+        if (!key.includes("\u0000")) continue;
+        try {
+          await remote.stop(url);
+        } catch {
+          // stopping is best effort; the clause's verdict is already made
+        }
+      }
+      this.served.clear();
     }
     for (const adapter of this.adapters) {
       try {

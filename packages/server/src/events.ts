@@ -114,10 +114,12 @@ export class EventHub {
     }
   }
 
-  /** Writes to a stream; a client whose unsent bytes pass the buffer limit is dropped and counted. */
+  /**
+   * Writes to a stream. A client still holding more than the buffer limit unsent from earlier writes
+   * is dropped and counted instead: judged before writing, so one large burst alone drops no one.
+   */
   private write(stream: Stream, text: string): boolean {
     if (!this.streams.has(stream)) return false;
-    stream.res.write(text);
     if (stream.res.writableLength > this.limits.eventBufferBytes) {
       this.counters.dropped++;
       this.log.info({ unsent: stream.res.writableLength }, "event stream dropped: the client reads too slowly");
@@ -125,6 +127,7 @@ export class EventHub {
       stream.res.destroy();
       return false;
     }
+    stream.res.write(text);
     return true;
   }
 

@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
+import { isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { JsonValue } from "@statehouse/core";
-import { loadOpen } from "../domain-api.js";
+import { type DomainStore, loadOpen } from "../domain-api.js";
+import type { ChildJob } from "../harness/job.js";
 import { errorKind } from "../util/errors.js";
 import type { Role } from "./spi-roles.js";
 
@@ -7,10 +11,30 @@ import type { Role } from "./spi-roles.js";
  * Domain increments from many processes: even writers use the atomic `increment`, odd ones the
  * optimistic `update(fn)` that re-reads and retries on conflict. Both must lose nothing.
  */
-const domainIncrement: Role = async (job, io) => {
+/** The store of the job: core's `open`, or a remote target's client module resolved from the working directory. */
+async function openJobStore(job: ChildJob): Promise<DomainStore> {
+  if (job.remote !== undefined) {
+    const spec = job.remote.module;
+    let href: string;
+    if (isAbsolute(spec)) href = pathToFileURL(spec).href;
+    else {
+      try {
+        href = pathToFileURL(createRequire(join(process.cwd(), "package.json")).resolve(spec)).href;
+      } catch {
+        href = spec; // an ESM-only package (no "require" export): let import() resolve it
+      }
+    }
+    const mod = (await import(href)) as { open?: (url: string) => Promise<DomainStore> };
+    if (typeof mod.open !== "function") throw new Error(`${job.remote.module} does not export open(url)`);
+    return mod.open(job.remote.url);
+  }
   const open = await loadOpen();
   if (open === undefined) throw new Error("@statehouse/core does not export open()");
-  const store = await open(job.url, job.adapterOptions);
+  return open(job.url, job.adapterOptions);
+}
+
+const domainIncrement: Role = async (job, io) => {
+  const store = await openJobStore(job);
   const doc = store.state("counter");
   const optimistic = (job.params.writer as number) % 2 === 1;
   io.emit({ t: "ready" });

@@ -116,12 +116,13 @@ export function registerDomainMultiProcess(s: SuiteContext): void {
   s.describeGroup("domain-multi-process", "domain increments from many processes lose nothing", [requires.domain, requires.multiProcess], () => {
     s.clause(`${processes} processes × ${increments} increments (half increment(), half update(fn)): final = N×M, 0 errors`, async (scope) => {
       const { expect } = scope;
+      // Opened first: a remote target starts its server here, and the children reach the same one.
+      const store = await scope.openStore();
       const children = Array.from({ length: processes }, (_, writer) => scope.spawn("domain-increment", { writer, increments }));
       await startTogether(children);
       const results = await Promise.all(children.map((c) => c.result()));
       expect(results.flatMap((r) => r.errors as string[]), "errors surfaced to the children").toEqual([]);
       expect(results.reduce((sum, r) => sum + (r.acked as number), 0)).toBe(processes * increments);
-      const store = await scope.openStore();
       expect(await store.state("counter").get("/n"), "final counter").toBe(processes * increments);
       expect(await store.state("counter").revision(), "one revision per increment").toBe(processes * increments);
     });

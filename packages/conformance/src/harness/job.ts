@@ -10,6 +10,8 @@ export interface ChildJob {
   /** Modules imported first, resolved from the child's working directory. */
   readonly childImports: readonly string[];
   readonly params: Readonly<Record<string, unknown>>;
+  /** With a remote store target: domain roles open `url` with the `open` of `module` instead of core's. */
+  readonly remote?: { readonly module: string; readonly url: string };
 }
 
 /** One line a child prints: a JSON object whose `t` says what it is. */

@@ -17,7 +17,7 @@ import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import { conditionOf } from "../conditions.js";
 import { revisionOf, sendJson } from "./reply.js";
-import { idParam, objectBody, pageQuery } from "./schemas.js";
+import { anyJson, idParam, objectBody, pageQuery } from "./schemas.js";
 
 type Id = { id: string };
 
@@ -86,7 +86,7 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
         tags: ["sessions"],
         summary: "End an active session (status completed, failed or cancelled; default completed)",
         params: sessionId,
-        body: { type: ["object", "null"], properties: { status: { type: "string" } } },
+        body: { type: ["object", "null"], properties: { status: { description: "completed, failed or cancelled" } } },
       },
     },
     async (request, reply) => {
@@ -107,7 +107,7 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       schema: {
         tags: ["agents"],
         summary: "Spawn an agent into an active session",
-        body: { type: "object", required: ["sessionId", "role"], properties: { sessionId: { type: "string" }, role: { type: "string" } } },
+        body: { type: "object", required: ["sessionId", "role"], properties: { sessionId: { description: "The session's id" }, role: { description: "The agent's role" } } },
       },
     },
     async (request, reply) => {
@@ -176,9 +176,10 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   );
   app.put<{ Params: { project: string }; Body: JsonObject }>(
     "/v1/config/:project",
-    { schema: { tags: ["config"], summary: "Replace a project's config after validating it (422 E_CONFIG if invalid)", params: project, body: objectBody } },
+    { schema: { tags: ["config"], summary: "Replace a project's config after validating it (422 E_CONFIG if invalid)", params: project, body: anyJson } },
     async (request, reply) => {
-      const c = await store.config.set(request.params.project, needObject(request.body, "a project config"), conditionOf(request));
+      // Not checked here: the library's validation answers E_CONFIG with its messages for a non-object too.
+      const c = await store.config.set(request.params.project, request.body, conditionOf(request));
       return sendJson(reply, 200, c, c.revision);
     },
   );

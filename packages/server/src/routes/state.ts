@@ -36,6 +36,22 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
       return sendJson(reply, 200, at === undefined ? { revision } : { revision, value: at }, revision);
     },
   );
+  app.post<{ Body: { query?: unknown } }>(
+    `${prefix}/query`,
+    {
+      schema: {
+        tags,
+        summary: "JSONPath read with the expression in the body, for expressions too long for a URL",
+        params,
+        body: { type: "object", required: ["query"], properties: { query: { type: "string" } } },
+      },
+    },
+    async (request, reply) => {
+      const compiled = compileQuery(request.body.query as string);
+      const { value, revision } = await docOf(request).read();
+      return sendJson(reply, 200, { revision, nodes: value === undefined ? [] : compiled.run(value) }, revision);
+    },
+  );
   app.put<{ Querystring: DocQuery; Body: JsonValue }>(
     prefix,
     { schema: { tags, summary: "Replace the document, or set the value at ?pointer=", params, querystring: docQuery, body: anyJson } },
@@ -95,14 +111,15 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
         summary: "Atomic increment (a missing value counts as 0); pointer and by in the body or the query",
         params,
         querystring: { type: "object", properties: { pointer: { type: "string" }, by: { type: "number" } } },
-        body: { type: ["object", "null"], properties: { pointer: { type: "string" }, by: { type: "number" } } },
+        // Untyped on purpose: ajv would coerce (null → 0); the library checks the types itself.
+        body: { type: ["object", "null"], properties: { pointer: { description: "A JSON Pointer" }, by: { description: "A finite number; default 1" } } },
         response: { 200: { ...writeResult, properties: { ...writeResult.properties, value: { type: "number" } } } },
       },
     },
     async (request, reply) => {
       const pointer = request.body?.pointer ?? request.query.pointer;
       if (pointer === undefined) throw new ValidationError("increment needs a pointer", { details: { issues: ["no pointer"], malformed: true } });
-      const by = request.body?.by ?? request.query.by ?? 1;
+      const by = request.body?.by !== undefined ? request.body.by : (request.query.by ?? 1);
       const r = await docOf(request).increment(pointer, by, conditionOf(request));
       return sendJson(reply, 200, r, r.revision);
     },

@@ -1,0 +1,84 @@
+import type { BatchOperation, ChangeSet, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
+import { isStatehouseError } from "@statehouse/core/errors";
+import { jsonText, qs, seg } from "./encode.js";
+import { RemoteDocument } from "./remote-document.js";
+import { RemoteAgents, RemoteConfigs, RemoteSessions, RemoteTools } from "./remote-records.js";
+import { type ClientOptions, Transport } from "./transport.js";
+
+/** A batch as JSON text; a non-JSON value is refused naming its operation, as the library does. */
+function batchText(operations: readonly BatchOperation[]): string {
+  if (!Array.isArray(operations)) return jsonText(operations, "batch");
+  const parts = operations.map((o, i) => {
+    try {
+      return jsonText(o, "batch operation");
+    } catch (err) {
+      if (isStatehouseError(err) && err.details.operation === undefined) {
+        (err.details as Record<string, unknown>).operation = i;
+        err.message = `batch operation ${i} (${String((o as { op?: unknown } | null)?.op)}): ${err.message}`;
+      }
+      throw err;
+    }
+  });
+  return `[${parts.join(",")}]`;
+}
+
+/** The store over the daemon: the library's `StoreApi`, every call one HTTP request. */
+export class RemoteStore implements StoreApi {
+  readonly sessions: RemoteSessions;
+  readonly agents: RemoteAgents;
+  readonly config: RemoteConfigs;
+  readonly tools: RemoteTools;
+  private readonly t: Transport;
+
+  constructor(url: string, options: ClientOptions = {}) {
+    this.t = new Transport(url, options);
+    this.sessions = new RemoteSessions(this.t);
+    this.agents = new RemoteAgents(this.t);
+    this.config = new RemoteConfigs(this.t);
+    this.tools = new RemoteTools(this.t);
+  }
+
+  /** The daemon's URL. */
+  get url(): string {
+    return this.t.url;
+  }
+
+  state(name = "global"): StateDocumentApi {
+    return new RemoteDocument(this.t, `/v1/state/${seg(name, "document name")}`, name);
+  }
+
+  sessionState(sessionId: string): StateDocumentApi {
+    return new RemoteDocument(this.t, `/v1/sessions/${seg(sessionId, "session id")}/state`, sessionId);
+  }
+
+  async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
+    return ((await this.t.send("POST", "/v1/batch", { body: batchText(operations) })).body as { results: unknown[] }).results;
+  }
+
+  async changes(since: number, limit?: number): Promise<ChangeSet[]> {
+    return ((await this.t.send("GET", `/v1/changes${qs({ since, limit })}`)).body as { changes: ChangeSet[] }).changes;
+  }
+
+  async sequence(): Promise<number> {
+    return ((await this.t.send("GET", "/v1/sequence")).body as { sequence: number }).sequence;
+  }
+
+  async snapshot(options: SnapshotOptionsApi = {}): Promise<DashboardSnapshotApi> {
+    return (await this.t.send("GET", `/v1/snapshot${qs({ recentChanges: options.recentChanges, activeAgents: options.activeAgents })}`))
+      .body as DashboardSnapshotApi;
+  }
+
+  /** `GET /v1/health`: the daemon's status, version, pid and store URL. */
+  async health(): Promise<{ status: string; version: string; pid: number; store: string }> {
+    return (await this.t.send("GET", "/v1/health")).body as { status: string; version: string; pid: number; store: string };
+  }
+
+  /** Closes the connections; the daemon and its store keep running. Idempotent. */
+  async close(): Promise<void> {
+    this.t.close();
+  }
+
+  get isClosed(): boolean {
+    return this.t.closed;
+  }
+}

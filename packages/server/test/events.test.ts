@@ -1,0 +1,135 @@
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Served, call, serve } from "./helpers.js";
+import { SseClient } from "./sse.js";
+
+const CORE = fileURLToPath(new URL("../node_modules/@statehouse/core/dist/index.js", import.meta.url));
+
+let served: Served | undefined;
+const clients: SseClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await served?.close();
+  served = undefined;
+});
+
+function stream(s: Served, path = "/v1/events", headers: Record<string, string> = {}): SseClient {
+  const c = new SseClient(s.socket, path, headers);
+  clients.push(c);
+  return c;
+}
+
+describe("GET /v1/events (server-sent events)", () => {
+  it("streams each committed change set once, in order, ids = sequence; resumes with Last-Event-ID and ?since=", async () => {
+    served = await serve((dir) => `file:${dir}/store`);
+    const s = served;
+    const live = stream(s);
+    await live.ready;
+    expect([live.status, live.headers["content-type"]]).toEqual([200, "text/event-stream"]);
+    for (let i = 0; i < 5; i++) await call(s.socket, "POST", "/v1/state/global/increment", { pointer: "/n" });
+    await live.until(() => live.changeSequences().length === 5);
+    expect(live.changeSequences()).toEqual([1, 2, 3, 4, 5]);
+    const first = JSON.parse(live.events[0]!.data!);
+    expect(first).toMatchObject({ sequence: 1, changes: [{ type: "put", collection: "state", id: "global", revision: 1 }] });
+
+    const resumed = stream(s, "/v1/events", { "last-event-id": "2" });
+    await resumed.until(() => resumed.changeSequences().length === 3);
+    const bySince = stream(s, "/v1/events?since=4");
+    await bySince.until(() => bySince.changeSequences().length === 1);
+    await call(s.socket, "POST", "/v1/state/global/increment", { pointer: "/n" });
+    await resumed.until(() => resumed.changeSequences().length === 4);
+    await bySince.until(() => bySince.changeSequences().length === 2);
+    await live.until(() => live.changeSequences().length === 6);
+    expect(resumed.changeSequences()).toEqual([3, 4, 5, 6]);
+    expect(bySince.changeSequences()).toEqual([5, 6]);
+    expect(live.changeSequences()).toEqual([1, 2, 3, 4, 5, 6]);
+    const bad = await call(s.socket, "GET", "/v1/events", undefined, { "last-event-id": "abc" });
+    expect([bad.status, bad.json.code]).toEqual([400, "E_VALIDATION"]);
+  });
+
+  it("a write by another process, straight to the store, appears on the stream", async () => {
+    served = await serve((dir) => `file:${dir}/store`);
+    const s = served;
+    const live = stream(s);
+    await live.ready;
+    const url = `file:${s.dir}/store`;
+    const script = `const { open } = await import(${JSON.stringify(CORE)}); const st = await open(${JSON.stringify(url)});
+      await st.state("direct").set("/by", "other process"); await st.close();`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
+    expect(await new Promise((r) => child.once("exit", r))).toBe(0);
+    await live.until(() => live.changeSequences().length === 1);
+    expect(JSON.parse(live.events[0]!.data!).changes[0]).toMatchObject({ collection: "state", id: "direct" });
+  });
+
+  it("an id older than the change log's retention gets a reset event, then live changes", async () => {
+    served = await serve((dir) => `file:${dir}/store`, {});
+    const s = served;
+    await s.store.close();
+    // Reopened with a short retention: the file adapter keeps only the last 3 change sets, folding every 2 commits.
+    const { open } = await import("@statehouse/core");
+    const store = await open(`file:${s.dir}/store`, { changeRetention: 3, foldEvery: 2 } as never);
+    await s.app.close();
+    const { createApp } = await import("@statehouse/server");
+    const app = await createApp({ store });
+    const socket = `${s.dir}/s2.sock`;
+    await app.listen({ path: socket });
+    served = { ...s, socket, app, store: store as never };
+    for (let i = 0; i < 30; i++) await store.state().increment("/n");
+    const oldest = (await store.changes(0))[0]!.sequence;
+    expect(oldest, "the adapter trimmed its change log").toBeGreaterThan(2);
+    const c = new SseClient(socket, "/v1/events", { "last-event-id": "1" });
+    clients.push(c);
+    await c.until(() => c.events.length >= 1);
+    expect(c.events[0]).toMatchObject({ event: "reset", id: "30" });
+    expect(JSON.parse(c.events[0]!.data!)).toMatchObject({ sequence: 30, from: 1 });
+    await store.state().increment("/n");
+    await c.until(() => c.changeSequences().length === 1);
+    expect(c.changeSequences()).toEqual([31]);
+    const ahead = new SseClient(socket, "/v1/events?since=500");
+    clients.push(ahead);
+    await ahead.until(() => ahead.events.length >= 1);
+    expect(ahead.events[0]).toMatchObject({ event: "reset", id: "31" });
+  });
+
+  it("a client that does not read is dropped once its unsent bytes pass the buffer limit, and counted; readers are unaffected", async () => {
+    served = await serve(() => "memory:", { limits: { eventBufferBytes: 256 * 1024 } });
+    const s = served;
+    const reader = stream(s);
+    await reader.ready;
+    const stalled = connect(s.socket);
+    stalled.on("error", () => undefined);
+    stalled.write("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    stalled.pause(); // never reads: the kernel's buffers fill, then the server's queue grows
+    let closed = false;
+    stalled.on("close", () => {
+      closed = true;
+    });
+    const t0 = Date.now();
+    while (s.app.statehouse.events.active < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    let batches = 0;
+    while (s.app.statehouse.events.dropped === 0 && batches < 400) {
+      await s.store.batch(Array.from({ length: 500 }, (_, i) => ({ op: "state.set" as const, doc: `d${i}`, pointer: "/v", value: batches })));
+      batches++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(s.app.statehouse.events.dropped).toBe(1);
+    await reader.until(() => reader.changeSequences().length === batches, 30_000);
+    expect(reader.changeSequences()).toEqual(Array.from({ length: batches }, (_, i) => i + 1));
+    stalled.resume(); // read what the kernel holds: the stream then ends, the server having closed it
+    const t1 = Date.now();
+    while (!closed && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(closed, "the stalled client's connection was closed").toBe(true);
+    expect(s.app.statehouse.events.active).toBe(1);
+  });
+
+  it("keep-alive comments flow on an idle stream; close() ends open streams", async () => {
+    served = await serve(() => "memory:", { limits: { eventKeepAliveMs: 100 } });
+    const s = served;
+    const c = stream(s);
+    await c.until(() => (c.text.match(/: keep-alive/g) ?? []).length >= 2, 10_000, "keep-alive comments");
+    await s.app.close();
+    await c.until(() => c.ended, 10_000, "the end of the stream");
+  });
+});
