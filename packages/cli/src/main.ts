@@ -3,6 +3,7 @@ import { registerCliAdapters } from "./adapters.js";
 import { type Values, parseInvocation } from "./args.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
+import { daemonSocketFor } from "./forward.js";
 import { Output, type OutputMode } from "./io/output.js";
 import { usageError } from "./usage.js";
 
@@ -30,8 +31,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     const storeUrl = (inv.values.store as string | undefined) ?? process.env.STATEHOUSE_STORE ?? DEFAULT_STORE;
     const storeOptions = globalStoreOptions(inv.values);
-    registerCliAdapters();
+    // A daemon serving this store takes the command: no adapter is loaded, no lock is taken.
+    const socket = await daemonSocketFor(inv.command, inv.values, storeUrl, out);
     let local: Store | undefined;
+    if (socket === undefined) registerCliAdapters();
     const ctx: CommandContext = {
       command: inv.command,
       args: inv.positionals,
@@ -40,10 +43,18 @@ export async function run(argv: readonly string[]): Promise<number> {
       storeUrl,
       storeOptions,
       async open(options?: StoreOptions): Promise<StoreApi> {
+        if (socket !== undefined) {
+          if (store === undefined) {
+            const client = await import("@statehouse/client");
+            store = await client.open(`unix:${socket}`);
+          }
+          return store;
+        }
         store ??= local = await openLocal(storeUrl, { ...storeOptions, ...options });
         return store;
       },
       async openLocal(options?: StoreOptions): Promise<Store> {
+        if (socket !== undefined) registerCliAdapters();
         local ??= await openLocal(storeUrl, { ...storeOptions, ...options });
         store = local;
         return local;
