@@ -151,7 +151,6 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
     stopping ??= (async () => {
       logger.log("info", "stopping", { reason, inflight: inflight.size });
       if (idleTimer !== undefined) clearInterval(idleTimer);
-      for (const sig of SIGNALS) process.removeListener(sig, onSignal);
       // Node unlinks a unix socket's path when its server closes. If the path now holds another
       // server's socket (someone removed ours and bound theirs), move it aside across the close.
       const foreign = !isSameSocket(paths.socket, identity) && socketIdentity(paths.socket) !== undefined;
@@ -183,6 +182,10 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
       await lock.release();
       logger.log("info", "stopped", { reason });
       logger.close();
+      // Our signal handlers stay until the very end: the file adapter's proper-lockfile uses
+      // signal-exit, which re-raises SIGTERM (killing the process mid-drain) as soon as it sees
+      // no other listener for it.
+      for (const sig of SIGNALS) process.removeListener(sig, onSignal);
       resolveStopped();
     })();
     return stopping;
