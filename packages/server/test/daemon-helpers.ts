@@ -27,7 +27,8 @@ export function scratch(prefix = "sh-daemon-"): { dir: string; runtime: string; 
     runtime,
     // A private XDG_RUNTIME_DIR per test: daemons of parallel tests never meet.
     env: { XDG_RUNTIME_DIR: runtime },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    // Retried: a daemon killed a moment ago may still be letting go of its files.
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
 }
 
