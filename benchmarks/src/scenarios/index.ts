@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenario.js";
 import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
+import { curlFloorScenario, daemonConcurrencyScenario, daemonScenario } from "./daemon.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
 import { operationScenarios } from "./operations.js";
@@ -11,11 +12,14 @@ import { sessionCountScenario } from "./session-count.js";
 export const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   processFloorScenario,
+  curlFloorScenario,
   ...operationScenarios,
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,
   cliScenario,
+  daemonScenario,
+  daemonConcurrencyScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
