@@ -56,6 +56,9 @@ function sweep(profile: Profile, scenario: string): Record<string, number>[] {
       return profile.sessionCounts.map((sessions) => ({ sessions }));
     case "concurrency":
       return profile.procs.map((procs) => ({ procs, incrementsPerProc: profile.incrementsPerProc }));
+    case "daemon-concurrency":
+      // The sizes in every profile: through the daemon they take seconds, not minutes.
+      return [25, 50].map((procs) => ({ procs, incrementsPerProc: 200 }));
     default:
       return [{}];
   }

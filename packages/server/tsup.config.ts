@@ -4,7 +4,9 @@ import { defineConfig } from "tsup";
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // daemon: the process around the app (`@statehouse/server/daemon`); locate: finding a store's
+  // daemon without the framework (`@statehouse/server/locate`, read by the CLI on every command).
+  entry: { index: "src/index.ts", daemon: "src/daemon/index.ts", locate: "src/daemon/locate-entry.ts" },
   format: ["esm"],
   target: "node20",
   dts: true,

@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenario.js";
 import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
+import { curlFloorScenario, daemonConcurrencyScenario, daemonScenario } from "./daemon.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
 import { mcpScenario } from "./mcp.js";
@@ -14,12 +15,15 @@ import { watchLatencyScenario } from "./watch-latency.js";
 export const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   processFloorScenario,
+  curlFloorScenario,
   ...operationScenarios,
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,
   watchLatencyScenario,
   cliScenario,
+  daemonScenario,
+  daemonConcurrencyScenario,
   mcpScenario,
   v2PeerScenario,
 ];

@@ -1,4 +1,4 @@
-import type { Store, StoreOptions } from "@statehouse/core";
+import type { Store, StoreApi, StoreOptions } from "@statehouse/core";
 import type { Output } from "./io/output.js";
 
 // The command contract: what a command is, what its handler receives, and its usage line. The
@@ -54,8 +54,13 @@ export interface CommandContext {
   readonly readOnly: boolean;
   /** The adapter options of the global `--durability` and `--lock-timeout`. */
   readonly storeOptions: StoreOptions;
-  /** Opens the store (once); the CLI closes it when the command ends, whatever happens. */
-  open(options?: StoreOptions): Promise<Store>;
+  /**
+   * Opens the store (once): through the daemon serving it when there is one (see forward.ts), else
+   * directly. The CLI closes it when the command ends, whatever happens.
+   */
+  open(options?: StoreOptions): Promise<StoreApi>;
+  /** Opens the store directly, for commands that need its adapter (export, migrate, …); never through a daemon. */
+  openLocal(options?: StoreOptions): Promise<Store>;
 }
 
 /** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */

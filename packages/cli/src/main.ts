@@ -1,8 +1,9 @@
-import type { Store, StoreOptions } from "@statehouse/core";
+import type { Store, StoreApi, StoreOptions } from "@statehouse/core";
 import { registerCliAdapters } from "./adapters.js";
 import { parseInvocation } from "./args.js";
 import type { CommandContext, Values } from "./contract.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
+import { daemonSocketFor } from "./forward.js";
 import { Output, type OutputMode } from "./io/output.js";
 import { usageError } from "./usage.js";
 
@@ -13,7 +14,7 @@ export const DEFAULT_STORE = "file:./.statehouse";
 export async function run(argv: readonly string[]): Promise<number> {
   let mode: OutputMode = argv.includes("--json") ? "json" : argv.includes("--plain") ? "plain" : "human";
   let out = new Output(mode);
-  let store: Store | undefined;
+  let store: StoreApi | undefined;
   try {
     const inv = parseInvocation(argv);
     mode = inv.values.json === true ? "json" : inv.values.plain === true ? "plain" : "human";
@@ -28,13 +29,17 @@ export async function run(argv: readonly string[]): Promise<number> {
       out.raw(helpText(inv.topic, out.colors));
       return EXIT_CODES.OK;
     }
-    registerCliAdapters();
     const { locateStore, READ_ONLY_COMMANDS } = await import("./store-location.js");
     const location = locateStore(inv.values.store as string | undefined, process.env.STATEHOUSE_STORE, process.cwd());
     const storeUrl = location.url;
     // A read never creates a store: a mistyped location is E_NOT_FOUND, not a new empty store.
     const readOnly = READ_ONLY_COMMANDS.has(inv.command.name);
+    const direct = (options?: StoreOptions): StoreOptions => ({ ...storeOptions, ...(readOnly && { create: false }), ...options });
     const storeOptions = globalStoreOptions(inv.values);
+    // A daemon serving this store takes the command: no adapter is loaded, no lock is taken.
+    const socket = await daemonSocketFor(inv.command, inv.values, storeUrl, out);
+    let local: Store | undefined;
+    if (socket === undefined) registerCliAdapters();
     const ctx: CommandContext = {
       command: inv.command,
       args: inv.positionals,
@@ -44,12 +49,22 @@ export async function run(argv: readonly string[]): Promise<number> {
       storeOrigin: location.origin,
       storeOptions,
       readOnly,
-      async open(options?: StoreOptions) {
-        if (store === undefined) {
-          const { open } = await import("@statehouse/core");
-          store = await open(storeUrl, { ...storeOptions, ...(readOnly && { create: false }), ...options });
+      async open(options?: StoreOptions): Promise<StoreApi> {
+        if (socket !== undefined) {
+          if (store === undefined) {
+            const client = await import("@statehouse/client");
+            store = await client.open(`unix:${socket}`);
+          }
+          return store;
         }
+        store ??= local = await openLocal(storeUrl, direct(options));
         return store;
+      },
+      async openLocal(options?: StoreOptions): Promise<Store> {
+        if (socket !== undefined) registerCliAdapters();
+        local ??= await openLocal(storeUrl, direct(options));
+        store = local;
+        return local;
       },
     };
     const handler = await inv.command.load();
@@ -60,12 +75,17 @@ export async function run(argv: readonly string[]): Promise<number> {
   } finally {
     if (store !== undefined) {
       try {
-        await (store as Store).close();
+        await store.close();
       } catch (err) {
         report(out, mode, err);
       }
     }
   }
+}
+
+async function openLocal(url: string, options: StoreOptions): Promise<Store> {
+  const { open } = await import("@statehouse/core");
+  return open(url, options);
 }
 
 const GLOBAL_USAGE = "statehouse [--store URL] [--durability strict|relaxed] [--lock-timeout MS] [--json | --plain] COMMAND";

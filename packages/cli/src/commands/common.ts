@@ -1,4 +1,4 @@
-import type { Condition, Page, StateDocument, Store } from "@statehouse/core";
+import type { Condition, Page, StateDocumentApi, StoreApi } from "@statehouse/core";
 import { type CommandContext, usageLine } from "../contract.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
 import { usageError } from "../usage.js";
@@ -63,7 +63,7 @@ export function checkTarget(ctx: CommandContext): void {
 }
 
 /** The state document named by `--doc` / `--session` (default `global`). */
-export function targetDoc(ctx: CommandContext, store: Store): StateDocument {
+export function targetDoc(ctx: CommandContext, store: StoreApi): StateDocumentApi {
   const session = str(ctx, "session");
   return session !== undefined ? store.sessionState(session) : store.state(str(ctx, "doc") ?? "global");
 }

@@ -6,7 +6,7 @@ import { str } from "./common.js";
 
 /** `export [-o FILE]`: JSON Lines of every record, with revisions, checksummed. */
 export async function exportCommand(ctx: CommandContext): Promise<number | undefined> {
-  const adapter = (await ctx.open()).adapter;
+  const adapter = (await ctx.openLocal()).adapter;
   const { records, sequence } = await readAll(adapter);
   const lines = exportLines({ source: ctx.storeUrl, adapter: adapter.kind, sequence, exportedAt: new Date().toISOString() }, records);
   const file = str(ctx, "output");

@@ -15,7 +15,7 @@ export async function migrate(ctx: CommandContext): Promise<number | undefined> 
   if (from.scheme === dest.scheme && from.location === dest.location && from.scheme !== "memory") throw usage(ctx, "--to names the source store itself");
   // A memory: store lives only in this process: the copy would be verified, then discarded.
   if (dest.scheme === "memory") throw usage(ctx, "--to memory: would discard everything when the command ends; name a persistent store (file:, sqlite:, lmdb:)");
-  const source = (await ctx.open()).adapter;
+  const source = (await ctx.openLocal()).adapter;
   const { records } = await readAll(source);
   const expected = digest(records);
   await restore(to, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, expected, to) });

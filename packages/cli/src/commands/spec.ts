@@ -6,6 +6,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   plain: { type: "boolean", help: "print one value per line, for shells" },
   durability: { type: "string", arg: "MODE", help: "strict (default: a write survives power loss) or relaxed (survives a crash of any process; faster)" },
   "lock-timeout": { type: "string", arg: "MS", help: "how long a write waits for another process's lock before E_LOCK_TIMEOUT (default 10000)" },
+  "no-daemon": { type: "boolean", help: "open the store directly even when a daemon (statehouse serve) serves it" },
   help: { type: "boolean", short: "h", help: "show help" },
   version: { type: "boolean", short: "V", help: "print the version" },
 };
@@ -30,6 +31,8 @@ const agent = (name: string) => () => import("./agent.js").then((m) => m[name as
 const config = (name: string) => () => import("./config.js").then((m) => m[name as keyof typeof m] as Handler);
 const tools = (name: string) => () => import("./tools.js").then((m) => m[name as keyof typeof m] as Handler);
 const lease = (name: string) => () => import("./lease.js").then((m) => m[name as keyof typeof m] as Handler);
+
+const daemon = (name: string) => () => import("./daemon.js").then((m) => m[name as keyof typeof m] as Handler);
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -399,6 +402,51 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     examples: ["statehouse watch --json", "statehouse watch --session \"$SESSION_ID\" --plain", "statehouse watch --since 0 --count 10"],
     load: () => import("./watch.js").then((m) => m.watch),
+  },
+  // The daemon: `serve` and `daemon status|stop|path`.
+  {
+    name: "serve",
+    args: [],
+    options: {
+      listen: { type: "string", arg: "ADDR", help: "also listen on loopback TCP, 127.0.0.1:PORT (bearer token required; see --token-file)" },
+      "token-file": { type: "string", arg: "FILE", help: "the TCP bearer token's file, created 0600 if absent (default: next to the socket)" },
+      "idle-exit": { type: "string", arg: "DURATION", help: "exit after this long without requests (30s, 10m, 1h; default never)" },
+      detach: { type: "boolean", help: "run in the background; return once the daemon answers" },
+      log: { type: "string", arg: "FILE", help: "the log file, JSON lines, 0600 (default: next to the socket)" },
+      "log-level": { type: "string", arg: "LEVEL", help: "debug (one line per request), info (default: conflicts, start, stop), warn or error" },
+    },
+    summary: "Serve the store over HTTP on a unix socket: other statehouse commands, the client and curl go through it.",
+    details: [
+      "One daemon per store: a second serve for the same store exits with E_CONFLICT (4), \"already running\".",
+      "The socket is 0600 in a 0700 directory: $XDG_RUNTIME_DIR/statehouse, else $TMPDIR/statehouse-UID;",
+      "STATEHOUSE_SOCKET overrides its path. SIGTERM or SIGINT: finish requests in flight, close the store, exit 0.",
+    ],
+    examples: ["statehouse serve --detach --idle-exit 30m", "statehouse --store sqlite:state.db serve --listen 127.0.0.1:7700"],
+    load: () => import("./serve.js").then((m) => m.serve),
+  },
+  {
+    name: "daemon status",
+    args: [],
+    options: {},
+    summary: "Show the daemon serving the store (pid, version, socket), checked against its health; exit 15 if none answers.",
+    examples: ["statehouse daemon status", "statehouse --json daemon status"],
+    load: daemon("status"),
+  },
+  {
+    name: "daemon stop",
+    args: [],
+    options: { timeout: { type: "string", arg: "S", help: "seconds to wait for it to exit (default 30)" } },
+    summary: "Stop the daemon serving the store (SIGTERM: it drains requests in flight) and wait until it has exited.",
+    examples: ["statehouse daemon stop"],
+    load: daemon("stop"),
+  },
+  {
+    name: "daemon path",
+    args: [],
+    options: {},
+    summary: "Print the store's daemon socket path (for curl --unix-socket in hooks), whether or not a daemon runs.",
+    examples: ["curl -s --unix-socket \"$(statehouse daemon path)\" http://localhost/v1/state/global"],
+    load: daemon("path"),
   },
 ];
 

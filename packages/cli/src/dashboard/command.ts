@@ -16,7 +16,7 @@ export async function dashboard(ctx: CommandContext): Promise<number | undefined
   const interval = int(ctx, "interval", 20, 10_000) ?? 150;
   const once = ctx.opts.once === true;
   if (!once && !process.stdout.isTTY) throw usage(ctx, "the live dashboard needs a terminal; use --once to print one frame");
-  const store = await ctx.open();
+  const store = await ctx.openLocal();
   const source = new DashboardSource(store, ctx.storeUrl);
   if (once) {
     printOnce(ctx, await source.refresh());

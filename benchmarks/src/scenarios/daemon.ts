@@ -1,0 +1,190 @@
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { IoError } from "@statehouse/core";
+import { type BenchServer, startBenchDaemon, startFloorServer } from "../daemon-process.js";
+import type { WorkerDone } from "../increment-worker.js";
+import { fromSamples } from "../measure.js";
+import { timeProcess } from "../process-timing.js";
+import { PROCESS_FLOOR_KEY, type Scenario, failedResult, okResult, resultKey } from "../scenario.js";
+import type { BenchResult } from "../types.js";
+import { locateCli } from "./cli.js";
+
+/** The curl floor's key: `curl --unix-socket` against a trivial node:http server, whole process. */
+export const CURL_FLOOR_KEY = resultKey("process", undefined, "curl-unix-floor", {});
+
+const WORKER = fileURLToPath(new URL("./daemon-increment-worker.js", import.meta.url));
+
+function curl(socket: string, method: string, path: string, body?: string) {
+  const args = ["-sf", "--unix-socket", socket, "-X", method, `http://localhost${path}`];
+  if (body !== undefined) args.push("-H", "content-type: application/json", "-d", body);
+  return timeProcess("curl", args);
+}
+
+function curlMissing(): string | undefined {
+  try {
+    const r = timeProcess("curl", ["--version"]);
+    return r.status === 0 ? undefined : "curl --version failed";
+  } catch {
+    return "curl is not installed";
+  }
+}
+
+/** `curl --unix-socket` against a trivial node:http server: the floor of every curl → daemon row. */
+export const curlFloorScenario: Scenario = {
+  name: "curl-floor",
+  group: "floor",
+  title: "Process floor (curl --unix-socket to a trivial node:http server)",
+  perAdapter: false,
+  writes: false,
+  ops: () => ["curl-unix-floor"],
+  async run(ctx) {
+    const missing = curlMissing();
+    if (missing !== undefined) return [failedResult(ctx.job, "curl-unix-floor", missing, "skipped")];
+    const server = await startFloorServer(join(ctx.dir, "floor.sock"));
+    try {
+      curl(server.socket, "GET", "/"); // warm the page cache
+      const samples: number[] = [];
+      for (let i = 0; i < ctx.job.settings.processRuns; i++) {
+        const r = curl(server.socket, "GET", "/v1/state/global?pointer=/probe");
+        if (r.status !== 0) throw new IoError(`curl exited ${r.status}: ${r.stderr}`);
+        samples.push(r.ms);
+      }
+      return [okResult(ctx.job, "curl-unix-floor", fromSamples(samples), { adapter: "process" })];
+    } finally {
+      await server.stop();
+    }
+  },
+};
+
+const PROCESS_OPS = ["daemon-curl-state-get", "daemon-curl-state-incr", "daemon-curl-session-create", "daemon-cli-state-get"] as const;
+
+/**
+ * Whole-process timings through a daemon over this adapter, as a hook pays them: curl for a
+ * state get, an increment and a session create (beside the curl floor), and the CLI forwarding
+ * to the daemon (beside `node -e 0`).
+ */
+export const daemonScenario: Scenario = {
+  name: "daemon",
+  group: "cli",
+  title: "Daemon: whole-process curl and CLI through statehouse serve",
+  perAdapter: true,
+  writes: false,
+  ops: () => [...PROCESS_OPS],
+  async run(ctx): Promise<BenchResult[]> {
+    const skipAll = (reason: string) => PROCESS_OPS.map((op) => failedResult(ctx.job, op, reason, "skipped"));
+    const where = locateCli();
+    if ("missing" in where) return skipAll(`CLI not available: ${where.missing}`);
+    const missing = curlMissing();
+    let daemon: BenchServer | undefined;
+    try {
+      daemon = await startBenchDaemon(where.bin, ctx.url, join(ctx.dir, "d.sock"));
+      const socket = daemon.socket;
+      const out: BenchResult[] = [];
+      const timed = (op: string, floor: string, run: () => ReturnType<typeof timeProcess>) => {
+        const first = run();
+        if (first.status !== 0) return out.push(failedResult(ctx.job, op, `exited ${first.status}: ${(first.stderr || first.stdout).trim().slice(0, 300)}`));
+        const samples: number[] = [];
+        for (let i = 0; i < ctx.job.settings.processRuns; i++) {
+          const r = run();
+          if (r.status !== 0) return out.push(failedResult(ctx.job, op, `run ${i} exited ${r.status}: ${r.stderr.trim().slice(0, 300)}`));
+          samples.push(r.ms);
+        }
+        return out.push(okResult(ctx.job, op, fromSamples(samples), { floor }));
+      };
+      const set = curl(socket, "PUT", "/v1/state/global?pointer=/probe", "1");
+      if (missing !== undefined || set.status !== 0) {
+        const why = missing ?? `curl PUT /v1/state/global?pointer=/probe exited ${set.status}`;
+        for (const op of PROCESS_OPS.slice(0, 3)) out.push(failedResult(ctx.job, op, why, "skipped"));
+      } else {
+        timed("daemon-curl-state-get", CURL_FLOOR_KEY, () => curl(socket, "GET", "/v1/state/global?pointer=/probe"));
+        timed("daemon-curl-state-incr", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/state/global/increment", '{"pointer":"/n"}'));
+        timed("daemon-curl-session-create", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/sessions", "{}"));
+      }
+      // The CLI finds the daemon by its discovery file, next to STATEHOUSE_SOCKET.
+      const env = { ...process.env, STATEHOUSE_SOCKET: socket };
+      timed("daemon-cli-state-get", PROCESS_FLOOR_KEY, () => timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", "state", "get", "/probe"], { cwd: ctx.dir, env }));
+      return out;
+    } catch (err) {
+      return PROCESS_OPS.map((op) => failedResult(ctx.job, op, err));
+    } finally {
+      await daemon?.stop();
+    }
+  },
+};
+
+/**
+ * N processes × M increments of one counter through a daemon over this adapter (the remote
+ * client, each process its own connection), all starting at one signal. Exact or failed.
+ */
+export const daemonConcurrencyScenario: Scenario = {
+  name: "daemon-concurrency",
+  group: "concurrency",
+  title: "Concurrent processes incrementing one counter through the daemon",
+  perAdapter: true,
+  writes: true,
+  ops: () => ["daemon-concurrent-increment"],
+  async run(ctx): Promise<BenchResult[]> {
+    const op = "daemon-concurrent-increment";
+    const procs = ctx.job.params.procs ?? 25;
+    const per = ctx.job.params.incrementsPerProc ?? 200;
+    const where = locateCli();
+    if ("missing" in where) return [failedResult(ctx.job, op, `CLI not available: ${where.missing}`, "skipped")];
+    let daemon: BenchServer | undefined;
+    const children: ReturnType<typeof fork>[] = [];
+    try {
+      daemon = await startBenchDaemon(where.bin, ctx.url, join(ctx.dir, "d.sock"));
+      const socket = daemon.socket;
+      const done: WorkerDone[] = [];
+      const ready: Promise<void>[] = [];
+      const finished: Promise<void>[] = [];
+      for (let i = 0; i < procs; i++) {
+        const child = fork(WORKER, [socket, String(per)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+        children.push(child);
+        let err = "";
+        child.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+        ready.push(
+          new Promise((resolve, reject) => {
+            child.on("message", (m: { type: string; message?: string }) => {
+              if (m.type === "ready") resolve();
+              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
+            });
+            child.once("exit", (code) => reject(new IoError(`worker ${i} exited (${code}) before it was ready: ${err.trim()}`)));
+          }),
+        );
+        finished.push(
+          new Promise((resolve, reject) => {
+            child.on("message", (m: WorkerDone | { type: "error"; message: string }) => {
+              if (m.type === "done") done.push(m);
+              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
+            });
+            child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new IoError(`worker ${i} exited with ${code ?? signal}: ${err.trim()}`))));
+          }),
+        );
+      }
+      await Promise.all(ready);
+      const t0 = performance.now();
+      for (const c of children) c.send("go");
+      await Promise.all(finished);
+      const wallMs = performance.now() - t0;
+      const get = curlMissing() === undefined ? curl(socket, "GET", "/v1/state/counter?pointer=/n") : undefined;
+      const actual = get !== undefined && get.status === 0 ? Number((JSON.parse(get.stdout) as { value?: unknown }).value) : Number.NaN;
+      const samples = done.flatMap((d) => d.samples);
+      const errors = done.reduce((a, d) => a + d.errors, 0);
+      const m = fromSamples(samples, 2000);
+      const expected = procs * per;
+      const aggregate = { ...m, stats: { ...m.stats, throughput: (samples.length / wallMs) * 1000 } };
+      const firstError = done.find((d) => d.firstError !== undefined)?.firstError;
+      const r = okResult(ctx.job, op, aggregate, {
+        check: { expected, actual, ok: actual === expected && errors === 0 },
+        note: `${errors} errors${firstError === undefined ? "" : ` (first: ${firstError})`}; wall ${wallMs.toFixed(0)} ms; through statehouse serve`,
+      });
+      return [{ ...r, maxRssBytes: Math.max(0, ...done.map((d) => d.maxRssBytes)) }];
+    } catch (err) {
+      return [failedResult(ctx.job, op, err)];
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+      await daemon?.stop();
+    }
+  },
+};

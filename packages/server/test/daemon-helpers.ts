@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const PACKAGES = join(here, "..", "..");
+/** The real `statehouse` binary: the daemon runs exactly as users start it. */
+export const BIN = join(PACKAGES, "cli", "bin", "statehouse.js");
+export const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A scratch directory with a private runtime dir (0700) for the daemon's files. */
+export function scratch(prefix = "sh-daemon-"): { dir: string; runtime: string; env: Record<string, string>; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const runtime = mkdtempSync(join(dir, "rt-"));
+  return {
+    dir,
+    runtime,
+    // A private XDG_RUNTIME_DIR per test: daemons of parallel tests never meet.
+    env: { XDG_RUNTIME_DIR: runtime },
+    // Retried: a daemon killed a moment ago may still be letting go of its files.
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+  };
+}
+
+function baseEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const e: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, STATEHOUSE_SOCKET: undefined, ...env };
+  for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
+  return e as NodeJS.ProcessEnv;
+}
+
+/** Runs the CLI to completion. `umask` runs it under that umask (through sh). */
+export function cli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; umask?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args, options);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(options.input ?? "");
+  });
+}
+
+export function spawnCli(args: readonly string[], options: { env?: Record<string, string | undefined>; umask?: string } = {}): ChildProcess {
+  const env = baseEnv(options.env ?? {});
+  if (options.umask !== undefined) {
+    return spawn("sh", ["-c", `umask ${options.umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  }
+  return spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+export interface Daemon {
+  child: ChildProcess;
+  /** The `--json` line serve printed: socket, pid, store, discovery. */
+  info: { socket: string; pid: number; store: string; tcp: string | null; discovery: string };
+  stderr: () => string;
+  /** Resolves with the exit of the daemon process. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `statehouse --json --store URL serve ARGS` and waits for its start line (or its failure). */
+export function startDaemon(storeUrl: string, args: readonly string[] = [], options: { env?: Record<string, string | undefined>; umask?: string } = {}): Promise<Daemon> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(["--json", "--store", storeUrl, "serve", ...args], options);
+    child.stdin!.end();
+    let stdout = "";
+    let stderr = "";
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const nl = stdout.indexOf("\n");
+      if (nl >= 0) {
+        try {
+          resolve({ child, info: JSON.parse(stdout.slice(0, nl)), stderr: () => stderr, exited });
+        } catch (err) {
+          reject(err);
+        }
+      }
+    });
+    void exited.then(({ code, signal }) => reject(new Error(`serve exited (${code ?? signal}) before serving: ${stderr}`)));
+  });
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP request over a unix socket or to 127.0.0.1:port. */
+export function http(
+  target: { socket: string } | { port: number; host?: string },
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { ...(body === undefined ? {} : { "content-type": "application/json" }), ...options.headers };
+    const where = "socket" in target ? { socketPath: target.socket } : { host: target.host ?? "127.0.0.1", port: target.port };
+    const req = request({ ...where, method, path, headers, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export function readJson(path: string): any {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
