@@ -1,5 +1,6 @@
 import type { FinalSessionStatus, JsonObject, Session, SessionStatus } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
+import { type Cell, type Styled, styled } from "../io/output.js";
 import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime, str, usage } from "./common.js";
 
 function row(s: Session): (string | number)[] {
@@ -14,9 +15,10 @@ async function showOne(ctx: CommandContext, s: Session, created = false): Promis
   });
 }
 
-function statusColored(ctx: CommandContext, status: SessionStatus): string {
+/** A known status in its colour: styled by the CLI, so printed as is. */
+function statusColored(ctx: CommandContext, status: SessionStatus): Styled {
   const c = ctx.out.colors;
-  return status === "active" ? c.cyan(status) : status === "completed" ? c.green(status) : status === "failed" ? c.red(status) : c.yellow(status);
+  return styled(status === "active" ? c.cyan(status) : status === "completed" ? c.green(status) : status === "failed" ? c.red(status) : c.yellow(status));
 }
 
 /** `session create` */
@@ -56,7 +58,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
       await ctx.out.table(
         ["ID", "NAME", "STATUS", "PROJECT", "AGENTS", "CREATED", "UPDATED"],
         page.items.map((s) => {
-          const r = row(s);
+          const r: Cell[] = row(s);
           r[2] = statusColored(ctx, s.status);
           return r;
         }),
