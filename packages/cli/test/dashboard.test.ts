@@ -220,7 +220,8 @@ describe("dashboard terminal behaviour (file adapter)", () => {
     const out = join(dir, "typescript.out");
     try {
       // script(1) runs the dashboard on a pseudo-terminal of tmux's size and keeps every byte it wrote.
-      tmux.start(`NO_COLOR=1 script -q -c "${process.execPath} ${BIN} --store '${url}' dashboard --once" ${out}; echo DONE; sleep 60`, 80, 60);
+      const once = `${process.execPath} ${BIN} --store '${url}' dashboard --once`;
+      tmux.start(`NO_COLOR=1 script -q -c "${once}" ${out}; echo DONE; sleep 60`, 80, 60);
       await tmux.waitFor((s) => s.includes("DONE"), 20_000, "the frame");
       const bytes = readFileSync(out, "utf8");
       const frame = bytes.slice(bytes.indexOf("statehouse dashboard"));
@@ -295,6 +296,12 @@ describe("dashboard terminal behaviour (file adapter)", () => {
       await tmux.waitFor((s) => s.includes('"key59": 59'), 5_000, "the end of the document");
       screen = tmux.screen();
       expect(screen).not.toContain('"key00": 0');
+      // The scroll stops at the end: one step up shows the line above at once (no dead presses).
+      const firstShown = Math.min(...[...screen.matchAll(/"key(\d\d)"/g)].map((m) => Number(m[1])));
+      const above = `"key${String(firstShown - 1).padStart(2, "0")}"`;
+      expect(screen).not.toContain(above);
+      tmux.keys("Up");
+      await tmux.waitFor((s) => s.includes(above), 5_000, `${above} after one step up`);
       // A change by another process shows on the open page.
       ok(await sh(["--plain", "state", "set", "--session", "pick", "/added", '"from-elsewhere"']));
       await tmux.waitFor((s) => s.includes("(revision 2)"), 5_000, "the new revision");

@@ -6,7 +6,8 @@ import { collect, plainRecord, condition, emit, jsonOption, listArgs, shortTime,
 /** A known status in its colour: styled by the CLI, so printed as is. */
 function statusColored(ctx: CommandContext, status: AgentStatus): Styled {
   const c = ctx.out.colors;
-  return styled(status === "running" ? c.green(status) : status === "failed" ? c.red(status) : status === "completed" ? c.dim(status) : c.yellow(status));
+  const paint = status === "running" ? c.green : status === "failed" ? c.red : status === "completed" ? c.dim : c.yellow;
+  return styled(paint(status));
 }
 
 async function showOne(ctx: CommandContext, a: Agent, created = false): Promise<void> {

@@ -18,7 +18,8 @@ async function showOne(ctx: CommandContext, s: Session, created = false): Promis
 /** A known status in its colour: styled by the CLI, so printed as is. */
 function statusColored(ctx: CommandContext, status: SessionStatus): Styled {
   const c = ctx.out.colors;
-  return styled(status === "active" ? c.cyan(status) : status === "completed" ? c.green(status) : status === "failed" ? c.red(status) : c.yellow(status));
+  const paint = status === "active" ? c.cyan : status === "completed" ? c.green : status === "failed" ? c.red : c.yellow;
+  return styled(paint(status));
 }
 
 /** `session create` */

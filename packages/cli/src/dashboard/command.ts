@@ -2,7 +2,7 @@ import type { CommandContext } from "../contract.js";
 import { int, usage } from "../commands/common.js";
 import { DashboardSource, type DashboardData, type SessionDetail } from "./data.js";
 import { formatKpiValue } from "./kpis.js";
-import { renderFrame, renderSession } from "./render.js";
+import { maxScroll, renderFrame, renderSession } from "./render.js";
 import { Screen } from "./terminal.js";
 
 /** Re-render at least this often even without changes, so heartbeat ages and the clock move. */
@@ -47,7 +47,9 @@ const CTRL_C = "\u0003";
 const ESC = "\u001b";
 
 /** What the screen shows: the overview with a selected session, or one session's page. */
-type View = { kind: "list"; selected: number | undefined } | { kind: "session"; id: string; detail: SessionDetail | undefined; scroll: number };
+type View =
+  | { kind: "list"; selected: number | undefined }
+  | { kind: "session"; id: string; detail: SessionDetail | undefined; scroll: number };
 
 async function live(ctx: CommandContext, source: DashboardSource, interval: number): Promise<number> {
   const screen = new Screen();
@@ -153,9 +155,9 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
   };
   /** Keeps the scroll within the document, so scrolling back up answers at once. */
   const clampScroll = () => {
-    if (view.kind !== "session" || view.detail === undefined || view.detail.state.value === undefined) return;
-    const lines = JSON.stringify(view.detail.state.value, null, 2).split("\n").length;
-    view = { ...view, scroll: Math.min(view.scroll, Math.max(0, lines - 1)) };
+    if (view.kind !== "session" || view.detail === undefined) return;
+    const o = { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true };
+    view = { ...view, scroll: Math.min(view.scroll, maxScroll(view.detail, o)) };
   };
 
   screen.enter(onKey);

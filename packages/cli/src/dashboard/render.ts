@@ -130,9 +130,9 @@ export function renderFrame(d: DashboardData, o: RenderOptions): string[] {
   for (const a of d.activeAgents.slice(0, ag.count)) {
     const stale = a.heartbeatAt !== null && o.now - Date.parse(a.heartbeatAt) > 60_000;
     const hb = age(a.heartbeatAt, o.now);
-    lines.push(
-      `  ${pad(safe(a.id), 28)} ${pad(safe(a.role), 14)} ${pad(a.status, 9)} ${pad(a.pid === null ? "-" : String(a.pid), 8)} heartbeat ${stale ? c.yellow(hb) : hb}  ${c.dim(safe(a.sessionId))}`,
-    );
+    const pid = pad(a.pid === null ? "-" : String(a.pid), 8);
+    const heartbeat = `heartbeat ${stale ? c.yellow(hb) : hb}`;
+    lines.push(`  ${pad(safe(a.id), 28)} ${pad(safe(a.role), 14)} ${pad(a.status, 9)} ${pid} ${heartbeat}  ${c.dim(safe(a.sessionId))}`);
   }
   if (ag.more) lines.push(c.dim(`  … ${d.activeAgents.length - ag.count} more`));
 
@@ -143,7 +143,8 @@ export function renderFrame(d: DashboardData, o: RenderOptions): string[] {
   const first = o.selected === undefined || se.count === 0 ? 0 : Math.max(0, o.selected - se.count + 1);
   d.recentSessions.slice(first, first + se.count).forEach((s, i) => {
     const mark = o.selected === first + i;
-    const text = `${pad(safe(s.id), 28)} ${pad(statusColor[s.status]!(s.status), 10)} agents ${pad(String(s.agentCount), 4)} ${s.name === s.id ? "" : safe(s.name)}`;
+    const name = s.name === s.id ? "" : safe(s.name);
+    const text = `${pad(safe(s.id), 28)} ${pad(statusColor[s.status]!(s.status), 10)} agents ${pad(String(s.agentCount), 4)} ${name}`;
     lines.push(mark ? `${c.bold("›")} ${c.bold(text)}` : `  ${text}`);
   });
   if (se.more) lines.push(c.dim(`  … ${d.recentSessions.length - se.count} more`));
@@ -151,7 +152,9 @@ export function renderFrame(d: DashboardData, o: RenderOptions): string[] {
   lines.push(c.bold("Recent changes"));
   if (changes.length === 0) lines.push(c.dim("  none"));
   for (const set of changes.slice(0, changeRows)) {
-    const what = set.changes.map((ch) => `${ch.type === "delete" ? c.red("del") : "put"} ${safe(ch.collection)}/${safe(ch.id)}@${ch.revision}`).join(", ");
+    const what = set.changes
+      .map((ch) => `${ch.type === "delete" ? c.red("del") : "put"} ${safe(ch.collection)}/${safe(ch.id)}@${ch.revision}`)
+      .join(", ");
     lines.push(`  ${c.dim(`#${set.sequence}`)} ${c.dim(set.at.slice(11, 23))} ${what}`);
   }
   if (o.live) {
@@ -173,6 +176,19 @@ export function stateLines(detail: SessionDetail): string[] {
   return terminalJson(JSON.stringify(detail.state.value, null, 2)).split("\n");
 }
 
+/** Rows of a session's page for its agents and for its state document, below `above` lines of header. */
+function sessionRows(detail: SessionDetail, docLines: number, above: number, o: RenderOptions): [number, number] {
+  const room = Math.max(4, o.height - above - 2 - (o.live ? 2 : 0));
+  return shareRows(room, [Math.max(1, detail.agents.length), Math.max(1, docLines)]) as [number, number];
+}
+
+/** The furthest the state document scrolls: its last line at the bottom of the screen. */
+export function maxScroll(detail: SessionDetail, o: RenderOptions): number {
+  const doc = stateLines(detail).length;
+  const above = 5 + (o.error === undefined ? 0 : 1) + (Object.keys(detail.session.metadata).length > 0 ? 1 : 0);
+  return Math.max(0, doc - sessionRows(detail, doc, above, o)[1]);
+}
+
 /** A session's page: its fields, its agents and its state document, scrolled to `scroll`. */
 export function renderSession(d: { store: string }, detail: SessionDetail, o: SessionRenderOptions): string[] {
   const c = o.colors;
@@ -180,15 +196,15 @@ export function renderSession(d: { store: string }, detail: SessionDetail, o: Se
   const lines: string[] = [header(d, o, "")];
   if (o.error !== undefined) lines.push(c.red(`refresh failed: ${safe(o.error)}`));
   lines.push("");
-  lines.push(`${c.bold("Session")} ${safe(s.id)}   ${s.status}   agents ${s.agentCount}${s.name === s.id ? "" : `   name ${safe(s.name)}`}`);
-  lines.push(
-    c.dim(`  created ${s.createdAt}   updated ${s.updatedAt}${s.endedAt === undefined ? "" : `   ended ${s.endedAt}`}${s.project === undefined ? "" : `   project ${safe(s.project)}`}`),
-  );
+  const name = s.name === s.id ? "" : `   name ${safe(s.name)}`;
+  lines.push(`${c.bold("Session")} ${safe(s.id)}   ${s.status}   agents ${s.agentCount}${name}`);
+  const ended = s.endedAt === undefined ? "" : `   ended ${s.endedAt}`;
+  const project = s.project === undefined ? "" : `   project ${safe(s.project)}`;
+  lines.push(c.dim(`  created ${s.createdAt}   updated ${s.updatedAt}${ended}${project}`));
   if (Object.keys(s.metadata).length > 0) lines.push(`  metadata ${terminalJson(JSON.stringify(s.metadata))}`);
   lines.push("");
   const doc = stateLines(detail);
-  const room = Math.max(4, o.height - lines.length - 2 - (o.live ? 2 : 0));
-  const [agentRows, docRows] = shareRows(room, [Math.max(1, detail.agents.length), Math.max(1, doc.length)]) as [number, number];
+  const [agentRows, docRows] = sessionRows(detail, doc.length, lines.length, o);
   lines.push(`${c.bold("Agents")} ${c.dim(`(${detail.agents.length}${detail.moreAgents ? "+" : ""})`)}`);
   if (detail.agents.length === 0) lines.push(c.dim("  none"));
   const ag = shown(detail.agents.length, agentRows);

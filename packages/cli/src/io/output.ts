@@ -93,7 +93,8 @@ export class Output {
     const t = new Table({ style: { head: [], border: [], compact: true }, wordWrap: false });
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
-      t.push({ [this.colors.bold(k)]: cellText(typeof v === "object" && v !== null && !(v instanceof Styled) ? JSON.stringify(v) : (v as Cell)) });
+      const cell = typeof v === "object" && v !== null && !(v instanceof Styled) ? JSON.stringify(v) : (v as Cell);
+      t.push({ [this.colors.bold(k)]: cellText(cell) });
     }
     this.line(t.toString());
   }
