@@ -1,5 +1,6 @@
 import type { CommandContext } from "../contract.js";
 import { int, usage } from "../commands/common.js";
+import { terminalText } from "../io/terminal-text.js";
 import { DashboardSource, type DashboardData, type SessionDetail } from "./data.js";
 import { formatKpiValue } from "./kpis.js";
 import { maxScroll, renderFrame, renderSession } from "./render.js";
@@ -67,7 +68,7 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
 
   const draw = () => {
     if (data === undefined) {
-      screen.draw([ctx.out.colors.bold(`statehouse dashboard  ${ctx.storeUrl}`), "", ctx.out.colors.red(`cannot read the store: ${error ?? "…"}`), "", "q quit"]);
+      screen.draw([ctx.out.colors.bold(`statehouse dashboard  ${terminalText(ctx.storeUrl)}`), "", ctx.out.colors.red(`cannot read the store: ${terminalText(error ?? "…")}`), "", "q quit"]);
       return;
     }
     const o = { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true };
