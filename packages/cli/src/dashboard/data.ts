@@ -41,6 +41,8 @@ const MAX_ROWS = 500;
 const AGENT_SCAN = 5_000;
 /** Agents shown on a session's page. */
 const SESSION_AGENTS = 200;
+/** Up to this many active sessions are listed once per refresh rather than looked up one by one. */
+const ACTIVE_LISTING = 10_000;
 /** Failed agents examined for "failed before their first heartbeat"; beyond it the KPI uses this sample. */
 const FAILED_SCAN = 10_000;
 
@@ -71,21 +73,33 @@ export class DashboardSource {
   }
 
   /**
-   * Agents not yet finished whose session is active, oldest first, at most `want`. An agent whose
-   * session ended without it reporting (a crashed worker) stays `running` in the store forever;
-   * the dashboard shows what is live, so it leaves those out.
+   * Agents not yet finished whose session is active, newest first by status, at most `want`. An
+   * agent whose session ended without it reporting (a crashed worker) stays `running` in the store
+   * forever; the dashboard shows what is live, so it leaves those out.
    */
-  private async liveAgents(want: number): Promise<Agent[]> {
+  private async liveAgents(want: number, activeSessions: number): Promise<Agent[]> {
+    // Whether a session is active: from one listing of the active sessions when there are few
+    // enough, else looked up per session and remembered.
     const sessionActive = new Map<string, boolean>();
+    const listed = activeSessions <= ACTIVE_LISTING;
+    if (listed) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.store.sessions.list({ status: "active", limit: 1000, ...(cursor !== undefined && { cursor }) });
+        for (const s of page.items) sessionActive.set(s.id, true);
+        cursor = page.cursor;
+      } while (cursor !== undefined && sessionActive.size < ACTIVE_LISTING);
+    }
     const out: Agent[] = [];
     let scanned = 0;
     for (const status of ACTIVE_AGENT_STATUSES) {
       let cursor: string | undefined;
       do {
-        const page = await this.store.agents.list({ status, limit: 500, ...(cursor !== undefined && { cursor }) });
+        // Newest first: agents of live sessions are mostly newer than leftovers, so the scan stops early.
+        const page = await this.store.agents.list({ status, direction: "desc", limit: 100, ...(cursor !== undefined && { cursor }) });
         scanned += page.items.length;
         for (const a of page.items) {
-          let active = sessionActive.get(a.sessionId);
+          let active = sessionActive.get(a.sessionId) ?? (listed ? false : undefined);
           if (active === undefined) {
             active = (await this.store.sessions.find(a.sessionId))?.status === "active";
             sessionActive.set(a.sessionId, active);
@@ -117,7 +131,7 @@ export class DashboardSource {
     const n = Math.min(MAX_ROWS, Math.max(5, rows));
     const snap = await this.timed(this.sessionMs, () => store.snapshot({ recentChanges: n, activeAgents: 0 }));
     const recent = await this.timed(this.sessionMs, () => store.sessions.list({ limit: n }));
-    const activeAgents = await this.liveAgents(n);
+    const activeAgents = await this.liveAgents(n, snap.sessionsByStatus.active);
     // The probe: the read a hook makes most, `statehouse state get`.
     await this.timed(this.queryMs, () => store.state("global").get(""));
     const counts = await Promise.all(AGENT_STATUSES.map((s) => store.agents.count(s)));
