@@ -1,10 +1,13 @@
 import { AGENT_STATUSES, type Agent, type AgentStatus, type JsonObject } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
+import { type Styled, styled } from "../io/output.js";
 import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
-function statusColored(ctx: CommandContext, status: AgentStatus): string {
+/** A known status in its colour: styled by the CLI, so printed as is. */
+function statusColored(ctx: CommandContext, status: AgentStatus): Styled {
   const c = ctx.out.colors;
-  return status === "running" ? c.green(status) : status === "failed" ? c.red(status) : status === "completed" ? c.dim(status) : c.yellow(status);
+  const paint = status === "running" ? c.green : status === "failed" ? c.red : status === "completed" ? c.dim : c.yellow;
+  return styled(paint(status));
 }
 
 async function showOne(ctx: CommandContext, a: Agent, created = false): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Condition, Page, StateDocumentApi, StoreApi } from "@statehouse/core";
 import { type CommandContext, usageLine } from "../contract.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
+import { plainText, styled } from "../io/output.js";
 import { usageError } from "../usage.js";
 
 /** A usage error for this command, with its usage line. */
@@ -116,7 +117,8 @@ export function plainRecord(record: object, idField: string, onlyId: boolean): u
   if (onlyId) return [r[idField]];
   return Object.entries(r)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}\t${typeof v === "string" ? v : JSON.stringify(v)}`);
+    // The tab is the field separator: the value alone is made terminal-safe (a tab in it shows as `\t`).
+    .map(([k, v]) => styled(`${k}\t${plainText(v)}`));
 }
 
 /** A short local time for tables: `2025-01-31 14:05:09`. */

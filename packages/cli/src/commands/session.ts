@@ -1,5 +1,6 @@
 import { FINAL_SESSION_STATUSES, type JsonObject, SESSION_STATUSES, type Session, type SessionStatus } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
+import { type Cell, type Styled, styled } from "../io/output.js";
 import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 function row(s: Session): (string | number)[] {
@@ -14,9 +15,11 @@ async function showOne(ctx: CommandContext, s: Session, created = false): Promis
   });
 }
 
-function statusColored(ctx: CommandContext, status: SessionStatus): string {
+/** A known status in its colour: styled by the CLI, so printed as is. */
+function statusColored(ctx: CommandContext, status: SessionStatus): Styled {
   const c = ctx.out.colors;
-  return status === "active" ? c.cyan(status) : status === "completed" ? c.green(status) : status === "failed" ? c.red(status) : c.yellow(status);
+  const paint = status === "active" ? c.cyan : status === "completed" ? c.green : status === "failed" ? c.red : c.yellow;
+  return styled(paint(status));
 }
 
 /** `session create` */
@@ -57,7 +60,7 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
       await ctx.out.table(
         ["ID", "NAME", "STATUS", "PROJECT", "AGENTS", "CREATED", "UPDATED"],
         page.items.map((s) => {
-          const r = row(s);
+          const r: Cell[] = row(s);
           r[2] = statusColored(ctx, s.status);
           return r;
         }),

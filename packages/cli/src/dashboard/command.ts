@@ -1,8 +1,9 @@
 import type { CommandContext } from "../contract.js";
 import { int, usage } from "../commands/common.js";
-import { DashboardSource, type DashboardData } from "./data.js";
+import { terminalText } from "../io/terminal-text.js";
+import { DashboardSource, type DashboardData, type SessionDetail } from "./data.js";
 import { formatKpiValue } from "./kpis.js";
-import { renderFrame } from "./render.js";
+import { maxScroll, renderFrame, renderSession } from "./render.js";
 import { Screen } from "./terminal.js";
 
 /** Re-render at least this often even without changes, so heartbeat ages and the clock move. */
@@ -19,7 +20,8 @@ export async function dashboard(ctx: CommandContext): Promise<number | undefined
   const store = await ctx.openLocal();
   const source = new DashboardSource(store, ctx.storeUrl);
   if (once) {
-    printOnce(ctx, await source.refresh());
+    // A terminal is filled to its height; a pipe gets the default list sizes.
+    printOnce(ctx, await source.refresh(process.stdout.isTTY ? process.stdout.rows : undefined));
     return undefined;
   }
   return live(ctx, source, interval);
@@ -29,11 +31,30 @@ function printOnce(ctx: CommandContext, d: DashboardData): void {
   const { out } = ctx;
   if (out.mode === "json") out.json(d);
   else if (out.mode === "plain") for (const k of d.kpis) out.line(`${k.key}\t${k.value === null ? "" : formatKpiValue(k)}\t${k.value === null ? "no-data" : k.alert ? "alert" : "ok"}`);
-  else for (const l of renderFrame(d, { width: process.stdout.columns ?? 120, height: 1000, colors: out.colors, now: Date.now(), live: false })) out.line(l);
+  else {
+    // Cut to the terminal's width on a terminal; through a pipe nothing is cut (the reader decides).
+    const width = process.stdout.isTTY ? (process.stdout.columns ?? 120) : Number.POSITIVE_INFINITY;
+    for (const l of renderFrame(d, { width, height: 1000, colors: out.colors, now: Date.now(), live: false })) out.line(l);
+  }
 }
+
+/** Keys: arrows as a terminal sends them, and vi's j/k. */
+const UP = new Set(["\x1b[A", "\x1bOA", "k"]);
+const DOWN = new Set(["\x1b[B", "\x1bOB", "j"]);
+const PAGE_UP = "\x1b[5~";
+const PAGE_DOWN = "\x1b[6~";
+const ENTER = new Set(["\r", "\n"]);
+const CTRL_C = "\u0003";
+const ESC = "\u001b";
+
+/** What the screen shows: the overview with a selected session, or one session's page. */
+type View =
+  | { kind: "list"; selected: number | undefined }
+  | { kind: "session"; id: string; detail: SessionDetail | undefined; scroll: number };
 
 async function live(ctx: CommandContext, source: DashboardSource, interval: number): Promise<number> {
   const screen = new Screen();
+  let view: View = { kind: "list", selected: undefined };
   let data: DashboardData | undefined;
   let error: string | undefined;
   let seen = -1;
@@ -47,10 +68,12 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
 
   const draw = () => {
     if (data === undefined) {
-      screen.draw([ctx.out.colors.bold(`statehouse dashboard  ${ctx.storeUrl}`), "", ctx.out.colors.red(`cannot read the store: ${error ?? "…"}`), "", "q quit"]);
+      screen.draw([ctx.out.colors.bold(`statehouse dashboard  ${terminalText(ctx.storeUrl)}`), "", ctx.out.colors.red(`cannot read the store: ${terminalText(error ?? "…")}`), "", "q quit"]);
       return;
     }
-    screen.draw(renderFrame(data, { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true }));
+    const o = { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true };
+    if (view.kind === "session" && view.detail !== undefined) screen.draw(renderSession(data, view.detail, { ...o, scroll: view.scroll }));
+    else screen.draw(renderFrame(data, { ...o, selected: view.kind === "list" ? view.selected : undefined }));
     lastDraw = Date.now();
   };
   const stop = (code: number) => {
@@ -73,8 +96,9 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
     try {
       const sequence = await source.sequence();
       if (sequence !== seen || data === undefined) {
-        data = await source.refresh();
+        data = await source.refresh(screen.height);
         seen = data.sequence;
+        await reloadSession();
         error = undefined;
         draw();
       } else if (Date.now() - lastDraw >= TICK_MS) draw();
@@ -85,10 +109,59 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
     if (!stopped) timer = setTimeout(poll, interval);
   };
 
-  screen.enter((key) => {
-    // q, Q, Ctrl-C (raw mode turns it into a key) and Esc quit.
-    if (key === "q" || key === "Q" || key === "\u0003" || key === "\u001b") stop(0);
-  });
+  /** Reads the open session's page again; a deleted session returns to the overview. */
+  const reloadSession = async () => {
+    if (view.kind !== "session") return;
+    const id = view.id;
+    const detail = await source.session(id);
+    if (view.kind !== "session" || view.id !== id) return;
+    view = detail === undefined ? { kind: "list", selected: undefined } : { ...view, detail };
+  };
+  const onKey = (key: string) => {
+    // Ctrl-C (raw mode turns it into a key) quits from anywhere.
+    if (key === CTRL_C) return stop(0);
+    if (view.kind === "session") {
+      const page = Math.max(1, screen.height - 12);
+      if (key === "q" || key === "Q" || key === ESC || key === "\x7f") view = { kind: "list", selected: selectedOf(view.id) };
+      else if (UP.has(key)) view = { ...view, scroll: Math.max(0, view.scroll - 1) };
+      else if (DOWN.has(key)) view = { ...view, scroll: view.scroll + 1 };
+      else if (key === PAGE_UP) view = { ...view, scroll: Math.max(0, view.scroll - page) };
+      else if (key === PAGE_DOWN) view = { ...view, scroll: view.scroll + page };
+      else return;
+      clampScroll();
+      return draw();
+    }
+    // Overview: q, Q and Esc quit.
+    if (key === "q" || key === "Q" || key === ESC) return stop(0);
+    const n = data?.recentSessions.length ?? 0;
+    if (n === 0) return;
+    const at = view.selected;
+    if (UP.has(key)) view = { kind: "list", selected: at === undefined ? n - 1 : Math.max(0, at - 1) };
+    else if (DOWN.has(key)) view = { kind: "list", selected: at === undefined ? 0 : Math.min(n - 1, at + 1) };
+    else if (ENTER.has(key) && at !== undefined) {
+      const id = data!.recentSessions[Math.min(at, n - 1)]!.id;
+      view = { kind: "session", id, detail: undefined, scroll: 0 };
+      reloadSession().then(draw, (err: Error) => {
+        error = err.message.split("\n")[0];
+        view = { kind: "list", selected: at };
+        draw();
+      });
+      return;
+    } else return;
+    draw();
+  };
+  const selectedOf = (id: string): number | undefined => {
+    const i = data?.recentSessions.findIndex((s) => s.id === id) ?? -1;
+    return i < 0 ? undefined : i;
+  };
+  /** Keeps the scroll within the document, so scrolling back up answers at once. */
+  const clampScroll = () => {
+    if (view.kind !== "session" || view.detail === undefined) return;
+    const o = { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true };
+    view = { ...view, scroll: Math.min(view.scroll, maxScroll(view.detail, o)) };
+  };
+
+  screen.enter(onKey);
   process.stdout.on("resize", draw);
   try {
     await poll();

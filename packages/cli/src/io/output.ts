@@ -1,9 +1,26 @@
 import { type Colors, colorEnabled, makeColors } from "./color.js";
+import { terminalJson, terminalText } from "./terminal-text.js";
 
 /** `human`: tables and sentences (the default); `json`: one JSON document; `plain`: one value per line. */
 export type OutputMode = "human" | "json" | "plain";
 
-export type Cell = string | number | boolean | null | undefined;
+/**
+ * Text the CLI composed itself from parts it already made safe (a colour around a known status, a
+ * `--plain` field line with its tab): printed as is. Every other string is stored text and is
+ * made terminal-safe where it is printed.
+ */
+export class Styled {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+export function styled(text: string): Styled {
+  return new Styled(text);
+}
+
+export type Cell = string | number | boolean | null | undefined | Styled;
 
 /** Where a command prints. Everything goes through here so the mode and colour rules hold everywhere. */
 export class Output {
@@ -44,14 +61,17 @@ export class Output {
     this.line(JSON.stringify(value));
   }
 
-  /** A value the way `--plain` prints it: strings raw, everything else as compact JSON. */
+  /**
+   * A value the way `--plain` prints it: strings as they are, everything else as compact JSON —
+   * with control characters made visible (terminal-text.ts), so one value stays one safe line.
+   */
   plain(value: unknown): void {
-    this.line(plainText(value));
+    this.line(value instanceof Styled ? value.text : plainText(value));
   }
 
   /** A JSON value for people: indented, keys coloured on a terminal. */
   pretty(value: unknown): void {
-    const text = JSON.stringify(value, null, 2) ?? "undefined";
+    const text = terminalJson(JSON.stringify(value, null, 2) ?? "undefined");
     this.line(this.colors.enabled ? text.replace(/^(\s*)("(?:[^"\\]|\\.)*")(: )/gm, (_m, a, k, b) => `${a}${this.colors.cyan(k)}${b}`) : text);
   }
 
@@ -78,7 +98,8 @@ export class Output {
     const t = new Table({ style: { head: [], border: [], compact: true }, wordWrap: false });
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
-      t.push({ [this.colors.bold(k)]: cellText(typeof v === "object" && v !== null ? JSON.stringify(v) : (v as Cell)) });
+      const cell = typeof v === "object" && v !== null && !(v instanceof Styled) ? JSON.stringify(v) : (v as Cell);
+      t.push({ [this.colors.bold(k)]: cellText(cell) });
     }
     this.line(t.toString());
   }
@@ -91,10 +112,12 @@ async function loadTable(): Promise<typeof import("cli-table3")> {
 }
 
 export function plainText(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+  return typeof value === "string" ? terminalText(value) : terminalJson(JSON.stringify(value) ?? "");
 }
 
+/** A table cell: stored text with its control characters made visible, so it cannot break the table or the terminal. */
 function cellText(c: Cell): string {
   if (c === undefined || c === null) return "";
-  return String(c);
+  if (c instanceof Styled) return c.text;
+  return terminalText(String(c));
 }
