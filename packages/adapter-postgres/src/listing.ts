@@ -1,0 +1,62 @@
+import { type ListOptions, type ListPage, type StoredRecord, decodeCursor, encodeCursor } from "@statehouse/core";
+import { decodeRecord } from "./decode.js";
+import { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
+import type { RecordRow, Statement, Statements } from "./statements.js";
+
+export type Query = <R>(statement: Statement, values: unknown[]) => Promise<R[]>;
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Ids are ASCII (core validates them), so every id starting with `prefix` lies in [prefix, prefix + U+0080). */
+async function byId(query: Query, s: Statements, collection: string, options: ListOptions, limit: number, where: string): Promise<ListPage> {
+  const prefix = options.prefix ?? "";
+  if (!ASCII.test(prefix)) return { records: [] };
+  const high = `${prefix}\u0080`;
+  const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
+  // Keyset paging: strictly after (or before) the cursor's id; no cursor bounds nothing.
+  const rows = options.reverse
+    ? await query<RecordRow>(s.listByIdReverse, [collection, prefix, high, cursor?.id ?? high, limit + 1])
+    : await query<RecordRow>(s.listById, [collection, prefix, high, cursor?.id ?? "", limit + 1]);
+  const more = rows.length > limit;
+  const records = rows.slice(0, limit).map((row) => decodeRecord(row, collection, where).record);
+  const last = records[records.length - 1];
+  return more && last !== undefined ? { records, cursor: encodeCursor(last.id, last.id) } : { records };
+}
+
+async function byIndex(
+  query: Query,
+  s: Statements,
+  collection: string,
+  name: string,
+  options: ListOptions,
+  limit: number,
+  where: string,
+): Promise<ListPage> {
+  const { low, high } = prefixRange(options.prefix ?? "");
+  const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
+  const cursorKey = cursor === undefined ? undefined : encodeKey(cursor.key);
+  let rows: (RecordRow & { key: Buffer })[];
+  if (!options.reverse) {
+    // Start after the later of the cursor and the prefix's first possible entry (low, "").
+    const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, low) >= 0;
+    rows = await query(s.listByIndex, [collection, encodeKey(name), useCursor ? cursorKey : low, useCursor ? cursor!.id : "", high, limit + 1]);
+  } else {
+    const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, high) < 0;
+    rows = await query(s.listByIndexReverse, [collection, encodeKey(name), useCursor ? cursorKey : high, useCursor ? cursor!.id : "", low, limit + 1]);
+  }
+  const more = rows.length > limit;
+  const records: StoredRecord[] = [];
+  let lastKey = "";
+  for (const row of rows.slice(0, limit)) {
+    lastKey = decodeKey(row.key);
+    records.push(decodeRecord(row, collection, where).record);
+  }
+  const last = records[records.length - 1];
+  return more && last !== undefined ? { records, cursor: encodeCursor(lastKey, last.id) } : { records };
+}
+
+export function listPage(query: Query, s: Statements, collection: string, options: ListOptions, limit: number, where: string): Promise<ListPage> {
+  return options.index === undefined
+    ? byId(query, s, collection, options, limit, where)
+    : byIndex(query, s, collection, options.index, options, limit, where);
+}
