@@ -9,7 +9,7 @@ function corrupt(where: string, what: string): CorruptError {
 export function decodeRecord(row: RecordRow, collection: string, where: string): { seq: number; record: StoredRecord } {
   let value: JsonValue;
   try {
-    value = JSON.parse(row.value) as JsonValue;
+    value = JSON.parse(row.value ?? "") as JsonValue;
   } catch {
     throw corrupt(where, `record ${collection}/${row.id}: unparseable JSON`);
   }

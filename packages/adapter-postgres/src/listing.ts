@@ -5,14 +5,29 @@ import type { RecordRow, Statement, Statements } from "./statements.js";
 
 export type Query = <R>(statement: Statement, values: unknown[]) => Promise<R[]>;
 
-const ASCII = /^[\x00-\x7f]*$/;
+// NUL is excluded too: no id holds one, and PostgreSQL text cannot.
+const ASCII = /^[\x01-\x7f]*$/;
+
+/**
+ * The decoded cursor. A cursor id holding NUL came from no page (ids never hold one, and
+ * PostgreSQL text cannot): it is replaced by the NUL-free string that bounds the same ids, the
+ * part before the NUL going forward ("a\0b" → "a": ids after it), that part plus U+0001 in reverse
+ * ("a\0b" → "a\u0001": ids before it, "a" included).
+ */
+function cursorOf(options: ListOptions): { key: string; id: string } | undefined {
+  if (options.after === undefined) return undefined;
+  const cursor = decodeCursor(options.after);
+  const nul = cursor.id.indexOf("\u0000");
+  if (nul < 0) return cursor;
+  return { key: cursor.key, id: cursor.id.slice(0, nul) + (options.reverse ? "\u0001" : "") };
+}
 
 /** Ids are ASCII (core validates them), so every id starting with `prefix` lies in [prefix, prefix + U+0080). */
 async function byId(query: Query, s: Statements, collection: string, options: ListOptions, limit: number, where: string): Promise<ListPage> {
   const prefix = options.prefix ?? "";
   if (!ASCII.test(prefix)) return { records: [] };
   const high = `${prefix}\u0080`;
-  const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
+  const cursor = cursorOf(options);
   // Keyset paging: strictly after (or before) the cursor's id; no cursor bounds nothing.
   const rows = options.reverse
     ? await query<RecordRow>(s.listByIdReverse, [collection, prefix, high, cursor?.id ?? high, limit + 1])
@@ -33,7 +48,7 @@ async function byIndex(
   where: string,
 ): Promise<ListPage> {
   const { low, high } = prefixRange(options.prefix ?? "");
-  const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
+  const cursor = cursorOf(options);
   const cursorKey = cursor === undefined ? undefined : encodeKey(cursor.key);
   let rows: (RecordRow & { key: Buffer })[];
   if (!options.reverse) {

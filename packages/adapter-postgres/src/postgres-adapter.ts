@@ -29,6 +29,9 @@ import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptio
 import { type Known, RecordCache } from "./record-cache.js";
 import { type RecordRow, type Statement, type Statements, statements } from "./statements.js";
 
+/** PostgreSQL text cannot hold NUL; core never stores a collection or id with one. */
+const unreachable = (s: string) => s.includes("\u0000");
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** 25, 50, 100 … 400 ms with jitter: reconnecting to a restarting server without hammering it. */
@@ -146,20 +149,30 @@ export class PostgresAdapter implements StorageAdapter {
 
   async get(collection: string, id: string): Promise<StoredRecord | undefined> {
     this.assertOpen();
-    const rows = await this.query<RecordRow>(this.s.get, [collection, id], "reading a record");
+    // PostgreSQL text cannot hold NUL, and no stored collection or id contains one.
+    if (unreachable(collection) || unreachable(id)) return undefined;
     const key = RecordCache.key(collection, id);
+    const cached = this.cache.get(key);
+    const rows = await this.query<RecordRow>(this.s.get, [collection, id, cached?.record === undefined ? -1 : cached.seq], "reading a record");
     if (rows.length === 0) {
       this.cache.set(key, { seq: 0, record: undefined });
       return undefined;
     }
-    const known = decodeRecord(rows[0]!, collection, this.where);
+    const known = this.known(rows[0]!, collection, cached);
     this.cache.set(key, known);
     return known.record;
+  }
+
+  /** A fetched row as a record: the cached one when the server left the value out (same seq). */
+  private known(row: RecordRow, collection: string, cached: Known | undefined): Known {
+    if (row.value === null && cached?.record !== undefined && Number(row.seq) === cached.seq) return cached;
+    return decodeRecord(row, collection, this.where);
   }
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     this.assertOpen();
     const limit = resolvePageSize(options.limit);
+    if (unreachable(collection)) return { records: [] };
     return this.retrying("listing records", () =>
       listPage((st, values) => this.run(st, values), this.s, collection, options, limit, this.where),
     );
@@ -168,6 +181,7 @@ export class PostgresAdapter implements StorageAdapter {
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
     const prefix = options.prefix ?? "";
+    if (unreachable(collection)) return 0;
     let rows: { n: string }[];
     if (options.index !== undefined) {
       const low = encodeKey(prefix);
@@ -175,7 +189,7 @@ export class PostgresAdapter implements StorageAdapter {
       rows = await this.query(this.s.countByIndex, [collection, encodeKey(options.index), low, high], "counting records");
     } else {
       // Ids are ASCII (core validates them): no id starts with a non-ASCII prefix.
-      if (!/^[\x00-\x7f]*$/.test(prefix)) return 0;
+      if (!/^[\x01-\x7f]*$/.test(prefix)) return 0;
       rows = await this.query(this.s.countById, [collection, prefix, `${prefix}\u0080`], "counting records");
     }
     return Number(rows[0]!.n);
@@ -186,14 +200,22 @@ export class PostgresAdapter implements StorageAdapter {
     const keys = [...new Set(wanted)];
     const cols: string[] = [];
     const ids: string[] = [];
+    const seqs: number[] = [];
+    const held = new Map<string, Known>();
     for (const k of keys) {
       const sep = k.indexOf("\u0000");
       cols.push(k.slice(0, sep));
       ids.push(k.slice(sep + 1));
+      const cached = seen.get(k) ?? this.cache.get(k);
+      if (cached?.record !== undefined) held.set(k, cached);
+      seqs.push(cached?.record === undefined ? -1 : cached.seq);
     }
-    const rows = await this.query<RecordRow & { collection: string }>(this.s.fetch, [cols, ids], "reading records");
+    const rows = await this.query<RecordRow & { collection: string }>(this.s.fetch, [cols, ids, seqs], "reading records");
     const found = new Map<string, Known>();
-    for (const row of rows) found.set(RecordCache.key(row.collection, row.id), decodeRecord(row, row.collection, this.where));
+    for (const row of rows) {
+      const k = RecordCache.key(row.collection, row.id);
+      found.set(k, this.known(row, row.collection, held.get(k)));
+    }
     for (const k of keys) {
       const known = found.get(k) ?? { seq: 0, record: undefined };
       seen.set(k, { ...known, generation });

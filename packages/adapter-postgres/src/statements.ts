@@ -25,7 +25,8 @@ export interface RecordRow {
   id: string;
   seq: string;
   revision: string;
-  value: string;
+  /** NULL when the caller already holds this seq of the record. */
+  value: string | null;
 }
 
 const RECORD_COLUMNS = "r.id, r.seq, r.revision, r.value";
@@ -37,10 +38,17 @@ export function statements(schema: string): Statements {
   // Statement names are per connection, and a pool may serve several schemas.
   const named = (name: string, text: string): Statement => ({ name: `sh_${schema}_${name}`.slice(0, 63), text });
   return {
-    get: named("get", `SELECT ${RECORD_COLUMNS} FROM ${records} r WHERE r.collection = $1 AND r.id = $2`),
+    // A record this process already holds at the same seq comes back without its value: nothing
+    // to transfer or parse (a large document is parsed once, not at every read).
+    get: named(
+      "get",
+      `SELECT r.id, r.seq, r.revision, CASE WHEN r.seq = $3 THEN NULL ELSE r.value END AS value
+       FROM ${records} r WHERE r.collection = $1 AND r.id = $2`,
+    ),
     fetch: named(
       "fetch",
-      `SELECT k.c AS collection, ${RECORD_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(c, i)
+      `SELECT k.c AS collection, r.id, r.seq, r.revision, CASE WHEN r.seq = k.s THEN NULL ELSE r.value END AS value
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(c, i, s)
        JOIN ${records} r ON r.collection = k.c AND r.id = k.i`,
     ),
     listById: named(
