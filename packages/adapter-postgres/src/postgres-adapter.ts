@@ -38,6 +38,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const backoff = (attempt: number) => Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
 
 const READ_SET_CHANGED = "SH409";
+/** Lost optimistic races before a transaction takes the counter lock first (see locked()). */
+const LOCK_AFTER_CONFLICTS = 3;
 const ALREADY_COMMITTED = "SH200";
 const SERIALIZATION_FAILURE = new Set(["40001", "40P01"]);
 
@@ -198,7 +200,7 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
-  private async fetch(wanted: Iterable<string>, seen: Map<string, Seen>, generation: number): Promise<void> {
+  private async fetch(wanted: Iterable<string>, seen: Map<string, Seen>, generation: number, client?: pg.PoolClient): Promise<void> {
     const keys = [...new Set(wanted)];
     const cols: string[] = [];
     const ids: string[] = [];
@@ -212,7 +214,11 @@ export class PostgresAdapter implements StorageAdapter {
       if (cached?.record !== undefined) held.set(k, cached);
       seqs.push(cached?.record === undefined ? -1 : cached.seq);
     }
-    const rows = await this.query<RecordRow & { collection: string }>(this.s.fetch, [cols, ids, seqs], "reading records");
+    const values = [cols, ids, seqs];
+    const rows =
+      client === undefined
+        ? await this.query<RecordRow & { collection: string }>(this.s.fetch, values, "reading records")
+        : ((await client.query({ name: this.s.fetch.name, text: this.s.fetch.text, values })).rows as (RecordRow & { collection: string })[]);
     const found = new Map<string, Known>();
     for (const row of rows) {
       const k = RecordCache.key(row.collection, row.id);
@@ -248,8 +254,15 @@ export class PostgresAdapter implements StorageAdapter {
     // Set once a commit's outcome was lost with its connection: later attempts ask the server first.
     let uncertain = false;
     const deadline = Date.now() + this.options.lockTimeoutMs;
+    let conflicts = 0;
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
+      if (conflicts >= LOCK_AFTER_CONFLICTS) {
+        const out = await this.locked(fn, token, uncertain, deadline, attempt);
+        if (out !== undefined) return out;
+        uncertain = true;
+        continue;
+      }
       const misses: string[] = [];
       const reads = new Map<string, Seen>();
       const read = (collection: string, id: string): StoredRecord | undefined => {
@@ -299,6 +312,7 @@ export class PostgresAdapter implements StorageAdapter {
         continue;
       }
       if (committed.kind === "conflict") {
+        conflicts++;
         generation++;
         await this.fetch(reads.keys(), seen, generation);
         continue;
@@ -306,6 +320,93 @@ export class PostgresAdapter implements StorageAdapter {
       this.remember(outcome.writes, committed.seq);
       return { result: outcome.result, sequence: committed.seq };
     }
+  }
+
+  /**
+   * After LOCK_AFTER_CONFLICTS lost races: one transaction on one connection locks the counter row
+   * first (`FOR UPDATE`), fetches what `fn` reads, runs it and commits through the same
+   * statehouse_commit (whose own counter update and validation then cannot fail). Nobody commits
+   * in between, so it cannot lose again: a writer that another keeps beating (its cache is always
+   * one commit behind) is not starved. Undefined: the connection was lost; retry with the token.
+   */
+  private async locked<T>(fn: (tx: TxContext) => T, token: string, retry: boolean, deadline: number, attempt: number): Promise<TransactResult<T> | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapError(err, this.where, "connecting");
+      await sleep(backoff(attempt));
+      return undefined;
+    }
+    let clean = false;
+    try {
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
+      await client.query({ name: this.s.lockCounter.name, text: this.s.lockCounter.text });
+      const seen = new Map<string, Seen>();
+      let outcome: { result: T; writes: CommitWrite[] } | undefined;
+      let reads = new Map<string, Seen>();
+      for (;;) {
+        const misses: string[] = [];
+        const r = new Map<string, Seen>();
+        reads = r;
+        const read = (collection: string, id: string): StoredRecord | undefined => {
+          const key = RecordCache.key(collection, id);
+          const entry = seen.get(key);
+          if (entry === undefined) {
+            misses.push(key);
+            return undefined;
+          }
+          r.set(key, entry);
+          return entry.record;
+        };
+        try {
+          outcome = runTransaction(fn, read, this.limits);
+        } catch (err) {
+          if (misses.length === 0) throw err;
+        }
+        if (misses.length === 0) break;
+        await this.fetch(misses, seen, 1, client);
+      }
+      const done = outcome!;
+      if (done.writes.length === 0) {
+        await client.query("ROLLBACK");
+        clean = true;
+        return { result: done.result, sequence: undefined };
+      }
+      const values = this.commitValues(token, retry, reads, done.writes);
+      let seq: number;
+      try {
+        const rows = await client.query({ name: this.s.commit.name, text: this.s.commit.text, values });
+        seq = Number(rows.rows[0].seq);
+        await client.query("COMMIT");
+      } catch (err) {
+        if (pgCode(err) !== ALREADY_COMMITTED) throw err;
+        await client.query("ROLLBACK");
+        seq = Number((err as Error).message);
+      }
+      clean = true;
+      this.remember(done.writes, seq);
+      return { result: done.result, sequence: seq };
+    } catch (err) {
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        await sleep(backoff(attempt));
+        return undefined;
+      }
+      if (pgCode(err) === "55P03") throw this.lockTimeout(err);
+      throw pgCode(err) === undefined ? err : mapError(err, this.where, "committing a transaction");
+    } finally {
+      if (!clean) await client.query("ROLLBACK").catch(() => undefined);
+      // A connection whose transaction did not end cleanly is not given back to the pool.
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  private lockTimeout(err: unknown): LockTimeoutError {
+    return new LockTimeoutError(`timed out after ${this.options.lockTimeoutMs} ms waiting for another client's commit (${this.where})`, {
+      cause: err,
+      details: { server: this.where, pgCode: pgCode(err) },
+    });
   }
 
   /**
@@ -321,6 +422,27 @@ export class PostgresAdapter implements StorageAdapter {
     deadline: number,
     attempt: number,
   ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
+    const values = this.commitValues(token, retry, reads, writes);
+    try {
+      const rows = await this.run<{ seq: string }>(this.s.commit, values);
+      return { kind: "committed", seq: Number(rows[0]!.seq) };
+    } catch (err) {
+      const code = pgCode(err);
+      if (code === READ_SET_CHANGED) return { kind: "conflict" };
+      if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
+      if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        await sleep(backoff(attempt));
+        return { kind: "uncertain" };
+      }
+      if (code === "55P03") throw this.lockTimeout(err);
+      throw mapError(err, this.where, "committing a transaction");
+    }
+  }
+
+  /** The parameters of `statehouse_commit`: the read set, the writes and their index entries as arrays. */
+  private commitValues(token: string, retry: boolean, reads: Map<string, Seen>, writes: CommitWrite[]): unknown[] {
     const rCol: string[] = [];
     const rId: string[] = [];
     const rSeq: number[] = [];
@@ -359,7 +481,7 @@ export class PostgresAdapter implements StorageAdapter {
       }
     });
     const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
-    const values = [
+    return [
       token,
       retry,
       this.durability === "strict",
@@ -379,27 +501,6 @@ export class PostgresAdapter implements StorageAdapter {
       eKey,
       entries,
     ];
-    try {
-      const rows = await this.run<{ seq: string }>(this.s.commit, values);
-      return { kind: "committed", seq: Number(rows[0]!.seq) };
-    } catch (err) {
-      const code = pgCode(err);
-      if (code === READ_SET_CHANGED) return { kind: "conflict" };
-      if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
-      if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
-      if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
-        await sleep(backoff(attempt));
-        return { kind: "uncertain" };
-      }
-      if (code === "55P03") {
-        throw new LockTimeoutError(`timed out after ${this.options.lockTimeoutMs} ms waiting for another client's commit (${this.where})`, {
-          cause: err,
-          details: { server: this.where, pgCode: code },
-        });
-      }
-      throw mapError(err, this.where, "committing a transaction");
-    }
   }
 
   /** After a commit, the cache holds what this process just wrote. */

@@ -18,6 +18,7 @@ export interface Statements {
   readonly changes: Statement;
   readonly sequence: Statement;
   readonly commit: Statement;
+  readonly lockCounter: Statement;
 }
 
 /** Row of a record as every reading statement returns it (bigints arrive as strings). */
@@ -80,6 +81,7 @@ export function statements(schema: string): Statements {
     ),
     changes: named("changes", `SELECT seq, at, entries FROM ${q}.statehouse_changes WHERE seq > $1 ORDER BY seq LIMIT $2`),
     sequence: named("sequence", `SELECT seq FROM ${q}.statehouse_counter`),
+    lockCounter: named("lock", `SELECT seq FROM ${q}.statehouse_counter FOR UPDATE`),
     commit: named(
       "commit",
       `SELECT ${q}.statehouse_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS seq`,
