@@ -5,11 +5,17 @@ import { type AdapterModule, ConfigError, registerAdapter } from "@statehouse/co
 // that import each adapter from here. Each stays a lazy import: a command loads only the adapter
 // its store URL names.
 // The specifier is a variable so that type-checking does not require every adapter to be built.
-const SCHEMES = ["file", "sqlite", "lmdb"] as const;
+const SCHEMES: readonly (readonly [scheme: string, adapter: string])[] = [
+  ["file", "file"],
+  ["sqlite", "sqlite"],
+  ["lmdb", "lmdb"],
+  ["postgres", "postgres"],
+  ["postgresql", "postgres"],
+];
 
 export function registerCliAdapters(): void {
-  for (const scheme of SCHEMES) {
-    const specifier = `@statehouse/adapter-${scheme}`;
+  for (const [scheme, adapter] of SCHEMES) {
+    const specifier = `@statehouse/adapter-${adapter}`;
     registerAdapter(scheme, async () => {
       try {
         return (await import(specifier)) as AdapterModule;

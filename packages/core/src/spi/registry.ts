@@ -16,7 +16,13 @@ const loaders = new Map<string, Loader>([
   ["file", () => importAdapter("@statehouse/adapter-file")],
   ["sqlite", () => importAdapter("@statehouse/adapter-sqlite")],
   ["lmdb", () => importAdapter("@statehouse/adapter-lmdb")],
+  ["postgres", () => importAdapter("@statehouse/adapter-postgres")],
+  ["postgresql", () => importAdapter("@statehouse/adapter-postgres")],
 ]);
+
+// A server URL's host, port, user and password are part of where the store is, so these
+// adapters get the whole URL as their location rather than the path after the host.
+const WHOLE_URL_SCHEMES = new Set(["postgres", "postgresql"]);
 
 async function importAdapter(specifier: string): Promise<AdapterModule> {
   try {
@@ -53,6 +59,7 @@ export function parseStoreUrl(url: string): { scheme: string; location: string }
       { details: { url } },
     );
   }
+  if (WHOLE_URL_SCHEMES.has(m[1]!)) return { scheme: m[1]!, location: url };
   let location = m[2]!;
   // Accept file:///abs/path as well as file:rel/path.
   if (location.startsWith("//")) location = decodeURIComponent(location.replace(/^\/\/[^/]*/, ""));

@@ -1,0 +1,77 @@
+import { type ListOptions, type ListPage, type StoredRecord, decodeCursor, encodeCursor } from "@statehouse/core";
+import { decodeRecord } from "./decode.js";
+import { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
+import type { RecordRow, Statement, Statements } from "./statements.js";
+
+export type Query = <R>(statement: Statement, values: unknown[]) => Promise<R[]>;
+
+// NUL is excluded too: no id holds one, and PostgreSQL text cannot.
+const ASCII = /^[\x01-\x7f]*$/;
+
+/**
+ * The decoded cursor. A cursor id holding NUL came from no page (ids never hold one, and
+ * PostgreSQL text cannot): it is replaced by the NUL-free string that bounds the same ids, the
+ * part before the NUL going forward ("a\0b" → "a": ids after it), that part plus U+0001 in reverse
+ * ("a\0b" → "a\u0001": ids before it, "a" included).
+ */
+function cursorOf(options: ListOptions): { key: string; id: string } | undefined {
+  if (options.after === undefined) return undefined;
+  const cursor = decodeCursor(options.after);
+  const nul = cursor.id.indexOf("\u0000");
+  if (nul < 0) return cursor;
+  return { key: cursor.key, id: cursor.id.slice(0, nul) + (options.reverse ? "\u0001" : "") };
+}
+
+/** Ids are ASCII (core validates them), so every id starting with `prefix` lies in [prefix, prefix + U+0080). */
+async function byId(query: Query, s: Statements, collection: string, options: ListOptions, limit: number, where: string): Promise<ListPage> {
+  const prefix = options.prefix ?? "";
+  if (!ASCII.test(prefix)) return { records: [] };
+  const high = `${prefix}\u0080`;
+  const cursor = cursorOf(options);
+  // Keyset paging: strictly after (or before) the cursor's id; no cursor bounds nothing.
+  const rows = options.reverse
+    ? await query<RecordRow>(s.listByIdReverse, [collection, prefix, high, cursor?.id ?? high, limit + 1])
+    : await query<RecordRow>(s.listById, [collection, prefix, high, cursor?.id ?? "", limit + 1]);
+  const more = rows.length > limit;
+  const records = rows.slice(0, limit).map((row) => decodeRecord(row, collection, where).record);
+  const last = records[records.length - 1];
+  return more && last !== undefined ? { records, cursor: encodeCursor(last.id, last.id) } : { records };
+}
+
+async function byIndex(
+  query: Query,
+  s: Statements,
+  collection: string,
+  name: string,
+  options: ListOptions,
+  limit: number,
+  where: string,
+): Promise<ListPage> {
+  const { low, high } = prefixRange(options.prefix ?? "");
+  const cursor = cursorOf(options);
+  const cursorKey = cursor === undefined ? undefined : encodeKey(cursor.key);
+  let rows: (RecordRow & { key: Buffer })[];
+  if (!options.reverse) {
+    // Start after the later of the cursor and the prefix's first possible entry (low, "").
+    const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, low) >= 0;
+    rows = await query(s.listByIndex, [collection, encodeKey(name), useCursor ? cursorKey : low, useCursor ? cursor!.id : "", high, limit + 1]);
+  } else {
+    const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, high) < 0;
+    rows = await query(s.listByIndexReverse, [collection, encodeKey(name), useCursor ? cursorKey : high, useCursor ? cursor!.id : "", low, limit + 1]);
+  }
+  const more = rows.length > limit;
+  const records: StoredRecord[] = [];
+  let lastKey = "";
+  for (const row of rows.slice(0, limit)) {
+    lastKey = decodeKey(row.key);
+    records.push(decodeRecord(row, collection, where).record);
+  }
+  const last = records[records.length - 1];
+  return more && last !== undefined ? { records, cursor: encodeCursor(lastKey, last.id) } : { records };
+}
+
+export function listPage(query: Query, s: Statements, collection: string, options: ListOptions, limit: number, where: string): Promise<ListPage> {
+  return options.index === undefined
+    ? byId(query, s, collection, options, limit, where)
+    : byIndex(query, s, collection, options.index, options, limit, where);
+}

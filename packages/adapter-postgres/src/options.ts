@@ -1,0 +1,81 @@
+import { type AdapterOptions, ConfigError, type Durability } from "@statehouse/core";
+import type pg from "pg";
+
+/** Options of the PostgreSQL adapter (`postgres://…`, `postgresql://…`). */
+export interface PostgresAdapterOptions extends AdapterOptions {
+  /**
+   * `strict` (default): each writing transaction commits with `synchronous_commit = on`, so a
+   * resolved write is in the server's fsynced WAL and survives a server crash. `relaxed`:
+   * `synchronous_commit = off` for the transaction; a server crash may lose the last few
+   * hundred milliseconds of resolved writes (never a torn one).
+   */
+  durability?: Durability;
+  /**
+   * How long a transaction waits for another client's commit (the counter row's lock, PostgreSQL's
+   * `lock_timeout`) before E_LOCK_TIMEOUT, and how long an operation keeps reconnecting to an
+   * unreachable server before E_UNAVAILABLE. Default 10,000 ms.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * A pool to use instead of one the adapter makes from the URL. The adapter never ends it
+   * (`close()` leaves it open) and does not change its session settings: set `statement_timeout`
+   * and `idle_in_transaction_session_timeout` on it yourself.
+   */
+  pool?: pg.Pool;
+  /** Connections of the adapter's own pool. Default 10. */
+  poolSize?: number;
+  /** The adapter's own pool sets this `statement_timeout`. Default 60,000 ms. */
+  statementTimeoutMs?: number;
+  /** The adapter's own pool sets this `idle_in_transaction_session_timeout`. Default 60,000 ms. */
+  idleInTransactionTimeoutMs?: number;
+  /** Idle connections of the adapter's own pool are closed after this long. Default 30,000 ms. */
+  idleTimeoutMs?: number;
+  /**
+   * The PostgreSQL schema that holds the store's tables; one database can hold many stores.
+   * Default: the URL's `schema` parameter, else `public`.
+   */
+  schema?: string;
+  /** Change sets kept for `changes()`; older ones are deleted in batches. Default 10,000, at least 1. */
+  changeRetention?: number;
+  /**
+   * Records this process remembers (value and the sequence that wrote it) so that a transaction
+   * over them commits in one round trip; every one is validated at commit. Default 10,000; 0 disables it.
+   */
+  cacheEntries?: number;
+}
+
+export interface ResolvedPostgresOptions {
+  readonly durability: Durability;
+  readonly lockTimeoutMs: number;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly changeRetention: number;
+  readonly cacheEntries: number;
+}
+
+function integer(name: string, value: number | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`postgres adapter: ${name} must be an integer ≥ ${min}, got ${String(value)}`, { details: { [name]: value } });
+  }
+  return value;
+}
+
+export function resolveOptions(options: PostgresAdapterOptions): ResolvedPostgresOptions {
+  const durability = options.durability ?? "strict";
+  if (durability !== "strict" && durability !== "relaxed") {
+    throw new ConfigError(`postgres adapter: durability must be "strict" or "relaxed", got ${JSON.stringify(durability)}`);
+  }
+  return {
+    durability,
+    lockTimeoutMs: integer("lockTimeoutMs", options.lockTimeoutMs, 10_000),
+    poolSize: integer("poolSize", options.poolSize, 10, 1),
+    statementTimeoutMs: integer("statementTimeoutMs", options.statementTimeoutMs, 60_000),
+    idleInTransactionTimeoutMs: integer("idleInTransactionTimeoutMs", options.idleInTransactionTimeoutMs, 60_000),
+    idleTimeoutMs: integer("idleTimeoutMs", options.idleTimeoutMs, 30_000),
+    changeRetention: integer("changeRetention", options.changeRetention, 10_000, 1),
+    cacheEntries: integer("cacheEntries", options.cacheEntries, 10_000),
+  };
+}

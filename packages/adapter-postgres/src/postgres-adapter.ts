@@ -1,0 +1,547 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AdapterCapabilities,
+  type ChangeSet,
+  ClosedError,
+  type CommitWrite,
+  type CountOptions,
+  type Durability,
+  type ListOptions,
+  type ListPage,
+  LockTimeoutError,
+  type StorageAdapter,
+  type StoredRecord,
+  type TransactResult,
+  type TxContext,
+  type ValueLimits,
+  resolveLimits,
+  resolvePageSize,
+  runTransaction,
+} from "@statehouse/core";
+import type pg from "pg";
+import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
+import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
+import { encodeKey } from "./key-codec.js";
+import { listPage } from "./listing.js";
+import { isUnavailable, mapError } from "./map-error.js";
+import { migrate } from "./migrations.js";
+import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
+import { type Known, RecordCache } from "./record-cache.js";
+import { type RecordRow, type Statement, type Statements, statements } from "./statements.js";
+
+/** PostgreSQL text cannot hold NUL; core never stores a collection or id with one. */
+const unreachable = (s: string) => s.includes("\u0000");
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** 25, 50, 100 … 400 ms with jitter: reconnecting to a restarting server without hammering it. */
+const backoff = (attempt: number) => Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
+
+const READ_SET_CHANGED = "SH409";
+/** Lost optimistic races before a transaction takes the counter lock first (see locked()). */
+const LOCK_AFTER_CONFLICTS = 3;
+const ALREADY_COMMITTED = "SH200";
+const SERIALIZATION_FAILURE = new Set(["40001", "40P01"]);
+
+function pgCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A record read by a transaction function: what it saw, and from which fetch. */
+interface Seen extends Known {
+  /** The fetch (of this transact call) it came from; 0: from the cache of earlier transactions. */
+  readonly generation: number;
+}
+
+/**
+ * The PostgreSQL adapter. Reads are single statements. A transaction runs `fn` against records
+ * fetched into memory (fetching what it misses and running it again), then commits with one
+ * statement, `statehouse_commit`, which takes the counter row's lock, validates everything `fn`
+ * read (absent keys included) and applies the writes; see the README for why and the numbers.
+ */
+export class PostgresAdapter implements StorageAdapter {
+  readonly kind = "postgres";
+  readonly capabilities: AdapterCapabilities;
+  readonly durability: Durability;
+  /** The schema holding the store's tables. */
+  readonly schema: string;
+  private readonly options: ResolvedPostgresOptions;
+  private readonly limits: ValueLimits;
+  private readonly s: Statements;
+  private readonly cache: RecordCache;
+  private closed = false;
+  /** Transactions of this adapter run one after another; see transact(). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly ownsPool: boolean,
+    schema: string,
+    /** The server and database, without a password, for messages. */
+    readonly where: string,
+    options: ResolvedPostgresOptions,
+    limits: ValueLimits,
+  ) {
+    this.options = options;
+    this.durability = options.durability;
+    this.limits = limits;
+    this.schema = schema;
+    this.s = statements(schema);
+    this.cache = new RecordCache(options.cacheEntries);
+    this.capabilities = Object.freeze({
+      persistent: true,
+      multiProcess: true,
+      durability: ["strict", "relaxed"] as const,
+      filesystem: false,
+      corruptionRecovery: false,
+      compaction: false,
+      changeRetention: options.changeRetention,
+    });
+  }
+
+  /** Connects (or takes `options.pool`), and creates or upgrades the schema; see migrations.ts. */
+  static async open(location: string, options: PostgresAdapterOptions = {}): Promise<PostgresAdapter> {
+    const resolved = resolveOptions(options);
+    const limits = resolveLimits(options.limits);
+    let target: ConnectionTarget | undefined;
+    if (location !== "" || options.pool === undefined) target = parseConnectionUrl(location);
+    const schema = validateSchemaName(options.schema ?? target?.schema ?? "public");
+    const where = `${target?.display ?? "(supplied pool)"}${schema === "public" ? "" : ` schema ${schema}`}`;
+    const pool = options.pool ?? createPool(target!, resolved);
+    const adapter = new PostgresAdapter(pool, options.pool === undefined, schema, where, resolved, limits);
+    try {
+      await adapter.retrying("opening the store", () => migrate(pool, schema, where));
+    } catch (err) {
+      await adapter.close();
+      throw err;
+    }
+    return adapter;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError("the store is closed");
+  }
+
+  /**
+   * Runs `op`, reconnecting while the server is unreachable until `lockTimeoutMs` has passed, and
+   * retrying a serialization failure or deadlock; anything else becomes a typed error at once.
+   * Only for operations that are safe to repeat (reads, migrations).
+   */
+  private async retrying<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
+      try {
+        return await op();
+      } catch (err) {
+        const transient = isUnavailable(err) || SERIALIZATION_FAILURE.has(pgCode(err) ?? "");
+        if (!transient || Date.now() >= deadline) throw mapError(err, this.where, what);
+        await sleep(backoff(attempt));
+      }
+    }
+  }
+
+  private async run<R>(statement: Statement, values: unknown[]): Promise<R[]> {
+    const r = await this.pool.query({ name: statement.name, text: statement.text, values });
+    return r.rows as R[];
+  }
+
+  private query<R>(statement: Statement, values: unknown[], what: string): Promise<R[]> {
+    return this.retrying(what, () => this.run<R>(statement, values));
+  }
+
+  async get(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.assertOpen();
+    // PostgreSQL text cannot hold NUL, and no stored collection or id contains one.
+    if (unreachable(collection) || unreachable(id)) return undefined;
+    const key = RecordCache.key(collection, id);
+    const cached = this.cache.get(key);
+    const rows = await this.query<RecordRow>(this.s.get, [collection, id, cached?.record === undefined ? -1 : cached.seq], "reading a record");
+    if (rows.length === 0) {
+      this.cache.set(key, { seq: 0, record: undefined });
+      return undefined;
+    }
+    const known = this.known(rows[0]!, collection, cached);
+    this.cache.set(key, known);
+    return known.record;
+  }
+
+  /** A fetched row as a record: the cached one when the server left the value out (same seq). */
+  private known(row: RecordRow, collection: string, cached: Known | undefined): Known {
+    if (row.value === null && cached?.record !== undefined && Number(row.seq) === cached.seq) return cached;
+    return decodeRecord(row, collection, this.where);
+  }
+
+  async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
+    this.assertOpen();
+    const limit = resolvePageSize(options.limit);
+    if (unreachable(collection)) return { records: [] };
+    return this.retrying("listing records", () =>
+      listPage((st, values) => this.run(st, values), this.s, collection, options, limit, this.where),
+    );
+  }
+
+  async count(collection: string, options: CountOptions = {}): Promise<number> {
+    this.assertOpen();
+    const prefix = options.prefix ?? "";
+    if (unreachable(collection)) return 0;
+    let rows: { n: string }[];
+    if (options.index !== undefined) {
+      const low = encodeKey(prefix);
+      const high = Buffer.concat([low, Buffer.from([0xff])]);
+      rows = await this.query(this.s.countByIndex, [collection, encodeKey(options.index), low, high], "counting records");
+    } else {
+      // Ids are ASCII (core validates them): no id starts with a non-ASCII prefix.
+      if (!/^[\x01-\x7f]*$/.test(prefix)) return 0;
+      rows = await this.query(this.s.countById, [collection, prefix, `${prefix}\u0080`], "counting records");
+    }
+    return Number(rows[0]!.n);
+  }
+
+  /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
+  private async fetch(wanted: Iterable<string>, seen: Map<string, Seen>, generation: number, client?: pg.PoolClient): Promise<void> {
+    const keys = [...new Set(wanted)];
+    const cols: string[] = [];
+    const ids: string[] = [];
+    const seqs: number[] = [];
+    const held = new Map<string, Known>();
+    for (const k of keys) {
+      const sep = k.indexOf("\u0000");
+      cols.push(k.slice(0, sep));
+      ids.push(k.slice(sep + 1));
+      const cached = seen.get(k) ?? this.cache.get(k);
+      if (cached?.record !== undefined) held.set(k, cached);
+      seqs.push(cached?.record === undefined ? -1 : cached.seq);
+    }
+    const values = [cols, ids, seqs];
+    const rows =
+      client === undefined
+        ? await this.query<RecordRow & { collection: string }>(this.s.fetch, values, "reading records")
+        : ((await client.query({ name: this.s.fetch.name, text: this.s.fetch.text, values })).rows as (RecordRow & { collection: string })[]);
+    const found = new Map<string, Known>();
+    for (const row of rows) {
+      const k = RecordCache.key(row.collection, row.id);
+      found.set(k, this.known(row, row.collection, held.get(k)));
+    }
+    for (const k of keys) {
+      const known = found.get(k) ?? { seq: 0, record: undefined };
+      seen.set(k, { ...known, generation });
+      this.cache.set(k, known);
+    }
+  }
+
+  /**
+   * Writers serialise on the counter row anyway, so running this process's transactions
+   * concurrently gains nothing and costs a conflict round for every one that read a record
+   * another of them was about to write (100 concurrent increments of one record: minutes instead
+   * of a second). In a queue, each runs against what the previous one committed (the cache) and
+   * commits in one round trip; only other processes can make it conflict.
+   */
+  transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
+    this.assertOpen();
+    const run = this.queue.then(() => this.transactNow(fn));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transactNow<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
+    this.assertOpen();
+    // Records this call has seen; the generation counts its fetches.
+    const seen = new Map<string, Seen>();
+    let generation = 0;
+    const token = randomUUID();
+    // Set once a commit's outcome was lost with its connection: later attempts ask the server first.
+    let uncertain = false;
+    const deadline = Date.now() + this.options.lockTimeoutMs;
+    let conflicts = 0;
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
+      if (conflicts >= LOCK_AFTER_CONFLICTS) {
+        const out = await this.locked(fn, token, uncertain, deadline, attempt);
+        if (out !== undefined) return out;
+        uncertain = true;
+        continue;
+      }
+      const misses: string[] = [];
+      const reads = new Map<string, Seen>();
+      const read = (collection: string, id: string): StoredRecord | undefined => {
+        const key = RecordCache.key(collection, id);
+        let entry = seen.get(key);
+        if (entry === undefined) {
+          const cached = this.cache.get(key);
+          if (cached === undefined) {
+            misses.push(key);
+            return undefined;
+          }
+          entry = { ...cached, generation: 0 };
+          seen.set(key, entry);
+        }
+        reads.set(key, entry);
+        return entry.record;
+      };
+      let outcome: { result: T; writes: CommitWrite[] };
+      try {
+        outcome = runTransaction(fn, read, this.limits);
+      } catch (err) {
+        // A run that missed a record saw a made-up absence: what it threw proves nothing.
+        if (misses.length === 0) throw err;
+        generation++;
+        await this.fetch([...reads.keys(), ...misses], seen, generation);
+        continue;
+      }
+      if (misses.length > 0) {
+        // Everything read so far is fetched again with the misses: one snapshot for the next run.
+        generation++;
+        await this.fetch([...reads.keys(), ...misses], seen, generation);
+        continue;
+      }
+      if (outcome.writes.length === 0) {
+        // Read-only: done when everything it read came from one fetch of this call; a record from
+        // the cache (or from two fetches) may be stale, so fetch them all once more and run again.
+        if ([...reads.values()].every((r) => r.generation === generation && generation > 0) || reads.size === 0) {
+          return { result: outcome.result, sequence: undefined };
+        }
+        generation++;
+        await this.fetch(reads.keys(), seen, generation);
+        continue;
+      }
+      const committed = await this.commit(token, uncertain, reads, outcome.writes, deadline, attempt);
+      if (committed.kind === "uncertain") {
+        uncertain = true;
+        continue;
+      }
+      if (committed.kind === "conflict") {
+        conflicts++;
+        generation++;
+        await this.fetch(reads.keys(), seen, generation);
+        continue;
+      }
+      this.remember(outcome.writes, committed.seq);
+      return { result: outcome.result, sequence: committed.seq };
+    }
+  }
+
+  /**
+   * After LOCK_AFTER_CONFLICTS lost races: one transaction on one connection locks the counter row
+   * first (`FOR UPDATE`), fetches what `fn` reads, runs it and commits through the same
+   * statehouse_commit (whose own counter update and validation then cannot fail). Nobody commits
+   * in between, so it cannot lose again: a writer that another keeps beating (its cache is always
+   * one commit behind) is not starved. Undefined: the connection was lost; retry with the token.
+   */
+  private async locked<T>(fn: (tx: TxContext) => T, token: string, retry: boolean, deadline: number, attempt: number): Promise<TransactResult<T> | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapError(err, this.where, "connecting");
+      await sleep(backoff(attempt));
+      return undefined;
+    }
+    let clean = false;
+    try {
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
+      await client.query({ name: this.s.lockCounter.name, text: this.s.lockCounter.text });
+      const seen = new Map<string, Seen>();
+      let outcome: { result: T; writes: CommitWrite[] } | undefined;
+      let reads = new Map<string, Seen>();
+      for (;;) {
+        const misses: string[] = [];
+        const r = new Map<string, Seen>();
+        reads = r;
+        const read = (collection: string, id: string): StoredRecord | undefined => {
+          const key = RecordCache.key(collection, id);
+          const entry = seen.get(key);
+          if (entry === undefined) {
+            misses.push(key);
+            return undefined;
+          }
+          r.set(key, entry);
+          return entry.record;
+        };
+        try {
+          outcome = runTransaction(fn, read, this.limits);
+        } catch (err) {
+          if (misses.length === 0) throw err;
+        }
+        if (misses.length === 0) break;
+        await this.fetch(misses, seen, 1, client);
+      }
+      const done = outcome!;
+      if (done.writes.length === 0) {
+        await client.query("ROLLBACK");
+        clean = true;
+        return { result: done.result, sequence: undefined };
+      }
+      const values = this.commitValues(token, retry, reads, done.writes);
+      let seq: number;
+      try {
+        const rows = await client.query({ name: this.s.commit.name, text: this.s.commit.text, values });
+        seq = Number(rows.rows[0].seq);
+        await client.query("COMMIT");
+      } catch (err) {
+        if (pgCode(err) !== ALREADY_COMMITTED) throw err;
+        await client.query("ROLLBACK");
+        seq = Number((err as Error).message);
+      }
+      clean = true;
+      this.remember(done.writes, seq);
+      return { result: done.result, sequence: seq };
+    } catch (err) {
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        await sleep(backoff(attempt));
+        return undefined;
+      }
+      if (pgCode(err) === "55P03") throw this.lockTimeout(err);
+      throw pgCode(err) === undefined ? err : mapError(err, this.where, "committing a transaction");
+    } finally {
+      if (!clean) await client.query("ROLLBACK").catch(() => undefined);
+      // A connection whose transaction did not end cleanly is not given back to the pool.
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  private lockTimeout(err: unknown): LockTimeoutError {
+    return new LockTimeoutError(`timed out after ${this.options.lockTimeoutMs} ms waiting for another client's commit (${this.where})`, {
+      cause: err,
+      details: { server: this.where, pgCode: pgCode(err) },
+    });
+  }
+
+  /**
+   * Sends the commit statement. `conflict`: something read changed (no effect; run again).
+   * `uncertain`: the connection was lost, so the commit may or may not have landed; the next
+   * attempt, with `retry` set, finds out under the counter lock.
+   */
+  private async commit(
+    token: string,
+    retry: boolean,
+    reads: Map<string, Seen>,
+    writes: CommitWrite[],
+    deadline: number,
+    attempt: number,
+  ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
+    const values = this.commitValues(token, retry, reads, writes);
+    try {
+      const rows = await this.run<{ seq: string }>(this.s.commit, values);
+      return { kind: "committed", seq: Number(rows[0]!.seq) };
+    } catch (err) {
+      const code = pgCode(err);
+      if (code === READ_SET_CHANGED) return { kind: "conflict" };
+      if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
+      if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        await sleep(backoff(attempt));
+        return { kind: "uncertain" };
+      }
+      if (code === "55P03") throw this.lockTimeout(err);
+      throw mapError(err, this.where, "committing a transaction");
+    }
+  }
+
+  /** The parameters of `statehouse_commit`: the read set, the writes and their index entries as arrays. */
+  private commitValues(token: string, retry: boolean, reads: Map<string, Seen>, writes: CommitWrite[]): unknown[] {
+    const rCol: string[] = [];
+    const rId: string[] = [];
+    const rSeq: number[] = [];
+    for (const [key, entry] of reads) {
+      const sep = key.indexOf("\u0000");
+      rCol.push(key.slice(0, sep));
+      rId.push(key.slice(sep + 1));
+      rSeq.push(entry.seq);
+    }
+    const wType: string[] = [];
+    const wCol: string[] = [];
+    const wId: string[] = [];
+    const wRev: number[] = [];
+    const wIdx: (string | null)[] = [];
+    const wVal: (string | null)[] = [];
+    const ePos: number[] = [];
+    const eName: Buffer[] = [];
+    const eKey: Buffer[] = [];
+    writes.forEach((w, i) => {
+      wType.push(w.type === "put" ? "p" : "d");
+      wCol.push(w.collection);
+      wId.push(w.id);
+      wRev.push(w.revision);
+      if (w.type === "put") {
+        const names = Object.keys(w.index);
+        wIdx.push(names.length === 0 ? null : JSON.stringify(w.index));
+        wVal.push(w.json);
+        for (const name of names) {
+          ePos.push(i + 1);
+          eName.push(encodeKey(name));
+          eKey.push(encodeKey(w.index[name]!));
+        }
+      } else {
+        wIdx.push(null);
+        wVal.push(null);
+      }
+    });
+    const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
+    return [
+      token,
+      retry,
+      this.durability === "strict",
+      Math.max(1, this.options.lockTimeoutMs),
+      this.options.changeRetention,
+      rCol,
+      rId,
+      rSeq,
+      wType,
+      wCol,
+      wId,
+      wRev,
+      wIdx,
+      wVal,
+      ePos,
+      eName,
+      eKey,
+      entries,
+    ];
+  }
+
+  /** After a commit, the cache holds what this process just wrote. */
+  private remember(writes: CommitWrite[], seq: number): void {
+    for (const w of writes) {
+      const key = RecordCache.key(w.collection, w.id);
+      if (w.type === "put") {
+        const record: StoredRecord = Object.freeze({ collection: w.collection, id: w.id, revision: w.revision, value: w.value });
+        this.cache.set(key, { seq, record });
+      } else {
+        this.cache.set(key, { seq: 0, record: undefined });
+      }
+    }
+  }
+
+  async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
+    this.assertOpen();
+    // As the memory adapter's filter and slice would: NaN takes nothing, Infinity everything.
+    if (Number.isNaN(since) || Number.isNaN(limit) || limit <= 0) return [];
+    const n = limit === Number.POSITIVE_INFINITY ? null : Math.floor(limit);
+    if (since === Number.POSITIVE_INFINITY) return [];
+    // Sequences are integers: after 2.5 is after 2.
+    const from = since === Number.NEGATIVE_INFINITY ? -1 : Math.floor(since);
+    const rows = await this.query<{ seq: string; at: string; entries: string }>(this.s.changes, [from, n], "reading changes");
+    return rows.map((row) => decodeChangeSet(row, this.where));
+  }
+
+  async sequence(): Promise<number> {
+    this.assertOpen();
+    const rows = await this.query<{ seq: string }>(this.s.sequence, [], "reading the sequence");
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache.clear();
+    if (this.ownsPool) await this.pool.end().catch(() => undefined);
+  }
+}
+
+export async function openAdapter(location: string, options?: PostgresAdapterOptions): Promise<StorageAdapter> {
+  return PostgresAdapter.open(location, options);
+}

@@ -1,0 +1,1 @@
+export { type TestServer, type TestServerOptions, findPostgresBinDir, startTestServer } from "./test-server.js";
