@@ -4,6 +4,7 @@ import Fastify, { LogController } from "fastify";
 import { isConditional } from "./conditions.js";
 import { EventHub, type EventStats } from "./events.js";
 import { parseJsonBody } from "./json-body.js";
+import { metricsPlugin } from "./metrics/plugin.js";
 import { collectOpenApi } from "./openapi.js";
 import { type AppLimits, type AppOptions, resolveLimits } from "./options.js";
 import { problem, toProblem } from "./problem.js";
@@ -101,6 +102,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
     });
   }
+
+  // --- monitoring (issue 12): /metrics, registered before the routes so its hooks time every one of them.
+  metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
+  // --- end monitoring
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 
