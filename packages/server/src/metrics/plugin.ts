@@ -1,12 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { toProblem } from "../problem.js";
-import { createMetrics, type MetricsSources } from "./registry.js";
+import { createMetrics, type MetricsSources, type StatehouseMetrics } from "./registry.js";
 
 /**
  * `GET /metrics` (Prometheus text format) and the hooks that time every request by its route pattern
  * (`/v1/sessions/:id`, never the raw URL) and count failures by the library's error code.
  */
-export function metricsPlugin(app: FastifyInstance, src: MetricsSources): void {
+export function metricsPlugin(app: FastifyInstance, src: MetricsSources): StatehouseMetrics {
   const m = createMetrics(src);
   app.addHook("onError", async (_request, _reply, err) => {
     const code = toProblem(err, false).code;
@@ -28,4 +28,5 @@ export function metricsPlugin(app: FastifyInstance, src: MetricsSources): void {
     const text = await m.registry.metrics();
     return reply.type(m.registry.contentType).header("cache-control", "no-store").send(text);
   });
+  return m;
 }

@@ -2,6 +2,7 @@ import { AGENT_STATUSES, SESSION_STATUSES, type StoreApi } from "@statehouse/cor
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventStats } from "../events.js";
 import { diskSize, storePath } from "./disk-size.js";
+import { RecentLatencies } from "./recent.js";
 
 /** Latency buckets in seconds: 0.1 ms to 1 s. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -19,6 +20,10 @@ export interface StatehouseMetrics {
   readonly httpDuration: Histogram<"route" | "method" | "status_class">;
   readonly errors: Counter<"code">;
   readonly conflicts: Counter;
+  /** Recent latencies per operation, for the web page's percentiles and KPI tiles. */
+  readonly recent: RecentLatencies;
+  /** Failures so far by error code (the page's lock-timeout rate). */
+  errorCounts(): Promise<Record<string, number>>;
   /** Stops listening to the store's operations. */
   stop(): void;
 }
@@ -63,8 +68,10 @@ export function createMetrics(src: MetricsSources): StatehouseMetrics {
     labelNames: ["operation", "adapter", "outcome"] as const,
     registers: [registry],
   });
+  const recent = new RecentLatencies();
   const stop =
     recorderOf(src.store)?.onRecord((kind, ms, ok) => {
+      recent.add(kind, ms, ok);
       const labels = { operation: kind, adapter, outcome: ok ? "ok" : "error" };
       opDuration.observe(labels, ms / 1000);
       ops.inc(labels);
@@ -145,5 +152,10 @@ export function createMetrics(src: MetricsSources): StatehouseMetrics {
       },
     });
   }
-  return { registry, httpDuration, errors, conflicts, stop };
+  const errorCounts = async () => {
+    const out: Record<string, number> = {};
+    for (const v of (await errors.get()).values) out[String(v.labels.code)] = v.value;
+    return out;
+  };
+  return { registry, httpDuration, errors, conflicts, recent, errorCounts, stop };
 }
