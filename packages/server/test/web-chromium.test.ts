@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -119,7 +121,7 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
         `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)});
          t0 = Date.now(); await s.sessions.create({ name: ${JSON.stringify(name)}, project: "other" }); await s.close();`,
       );
-      const seen = await (await wait).jsonValue();
+      const seen = (await (await wait).jsonValue()) as { at: number; updated: number };
       latencies.direct!.push(seen.at - committed);
       fromCommit.push(seen.at - seen.updated);
 
@@ -131,7 +133,7 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
            body: JSON.stringify({ name: ${JSON.stringify(viaDaemon)}, project: "other" }) });
          if (r.status !== 201) throw new Error("status " + r.status);`,
       );
-      const seen2 = await (await wait2).jsonValue();
+      const seen2 = (await (await wait2).jsonValue()) as { at: number; updated: number };
       latencies.daemon!.push(seen2.at - committed2);
       fromCommit.push(seen2.at - seen2.updated);
     }

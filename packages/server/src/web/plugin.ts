@@ -60,7 +60,7 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
   });
   for (const [route, file] of files) {
     const ext = file.slice(file.lastIndexOf("."));
-    app.get(route, { schema: { hide: true } }, async (_request, reply) => {
+    app.get(route, { schema: { tags: ["dashboard"], summary: `The dashboard: ${route === "/" ? "the page" : route}` } }, async (_request, reply) => {
       let body = cache.get(route);
       if (body === undefined) {
         body = await readFile(file);
@@ -69,7 +69,8 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       return reply.type(TYPES[ext] ?? "application/octet-stream").header("cache-control", "no-cache").send(body);
     });
   }
-  app.get("/ui/overview.json", { schema: { hide: true } }, async (_request, reply) => {
+  const summary = "The dashboard's figures: recent latencies per operation, sessions and agents by status, event streams";
+  app.get("/ui/overview.json", { schema: { tags: ["dashboard"], summary } }, async (_request, reply) => {
     const snap = await src.store.snapshot({ recentChanges: 0, activeAgents: 500 });
     const now = Date.now();
     const stale = snap.activeAgents.filter((a) => now - Date.parse(a.heartbeatAt ?? a.createdAt) > STALE_AFTER_MS).length;
