@@ -24,7 +24,8 @@ const run = promisify(execFile);
  * which the child prints: the page latency is measured from the start of the write (an upper bound of change → page).
  */
 async function childWrite(code: string): Promise<number> {
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", `let t0 = 0;\n${code}\nconsole.log(t0);`], { cwd: SERVER_DIR });
+  const script = `let t0 = 0;\n${code}\nconsole.log(t0);`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: SERVER_DIR });
   return Number(stdout.trim().split("\n").pop());
 }
 
@@ -129,7 +130,8 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
       const wait2 = shownAt(viaDaemon);
       const committed2 = await childWrite(
         // One request first: loading fetch itself (undici) takes a Node process ~100+ ms, which is not the daemon's time.
-        `await (await fetch("http://127.0.0.1:${port}/v1/health")).text(); t0 = Date.now(); const r = await fetch("http://127.0.0.1:${port}/v1/sessions", { method: "POST", headers: { "content-type": "application/json" },
+        `await (await fetch("http://127.0.0.1:${port}/v1/health")).text(); t0 = Date.now();
+         const r = await fetch("http://127.0.0.1:${port}/v1/sessions", { method: "POST", headers: { "content-type": "application/json" },
            body: JSON.stringify({ name: ${JSON.stringify(viaDaemon)}, project: "other" }) });
          if (r.status !== 201) throw new Error("status " + r.status);`,
       );
@@ -137,7 +139,10 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
       latencies.daemon!.push(seen2.at - committed2);
       fromCommit.push(seen2.at - seen2.updated);
     }
-    console.log(`write in another process (from its start) → shown on the page, ms: direct ${latencies.direct!.join(", ")}; via the daemon ${latencies.daemon!.join(", ")}; from the commit (updatedAt) ${fromCommit.join(", ")}`);
+    console.log(
+      `write in another process (from its start) → shown on the page, ms: direct ${latencies.direct!.join(", ")}; ` +
+        `via the daemon ${latencies.daemon!.join(", ")}; from the commit (updatedAt) ${fromCommit.join(", ")}`,
+    );
     for (const ms of [...latencies.direct!, ...latencies.daemon!]) expect(ms).toBeLessThan(500);
     // The change feed lists them too.
     expect(await page.$$eval("#feed li", (li) => li.length)).toBeGreaterThanOrEqual(6);
@@ -200,7 +205,8 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
     await page.fill("#q", "$.items[*].n");
     await page.click("#jsonpath button");
     await page.waitForFunction(() => document.querySelector("#q-result")?.textContent?.includes("2 result(s)"));
-    expect(await page.$$eval("#q-result .leaf", (l) => l.map((x) => x.textContent))).toEqual(["$['items'][0]['n'] = 1", "$['items'][1]['n'] = 2"]);
+    const results = await page.$$eval("#q-result .leaf", (l) => l.map((x) => x.textContent));
+    expect(results).toEqual(["$['items'][0]['n'] = 1", "$['items'][1]['n'] = 2"]);
     await page.fill("#q", "$[");
     expect400 = true;
     await page.click("#jsonpath button");

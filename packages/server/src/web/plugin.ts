@@ -60,7 +60,8 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
   });
   for (const [route, file] of files) {
     const ext = file.slice(file.lastIndexOf("."));
-    app.get(route, { schema: { tags: ["dashboard"], summary: `The dashboard: ${route === "/" ? "the page" : route}` } }, async (_request, reply) => {
+    const schema = { tags: ["dashboard"], summary: `The dashboard: ${route === "/" ? "the page" : route}` };
+    app.get(route, { schema }, async (_request, reply) => {
       let body = cache.get(route);
       if (body === undefined) {
         body = await readFile(file);
