@@ -13,6 +13,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   splitting: true,
+  // The web page's static files: src/web/public/ui/* → dist/ui/*, read by the web plugin at run time.
+  publicDir: "src/web/public",
   // The health route reports the package version without reading package.json at run time.
   define: { __STATEHOUSE_SERVER_VERSION__: JSON.stringify(version) },
 });

@@ -21,7 +21,7 @@ export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";
 export { Tools } from "./domain/tools.js";
 export { watchChanges, type WatchOptions, type WatchEvent, type WatchChangeSet, type WatchReset } from "./domain/watch.js";
 export { BATCH_OPERATIONS, type BatchOperation } from "./domain/batch.js";
-export { Metrics, type OperationStats } from "./domain/metrics.js";
+export { Metrics, type MetricsListener, type OperationStats } from "./domain/metrics.js";
 export * from "./domain/types.js";
 export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyPatch, incrementAt, jsonEqual, type JsonPatchOperation, type IncrementResult } from "./json/index.js";
 export { compileQuery, runQuery, isJsonPath, type CompiledQuery, type QueryNode, type QueryLimitsOptions, DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES } from "./query/index.js";

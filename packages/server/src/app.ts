@@ -4,7 +4,9 @@ import Fastify, { LogController } from "fastify";
 import { isConditional } from "./conditions.js";
 import { EventHub, type EventStats } from "./events.js";
 import { parseJsonBody } from "./json-body.js";
+import { metricsPlugin } from "./metrics/plugin.js";
 import { collectOpenApi } from "./openapi.js";
+import { webPlugin } from "./web/plugin.js";
 import { type AppLimits, type AppOptions, resolveLimits } from "./options.js";
 import { problem, toProblem } from "./problem.js";
 import { registerRoutes } from "./routes/index.js";
@@ -101,6 +103,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, "request");
     });
   }
+
+  // --- monitoring (issue 12): /metrics and the web page at /, registered before the routes so its hooks time every one of them.
+  const metrics = metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
+  webPlugin(app, { store, events: hub.stats, metrics });
+  // --- end monitoring
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 

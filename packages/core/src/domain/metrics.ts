@@ -34,10 +34,21 @@ class Series {
   }
 }
 
+/** Told of every operation as it is recorded: an exporter (the daemon's `/metrics`) keeps its own histograms. */
+export type MetricsListener = (kind: string, ms: number, ok: boolean) => void;
+
 export class Metrics {
   private readonly series = new Map<string, Series>();
+  private readonly listeners = new Set<MetricsListener>();
+
+  /** Calls `listener` after each recorded operation, in the operation's own call; returns the function that stops it. */
+  onRecord(listener: MetricsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   record(kind: string, ms: number, ok: boolean): void {
+    for (const l of this.listeners) l(kind, ms, ok);
     let s = this.series.get(kind);
     if (s === undefined) {
       s = new Series();
