@@ -111,7 +111,7 @@ export async function heartbeat(ctx: CommandContext): Promise<number | undefined
 /** `agent reap [--session ID]`: marks agents whose heartbeat is older than their project's timeout `failed`. */
 export async function reap(ctx: CommandContext): Promise<number | undefined> {
   const session = str(ctx, "session");
-  const reaped = await (await ctx.open()).agents.reap(session === undefined ? {} : { sessionId: session });
+  const reaped = await (await ctx.openLocal()).agents.reap(session === undefined ? {} : { sessionId: session });
   await emit(ctx, {
     json: () => ({ reaped }),
     plain: () => reaped.map((a) => a.id),

@@ -21,7 +21,7 @@ export async function acquire(ctx: CommandContext): Promise<number | undefined> 
   const holder = required(ctx, "holder");
   required(ctx, "ttl");
   const ttlMs = int(ctx, "ttl", 1, 86_400_000)!;
-  await showLease(ctx, await (await ctx.open()).leases.acquire(ctx.args[0]!, { holder, ttlMs }), true);
+  await showLease(ctx, await (await ctx.openLocal()).leases.acquire(ctx.args[0]!, { holder, ttlMs }), true);
   return undefined;
 }
 
@@ -30,7 +30,7 @@ export async function renew(ctx: CommandContext): Promise<number | undefined> {
   required(ctx, "token");
   const token = int(ctx, "token", 1)!;
   const ttlMs = int(ctx, "ttl", 1, 86_400_000);
-  await showLease(ctx, await (await ctx.open()).leases.renew(ctx.args[0]!, { token, ...(ttlMs !== undefined && { ttlMs }) }), false);
+  await showLease(ctx, await (await ctx.openLocal()).leases.renew(ctx.args[0]!, { token, ...(ttlMs !== undefined && { ttlMs }) }), false);
   return undefined;
 }
 
@@ -38,7 +38,7 @@ export async function renew(ctx: CommandContext): Promise<number | undefined> {
 export async function release(ctx: CommandContext): Promise<number | undefined> {
   required(ctx, "token");
   const token = int(ctx, "token", 1)!;
-  const released = await (await ctx.open()).leases.release(ctx.args[0]!, { token });
+  const released = await (await ctx.openLocal()).leases.release(ctx.args[0]!, { token });
   await emit(ctx, {
     json: () => ({ name: ctx.args[0], released }),
     plain: () => [released],
@@ -49,6 +49,6 @@ export async function release(ctx: CommandContext): Promise<number | undefined> 
 
 /** `lease show NAME` */
 export async function show(ctx: CommandContext): Promise<number | undefined> {
-  await showLease(ctx, await (await ctx.open()).leases.require(ctx.args[0]!), false);
+  await showLease(ctx, await (await ctx.openLocal()).leases.require(ctx.args[0]!), false);
   return undefined;
 }

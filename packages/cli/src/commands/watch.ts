@@ -37,7 +37,8 @@ export async function watch(ctx: CommandContext): Promise<number | undefined> {
   const pollMs = int(ctx, "interval", 1, 60_000);
   const collections = collectionsOption(ctx);
   const session = str(ctx, "session");
-  const store = await ctx.open();
+  // Direct: watching needs the in-process store (the daemon's client has no watch yet).
+  const store = await ctx.openLocal();
   const controller = new AbortController();
   // Ctrl-C ends the watch cleanly (exit 0), after the change set being printed.
   const stop = (): void => controller.abort();
