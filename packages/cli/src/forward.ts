@@ -1,5 +1,4 @@
-import type { Values } from "./contract.js";
-import type { CommandSpec } from "./commands/spec.js";
+import type { CommandSpec, Values } from "./contract.js";
 import type { Output } from "./io/output.js";
 import { version } from "./version.js";
 

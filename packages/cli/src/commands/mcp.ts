@@ -19,6 +19,6 @@ export async function mcp(ctx: CommandContext): Promise<number | undefined> {
     );
   }
   // stdout carries the protocol alone: nothing else is printed, errors go to stderr.
-  await serveStdio({ store: await ctx.open() });
+  await serveStdio({ store: await ctx.openLocal() });
   return undefined;
 }
