@@ -1,4 +1,4 @@
-import { ConfigError } from "@statehouse/core";
+import { ConfigError, NotFoundError } from "@statehouse/core";
 import type pg from "pg";
 import { mapError } from "./map-error.js";
 import { CURRENT_VERSION, migrations, quoteIdent } from "./schema.js";
@@ -31,7 +31,7 @@ async function appliedVersion(client: pg.Pool | pg.PoolClient, q: string): Promi
  * again and applies what is missing, so of many processes opening a new database at once exactly
  * one creates the tables and the others find them made.
  */
-export async function migrate(pool: pg.Pool, schema: string, where: string): Promise<void> {
+export async function migrate(pool: pg.Pool, schema: string, where: string, create = true): Promise<void> {
   const q = quoteIdent(schema);
   let version: number;
   try {
@@ -41,6 +41,10 @@ export async function migrate(pool: pg.Pool, schema: string, where: string): Pro
   }
   if (version > CURRENT_VERSION) throw newer(version, schema);
   if (version === CURRENT_VERSION) return;
+  // A schema never migrated is no store: a read (create: false) must not make one.
+  if (!create && version === 0) {
+    throw new NotFoundError(`no statehouse store at ${where}: nothing was created (a write creates it)`, { details: { location: where } });
+  }
   let client: pg.PoolClient;
   try {
     client = await pool.connect();

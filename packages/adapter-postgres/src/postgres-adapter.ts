@@ -111,7 +111,7 @@ export class PostgresAdapter implements StorageAdapter {
     const pool = options.pool ?? createPool(target!, resolved);
     const adapter = new PostgresAdapter(pool, options.pool === undefined, schema, where, resolved, limits);
     try {
-      await adapter.retrying("opening the store", () => migrate(pool, schema, where));
+      await adapter.retrying("opening the store", () => migrate(pool, schema, where, options.create !== false));
     } catch (err) {
       await adapter.close();
       throw err;
@@ -284,8 +284,12 @@ export class PostgresAdapter implements StorageAdapter {
       try {
         outcome = runTransaction(fn, read, this.limits);
       } catch (err) {
-        // A run that missed a record saw a made-up absence: what it threw proves nothing.
-        if (misses.length === 0) throw err;
+        // A run that missed a record saw a made-up absence: what it threw proves nothing. Nor does a
+        // throw decided on a record from the cache (or from two fetches), which may be stale (a
+        // conflict naming an old revision or lease token): as for a read-only run, it is believed
+        // only when everything it read came from one fetch of this call.
+        const fresh = [...reads.values()].every((r) => r.generation === generation && generation > 0) || reads.size === 0;
+        if (misses.length === 0 && fresh) throw err;
         generation++;
         await this.fetch([...reads.keys(), ...misses], seen, generation);
         continue;
