@@ -4,13 +4,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SqliteAdapter } from "../dist/index.js";
 import { size, tempDir } from "./helpers.js";
 
-// Hostile index keys and names: NUL, the 1/2/3-byte UTF-8 boundaries, lone and paired
-// surrogates, U+FFFF; short, so that prefixes and ties between keys are frequent.
-const CHARS = ["a", "b", "\u0000", "\u007f", "\u0080", "é", "\uffff", "\ud800", "\udc00", "\ud83d", "\ude00", "😀", "\ue000"];
+// Hostile index keys: NUL, the 1/2/3/4-byte UTF-8 boundaries, U+FFFF; short, so that prefixes and
+// ties between keys are frequent. Lone surrogates and invalid index names are refused at the SPI
+// boundary now (the conformance listing clauses check that on every adapter), so none are generated.
+const CHARS = ["a", "b", "\u0000", "\u007f", "\u0080", "é", "\uffff", "😀", "\ue000"];
 const hostileKey = fc.array(fc.constantFrom(...CHARS), { maxLength: 3 }).map((a) => a.join(""));
 const collection = fc.constantFrom("docs", "sessions");
 const id = fc.constantFrom("a", "b", "ab", "a.b", "A", "0", "a-1", "z:9");
-const indexName = fc.constantFrom("status", "", "s\ud800", "by");
+const indexName = fc.constantFrom("status", "s.x", "by");
 const value = fc.jsonValue({ maxDepth: 2 });
 // Mostly unconditional, so that stores fill up; sometimes a condition that may fail.
 const condition = fc.oneof(
@@ -46,7 +47,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       op: fc.constant("list" as const),
       c: collection,
       options: fc.record(
-        { index: fc.constantFrom("status", "", "s\ud800", "by", "status", "status"), prefix: fc.oneof(hostileKey, fc.constantFrom("a", "A", "z", "é")), limit: fc.integer({ min: 1, max: 4 }), reverse: fc.boolean() },
+        { index: fc.constantFrom("status", "s.x", "by", "status", "status"), prefix: fc.oneof(hostileKey, fc.constantFrom("a", "A", "z", "é")), limit: fc.integer({ min: 1, max: 4 }), reverse: fc.boolean() },
         { requiredKeys: ["limit"] },
       ),
       forged: fc.option(fc.tuple(fc.oneof(hostileKey, id), id), { nil: undefined }),

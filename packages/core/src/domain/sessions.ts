@@ -193,7 +193,9 @@ export class Sessions implements SessionsApi {
     );
   }
 
-  update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
+  update(id: string, input: SessionUpdate, condition?: Condition): Promise<Session> {
+    // Copied now: ending a session plans after an await, and a caller may change its object meanwhile.
+    const changes = snapshot(input);
     if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition);
     // Ending it by update ends its agents too, as end() does.
     return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition));
