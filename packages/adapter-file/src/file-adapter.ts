@@ -25,6 +25,7 @@ import {
   resolvePageSize,
   runTransaction,
   validateCollection,
+  pathExists,
 } from "@statehouse/core";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
@@ -118,7 +119,7 @@ export class FileAdapter implements StorageAdapter {
   static async open(location: string, options: FileAdapterOptions = {}): Promise<FileAdapter> {
     const adapter = new FileAdapter(location, options);
     // A store has its marker or its commit log (a lost marker is rewritten on open).
-    if (options.create === false && !existsSync(adapter.layout.storeFile) && !existsSync(adapter.layout.walDir)) {
+    if (options.create === false && !pathExists(adapter.layout.storeFile, "looking for the store") && !pathExists(adapter.layout.walDir, "looking for the store")) {
       throw new NotFoundError(`no file store at ${adapter.layout.root} (opened without create; a write creates it)`, {
         details: { store: adapter.layout.root, hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
       });

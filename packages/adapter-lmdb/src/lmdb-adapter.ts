@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import {
   type AdapterCapabilities,
@@ -26,6 +25,7 @@ import {
   runTransaction,
   validateCollection,
   validateId,
+  pathExists,
 } from "@statehouse/core";
 import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
@@ -121,7 +121,7 @@ export class LmdbAdapter implements StorageAdapter {
   static async open(location: string, options: LmdbAdapterOptions = {}): Promise<LmdbAdapter> {
     const resolved = resolveOptions(options);
     const limits = resolveLimits(options.limits);
-    if (options.create === false && !existsSync(join(resolvePath(location), "data.mdb"))) {
+    if (options.create === false && !pathExists(join(resolvePath(location), "data.mdb"), "looking for the store")) {
       throw new NotFoundError(`no lmdb store at ${resolvePath(location)} (opened without create; a write creates it)`, {
         details: { store: resolvePath(location), hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
       });

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type AdapterCapabilities,
@@ -21,6 +20,7 @@ import {
   resolveLimits,
   resolvePageSize,
   runTransaction,
+  pathExists,
 } from "@statehouse/core";
 import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
@@ -93,7 +93,7 @@ export class SqliteAdapter implements StorageAdapter {
       compaction: true,
       changeRetention: this.options.changeRetention,
     });
-    if (options.create === false && !location.includes("\u0000") && !existsSync(resolve(location))) {
+    if (options.create === false && !location.includes("\u0000") && !pathExists(resolve(location), "looking for the store")) {
       throw new NotFoundError(`no sqlite store at ${resolve(location)} (opened without create; a write creates it)`, {
         details: { store: resolve(location), hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
       });

@@ -26,3 +26,4 @@ export * from "./domain/types.js";
 export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyPatch, incrementAt, jsonEqual, type JsonPatchOperation, type IncrementResult } from "./json/index.js";
 export { compileQuery, runQuery, isJsonPath, type CompiledQuery, type QueryNode, type QueryLimitsOptions, DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES } from "./query/index.js";
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "./domain/index-keys.js";
+export { pathExists } from "./spi/path-exists.js";
