@@ -75,7 +75,7 @@ describe.skipIf(!present)("HTML report in headless Chromium", () => {
     }
     // The summary table is there and readable.
     const firstHeading = await page.$eval("h2", (h) => h.textContent);
-    expect(firstHeading).toBe("Summary");
+    expect(firstHeading).toBe("Which adapter, for what");
     expect(await page.$eval("table", (t) => t.querySelectorAll("tbody tr").length)).toBeGreaterThan(3);
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith("file:"))).toEqual([]);

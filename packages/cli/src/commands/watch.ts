@@ -1,5 +1,6 @@
 import type { WatchEvent } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
+import { styled } from "../io/output.js";
 import { int, shortTime, str, usage } from "./common.js";
 
 function collectionsOption(ctx: CommandContext): string[] | undefined {
@@ -17,12 +18,12 @@ function print(ctx: CommandContext, ev: WatchEvent): void {
     return;
   }
   if (ev.type === "reset") {
-    if (out.mode === "plain") out.plain(`reset\t${ev.since}\t${ev.oldest}`);
+    if (out.mode === "plain") out.plain(styled(`reset\t${ev.since}\t${ev.oldest}`));
     else out.line(out.colors.yellow(`reset: change sets after ${ev.since} are no longer retained; resuming at ${ev.oldest}`));
     return;
   }
   for (const c of ev.changes) {
-    if (out.mode === "plain") out.plain(`${ev.sequence}\t${c.type}\t${c.collection}\t${c.id}\t${c.revision}`);
+    if (out.mode === "plain") out.plain(styled(`${ev.sequence}\t${c.type}\t${c.collection}\t${c.id}\t${c.revision}`));
     else {
       const what = c.type === "put" ? out.colors.green("put") : out.colors.red("del");
       out.line(`${out.colors.dim(`#${ev.sequence} ${shortTime(ev.at)}`)} ${what} ${c.collection}/${out.colors.cyan(c.id)} r${c.revision}`);
