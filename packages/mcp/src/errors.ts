@@ -25,11 +25,32 @@ export interface ToolErrorShape {
   message: string;
   hint: string;
   currentRevision?: number;
+  /** A lease conflict: the lease, who holds it now (null: nobody), its current token and (held) its expiry. */
+  lease?: string;
+  holder?: string | null;
+  currentToken?: number;
+  expiresAt?: string;
+}
+
+/** A lease refusing an acquire (held by another) or a token (no longer current): what to do differs. */
+function leaseConflict(code: string, message: string, d: Readonly<Record<string, unknown>>): ToolErrorShape {
+  const lease = String(d.lease);
+  const holder = typeof d.holder === "string" ? d.holder : null;
+  const currentToken = typeof d.currentToken === "number" ? d.currentToken : 0;
+  const expiresAt = typeof d.expiresAt === "string" ? d.expiresAt : undefined;
+  const hint =
+    d.token === undefined
+      ? `Lease "${lease}" belongs to "${holder}" until ${expiresAt}: do not do the work it guards; do something else and ` +
+        "call lease_acquire again after that time (sooner if the holder releases it)."
+      : `You no longer hold lease "${lease}"${holder === null ? "" : ` ("${holder}" holds it now)`}: stop the work it guards ` +
+        "and write nothing more under that token; call lease_acquire again and re-read the state before continuing.";
+  return { code, message, hint, lease, holder, currentToken, ...(expiresAt !== undefined && { expiresAt }) };
 }
 
 /** Describes any thrown value as a statehouse code, its message and what to do next. */
 export function describe(err: unknown): ToolErrorShape {
   if (isStatehouseError(err)) {
+    if (err.code === "E_CONFLICT" && typeof err.details.lease === "string") return leaseConflict(err.code, err.message, err.details);
     if (err.code === "E_CONFLICT") {
       const current = typeof err.details.currentRevision === "number" ? err.details.currentRevision : 0;
       const hint =

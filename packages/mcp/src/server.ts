@@ -10,6 +10,7 @@ import {
 import { registerResources } from "./resources.js";
 import { SubscriptionWatcher } from "./subscriptions.js";
 import type { ToolContext } from "./tools/define.js";
+import { registerLeaseTools } from "./tools/leases.js";
 import { registerSessionTools } from "./tools/sessions.js";
 import { registerStateTools } from "./tools/state.js";
 import { registerStoreTools } from "./tools/store.js";
@@ -20,7 +21,8 @@ const INSTRUCTIONS =
   "with state_set, state_merge, state_patch or state_increment (atomic; pass expectedRevision from your read to write " +
   "only if nothing changed). Sessions group the work (session_create, session_list); register yourself with " +
   "agent_spawn and call agent_heartbeat while you work; agent_list shows who else is working. batch applies several " +
-  "writes atomically; changes_since tells what changed after a sequence number.";
+  "writes atomically; changes_since tells what changed after a sequence number. To own a piece of work alone, " +
+  "lease_acquire it (renew with lease_renew, give it up with lease_release) and pass ifLease on your writes.";
 
 type Validate = (tool: unknown, args: unknown, name: string) => Promise<unknown>;
 
@@ -67,6 +69,7 @@ export function createMcpServer(options: StatehouseMcpOptions): McpServer {
   registerStateTools(ctx);
   registerSessionTools(ctx);
   registerStoreTools(ctx);
+  registerLeaseTools(ctx);
   registerResources(ctx);
   const watcher = new SubscriptionWatcher(server, options.store, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, (err) => {
     // A failed poll is retried on the next tick; the client hears of it as a log line, not a crash.

@@ -97,7 +97,7 @@ const ACCEPT = { "content-type": "application/json", accept: "application/json, 
 describe("MCP over streamable HTTP on a unix socket", () => {
   it("lists tools and resources, calls tools, answers errors with the code", async () => {
     const c = await httpClient();
-    expect((await c.listTools()).tools).toHaveLength(16);
+    expect((await c.listTools()).tools).toHaveLength(19);
     expect((await c.listResources()).resources.map((r) => r.uri)).toContain("statehouse://state/global");
     expect(await call(c, "state_increment", { pointer: "/hits" })).toMatchObject({ value: 1, revision: 1 });
     const e = await callError(c, "state_set", { pointer: "/hits", value: 0, expectedRevision: 5 });

@@ -39,6 +39,9 @@ const TOOLS = [
   "tools_list",
   "batch",
   "changes_since",
+  "lease_acquire",
+  "lease_renew",
+  "lease_release",
 ];
 
 describe("listing", () => {

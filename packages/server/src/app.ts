@@ -4,6 +4,7 @@ import Fastify, { LogController } from "fastify";
 import { isConditional } from "./conditions.js";
 import { EventHub, type EventStats } from "./events.js";
 import { parseJsonBody } from "./json-body.js";
+import { type McpStatus, mcpPlugin } from "./mcp.js";
 import { metricsPlugin } from "./metrics/plugin.js";
 import { collectOpenApi } from "./openapi.js";
 import { webPlugin } from "./web/plugin.js";
@@ -20,6 +21,8 @@ export interface AppState {
   readonly limits: AppLimits;
   /** Open event streams and slow clients dropped so far. */
   readonly events: EventStats;
+  /** Whether `/mcp` serves the store's MCP server, and if not, why (`@statehouse/mcp` not installed, …). */
+  readonly mcp: McpStatus;
 }
 
 /**
@@ -57,7 +60,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const openapi = collectOpenApi(app, SERVER_VERSION);
   const hub = new EventHub(store, limits, app.log);
-  app.decorate("statehouse", { limits, events: hub.stats } satisfies AppState);
+  const state: { -readonly [K in keyof AppState]: AppState[K] } = {
+    limits,
+    events: hub.stats,
+    mcp: { enabled: false, reason: "not set up yet" },
+  };
+  app.decorate("statehouse", state satisfies AppState);
 
   app.removeAllContentTypeParsers();
   // Every JSON flavour parses the same way; a form-encoded body is taken as JSON too, because that
@@ -108,6 +116,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
   webPlugin(app, { store, events: hub.stats, metrics });
   // --- end monitoring
+
+  // MCP over streamable HTTP at /mcp (issue 18), when @statehouse/mcp is installed: behind the auth hook like every route.
+  state.mcp = await mcpPlugin(app, store, options.mcp ?? true);
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 

@@ -1,5 +1,6 @@
 export { type App, type AppState, SERVER_VERSION, createApp } from "./app.js";
 export type { EventStats } from "./events.js";
+export type { McpStatus } from "./mcp.js";
 export {
   type AppLimits,
   type AppLimitsOptions,

@@ -78,6 +78,12 @@ export interface AppOptions {
   auth?: AuthHook;
   /** A pino-compatible logger: one line per request at debug, conflicts at info. Default: no logging. */
   logger?: FastifyBaseLogger;
+  /**
+   * Serve the store as an MCP server over streamable HTTP at `/mcp` (needs the optional peer
+   * `@statehouse/mcp` and an in-process store; without them the app starts without `/mcp` and
+   * `app.statehouse.mcp.reason` says why). Default true.
+   */
+  mcp?: boolean;
 }
 
 export function resolveLimits(options: AppLimitsOptions | undefined): AppLimits {

@@ -19,6 +19,17 @@ export const expectedRevision = {
     ),
 };
 
+/** A state write's fence: refused unless this lease token is still current (see lease_acquire). */
+export const ifLease = {
+  ifLease: z
+    .object({ name: z.string(), token: z.number().int().min(1) })
+    .optional()
+    .describe(
+      "Write only while you still hold this lease: {name, token} from lease_acquire. If the lease expired or another " +
+        "holder took it, nothing is written and the error says so.",
+    ),
+};
+
 /** Any JSON value; checked by the store (plain JSON, depth and size limits), not by the schema. */
 export const jsonValue = (what: string) => z.unknown().describe(what);
 
@@ -31,8 +42,9 @@ export const paging = (defaultLimit: number) => ({
   cursor: z.string().optional().describe("The cursor returned with the previous page, to continue after it."),
 });
 
-export function condition(expected: number | undefined): Condition | undefined {
-  return expected === undefined ? undefined : { ifRevision: expected };
+export function condition(expected: number | undefined, lease?: { name: string; token: number }): Condition | undefined {
+  if (expected === undefined && lease === undefined) return undefined;
+  return { ...(expected !== undefined && { ifRevision: expected }), ...(lease !== undefined && { ifLease: lease }) };
 }
 
 /** The target document and the name results report: `global`, a named one, or `session:<id>`. */

@@ -1,7 +1,7 @@
 import { type JsonValue, NotFoundError, compileQuery, getAt, InvalidQueryError } from "@statehouse/core";
 import { z } from "zod";
 import { type ToolContext, defineTool } from "./define.js";
-import { condition, expectedRevision, jsonValue, target, targetDoc } from "./schemas.js";
+import { condition, expectedRevision, ifLease, jsonValue, target, targetDoc } from "./schemas.js";
 
 /** state_get, state_set, state_patch, state_merge, state_increment. */
 export function registerStateTools(ctx: ToolContext): void {
@@ -57,11 +57,12 @@ export function registerStateTools(ctx: ToolContext): void {
       pointer: z.string().describe('Where to set, a JSON Pointer: "/phase", "/tasks/0/done", "/tags/-" appends to an array.'),
       value: jsonValue("The new value, any JSON."),
       ...expectedRevision,
+      ...ifLease,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.set(args.pointer, args.value as JsonValue, condition(args.expectedRevision));
+      const r = await doc.set(args.pointer, args.value as JsonValue, condition(args.expectedRevision, args.ifLease));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -76,11 +77,12 @@ export function registerStateTools(ctx: ToolContext): void {
         'An array of RFC 6902 operations, e.g. [{"op":"remove","path":"/draft"},{"op":"add","path":"/tags/-","value":"x"}].',
       ),
       ...expectedRevision,
+      ...ifLease,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.patch(args.operations as JsonValue, condition(args.expectedRevision));
+      const r = await doc.patch(args.operations as JsonValue, condition(args.expectedRevision, args.ifLease));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -93,11 +95,12 @@ export function registerStateTools(ctx: ToolContext): void {
       ...target,
       patch: jsonValue('The object to merge, e.g. {"phase":"review","draft":null}.'),
       ...expectedRevision,
+      ...ifLease,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.merge(args.patch as JsonValue, condition(args.expectedRevision));
+      const r = await doc.merge(args.patch as JsonValue, condition(args.expectedRevision, args.ifLease));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -111,11 +114,12 @@ export function registerStateTools(ctx: ToolContext): void {
       pointer: z.string().describe('The number to change, a JSON Pointer like "/toolCalls".'),
       by: z.number().optional().describe("How much to add (default 1; negative to subtract)."),
       ...expectedRevision,
+      ...ifLease,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.increment(args.pointer, args.by ?? 1, condition(args.expectedRevision));
+      const r = await doc.increment(args.pointer, args.by ?? 1, condition(args.expectedRevision, args.ifLease));
       return { document: name, value: r.value, revision: r.revision, sequence: r.sequence };
     },
   });

@@ -83,6 +83,8 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
     // more (the socket's mode is its access control); a TCP one must pass the Host and token check.
     auth: token === undefined ? undefined : (req) => (req.remoteAddress === undefined ? undefined : checkTcpRequest(req.headers, token)),
   });
+  if (app.statehouse.mcp.enabled) logger.log("info", "MCP served at /mcp");
+  else logger.log("info", "MCP not served at /mcp", { reason: app.statehouse.mcp.reason });
   const inflight = new Set<ServerResponse>();
   let lastActivity = Date.now();
   const track = (req: IncomingMessage, res: ServerResponse, via: "unix" | "tcp") => {
