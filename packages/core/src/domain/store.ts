@@ -132,7 +132,11 @@ export class Store implements StoreApi {
         // listing and the commit) is planned again, as Sessions.delete does; other conflicts are
         // the caller's conditions and are reported.
         const stale = isStatehouseError(err, "E_CONFLICT") && err.details.reason === STALE_AGENT_LISTING;
-        if (!stale || attempt >= 20) throw err;
+        if (!stale || attempt >= 100) throw err;
+        // A process spawning into the session without pause can win every round (seen on a loaded
+        // machine: 20 re-plans lost in a row): after a few, back off a random few milliseconds so
+        // the listing and the commit land between two of its spawns.
+        if (attempt >= 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20, attempt)));
       }
     }
   }
