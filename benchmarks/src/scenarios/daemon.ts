@@ -73,6 +73,8 @@ export const daemonScenario: Scenario = {
   ops: () => [...PROCESS_OPS],
   async run(ctx): Promise<BenchResult[]> {
     const skipAll = (reason: string) => PROCESS_OPS.map((op) => failedResult(ctx.job, op, reason, "skipped"));
+    // The CLI never forwards a memory: store (each process would have its own), so its rows would time a different store.
+    if (ctx.adapter?.name === "memory") return skipAll("the CLI does not forward a memory: store to a daemon: each process has its own");
     const where = locateCli();
     if ("missing" in where) return skipAll(`CLI not available: ${where.missing}`);
     const missing = curlMissing();

@@ -77,6 +77,10 @@ const domainSpawner: Role = async (job, io) => {
       try {
         await store.agents.spawn(`s${r}`, { id: `s${r}-c${i}`, role: "worker" });
         spawned++;
+        // A pause of ~2 ms between spawns: frequent enough that spawns land between a delete's
+        // listing and its commit, not a saturating loop, against which an optimistic delete can be
+        // starved (a known limit: the delete then reports E_CONFLICT and removes nothing).
+        await new Promise((resolve) => setTimeout(resolve, 2));
       } catch (err) {
         const kind = errorKind(err);
         if (kind === "E_NOT_FOUND") break;
