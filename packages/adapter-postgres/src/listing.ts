@@ -1,6 +1,6 @@
 import { type ListOptions, type ListPage, type StoredRecord, decodeCursor, encodeCursor } from "@statehouse/core";
 import { decodeRecord } from "./decode.js";
-import { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
+import { decodeKey, encodeKey, prefixRange } from "@statehouse/core";
 import type { RecordRow, Statement, Statements } from "./statements.js";
 
 export type Query = <R>(statement: Statement, values: unknown[]) => Promise<R[]>;

@@ -90,7 +90,7 @@ export function migrations(schema: string): ReadonlyMap<number, readonly string[
           collection text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
           seq bigint NOT NULL, revision bigint NOT NULL, idx text, value text NOT NULL,
           PRIMARY KEY (collection, id))`,
-        // Index names and keys in key-codec.ts's order-preserving bytes: bytea compares as memcmp.
+        // Index names and keys in core's key-codec order-preserving bytes: bytea compares as memcmp.
         `CREATE TABLE ${q}.statehouse_index_entries (
           collection text COLLATE "C" NOT NULL, name bytea NOT NULL, key bytea NOT NULL, id text COLLATE "C" NOT NULL,
           PRIMARY KEY (collection, name, key, id))`,

@@ -16,7 +16,7 @@ export interface SchemaObject {
 }
 
 // Index entries are identical in both versions: (collection, index name, key, id), names and keys
-// as order-preserving BLOBs (key-codec.ts), `rid` pointing at the record row.
+// as order-preserving BLOBs (core's spi/key-codec.ts), `rid` pointing at the record row.
 const INDEX_ENTRIES: SchemaObject = {
   type: "table",
   name: "index_entries",

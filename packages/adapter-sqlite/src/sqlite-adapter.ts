@@ -26,7 +26,7 @@ import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { checkIntegrity } from "./integrity.js";
-import { encodeKey } from "./key-codec.js";
+import { encodeKey } from "@statehouse/core";
 import { listPage } from "./listing.js";
 import { mapError } from "./map-error.js";
 import { openDatabase } from "./open-database.js";

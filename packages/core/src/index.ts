@@ -27,3 +27,4 @@ export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyP
 export { compileQuery, runQuery, isJsonPath, type CompiledQuery, type QueryNode, type QueryLimitsOptions, DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES } from "./query/index.js";
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "./domain/index-keys.js";
 export { pathExists } from "./spi/path-exists.js";
+export { decodeKey, encodeKey, prefixRange } from "./spi/key-codec.js";

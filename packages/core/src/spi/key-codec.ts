@@ -1,7 +1,7 @@
 /**
- * Index keys are stored as BLOBs in an order-preserving encoding, because the listing order is
+ * Index keys stored as bytes in an order-preserving encoding (SQLite BLOBs, PostgreSQL bytea), because the listing order is
  * core's `compareKeys` (code-point order, i.e. UTF-8 byte order) and it must hold for every JS
- * string, including lone surrogates, which SQLite's UTF-8 TEXT would silently replace with U+FFFD.
+ * string, including lone surrogates, which an engine's UTF-8 text type would silently replace with U+FFFD. Shared by the adapters that need it.
  *
  * Each UTF-16 code unit is first remapped so that plain unit order equals `compareKeys` order
  * (surrogates 0xD800–0xDFFF move above every other unit), then written with UTF-8's byte rules
