@@ -17,11 +17,11 @@ import {
   resolveLimits,
   resolvePageSize,
   runTransaction,
+  encodeKey,
 } from "@statehouse/core";
 import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
-import { encodeKey } from "@statehouse/core";
 import { listPage } from "./listing.js";
 import { isUnavailable, mapError } from "./map-error.js";
 import { migrate } from "./migrations.js";

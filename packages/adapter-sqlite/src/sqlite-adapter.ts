@@ -21,12 +21,12 @@ import {
   resolvePageSize,
   runTransaction,
   pathExists,
+  encodeKey,
 } from "@statehouse/core";
 import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { checkIntegrity } from "./integrity.js";
-import { encodeKey } from "@statehouse/core";
 import { listPage } from "./listing.js";
 import { mapError } from "./map-error.js";
 import { openDatabase } from "./open-database.js";
