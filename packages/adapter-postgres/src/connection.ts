@@ -85,5 +85,11 @@ export function createPool(target: ConnectionTarget, options: ResolvedPostgresOp
   // The server may close an idle connection (restart, idle_session_timeout, a proxy): the pool
   // then drops that client and emits 'error', which without a listener would end the process.
   pool.on("error", () => undefined);
+  // The pool listens only to idle clients. A checked-out client whose server goes away emits
+  // 'error' as well as failing its query (pg's Client does both), and that second report would
+  // end the process: the failed query already carries the error to the caller, so drop the event.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   return pool;
 }
