@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  SortedIndex,
   cursorOf,
   type AdapterCapabilities,
   ClosedError,
@@ -26,6 +25,7 @@ import {
   runTransaction,
   validateCollection,
   pathExists,
+  validateListOptions,
 } from "@statehouse/core";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
@@ -143,6 +143,7 @@ export class FileAdapter implements StorageAdapter {
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     this.assertOpen();
+    validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     const scan = {
       limit,
@@ -150,10 +151,7 @@ export class FileAdapter implements StorageAdapter {
       ...(options.after !== undefined && { after: options.after }),
       ...(options.reverse !== undefined && { reverse: options.reverse }),
     };
-    if (!validCollection(collection)) {
-      new SortedIndex().scan(scan);
-      return { records: [] };
-    }
+    if (!validCollection(collection)) return { records: [] };
     this.view.refresh();
     const c = this.view.full(collection);
     const { entries, more } = c.index(options.index ?? BY_ID).scan(scan);
@@ -164,6 +162,7 @@ export class FileAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
+    validateListOptions(options);
     if (!validCollection(collection)) return 0;
     this.view.refresh();
     return this.view.full(collection).index(options.index ?? BY_ID).countPrefix(options.prefix ?? "");

@@ -26,6 +26,7 @@ import {
   validateCollection,
   validateId,
   pathExists,
+  validateListOptions,
 } from "@statehouse/core";
 import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
@@ -206,6 +207,7 @@ export class LmdbAdapter implements StorageAdapter {
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     await this.ready();
+    validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
     const prefix = options.prefix ?? "";
@@ -261,6 +263,7 @@ export class LmdbAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     await this.ready();
+    validateListOptions(options);
     if (!isValidCollection(collection)) return 0;
     const prefix = options.prefix ?? "";
     const low = options.index !== undefined ? indexPrefix(collection, options.index, prefix) : recordPrefix(collection, prefix);

@@ -18,6 +18,7 @@ import {
   resolvePageSize,
   runTransaction,
   encodeKey,
+  validateListOptions,
 } from "@statehouse/core";
 import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
@@ -175,6 +176,7 @@ export class PostgresAdapter implements StorageAdapter {
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     this.assertOpen();
+    validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     if (unreachable(collection)) return { records: [] };
     return this.retrying("listing records", () =>
@@ -184,6 +186,7 @@ export class PostgresAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
+    validateListOptions(options);
     const prefix = options.prefix ?? "";
     if (unreachable(collection)) return 0;
     let rows: { n: string }[];

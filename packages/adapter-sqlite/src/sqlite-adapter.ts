@@ -22,6 +22,7 @@ import {
   runTransaction,
   pathExists,
   encodeKey,
+  validateListOptions,
 } from "@statehouse/core";
 import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
@@ -184,6 +185,7 @@ export class SqliteAdapter implements StorageAdapter {
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     this.assertOpen();
+    validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     return this.engine("listing records", () =>
       listPage({ s: this.s, cache: this.cache, file: this.file, dataVersion: this.dataVersion() }, collection, options, limit),
@@ -192,6 +194,7 @@ export class SqliteAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
+    validateListOptions(options);
     const prefix = options.prefix ?? "";
     return this.engine("counting records", () => {
       if (options.index !== undefined) {

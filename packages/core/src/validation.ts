@@ -1,5 +1,6 @@
 import { InvalidPathError, ValidationError } from "./errors.js";
 import type { JsonValue } from "./json/types.js";
+import { decodeCursor, resolvePageSize } from "./spi/cursor.js";
 
 /** Limits on stored values. */
 export interface ValueLimitsOptions {
@@ -216,11 +217,37 @@ export function validateIndexKey(key: unknown, what = "index key"): string {
   return key;
 }
 
+/** ListOptions and CountOptions as they may arrive at run time (spi/types.ts imports this file). */
+export interface ListOptionsShape {
+  readonly index?: unknown;
+  readonly prefix?: unknown;
+  readonly after?: unknown;
+  readonly limit?: unknown;
+  readonly reverse?: unknown;
+}
+
 /**
- * Checks the index name and prefix of a list or count by index (the SPI's read side). A prefix of
- * ids needs no check: ids are ASCII, so a prefix with a lone surrogate matches none anywhere.
+ * Checks every option of a list or count (the SPI's read side), before an adapter looks at the
+ * collection, so that each adapter refuses the same options with the same `E_VALIDATION`: the page
+ * size, the cursor, the direction, the index name and the prefix. A prefix of ids needs no Unicode
+ * check: ids are ASCII, so a prefix with a lone surrogate matches none anywhere.
  */
-export function validateListOptions(options: { index?: string | undefined; prefix?: string | undefined }): void {
+export function validateListOptions(options: ListOptionsShape): void {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError(`list options must be an object, got ${options === null ? "null" : typeof options}`, {
+      details: { issues: ["list options not an object"] },
+    });
+  }
+  const { limit, after, reverse } = options;
+  if (limit !== undefined) resolvePageSize(limit as number);
+  if (after !== undefined) decodeCursor(after as string);
+  // A truthy non-boolean would list backwards on one adapter (`if (reverse)`) and forwards on another (`=== true`).
+  if (reverse !== undefined && typeof reverse !== "boolean") {
+    throw new ValidationError(`reverse must be a boolean, got ${typeof reverse}`, { details: { issues: ["reverse not a boolean"] } });
+  }
+  if (options.prefix !== undefined && typeof options.prefix !== "string") {
+    throw new ValidationError(`prefix must be a string, got ${typeof options.prefix}`, { details: { issues: ["prefix not a string"] } });
+  }
   if (options.index === undefined) return;
   validateIndexName(options.index);
   if (options.prefix !== undefined) validateIndexKey(options.prefix, "prefix");

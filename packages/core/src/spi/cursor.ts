@@ -6,6 +6,9 @@ export function encodeCursor(key: string, id: string): string {
 }
 
 export function decodeCursor(cursor: string): { key: string; id: string } {
+  if (typeof cursor !== "string") {
+    throw new ValidationError(`a cursor must be a string, got ${typeof cursor}`, { details: { issues: ["invalid cursor"] } });
+  }
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string") {
