@@ -1,30 +1,19 @@
 import type { CommandContext } from "../contract.js";
 import { writePrivateAtomic } from "../io/files.js";
-import { exportLines } from "../store-io/export-format.js";
-import { readAll } from "../store-io/records.js";
+import { exportStore } from "../store-io/export-stream.js";
 import { str } from "./common.js";
 
-/** `export [-o FILE]`: JSON Lines of every record, with revisions, checksummed. */
+/** `export [-o FILE]`: JSON Lines of every record, with revisions, checksummed; written in batches, never as one string. */
 export async function exportCommand(ctx: CommandContext): Promise<number | undefined> {
   const adapter = (await ctx.openLocal()).adapter;
-  const { records, sequence } = await readAll(adapter);
-  const lines = exportLines({ source: ctx.storeUrl, adapter: adapter.kind, sequence, exportedAt: new Date().toISOString() }, records);
   const file = str(ctx, "output");
   if (file === undefined) {
-    let batch = "";
-    for (const line of lines) {
-      batch += line;
-      if (batch.length >= 1024 * 1024) {
-        await ctx.out.rawAsync(batch);
-        batch = "";
-      }
-    }
-    await ctx.out.rawAsync(batch);
+    await exportStore(adapter, process.stdout, { source: ctx.storeUrl });
     return undefined;
   }
-  await writePrivateAtomic(file, lines);
-  if (ctx.out.mode === "json") ctx.out.json({ file, records: records.length, sequence });
-  else if (ctx.out.mode === "plain") ctx.out.plain(records.length);
-  else ctx.out.line(`exported ${records.length} records to ${file}`);
+  const { records, sequence } = await writePrivateAtomic(file, (stream) => exportStore(adapter, stream, { source: ctx.storeUrl }));
+  if (ctx.out.mode === "json") ctx.out.json({ file, records, sequence });
+  else if (ctx.out.mode === "plain") ctx.out.plain(records);
+  else ctx.out.line(`exported ${records} records to ${file}`);
   return undefined;
 }

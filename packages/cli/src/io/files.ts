@@ -1,4 +1,4 @@
-import { NotFoundError, fromSystemError } from "@statehouse/core";
+import { NotFoundError, StatehouseError, fromSystemError } from "@statehouse/core";
 
 // node:fs/promises is imported on first use: the CLI is bundled into one file, where a static
 // import would load it (and what it pulls in) on every run, even `state get`.
@@ -31,41 +31,37 @@ export async function writePrivate(file: string, text: string): Promise<void> {
   }
 }
 
+/** A file being written by `writePrivateAtomic`: write text, waiting for `drain` when it returns false. */
+export type PrivateFileStream = import("node:stream").Writable;
+
 /**
- * Writes a file from a stream of text chunks without ever holding it whole (an export of a large
- * store exceeds the longest string V8 can make): into a new temporary file beside `file` (0600,
- * exclusive), synced, then renamed over `file`. An interrupted write leaves the previous file
- * intact, and a symlink at `file` is replaced, never followed.
+ * Writes a file through `fill`, which writes text into the stream it is given, a chunk at a time, so
+ * the file is never held whole (an export of a large store exceeds the longest string V8 can make):
+ * into a new temporary file beside `file` (0600, exclusive), synced, then renamed over `file`. An
+ * interrupted or failed write leaves the previous file intact and removes the temporary one, and a
+ * symlink at `file` is replaced, never followed.
  */
-export async function writePrivateAtomic(file: string, chunks: Iterable<string>): Promise<void> {
+export async function writePrivateAtomic<T>(file: string, fill: (stream: PrivateFileStream) => Promise<T>): Promise<T> {
+  const { createWriteStream } = await import("node:fs");
   const { open, rename, unlink } = await import("node:fs/promises");
   const { basename, dirname, join } = await import("node:path");
   const { randomBytes } = await import("node:crypto");
+  const { finished } = await import("node:stream/promises");
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let result: T;
+  // wx: a new file only, never one planted at the name; flush: fsync before the descriptor is closed.
+  const stream = createWriteStream(tmp, { flags: "wx", mode: 0o600, flush: true, highWaterMark: 4 * 1024 * 1024 });
   try {
-    const fh = await open(tmp, "wx", 0o600);
-    try {
-      let batch: string[] = [];
-      let size = 0;
-      for (const chunk of chunks) {
-        batch.push(chunk);
-        size += chunk.length;
-        // A few MiB per write(2): few system calls, bounded memory.
-        if (size >= 4 * 1024 * 1024) {
-          await fh.write(batch.join(""), null, "utf8");
-          batch = [];
-          size = 0;
-        }
-      }
-      if (batch.length > 0) await fh.write(batch.join(""), null, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    result = await fill(stream);
+    stream.end();
+    // Resolves once the file is flushed and closed; rejects with the first write (or open) error.
+    await finished(stream);
     await rename(tmp, file);
   } catch (err) {
+    stream.destroy();
     await unlink(tmp).catch(() => undefined);
+    if (err instanceof StatehouseError) throw err;
     throw fromSystemError(err, `writing ${file}`);
   }
   // The rename is durable only once the directory is synced.
@@ -79,4 +75,5 @@ export async function writePrivateAtomic(file: string, chunks: Iterable<string>)
   } catch {
     // some filesystems refuse to sync a directory: the file itself is synced
   }
+  return result;
 }
