@@ -6,6 +6,7 @@ import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type StaleOptions, agentIndexKeys, isActiveAgent, markStale, putAgent, requireLiveSession, takeAgentSlot } from "./agent-rules.js";
 import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
+import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import { assertStatus, putSession, recordSpawn, requireSession } from "./sessions.js";
@@ -131,10 +132,12 @@ export class Agents implements AgentsApi {
   }
 
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
+    condition = ownCondition(condition);
     return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
   }
 
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
+    condition = ownCondition(condition);
     const changes = snapshot(update);
     validateId(id, "agent id");
     if (changes.role !== undefined) checkRole(changes.role);
@@ -164,10 +167,12 @@ export class Agents implements AgentsApi {
 
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
+    condition = ownCondition(condition);
     return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
   }
 
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {
+    condition = ownCondition(condition);
     validateId(id, "agent id");
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);

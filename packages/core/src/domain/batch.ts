@@ -111,12 +111,22 @@ function annotate(err: unknown, i: number, op: string): unknown {
 /** Plans every operation, then runs them all in one transaction: all commit, or none. */
 export async function planBatch(store: Store, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
   if (!Array.isArray(operations)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
-  const plans: Plan<unknown>[] = [];
+  // Every operation's own fields (its op, ids, pointer, conditions, fence) are copied now, before
+  // the first await: later operations are planned after earlier ones' reads, and must be planned
+  // from what the caller passed, not from what its objects hold by then.
+  const ops: BatchOperation[] = [];
   for (let i = 0; i < operations.length; i++) {
     const o = operations[i];
     if (typeof o !== "object" || o === null || typeof (o as { op?: unknown }).op !== "string") {
       throw new ValidationError(`batch operation ${i} is not an object with an "op"`, { details: { issues: [`operation ${i}: no op`], operation: i } });
     }
+    const copy = { ...o } as BatchOperation & Condition;
+    if (typeof copy.ifLease === "object" && copy.ifLease !== null) copy.ifLease = { ...copy.ifLease };
+    ops.push(copy);
+  }
+  const plans: Plan<unknown>[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
     try {
       const plan = await planOf(store, o, i);
       const fence = (o as Condition).ifLease;
@@ -132,7 +142,7 @@ export async function planBatch(store: Store, operations: readonly BatchOperatio
       try {
         result = plan(tx, now);
       } catch (err) {
-        throw annotate(err, i, operations[i]!.op);
+        throw annotate(err, i, ops[i]!.op);
       }
       // Each operation rewrites (and re-serialises) a whole record: a short batch of increments
       // on one large document would hold the lock for as many serialisations as it has
@@ -140,7 +150,7 @@ export async function planBatch(store: Store, operations: readonly BatchOperatio
       const serialized = (tx as Partial<Pick<TxBuffer, "serializedLength">>).serializedLength ?? 0;
       if (serialized > maxSerialized) {
         throw new ValidationError(
-          `batch operation ${i} (${operations[i]!.op}): the batch writes more than ${maxSerialized} characters of JSON in one ` +
+          `batch operation ${i} (${ops[i]!.op}): the batch writes more than ${maxSerialized} characters of JSON in one ` +
             "transaction (each operation rewrites its whole record); split it into smaller batches",
           { details: { operation: i, reason: "limit", limit: "batchBytes", max: maxSerialized, issues: ["batch too large"] } },
         );

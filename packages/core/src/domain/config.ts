@@ -4,6 +4,7 @@ import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
+import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import type { ProjectConfigsApi } from "./store-api.js";
 import type { Condition, ConfigRecord } from "./types.js";
@@ -76,10 +77,12 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
   async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
+    condition = ownCondition(condition);
     return this.ctx.run("config.set", await this.planSet(project, config, condition), condition);
   }
 
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
+    condition = ownCondition(condition);
     validateId(project, "project");
     // Copied before the (asynchronous) validation: the caller may change its object meanwhile.
     const value = own(config, this.ctx.limits);
@@ -97,10 +100,12 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean> {
+    condition = ownCondition(condition);
     return this.ctx.run("config.delete", this.planDelete(project, condition), condition);
   }
 
   planDelete(project: string, condition?: Condition): Plan<boolean> {
+    condition = ownCondition(condition);
     validateId(project, "project");
     return (tx) => tx.delete(C.config, project, condition ?? {});
   }

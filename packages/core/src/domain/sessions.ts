@@ -6,6 +6,7 @@ import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
+import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
@@ -109,10 +110,12 @@ export class Sessions implements SessionsApi {
   constructor(private readonly ctx: DomainContext) {}
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
+    condition = ownCondition(condition);
     return this.ctx.run("session.create", this.planCreate(options, condition), condition);
   }
 
   planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
+    condition = ownCondition(condition);
     const options = snapshot(input);
     const id = options.id === undefined ? newId("ses") : validateId(options.id, "session id");
     if (options.name !== undefined) assertName(options.name);
@@ -194,6 +197,7 @@ export class Sessions implements SessionsApi {
   }
 
   update(id: string, input: SessionUpdate, condition?: Condition): Promise<Session> {
+    condition = ownCondition(condition);
     // Copied now: ending a session plans after an await, and a caller may change its object meanwhile.
     const changes = snapshot(input);
     if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition);
@@ -203,6 +207,7 @@ export class Sessions implements SessionsApi {
 
   /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
   planUpdate(id: string, update: SessionUpdate, condition?: Condition, agents?: SessionAgents): Plan<Session> {
+    condition = ownCondition(condition);
     const changes = snapshot(update);
     if (changes.name !== undefined) assertName(changes.name);
     if (changes.status !== undefined) assertStatus(changes.status, SESSION_STATUSES, "status");
@@ -232,6 +237,7 @@ export class Sessions implements SessionsApi {
 
   /** Ends an active session with a final status (default `completed`). */
   end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
+    condition = ownCondition(condition);
     return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen), condition));
   }
 
@@ -258,6 +264,7 @@ export class Sessions implements SessionsApi {
 
   /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). */
   planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition, agents?: SessionAgents): Plan<Session> {
+    condition = ownCondition(condition);
     assertStatus(status, FINAL_SESSION_STATUSES, "final status");
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
@@ -279,6 +286,7 @@ export class Sessions implements SessionsApi {
    * leaving an agent spawned meanwhile behind.
    */
   async delete(id: string, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     validateId(id, "session id");
     for (let attempt = 1; ; attempt++) {
       const session = await this.ctx.adapter.get(C.sessions, id);
@@ -323,6 +331,7 @@ export class Sessions implements SessionsApi {
    * again, rather than leave agents pointing at a deleted session.
    */
   planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     return (tx) => {
       const { data, revision } = requireSession(tx, id);
       checkCondition(C.sessions, id, revision, condition);

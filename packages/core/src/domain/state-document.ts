@@ -8,6 +8,7 @@ import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
 import { C } from "./collections.js";
+import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
@@ -104,37 +105,44 @@ export class StateDocument implements StateDocumentApi {
 
   /** Replaces the whole document. */
   replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
     return this.write("state.replace", () => v, condition);
   }
 
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition);
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition);
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.merge", this.planMerge(patch, condition), condition);
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.patch", this.planPatch(operations, condition), condition);
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition);
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
   remove(condition?: Condition): Promise<boolean> {
+    condition = ownCondition(condition);
     return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition);
   }
 
@@ -144,11 +152,13 @@ export class StateDocument implements StateDocumentApi {
    */
   async update(fn: (current: JsonValue | undefined) => JsonValue | Promise<JsonValue>, options: UpdateOptions = {}): Promise<WriteResult> {
     const maxAttempts = options.maxAttempts ?? 20;
+    // Copied now: the attempts run after awaits, and must use the fence the caller passed.
+    const ifLease = ownCondition({ ...(options.ifLease !== undefined && { ifLease: options.ifLease }) })?.ifLease;
     for (let attempt = 1; ; attempt++) {
       const { value, revision } = await this.read();
       const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
-        return await this.write("state.update", () => next, { ifRevision: revision, ...(options.ifLease !== undefined && { ifLease: options.ifLease }) });
+        return await this.write("state.update", () => next, { ifRevision: revision, ...(ifLease !== undefined && { ifLease }) });
       } catch (err) {
         // A lease that moved on will not come back: only a revision conflict is worth another attempt.
         if (!isStatehouseError(err, "E_CONFLICT") || err.details.lease !== undefined || attempt >= maxAttempts) throw err;
@@ -158,11 +168,13 @@ export class StateDocument implements StateDocumentApi {
   }
 
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
     return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
   }
 
   planDelete(pointer: string, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
       return deleteAt(doc, pointer);
@@ -170,11 +182,13 @@ export class StateDocument implements StateDocumentApi {
   }
 
   planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     const p = own(patch, this.ctx.limits);
     return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
   }
 
   planPatch(operations: JsonValue, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     if (!Array.isArray(operations)) {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
     }
@@ -192,6 +206,7 @@ export class StateDocument implements StateDocumentApi {
   }
 
   planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {
+    condition = ownCondition(condition);
     if (typeof by !== "number" || !Number.isFinite(by)) {
       throw new ValidationError(`increment must be a finite number, got ${String(by)}`, { details: { issues: ["increment not finite"] } });
     }
@@ -207,11 +222,13 @@ export class StateDocument implements StateDocumentApi {
   }
 
   planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
+    condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 
   planRemove(condition?: Condition): Plan<boolean> {
+    condition = ownCondition(condition);
     return (tx) => tx.delete(this.collection, this.name, condition ?? {});
   }
 

@@ -5,6 +5,7 @@ import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { C } from "./collections.js";
 import { jsonSchemaProblems } from "./json-schema-check.js";
+import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
 import type { ToolsApi } from "./store-api.js";
@@ -39,10 +40,12 @@ export class Tools implements ToolsApi {
 
   /** Registers or replaces a tool (pass `{ ifAbsent: true }` to refuse replacing). */
   register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
+    condition = ownCondition(condition);
     return this.ctx.run("tools.register", this.planRegister(descriptor, condition), condition);
   }
 
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
+    condition = ownCondition(condition);
     // Copied first and the copy checked: what is stored is exactly what passed the checks.
     const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
     checkDescriptor(d);
@@ -81,10 +84,12 @@ export class Tools implements ToolsApi {
 
   /** Removes a tool; E_NOT_FOUND if it was not registered. */
   unregister(name: string, condition?: Condition): Promise<boolean> {
+    condition = ownCondition(condition);
     return this.ctx.run("tools.unregister", this.planUnregister(name, condition), condition);
   }
 
   planUnregister(name: string, condition?: Condition): Plan<boolean> {
+    condition = ownCondition(condition);
     validateId(name, "tool name");
     return (tx) => {
       if (!tx.delete(C.tools, name, condition ?? {})) {
