@@ -130,7 +130,9 @@ describe("a write's condition is copied when the write is called", () => {
     expect(await codeOf(updating)).toBe("no error");
   });
 
-  it("batch: a later operation's fields, condition and fence changed after the call (while an earlier one is planned) are not used", async () => {
+  const batchTitle =
+    "batch: a later operation's fields, condition and fence changed after the call (while an earlier one is planned) are not used";
+  it(batchTitle, async () => {
     store = await open("memory:");
     const lease = await store.leases.acquire("L", { ttlMs: 60_000, holder: "me" });
     await store.state("d").set("/a", 1);
