@@ -85,10 +85,10 @@ export class RemoteSessions implements SessionsApi {
 export class RemoteAgents implements AgentsApi {
   constructor(private readonly t: Transport) {}
 
-  async spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
+  async spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent> {
     seg(sessionId, "session id");
     const payload = jsonText({ ...(typeof options === "object" && options !== null ? options : {}), sessionId });
-    return body(this.t.send("POST", "/v1/agents", { body: payload }));
+    return body(this.t.send("POST", "/v1/agents", { body: payload, headers: conditionHeaders(condition) }));
   }
 
   async get(id: string): Promise<Agent> {

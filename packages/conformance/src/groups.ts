@@ -36,6 +36,8 @@ export const CLAUSE_GROUPS = [
   "agent-limit-multi-process",
   "leases",
   "lease-multi-process",
+  "idempotency",
+  "idempotency-multi-process",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */
@@ -50,6 +52,8 @@ export const DOMAIN_GROUPS: readonly ClauseGroup[] = [
   "query-safety",
   "query-limits",
   "domain-multi-process",
+  "idempotency",
+  "idempotency-multi-process",
 ];
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

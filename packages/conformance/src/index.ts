@@ -8,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
@@ -58,5 +59,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerWatch(suite);
     registerAgentRules(suite);
     registerLeases(suite);
+    registerIdempotency(suite);
   });
 }

@@ -1,7 +1,7 @@
 import { AGENT_STATUSES, type Agent, type AgentStatus, type JsonObject } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { type Styled, styled } from "../io/output.js";
-import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, idempotencyKey, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 /** A known status in its colour: styled by the CLI, so printed as is. */
 function statusColored(ctx: CommandContext, status: AgentStatus): Styled {
@@ -37,7 +37,7 @@ export async function spawn(ctx: CommandContext): Promise<number | undefined> {
     ...(status !== undefined && { status }),
     ...(pid !== undefined && { pid }),
     ...(metadata !== undefined && { metadata }),
-  });
+  }, idempotencyKey(ctx));
   await showOne(ctx, a, true);
   return undefined;
 }

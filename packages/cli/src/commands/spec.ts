@@ -15,7 +15,15 @@ const target = {
   doc: { type: "string", arg: "NAME", help: "the state document (default global)" },
   session: { type: "string", arg: "ID", help: "the session's own state document instead" },
 } as const satisfies Record<string, OptionSpec>;
+const idempotency = {
+  "idempotency-key": {
+    type: "string",
+    arg: "KEY",
+    help: "retried with the same KEY (within 24 h), the write prints its first result and changes nothing (printable ASCII, ≤255)",
+  },
+} as const satisfies Record<string, OptionSpec>;
 const ifRevision = {
+  ...idempotency,
   "if-revision": { type: "string", arg: "N", help: "write only if the record's revision is N (0: only if absent); else E_CONFLICT" },
   "if-lease": { type: "string", arg: "NAME:TOKEN", help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT" },
 } as const satisfies Record<string, OptionSpec>;
@@ -95,6 +103,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       project: { type: "string", arg: "PROJECT", help: "the project it belongs to" },
       id: { type: "string", arg: "ID", help: "the id (default: a new time-ordered ses_… id)" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
+      ...idempotency,
     },
     summary: "Create an active session; prints it (--plain: just its id).",
     examples: ["SESSION_ID=$(statehouse --plain session create --name 'fix login bug' --project web)"],
@@ -146,6 +155,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       pid: { type: "string", arg: "PID", help: "the agent's process id" },
       status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed, failed or cancelled" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
+      ...idempotency,
     },
     summary: "Spawn an agent into an active session; prints it (--plain: just its id).",
     examples: ["AGENT_ID=$(statehouse --plain agent spawn \"$SESSION_ID\" reviewer --pid $$)"],
@@ -274,7 +284,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "batch",
     args: ["FILE?"],
-    options: {},
+    options: { ...idempotency },
     summary: "Apply a JSON array of operations (from FILE, or stdin) atomically: all commit, or none.",
     details: [
       "Operations: state.set, state.delete, state.merge, state.patch, state.increment, state.replace, state.remove,",

@@ -42,8 +42,8 @@ function checkMetadata(m: unknown): void {
 export class Agents implements AgentsApi {
   constructor(private readonly ctx: DomainContext) {}
 
-  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
-    return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options));
+  spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent> {
+    return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options), condition, [sessionId, options]);
   }
 
   planSpawn(sessionId: string, input: AgentSpawnOptions): Plan<Agent> {
@@ -131,7 +131,7 @@ export class Agents implements AgentsApi {
   }
 
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
+    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
   }
 
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
@@ -164,7 +164,7 @@ export class Agents implements AgentsApi {
 
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
-    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
+    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition, [id]);
   }
 
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {

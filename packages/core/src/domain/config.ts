@@ -76,7 +76,9 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
   async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
-    return this.ctx.run("config.set", await this.planSet(project, config, condition), condition);
+    // The request as called: planning awaits the validator, and the caller may change its object meanwhile.
+    const request = condition?.idempotencyKey === undefined ? undefined : JSON.parse(JSON.stringify([project, config]));
+    return this.ctx.run("config.set", await this.planSet(project, config, condition), condition, request);
   }
 
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
@@ -97,7 +99,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
 
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean> {
-    return this.ctx.run("config.delete", this.planDelete(project, condition), condition);
+    return this.ctx.run("config.delete", this.planDelete(project, condition), condition, [project]);
   }
 
   planDelete(project: string, condition?: Condition): Plan<boolean> {

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { QueryNode } from "../query/index.js";
 import type { ChangeSet } from "../spi/types.js";
-import type { BatchOperation } from "./batch-operation.js";
+import type { BatchOperation, BatchOptions } from "./batch-operation.js";
 import type {
   Agent,
   AgentListOptions,
@@ -39,7 +39,7 @@ export interface StoreApi {
   readonly config: ProjectConfigsApi;
   readonly tools: ToolsApi;
   /** Applies every operation atomically, in order; resolves to their results. */
-  batch(operations: readonly BatchOperation[]): Promise<unknown[]>;
+  batch(operations: readonly BatchOperation[], options?: BatchOptions): Promise<unknown[]>;
   /** Change sets after `since`, in order, at most `limit` (the adapter's default when omitted). */
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   /** The sequence number of the latest committed change set (0 for an empty store). */
@@ -122,7 +122,7 @@ export interface SessionsApi {
 }
 
 export interface AgentsApi {
-  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent>;
+  spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent>;
   get(id: string): Promise<Agent>;
   find(id: string): Promise<Agent | undefined>;
   list(options?: AgentListOptions): Promise<Page<Agent>>;

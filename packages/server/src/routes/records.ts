@@ -15,7 +15,7 @@ import type {
 } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
-import { conditionOf } from "../conditions.js";
+import { conditionOf, idempotencyKeyOf } from "../conditions.js";
 import { revisionOf, sendJson } from "./reply.js";
 import { anyJson, idParam, objectBody, pageQuery } from "./schemas.js";
 
@@ -112,7 +112,8 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
     },
     async (request, reply) => {
       const { sessionId: sid, ...options } = needObject(request.body, "the body") as unknown as AgentSpawnOptions & { sessionId: string };
-      const a = await store.agents.spawn(sid, options);
+      const key = idempotencyKeyOf(request);
+      const a = await store.agents.spawn(sid, options, key === undefined ? undefined : { idempotencyKey: key });
       return sendJson(reply, 201, a, a.revision);
     },
   );
