@@ -41,5 +41,16 @@ describe("statehouse --idempotency-key", () => {
     expect(bad.code, show(bad)).toBe(5);
     const help = await sh(["state", "set", "--help"]);
     expect(help.stdout).toContain("--idempotency-key KEY");
+
+    // The keys travel with the data: after a migration a retry still replays.
+    const copyDir = tempDir();
+    dirs.push(copyDir);
+    const copyUrl = PERSISTENT.find((a) => a.name === "sqlite")!.url(copyDir);
+    ok(await sh(["migrate", "--to", copyUrl]));
+    const copied = at(copyUrl);
+    const replayed = await copied(["--json", "state", "incr", "/runs", "--idempotency-key", "hook-42"]);
+    ok(replayed);
+    expect(json(replayed).value, "replayed on the copy").toBe(1);
+    expect((await copied(["state", "get", "/runs"])).stdout.trim()).toBe("1");
   });
 });
