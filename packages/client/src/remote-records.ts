@@ -99,6 +99,10 @@ export class RemoteAgents implements AgentsApi {
     return orUndefined(this.get(id));
   }
 
+  async delete(id: string, condition?: Condition): Promise<boolean> {
+    return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/agents/${seg(id, "agent id")}`, { headers: conditionHeaders(condition) }))).removed;
+  }
+
   async list(options: AgentListOptions = {}): Promise<Page<Agent>> {
     const { sessionId, status, direction, limit, cursor } = options;
     return body(this.t.send("GET", `/v1/agents${qs({ sessionId, status, direction, limit, cursor })}`));
@@ -143,6 +147,10 @@ export class RemoteConfigs implements ProjectConfigsApi {
   async delete(project: string, condition?: Condition): Promise<boolean> {
     return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/config/${seg(project, "project")}`, { headers: conditionHeaders(condition) })))
       .removed;
+  }
+
+  async list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
+    return body(this.t.send("GET", `/v1/config${qs({ limit: options.limit, cursor: options.cursor })}`));
   }
 }
 

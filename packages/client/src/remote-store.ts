@@ -1,4 +1,4 @@
-import type { BatchOperation, BatchOptions, ChangeSet, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
+import type { BatchOperation, BatchOptions, ChangeSet, DocumentInfo, ListOptionsBasic, Page, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
 import { isStatehouseError } from "@statehouse/core/errors";
 import { conditionHeaders, jsonText, qs, seg } from "./encode.js";
 import { RemoteDocument } from "./remote-document.js";
@@ -54,6 +54,10 @@ export class RemoteStore implements StoreApi {
   async batch(operations: readonly BatchOperation[], options: BatchOptions = {}): Promise<unknown[]> {
     const headers = conditionHeaders({ idempotencyKey: options.idempotencyKey });
     return ((await this.t.send("POST", "/v1/batch", { body: batchText(operations), headers })).body as { results: unknown[] }).results;
+  }
+
+  async documents(options: ListOptionsBasic = {}): Promise<Page<DocumentInfo>> {
+    return (await this.t.send("GET", `/v1/state${qs({ limit: options.limit, cursor: options.cursor })}`)).body as Page<DocumentInfo>;
   }
 
   async changes(since: number, limit?: number): Promise<ChangeSet[]> {

@@ -8,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerDomainCatalog } from "./clauses/domain-catalog.js";
 import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
@@ -49,6 +50,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerModelBased(suite);
     registerDomainState(suite);
     registerDomainRecords(suite);
+    registerDomainCatalog(suite);
     registerDomainPollution(suite);
     registerDomainQuery(suite);
     registerMultiProcess(suite);

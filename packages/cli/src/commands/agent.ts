@@ -122,3 +122,15 @@ export async function reap(ctx: CommandContext): Promise<number | undefined> {
   });
   return undefined;
 }
+
+/** `agent rm ID`: deletes the agent record (E_NOT_FOUND, exit 3, if there is none). */
+export async function rm(ctx: CommandContext): Promise<number | undefined> {
+  const id = ctx.args[0]!;
+  await (await ctx.open()).agents.delete(id, condition(ctx));
+  await emit(ctx, {
+    json: () => ({ id, removed: true }),
+    plain: () => [id],
+    human: () => ctx.out.line(`deleted agent ${ctx.out.colors.cyan(id)}`),
+  });
+  return undefined;
+}

@@ -96,6 +96,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: state("incr"),
   },
   {
+    name: "state docs",
+    args: [],
+    options: { ...paging },
+    summary: "List the named state documents with their revisions (a session's own document is listed with its session).",
+    examples: ["statehouse state docs", "statehouse --plain state docs --all"],
+    load: state("docs"),
+  },
+  {
     name: "session create",
     args: [],
     options: {
@@ -217,6 +225,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: agent("reap"),
   },
   {
+    name: "agent rm",
+    args: ["ID"],
+    options: { ...ifRevision },
+    summary: "Delete an agent record (E_NOT_FOUND, exit 3, if there is none); its project slot is freed.",
+    examples: ["statehouse agent rm \"$AGENT_ID\""],
+    load: agent("rm"),
+  },
+  {
     name: "config get",
     args: ["PROJECT"],
     options: {},
@@ -231,6 +247,30 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Replace a project's config after validating it (E_CONFIG, exit 13, if invalid). CONFIG is JSON, or - for stdin.",
     examples: ["statehouse config set web '{\"maxConcurrentAgents\": 4}'", "statehouse config set web - < web.config.json"],
     load: config("set"),
+  },
+  {
+    name: "config list",
+    args: [],
+    options: { ...paging },
+    summary: "List every project that has a config, with its revision and config.",
+    examples: ["statehouse config list", "statehouse --plain config list --all"],
+    load: config("list"),
+  },
+  {
+    name: "config rm",
+    args: ["PROJECT"],
+    options: { ...ifRevision },
+    summary: "Delete a project's config (E_NOT_FOUND, exit 3, if it has none).",
+    examples: ["statehouse config rm web"],
+    load: config("rm"),
+  },
+  {
+    name: "config schema",
+    args: [],
+    options: {},
+    summary: "Print the JSON Schema project configs are validated against (the built-in one, extended or replaced).",
+    examples: ["statehouse config schema", "statehouse --json config schema | jq .properties"],
+    load: config("schema"),
   },
   {
     name: "config validate",

@@ -162,6 +162,23 @@ export class Agents implements AgentsApi {
     };
   }
 
+  /**
+   * Deletes an agent record; E_NOT_FOUND if there is none. Its slot under the project's
+   * `maxConcurrentAgents` is freed (the next spawn prunes it); its session keeps its agentCount,
+   * which counts spawns.
+   */
+  delete(id: string, condition?: Condition): Promise<boolean> {
+    return this.ctx.run("agent.delete", this.planDelete(id, condition), condition, [id]);
+  }
+
+  planDelete(id: string, condition?: Condition): Plan<boolean> {
+    validateId(id, "agent id");
+    return (tx) => {
+      if (!tx.delete(C.agents, id, condition ?? {})) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+      return true;
+    };
+  }
+
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
     return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition, [id]);

@@ -6,7 +6,8 @@ import { C } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import type { ProjectConfigsApi } from "./store-api.js";
-import type { Condition, ConfigRecord } from "./types.js";
+import { listPage } from "./paging.js";
+import type { Condition, ConfigRecord, ListOptionsBasic, Page } from "./types.js";
 
 /** How project configs are validated. */
 export interface ConfigSchemaOptions {
@@ -95,6 +96,21 @@ export class ProjectConfigs implements ProjectConfigsApi {
       const revision = tx.put(C.config, project, value);
       return { project, config: value, revision };
     };
+  }
+
+  /** Every project's config, in project order. */
+  list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
+    return this.ctx.read("config.list", () =>
+      listPage(this.ctx.adapter, C.config, {
+        index: undefined,
+        prefix: undefined,
+        reverse: false,
+        limit: options.limit ?? 100,
+        cursor: options.cursor,
+        map: (r) => ({ project: r.id, config: r.value as JsonObject, revision: r.revision }),
+        position: (c) => ({ key: c.project, id: c.project }),
+      }),
+    );
   }
 
   /** Deletes the project's config; false if there was none. */

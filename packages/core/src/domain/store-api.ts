@@ -29,6 +29,12 @@ import type {
  * `@statehouse/client`, over the daemon). Only domain operations: no adapter, no planning, no
  * metrics, so both sides can implement it and callers can switch by URL.
  */
+/** A state document as `documents()` lists it. */
+export interface DocumentInfo {
+  readonly name: string;
+  readonly revision: number;
+}
+
 export interface StoreApi {
   /** A named state document; `global` by default. */
   state(name?: string): StateDocumentApi;
@@ -38,6 +44,8 @@ export interface StoreApi {
   readonly agents: AgentsApi;
   readonly config: ProjectConfigsApi;
   readonly tools: ToolsApi;
+  /** The state documents (not sessions' own), in name order, with their revisions. */
+  documents(options?: ListOptionsBasic): Promise<Page<DocumentInfo>>;
   /** Applies every operation atomically, in order; resolves to their results. */
   batch(operations: readonly BatchOperation[], options?: BatchOptions): Promise<unknown[]>;
   /** Change sets after `since`, in order, at most `limit` (the adapter's default when omitted). */
@@ -130,6 +138,8 @@ export interface AgentsApi {
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent>;
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent>;
+  /** Deletes an agent record; E_NOT_FOUND if there is none. */
+  delete(id: string, condition?: Condition): Promise<boolean>;
 }
 
 export interface ProjectConfigsApi {
@@ -143,6 +153,8 @@ export interface ProjectConfigsApi {
   set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord>;
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean>;
+  /** Every project's config, in project order. */
+  list(options?: ListOptionsBasic): Promise<Page<ConfigRecord>>;
 }
 
 export interface ToolsApi {

@@ -12,10 +12,11 @@ import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
 import { Leases, checkFence, fenced } from "./leases.js";
-import type { StoreApi } from "./store-api.js";
+import type { DocumentInfo, StoreApi } from "./store-api.js";
+import { listPage } from "./paging.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
-import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
+import { ACTIVE_AGENT_STATUSES, type Agent, type ListOptionsBasic, type Page, SESSION_STATUSES, type SessionStatus } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
 export interface StoreOptions extends AdapterOptions {
@@ -135,6 +136,21 @@ export class Store implements StoreApi {
   /** A session's own state document (deleted with the session). */
   sessionState(sessionId: string): StateDocument {
     return new StateDocument(this.ctx, C.sessionState, validateId(sessionId, "session id"));
+  }
+
+  /** The state documents (not sessions' own), in name order, with their revisions. */
+  documents(options: ListOptionsBasic = {}): Promise<Page<DocumentInfo>> {
+    return this.ctx.read("state.documents", () =>
+      listPage(this.adapter, C.state, {
+        index: undefined,
+        prefix: undefined,
+        reverse: false,
+        limit: options.limit ?? 100,
+        cursor: options.cursor,
+        map: (r) => ({ name: r.id, revision: r.revision }),
+        position: (d) => ({ key: d.name, id: d.name }),
+      }),
+    );
   }
 
   /** Applies every operation atomically, in order; resolves to their results. */

@@ -148,6 +148,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       return sendJson(reply, 200, a, a.revision);
     },
   );
+  app.delete<{ Params: Id }>(
+    "/v1/agents/:id",
+    { schema: { tags: ["agents"], summary: "Delete an agent record (404 if there is none)", params: agentId } },
+    async (request, reply) => sendJson(reply, 200, { removed: await store.agents.delete(request.params.id, conditionOf(request)) }),
+  );
   app.post<{ Params: Id }>(
     "/v1/agents/:id/heartbeat",
     { schema: { tags: ["agents"], summary: "The agent is alive now (spawning becomes running)", params: agentId } },
@@ -183,6 +188,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       const c = await store.config.set(request.params.project, request.body, conditionOf(request));
       return sendJson(reply, 200, c, c.revision);
     },
+  );
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
+    "/v1/config",
+    { schema: { tags: ["config"], summary: "Every project's config, in project order, paged", querystring: { type: "object", properties: { ...pageQuery } } } },
+    async (request, reply) => sendJson(reply, 200, await store.config.list(request.query)),
   );
   app.delete<{ Params: { project: string } }>(
     "/v1/config/:project",
