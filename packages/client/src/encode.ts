@@ -1,5 +1,5 @@
 import type { Condition, JsonValue } from "@statehouse/core";
-import { validateId, validateValue } from "@statehouse/core/validation";
+import { validateId, validateIdempotencyKey, validateValue } from "@statehouse/core/validation";
 
 // Checked here only for being JSON (no NaN, undefined, cycles…), as the library does before
 // anything is sent; the depth and size limits are the daemon's store's, applied there.
@@ -27,6 +27,7 @@ export function conditionHeaders(condition: Condition | undefined): Record<strin
   const h: Record<string, string> = {};
   if (condition?.ifRevision !== undefined) h["if-match"] = `"${condition.ifRevision}"`;
   if (condition?.ifAbsent === true) h["if-none-match"] = "*";
+  if (condition?.idempotencyKey !== undefined) h["idempotency-key"] = validateIdempotencyKey(condition.idempotencyKey);
   return h;
 }
 

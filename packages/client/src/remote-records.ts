@@ -85,10 +85,10 @@ export class RemoteSessions implements SessionsApi {
 export class RemoteAgents implements AgentsApi {
   constructor(private readonly t: Transport) {}
 
-  async spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
+  async spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent> {
     seg(sessionId, "session id");
     const payload = jsonText({ ...(typeof options === "object" && options !== null ? options : {}), sessionId });
-    return body(this.t.send("POST", "/v1/agents", { body: payload }));
+    return body(this.t.send("POST", "/v1/agents", { body: payload, headers: conditionHeaders(condition) }));
   }
 
   async get(id: string): Promise<Agent> {
@@ -97,6 +97,10 @@ export class RemoteAgents implements AgentsApi {
 
   async find(id: string): Promise<Agent | undefined> {
     return orUndefined(this.get(id));
+  }
+
+  async delete(id: string, condition?: Condition): Promise<boolean> {
+    return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/agents/${seg(id, "agent id")}`, { headers: conditionHeaders(condition) }))).removed;
   }
 
   async list(options: AgentListOptions = {}): Promise<Page<Agent>> {
@@ -143,6 +147,10 @@ export class RemoteConfigs implements ProjectConfigsApi {
   async delete(project: string, condition?: Condition): Promise<boolean> {
     return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/config/${seg(project, "project")}`, { headers: conditionHeaders(condition) })))
       .removed;
+  }
+
+  async list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
+    return body(this.t.send("GET", `/v1/config${qs({ limit: options.limit, cursor: options.cursor })}`));
   }
 }
 

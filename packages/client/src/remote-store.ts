@@ -1,6 +1,6 @@
-import type { BatchOperation, ChangeSet, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
+import type { BatchOperation, BatchOptions, ChangeSet, DocumentInfo, ListOptionsBasic, Page, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
 import { isStatehouseError } from "@statehouse/core/errors";
-import { jsonText, qs, seg } from "./encode.js";
+import { conditionHeaders, jsonText, qs, seg } from "./encode.js";
 import { RemoteDocument } from "./remote-document.js";
 import { RemoteAgents, RemoteConfigs, RemoteSessions, RemoteTools } from "./remote-records.js";
 import { type ClientOptions, Transport } from "./transport.js";
@@ -51,8 +51,13 @@ export class RemoteStore implements StoreApi {
     return new RemoteDocument(this.t, `/v1/sessions/${seg(sessionId, "session id")}/state`, sessionId);
   }
 
-  async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
-    return ((await this.t.send("POST", "/v1/batch", { body: batchText(operations) })).body as { results: unknown[] }).results;
+  async batch(operations: readonly BatchOperation[], options: BatchOptions = {}): Promise<unknown[]> {
+    const headers = conditionHeaders({ idempotencyKey: options.idempotencyKey });
+    return ((await this.t.send("POST", "/v1/batch", { body: batchText(operations), headers })).body as { results: unknown[] }).results;
+  }
+
+  async documents(options: ListOptionsBasic = {}): Promise<Page<DocumentInfo>> {
+    return (await this.t.send("GET", `/v1/state${qs({ limit: options.limit, cursor: options.cursor })}`)).body as Page<DocumentInfo>;
   }
 
   async changes(since: number, limit?: number): Promise<ChangeSet[]> {

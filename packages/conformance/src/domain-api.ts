@@ -92,7 +92,11 @@ export interface DomainStore {
     delete(id: string, condition?: WriteCondition): Promise<unknown>;
   };
   readonly agents: {
-    spawn(sessionId: string, options: { id?: string; role: string; status?: string; pid?: number | null; metadata?: JsonObject }): Promise<Agent>;
+    spawn(
+      sessionId: string,
+      options: { id?: string; role: string; status?: string; pid?: number | null; metadata?: JsonObject },
+      condition?: { idempotencyKey?: string },
+    ): Promise<Agent>;
     get(id: string): Promise<Agent>;
     find(id: string): Promise<Agent | undefined>;
     list(options?: { sessionId?: string; status?: string; direction?: "asc" | "desc"; limit?: number; cursor?: string }): Promise<Page<Agent>>;
@@ -116,7 +120,7 @@ export interface DomainStore {
     unregister(name: string, condition?: WriteCondition): Promise<boolean>;
   };
   // `object`, not BatchOperation: the batch clause also sends malformed operations on purpose.
-  batch(operations: readonly object[]): Promise<unknown[]>;
+  batch(operations: readonly object[], options?: { idempotencyKey?: string }): Promise<unknown[]>;
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   sequence(): Promise<number>;
   close(): Promise<void>;

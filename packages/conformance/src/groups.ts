@@ -19,6 +19,7 @@ export const CLAUSE_GROUPS = [
   "domain-config",
   "domain-tools",
   "domain-batch",
+  "domain-catalog",
   "prototype-pollution",
   "query-safety",
   "query-limits",
@@ -36,6 +37,8 @@ export const CLAUSE_GROUPS = [
   "agent-limit-multi-process",
   "leases",
   "lease-multi-process",
+  "idempotency",
+  "idempotency-multi-process",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */
@@ -46,10 +49,13 @@ export const DOMAIN_GROUPS: readonly ClauseGroup[] = [
   "domain-config",
   "domain-tools",
   "domain-batch",
+  "domain-catalog",
   "prototype-pollution",
   "query-safety",
   "query-limits",
   "domain-multi-process",
+  "idempotency",
+  "idempotency-multi-process",
 ];
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

@@ -8,6 +8,8 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerDomainCatalog } from "./clauses/domain-catalog.js";
+import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
@@ -50,6 +52,7 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerModelBased(suite);
     registerDomainState(suite);
     registerDomainRecords(suite);
+    registerDomainCatalog(suite);
     registerDomainPollution(suite);
     registerDomainQuery(suite);
     registerMultiProcess(suite);
@@ -60,5 +63,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerWatch(suite);
     registerAgentRules(suite);
     registerLeases(suite);
+    registerIdempotency(suite);
   });
 }

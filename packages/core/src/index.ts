@@ -15,12 +15,17 @@ export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./doma
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
 export { Leases, LEASES, MAX_TTL_MS, type Lease, type LeaseAcquireOptions, type LeaseRenewOptions, type LeaseFence } from "./domain/leases.js";
+export {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  IDEMPOTENCY,
+  IDEMPOTENCY_KEY_REUSED,
+} from "./domain/idempotency.js";
 export { PROJECT_AGENTS, markStale, type StaleOptions, type SessionAgents } from "./domain/agent-rules.js";
 export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";
 export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";
 export { Tools } from "./domain/tools.js";
 export { watchChanges, type WatchOptions, type WatchEvent, type WatchChangeSet, type WatchReset } from "./domain/watch.js";
-export { BATCH_OPERATIONS, type BatchOperation } from "./domain/batch.js";
+export { BATCH_OPERATIONS, type BatchOperation, type BatchOptions } from "./domain/batch.js";
 export { Metrics, type MetricsListener, type OperationStats } from "./domain/metrics.js";
 export * from "./domain/types.js";
 export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyPatch, incrementAt, jsonEqual, type JsonPatchOperation, type IncrementResult } from "./json/index.js";

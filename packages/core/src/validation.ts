@@ -266,3 +266,19 @@ export function deepFreeze<T extends JsonValue>(value: T): T {
   }
   return value;
 }
+
+/** The longest idempotency key: 255 characters, as implementations of the IETF Idempotency-Key draft allow. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * An idempotency key: 1 to 255 printable ASCII characters (space to `~`), the IETF draft's string,
+ * so the same key travels unchanged as an HTTP `Idempotency-Key` header and a command-line argument.
+ */
+export function validateIdempotencyKey(key: unknown): string {
+  if (typeof key !== "string" || !/^[\x20-\x7e]{1,255}$/.test(key)) {
+    throw new ValidationError(`an idempotency key is 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`, {
+      details: { issues: ["bad idempotencyKey"] },
+    });
+  }
+  return key;
+}

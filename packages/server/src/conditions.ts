@@ -30,7 +30,19 @@ export function conditionOf(request: FastifyRequest): Condition | undefined {
     }
     condition = { ...condition, ifAbsent: true };
   }
+  const key = idempotencyKeyOf(request);
+  if (key !== undefined) condition = { ...condition, idempotencyKey: key };
   return condition;
+}
+
+/**
+ * The `Idempotency-Key` header (IETF httpapi draft): a retried write with the same key returns the
+ * first result and changes nothing. Checked by the store (1 to 255 printable characters).
+ */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers["idempotency-key"];
+  if (Array.isArray(key)) throw new ValidationError("send one Idempotency-Key header", { details: { issues: ["bad Idempotency-Key"], malformed: true } });
+  return key;
 }
 
 /** True when the request carries a precondition header (a conflict is then a 412). */

@@ -10,6 +10,16 @@ const BODY_TYPES: Record<string, string[]> = {
   PATCH: ["application/merge-patch+json", "application/json-patch+json"],
 };
 
+/** Every write takes an idempotency key (the IETF httpapi draft's header). */
+const IDEMPOTENCY_KEY = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: "A retry with the same key (within the store's window, 24 h by default) returns the first result and changes nothing; " +
+    "the same key with a different request is a 409 with reason idempotency-key-reused. 1 to 255 printable ASCII characters.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
 function parametersOf(schema: Record<string, unknown>): unknown[] {
   const out: unknown[] = [];
   for (const [where, key] of [
@@ -53,7 +63,7 @@ export function collectOpenApi(app: FastifyInstance, version: string): () => obj
       const op: Record<string, unknown> = {
         summary: r.schema.summary ?? `${r.method} ${path}`,
         ...(r.schema.tags !== undefined && { tags: r.schema.tags }),
-        parameters: parametersOf(r.schema),
+        parameters: r.method === "GET" ? parametersOf(r.schema) : [...parametersOf(r.schema), IDEMPOTENCY_KEY],
         responses: {
           "200": { description: "OK", content: { "application/json": { schema: (r.schema.response as Record<string, unknown>)?.["200"] ?? {} } } },
           default: {

@@ -123,6 +123,28 @@ describe("API v1 over a unix socket (file adapter)", () => {
     expect(changes.json.changes.map((c: { sequence: number }) => c.sequence)).toEqual([seq + 1]);
   });
 
+  it("Idempotency-Key: a retried write answers with the first result and changes nothing; another request under the key is 409", async () => {
+    const key = { "idempotency-key": "hook-run-1" };
+    const first = await call(s.socket, "POST", "/v1/state/idem/increment", { pointer: "/n", by: 2 }, key);
+    expect(first.status).toBe(200);
+    const seq = await s.store.sequence();
+    const again = await call(s.socket, "POST", "/v1/state/idem/increment", { pointer: "/n", by: 2 }, key);
+    expect([again.status, again.json.value, again.json.revision]).toEqual([200, 2, first.json.revision]);
+    expect(await s.store.sequence(), "the replay committed nothing").toBe(seq);
+    const created = await call(s.socket, "POST", "/v1/sessions", { name: "keyed" }, { "idempotency-key": "create-1" });
+    const recreated = await call(s.socket, "POST", "/v1/sessions", { name: "keyed" }, { "idempotency-key": "create-1" });
+    expect(recreated.json.id).toBe(created.json.id);
+    const ops = [{ op: "state.increment", doc: "idem", pointer: "/b" }];
+    await call(s.socket, "POST", "/v1/batch", ops, { "idempotency-key": "batch-1" });
+    await call(s.socket, "POST", "/v1/batch", ops, { "idempotency-key": "batch-1" });
+    expect(await s.store.state("idem").get()).toEqual({ n: 2, b: 1 });
+    const reused = await call(s.socket, "PUT", "/v1/state/idem?pointer=/n", 5, key);
+    expect([reused.status, reused.json.code, reused.json.details?.reason ?? reused.json.reason]).toEqual([409, "E_CONFLICT", "idempotency-key-reused"]);
+    const bad = await call(s.socket, "PUT", "/v1/state/idem?pointer=/n", 5, { "idempotency-key": "x".repeat(256) });
+    expect([bad.status, bad.json.code]).toEqual([422, "E_VALIDATION"]);
+    expect(await s.store.state("idem").get("/n")).toBe(2);
+  });
+
   it("health, version and an OpenAPI description generated from the route schemas", async () => {
     expect((await call(s.socket, "GET", "/v1/version")).json).toEqual({ version: expect.any(String), api: "v1" });
     const doc = (await call(s.socket, "GET", "/v1/openapi.json")).json;
@@ -131,6 +153,7 @@ describe("API v1 over a unix socket (file adapter)", () => {
     expect(doc.paths["/v1/sessions"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(["status", "project", "cursor", "limit"]),
     );
+    expect(doc.paths["/v1/batch"].post.parameters.map((p: { name: string }) => p.name)).toContain("Idempotency-Key");
     expect(Object.keys(doc.paths["/v1/state/{name}"].patch.requestBody.content)).toEqual([
       "application/merge-patch+json",
       "application/json-patch+json",

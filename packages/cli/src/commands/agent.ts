@@ -1,7 +1,7 @@
 import { AGENT_STATUSES, type Agent, type AgentStatus, type JsonObject } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { type Styled, styled } from "../io/output.js";
-import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, idempotencyKey, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 /** A known status in its colour: styled by the CLI, so printed as is. */
 function statusColored(ctx: CommandContext, status: AgentStatus): Styled {
@@ -37,7 +37,7 @@ export async function spawn(ctx: CommandContext): Promise<number | undefined> {
     ...(status !== undefined && { status }),
     ...(pid !== undefined && { pid }),
     ...(metadata !== undefined && { metadata }),
-  });
+  }, idempotencyKey(ctx));
   await showOne(ctx, a, true);
   return undefined;
 }
@@ -119,6 +119,18 @@ export async function reap(ctx: CommandContext): Promise<number | undefined> {
       if (reaped.length === 0) ctx.out.line("no stale agents");
       else await ctx.out.table(["ID", "SESSION", "ROLE", "LAST HEARTBEAT"], reaped.map((a) => [a.id, a.sessionId, a.role, shortTime(a.heartbeatAt)]));
     },
+  });
+  return undefined;
+}
+
+/** `agent rm ID`: deletes the agent record (E_NOT_FOUND, exit 3, if there is none). */
+export async function rm(ctx: CommandContext): Promise<number | undefined> {
+  const id = ctx.args[0]!;
+  await (await ctx.open()).agents.delete(id, condition(ctx));
+  await emit(ctx, {
+    json: () => ({ id, removed: true }),
+    plain: () => [id],
+    human: () => ctx.out.line(`deleted agent ${ctx.out.colors.cyan(id)}`),
   });
   return undefined;
 }

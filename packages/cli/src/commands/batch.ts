@@ -2,7 +2,7 @@ import { type BatchOperation, ValidationError } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { readText } from "../io/files.js";
 import { parseJsonInput, readStdin } from "../io/json-input.js";
-import { emit } from "./common.js";
+import { emit, idempotencyKey } from "./common.js";
 
 /** `batch [FILE]`: a JSON array of operations, applied in one transaction. */
 export async function batch(ctx: CommandContext): Promise<number | undefined> {
@@ -12,7 +12,7 @@ export async function batch(ctx: CommandContext): Promise<number | undefined> {
   if (!Array.isArray(operations)) {
     throw new ValidationError('a batch is a JSON array of operations, e.g. [{"op": "state.set", "pointer": "/a", "value": 1}]', { details: { issues: ["not an array"] } });
   }
-  const results = await (await ctx.open()).batch(operations as BatchOperation[]);
+  const results = await (await ctx.open()).batch(operations as BatchOperation[], idempotencyKey(ctx) ?? {});
   await emit(ctx, {
     json: () => ({ results }),
     plain: () => results,

@@ -37,11 +37,21 @@ export function oneOf<T extends string>(ctx: CommandContext, name: string, allow
 export function condition(ctx: CommandContext): Condition | undefined {
   const r = int(ctx, "if-revision", 0);
   const fence = str(ctx, "if-lease");
-  if (fence === undefined) return r === undefined ? undefined : { ifRevision: r };
-  // NAME:TOKEN, split at the last colon; the name itself is validated by core like any lease name.
-  const m = /^(.+):(\d{1,15})$/.exec(fence);
-  if (m === null || Number(m[2]) < 1) throw usage(ctx, `--if-lease must be NAME:TOKEN (a positive token), got ${JSON.stringify(fence)}`);
-  return { ...(r !== undefined && { ifRevision: r }), ifLease: { name: m[1]!, token: Number(m[2]) } };
+  const key = idempotencyKey(ctx);
+  const cond: Condition = { ...(r !== undefined && { ifRevision: r }), ...(key !== undefined && key) };
+  if (fence !== undefined) {
+    // NAME:TOKEN, split at the last colon; the name itself is validated by core like any lease name.
+    const m = /^(.+):(\d{1,15})$/.exec(fence);
+    if (m === null || Number(m[2]) < 1) throw usage(ctx, `--if-lease must be NAME:TOKEN (a positive token), got ${JSON.stringify(fence)}`);
+    cond.ifLease = { name: m[1]!, token: Number(m[2]) };
+  }
+  return Object.keys(cond).length === 0 ? undefined : cond;
+}
+
+/** `--idempotency-key KEY` as the library's option (validated by the store), if given. */
+export function idempotencyKey(ctx: CommandContext): { idempotencyKey: string } | undefined {
+  const key = str(ctx, "idempotency-key");
+  return key === undefined ? undefined : { idempotencyKey: key };
 }
 
 /** A JSON argument (or stdin when it is `-`), parsed with a precise error when it is not JSON. */

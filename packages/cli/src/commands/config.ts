@@ -1,6 +1,6 @@
-import { ConfigError, type JsonObject } from "@statehouse/core";
+import { ConfigError, type JsonObject, NotFoundError } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
-import { condition, emit, jsonArg } from "./common.js";
+import { collect, condition, emit, jsonArg, listArgs } from "./common.js";
 
 /** `config get PROJECT` */
 export async function get(ctx: CommandContext): Promise<number | undefined> {
@@ -40,6 +40,49 @@ export async function validate(ctx: CommandContext): Promise<number | undefined>
     json: () => ({ project, valid: true, issues: [] }),
     plain: () => ["valid"],
     human: () => ctx.out.line(`${ctx.out.colors.green("valid")}: the config of ${project}${given === undefined ? " (stored)" : ""}`),
+  });
+  return undefined;
+}
+
+/** `config list`: every project with a config. */
+export async function list(ctx: CommandContext): Promise<number | undefined> {
+  const args = listArgs(ctx);
+  const store = await ctx.open();
+  const page = await collect(args, (limit, cursor) => store.config.list({ limit, ...(cursor !== undefined && { cursor }) }));
+  await emit(ctx, {
+    json: () => page,
+    plain: () => page.items.map((c) => c.project),
+    human: async () => {
+      await ctx.out.table(
+        ["PROJECT", "REVISION", "CONFIG"],
+        page.items.map((c) => [c.project, c.revision, JSON.stringify(c.config)]),
+      );
+      if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
+    },
+  });
+  return undefined;
+}
+
+/** `config rm PROJECT`: E_NOT_FOUND (exit 3) when the project has no config. */
+export async function rm(ctx: CommandContext): Promise<number | undefined> {
+  const project = ctx.args[0]!;
+  const removed = await (await ctx.open()).config.delete(project, condition(ctx));
+  if (!removed) throw new NotFoundError(`project "${project}" has no config`, { details: { project } });
+  await emit(ctx, {
+    json: () => ({ project, removed: true }),
+    plain: () => [project],
+    human: () => ctx.out.line(`deleted the config of ${ctx.out.colors.cyan(project)}`),
+  });
+  return undefined;
+}
+
+/** `config schema`: the JSON Schema configs are validated against (built-in, extended or replaced). */
+export async function schema(ctx: CommandContext): Promise<number | undefined> {
+  const s = await (await ctx.open()).config.schema();
+  await emit(ctx, {
+    json: () => s,
+    plain: () => [s],
+    human: () => ctx.out.pretty(s),
   });
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { FINAL_SESSION_STATUSES, type JsonObject, SESSION_STATUSES, type Session, type SessionStatus } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { type Cell, type Styled, styled } from "../io/output.js";
-import { collect, plainRecord, condition, emit, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
+import { collect, plainRecord, condition, emit, idempotencyKey, jsonOption, listArgs, oneOf, shortTime, str, usage } from "./common.js";
 
 function row(s: Session): (string | number)[] {
   return [s.id, s.name, s.status, s.project ?? "", s.agentCount, shortTime(s.createdAt), shortTime(s.updatedAt)];
@@ -31,7 +31,7 @@ export async function create(ctx: CommandContext): Promise<number | undefined> {
     ...(str(ctx, "project") !== undefined && { project: str(ctx, "project") }),
     ...(metadata !== undefined && { metadata }),
   };
-  const s = await (await ctx.open()).sessions.create(options);
+  const s = await (await ctx.open()).sessions.create(options, idempotencyKey(ctx));
   await showOne(ctx, s, true);
   return undefined;
 }

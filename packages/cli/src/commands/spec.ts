@@ -15,7 +15,15 @@ const target = {
   doc: { type: "string", arg: "NAME", help: "the state document (default global)" },
   session: { type: "string", arg: "ID", help: "the session's own state document instead" },
 } as const satisfies Record<string, OptionSpec>;
+const idempotency = {
+  "idempotency-key": {
+    type: "string",
+    arg: "KEY",
+    help: "retried with the same KEY (within 24 h), the write prints its first result and changes nothing (printable ASCII, ≤255)",
+  },
+} as const satisfies Record<string, OptionSpec>;
 const ifRevision = {
+  ...idempotency,
   "if-revision": { type: "string", arg: "N", help: "write only if the record's revision is N (0: only if absent); else E_CONFLICT" },
   "if-lease": { type: "string", arg: "NAME:TOKEN", help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT" },
 } as const satisfies Record<string, OptionSpec>;
@@ -88,6 +96,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: state("incr"),
   },
   {
+    name: "state docs",
+    args: [],
+    options: { ...paging },
+    summary: "List the named state documents with their revisions (a session's own document is listed with its session).",
+    examples: ["statehouse state docs", "statehouse --plain state docs --all"],
+    load: state("docs"),
+  },
+  {
     name: "session create",
     args: [],
     options: {
@@ -95,6 +111,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       project: { type: "string", arg: "PROJECT", help: "the project it belongs to" },
       id: { type: "string", arg: "ID", help: "the id (default: a new time-ordered ses_… id)" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
+      ...idempotency,
     },
     summary: "Create an active session; prints it (--plain: just its id).",
     examples: ["SESSION_ID=$(statehouse --plain session create --name 'fix login bug' --project web)"],
@@ -146,6 +163,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       pid: { type: "string", arg: "PID", help: "the agent's process id" },
       status: { type: "string", arg: "STATUS", help: "spawning (default), running, idle, completed, failed or cancelled" },
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
+      ...idempotency,
     },
     summary: "Spawn an agent into an active session; prints it (--plain: just its id).",
     examples: ["AGENT_ID=$(statehouse --plain agent spawn \"$SESSION_ID\" reviewer --pid $$)"],
@@ -207,6 +225,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: agent("reap"),
   },
   {
+    name: "agent rm",
+    args: ["ID"],
+    options: { ...ifRevision },
+    summary: "Delete an agent record (E_NOT_FOUND, exit 3, if there is none); its project slot is freed.",
+    examples: ["statehouse agent rm \"$AGENT_ID\""],
+    load: agent("rm"),
+  },
+  {
     name: "config get",
     args: ["PROJECT"],
     options: {},
@@ -221,6 +247,30 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Replace a project's config after validating it (E_CONFIG, exit 13, if invalid). CONFIG is JSON, or - for stdin.",
     examples: ["statehouse config set web '{\"maxConcurrentAgents\": 4}'", "statehouse config set web - < web.config.json"],
     load: config("set"),
+  },
+  {
+    name: "config list",
+    args: [],
+    options: { ...paging },
+    summary: "List every project that has a config, with its revision and config.",
+    examples: ["statehouse config list", "statehouse --plain config list --all"],
+    load: config("list"),
+  },
+  {
+    name: "config rm",
+    args: ["PROJECT"],
+    options: { ...ifRevision },
+    summary: "Delete a project's config (E_NOT_FOUND, exit 3, if it has none).",
+    examples: ["statehouse config rm web"],
+    load: config("rm"),
+  },
+  {
+    name: "config schema",
+    args: [],
+    options: {},
+    summary: "Print the JSON Schema project configs are validated against (the built-in one, extended or replaced).",
+    examples: ["statehouse config schema", "statehouse --json config schema | jq .properties"],
+    load: config("schema"),
   },
   {
     name: "config validate",
@@ -274,7 +324,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "batch",
     args: ["FILE?"],
-    options: {},
+    options: { ...idempotency },
     summary: "Apply a JSON array of operations (from FILE, or stdin) atomically: all commit, or none.",
     details: [
       "Operations: state.set, state.delete, state.merge, state.patch, state.increment, state.replace, state.remove,",

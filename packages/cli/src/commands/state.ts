@@ -1,7 +1,7 @@
 import { type JsonValue, NotFoundError, type WriteResult } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { parseJsonInput } from "../io/json-input.js";
-import { checkTarget, condition, emit, jsonArg, str, targetDoc, targetName, usage } from "./common.js";
+import { checkTarget, collect, condition, emit, jsonArg, listArgs, str, targetDoc, targetName, usage } from "./common.js";
 
 /** `state get [QUERY]`: the whole document, a JSON Pointer's value, or a JSONPath's values. */
 export async function get(ctx: CommandContext): Promise<number | undefined> {
@@ -111,6 +111,25 @@ export async function incr(ctx: CommandContext): Promise<number | undefined> {
     json: () => ({ document, pointer, value: r.value, revision: r.revision, sequence: r.sequence ?? null }),
     plain: () => [r.value],
     human: () => ctx.out.line(String(r.value)),
+  });
+  return undefined;
+}
+
+/** `state docs`: the named state documents (sessions' own are listed with their sessions). */
+export async function docs(ctx: CommandContext): Promise<number | undefined> {
+  const args = listArgs(ctx);
+  const store = await ctx.open();
+  const page = await collect(args, (limit, cursor) => store.documents({ limit, ...(cursor !== undefined && { cursor }) }));
+  await emit(ctx, {
+    json: () => page,
+    plain: () => page.items.map((d) => d.name),
+    human: async () => {
+      await ctx.out.table(
+        ["NAME", "REVISION"],
+        page.items.map((d) => [d.name, d.revision]),
+      );
+      if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
+    },
   });
   return undefined;
 }

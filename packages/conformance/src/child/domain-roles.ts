@@ -12,7 +12,7 @@ import type { Role } from "./spi-roles.js";
  * optimistic `update(fn)` that re-reads and retries on conflict. Both must lose nothing.
  */
 /** The store of the job: core's `open`, or a remote target's client module resolved from the working directory. */
-async function openJobStore(job: ChildJob): Promise<DomainStore> {
+export async function openJobStore(job: ChildJob): Promise<DomainStore> {
   if (job.remote !== undefined) {
     const spec = job.remote.module;
     let href: string;

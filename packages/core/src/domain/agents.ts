@@ -43,8 +43,9 @@ function checkMetadata(m: unknown): void {
 export class Agents implements AgentsApi {
   constructor(private readonly ctx: DomainContext) {}
 
-  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent> {
-    return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options));
+  spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent> {
+    condition = ownCondition(condition);
+    return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options), condition, [sessionId, options]);
   }
 
   planSpawn(sessionId: string, input: AgentSpawnOptions): Plan<Agent> {
@@ -133,7 +134,7 @@ export class Agents implements AgentsApi {
 
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
     condition = ownCondition(condition);
-    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
+    return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
   }
 
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
@@ -165,10 +166,29 @@ export class Agents implements AgentsApi {
     };
   }
 
+  /**
+   * Deletes an agent record; E_NOT_FOUND if there is none. Its slot under the project's
+   * `maxConcurrentAgents` is freed (the next spawn prunes it); its session keeps its agentCount,
+   * which counts spawns.
+   */
+  delete(id: string, condition?: Condition): Promise<boolean> {
+    condition = ownCondition(condition);
+    return this.ctx.run("agent.delete", this.planDelete(id, condition), condition, [id]);
+  }
+
+  planDelete(id: string, condition?: Condition): Plan<boolean> {
+    condition = ownCondition(condition);
+    validateId(id, "agent id");
+    return (tx) => {
+      if (!tx.delete(C.agents, id, condition ?? {})) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+      return true;
+    };
+  }
+
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent> {
     condition = ownCondition(condition);
-    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
+    return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition, [id]);
   }
 
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {

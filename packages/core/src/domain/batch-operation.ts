@@ -40,3 +40,9 @@ export const BATCH_OPERATIONS = [
   "agent.spawn", "agent.update", "agent.heartbeat",
   "config.set", "config.delete", "tools.register", "tools.unregister",
 ] as const;
+
+/** Options of `Store.batch`. */
+export interface BatchOptions {
+  /** Makes the whole batch idempotent, as `Condition.idempotencyKey` does for one write. */
+  idempotencyKey?: string;
+}

@@ -6,7 +6,7 @@ import { checkFence, fenced } from "./leases.js";
 import type { Store } from "./store.js";
 import type { Condition } from "./types.js";
 
-export { BATCH_OPERATIONS, type BatchOperation } from "./batch-operation.js";
+export { BATCH_OPERATIONS, type BatchOperation, type BatchOptions } from "./batch-operation.js";
 
 function cond(o: Condition): Condition | undefined {
   if (o.ifRevision === undefined && o.ifAbsent === undefined) return undefined;
@@ -22,6 +22,11 @@ function need(o: Record<string, unknown>, i: number, ...fields: string[]): void 
 /** Turns one batch operation into a plan; async only because some need a read first (agents of a deleted session, the config validator). */
 async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<unknown>> {
   const raw = o as unknown as Record<string, unknown>;
+  if (raw.idempotencyKey !== undefined) {
+    throw new ValidationError(`batch operation ${i}: an idempotency key is given for the whole batch (its options), not per operation`, {
+      details: { issues: [`operation ${i}: idempotencyKey`], operation: i },
+    });
+  }
   const c = cond(o);
   const doc = () => {
     const t = o as Target;

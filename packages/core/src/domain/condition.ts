@@ -12,14 +12,15 @@ import type { Condition } from "./types.js";
 export function ownCondition(condition: Condition | undefined): Condition | undefined {
   if (condition === undefined) return undefined;
   if (typeof condition !== "object" || condition === null) {
-    throw new ValidationError("a write's condition is an object ({ ifRevision?, ifAbsent?, ifLease? })", {
+    throw new ValidationError("a write's condition is an object ({ ifRevision?, ifAbsent?, ifLease?, idempotencyKey? })", {
       details: { issues: ["condition not an object"] },
     });
   }
-  const { ifRevision, ifAbsent, ifLease } = condition;
+  const { ifRevision, ifAbsent, ifLease, idempotencyKey } = condition;
   return Object.freeze({
     ...(ifRevision !== undefined && { ifRevision }),
     ...(ifAbsent !== undefined && { ifAbsent }),
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
     ...(ifLease !== undefined && { ifLease: checkFence(ifLease) }),
   });
 }

@@ -7,7 +7,8 @@ import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import type { ProjectConfigsApi } from "./store-api.js";
-import type { Condition, ConfigRecord } from "./types.js";
+import { listPage } from "./paging.js";
+import type { Condition, ConfigRecord, ListOptionsBasic, Page } from "./types.js";
 
 /** How project configs are validated. */
 export interface ConfigSchemaOptions {
@@ -78,7 +79,9 @@ export class ProjectConfigs implements ProjectConfigsApi {
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
   async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
     condition = ownCondition(condition);
-    return this.ctx.run("config.set", await this.planSet(project, config, condition), condition);
+    // The request as called: planning awaits the validator, and the caller may change its object meanwhile.
+    const request = condition?.idempotencyKey === undefined ? undefined : JSON.parse(JSON.stringify([project, config]));
+    return this.ctx.run("config.set", await this.planSet(project, config, condition), condition, request);
   }
 
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
@@ -98,10 +101,25 @@ export class ProjectConfigs implements ProjectConfigsApi {
     };
   }
 
+  /** Every project's config, in project order. */
+  list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
+    return this.ctx.read("config.list", () =>
+      listPage(this.ctx.adapter, C.config, {
+        index: undefined,
+        prefix: undefined,
+        reverse: false,
+        limit: options.limit ?? 100,
+        cursor: options.cursor,
+        map: (r) => ({ project: r.id, config: r.value as JsonObject, revision: r.revision }),
+        position: (c) => ({ key: c.project, id: c.project }),
+      }),
+    );
+  }
+
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean> {
     condition = ownCondition(condition);
-    return this.ctx.run("config.delete", this.planDelete(project, condition), condition);
+    return this.ctx.run("config.delete", this.planDelete(project, condition), condition, [project]);
   }
 
   planDelete(project: string, condition?: Condition): Plan<boolean> {

@@ -7,13 +7,23 @@ import type { Metrics } from "./metrics.js";
 /** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
 export type Plan<T> = (tx: TxContext, now: string) => T;
 
+/** The conditions `DomainContext.run` applies around a plan. */
+export interface RunCondition {
+  readonly ifLease?: { readonly name: string; readonly token: number };
+  readonly idempotencyKey?: string;
+}
+
 /** What every domain module shares: the adapter, the limits, the metrics, and the way to run plans. */
 export interface DomainContext {
   readonly adapter: StorageAdapter;
   readonly limits: ValueLimits;
   readonly metrics: Metrics;
-  /** Runs a plan in one transaction; a `condition` with `ifLease` is checked in that same transaction. */
-  run<T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T>;
+  /**
+   * Runs a plan in one transaction; a `condition` with `ifLease` is checked in that same
+   * transaction, and one with `idempotencyKey` makes the write idempotent. `request` is what the
+   * caller asked for (the operation's arguments): the fingerprint a reused key is compared by.
+   */
+  run<T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T>;
   /** Like `run`, also giving the change sequence number the transaction took. */
   runWithSequence<T>(kind: string, plan: Plan<T>): Promise<{ result: T; sequence: number | undefined }>;
   /** Runs a read, timing it under `kind`. */

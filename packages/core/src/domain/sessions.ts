@@ -111,7 +111,7 @@ export class Sessions implements SessionsApi {
 
   create(options: SessionCreateOptions = {}, condition?: Condition): Promise<Session> {
     condition = ownCondition(condition);
-    return this.ctx.run("session.create", this.planCreate(options, condition), condition);
+    return this.ctx.run("session.create", this.planCreate(options, condition), condition, [options]);
   }
 
   planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
@@ -200,9 +200,9 @@ export class Sessions implements SessionsApi {
     condition = ownCondition(condition);
     // Copied now: ending a session plans after an await, and a caller may change its object meanwhile.
     const changes = snapshot(input);
-    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition);
+    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
     // Ending it by update ends its agents too, as end() does.
-    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition));
+    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition, [id, changes]));
   }
 
   /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
@@ -238,7 +238,7 @@ export class Sessions implements SessionsApi {
   /** Ends an active session with a final status (default `completed`). */
   end(id: string, status: FinalSessionStatus = "completed", condition?: Condition): Promise<Session> {
     condition = ownCondition(condition);
-    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen), condition));
+    return this.withAgents(id, (seen) => this.ctx.run("session.end", this.planEnd(id, status, condition, seen), condition, [id, status]));
   }
 
   /**
@@ -297,7 +297,7 @@ export class Sessions implements SessionsApi {
       const agentIds = await this.agentIds(id);
       const listing = { agentIds, agentCount: (session.value as unknown as SessionData).agentCount };
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition);
+        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition, [id]);
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }

@@ -107,43 +107,43 @@ export class StateDocument implements StateDocumentApi {
   replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
-    return this.write("state.replace", () => v, condition);
+    return this.write("state.replace", () => v, condition, [v]);
   }
 
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition);
+    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition, this.request(pointer, value));
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition);
+    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition, this.request(pointer));
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition);
+    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition, this.request(patch));
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition);
+    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition, this.request(operations));
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition);
+    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition, this.request(pointer, by));
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
   remove(condition?: Condition): Promise<boolean> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition);
+    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition, this.request());
   }
 
   /**
@@ -232,8 +232,13 @@ export class StateDocument implements StateDocumentApi {
     return (tx) => tx.delete(this.collection, this.name, condition ?? {});
   }
 
-  private write(kind: string, mutate: Mutation, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run(kind, this.plan(mutate, condition), condition);
+  private write(kind: string, mutate: Mutation, condition?: Condition, args: unknown[] = []): Promise<WriteResult> {
+    return this.ctx.run(kind, this.plan(mutate, condition), condition, this.request(...args));
+  }
+
+  /** What a write asked for, as an idempotency key's fingerprint compares it: the document and the arguments. */
+  private request(...args: unknown[]): unknown[] {
+    return [this.collection, this.name, ...args];
   }
 
   private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {

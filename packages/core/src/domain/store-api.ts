@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "../json/types.js";
 import type { QueryNode } from "../query/index.js";
 import type { ChangeSet } from "../spi/types.js";
-import type { BatchOperation } from "./batch-operation.js";
+import type { BatchOperation, BatchOptions } from "./batch-operation.js";
 import type {
   Agent,
   AgentListOptions,
@@ -29,6 +29,12 @@ import type {
  * `@statehouse/client`, over the daemon). Only domain operations: no adapter, no planning, no
  * metrics, so both sides can implement it and callers can switch by URL.
  */
+/** A state document as `documents()` lists it. */
+export interface DocumentInfo {
+  readonly name: string;
+  readonly revision: number;
+}
+
 export interface StoreApi {
   /** A named state document; `global` by default. */
   state(name?: string): StateDocumentApi;
@@ -38,8 +44,10 @@ export interface StoreApi {
   readonly agents: AgentsApi;
   readonly config: ProjectConfigsApi;
   readonly tools: ToolsApi;
+  /** The state documents (not sessions' own), in name order, with their revisions. */
+  documents(options?: ListOptionsBasic): Promise<Page<DocumentInfo>>;
   /** Applies every operation atomically, in order; resolves to their results. */
-  batch(operations: readonly BatchOperation[]): Promise<unknown[]>;
+  batch(operations: readonly BatchOperation[], options?: BatchOptions): Promise<unknown[]>;
   /** Change sets after `since`, in order, at most `limit` (the adapter's default when omitted). */
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   /** The sequence number of the latest committed change set (0 for an empty store). */
@@ -122,7 +130,7 @@ export interface SessionsApi {
 }
 
 export interface AgentsApi {
-  spawn(sessionId: string, options: AgentSpawnOptions): Promise<Agent>;
+  spawn(sessionId: string, options: AgentSpawnOptions, condition?: Pick<Condition, "idempotencyKey">): Promise<Agent>;
   get(id: string): Promise<Agent>;
   find(id: string): Promise<Agent | undefined>;
   list(options?: AgentListOptions): Promise<Page<Agent>>;
@@ -130,6 +138,8 @@ export interface AgentsApi {
   update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent>;
   /** Records that the agent is alive now; a spawning agent becomes running. */
   heartbeat(id: string, condition?: Condition): Promise<Agent>;
+  /** Deletes an agent record; E_NOT_FOUND if there is none. */
+  delete(id: string, condition?: Condition): Promise<boolean>;
 }
 
 export interface ProjectConfigsApi {
@@ -143,6 +153,8 @@ export interface ProjectConfigsApi {
   set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord>;
   /** Deletes the project's config; false if there was none. */
   delete(project: string, condition?: Condition): Promise<boolean>;
+  /** Every project's config, in project order. */
+  list(options?: ListOptionsBasic): Promise<Page<ConfigRecord>>;
 }
 
 export interface ToolsApi {

@@ -3,24 +3,32 @@ import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
-import { type BatchOperation, planBatch } from "./batch.js";
+import { type BatchOperation, type BatchOptions, planBatch } from "./batch.js";
 import { C, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
-import type { DomainContext, Plan } from "./context.js";
+import type { DomainContext, Plan, RunCondition } from "./context.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, checkIdempotencyKey, checkIdempotencyWindow, fingerprint, idempotent } from "./idempotency.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
 import { Leases, checkFence, fenced } from "./leases.js";
-import type { StoreApi } from "./store-api.js";
+import type { DocumentInfo, StoreApi } from "./store-api.js";
+import { listPage } from "./paging.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
-import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
+import { ACTIVE_AGENT_STATUSES, type Agent, type ListOptionsBasic, type Page, SESSION_STATUSES, type SessionStatus } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
 export interface StoreOptions extends AdapterOptions {
   /** Validation of project configs. Default: the built-in schema only. */
   config?: ConfigSchemaOptions;
+  /**
+   * How long an idempotency key is remembered, in milliseconds (1 to 30 days). Default 24 hours.
+   * Each process applies its own window when it writes with a key.
+   */
+  idempotencyWindowMs?: number;
 }
+
 
 /** What a dashboard refresh needs, in one call. */
 export interface DashboardSnapshot {
@@ -61,6 +69,8 @@ export class Store implements StoreApi {
   readonly leases: Leases;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
+  /** How long idempotency keys are remembered (ms). */
+  readonly idempotencyWindowMs: number;
   private readonly ctx: DomainContext;
   private closed = false;
 
@@ -69,6 +79,8 @@ export class Store implements StoreApi {
     options: StoreOptions = {},
   ) {
     this.limits = resolveLimits(options.limits);
+    this.idempotencyWindowMs = checkIdempotencyWindow(options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS);
+    const window = this.idempotencyWindowMs;
     const metrics = this.metrics;
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
       const t0 = process.hrtime.bigint();
@@ -86,9 +98,15 @@ export class Store implements StoreApi {
       limits: this.limits,
       metrics,
       runWithSequence,
-      run: async <T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T> => {
+      run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> => {
         const fence = condition?.ifLease === undefined ? undefined : checkFence(condition.ifLease);
-        const { result, sequence } = await runWithSequence(kind, fence === undefined ? plan : fenced(plan, fence));
+        let guarded = fence === undefined ? plan : fenced(plan, fence);
+        // Outermost: a retry whose first attempt committed replays it even after its lease moved on.
+        if (condition?.idempotencyKey !== undefined) {
+          const key = checkIdempotencyKey(condition.idempotencyKey);
+          guarded = idempotent(guarded, key, kind, fingerprint(kind, request, condition), window);
+        }
+        const { result, sequence } = await runWithSequence(kind, guarded);
         return withSequence(result, sequence);
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
@@ -120,10 +138,29 @@ export class Store implements StoreApi {
     return new StateDocument(this.ctx, C.sessionState, validateId(sessionId, "session id"));
   }
 
+  /** The state documents (not sessions' own), in name order, with their revisions. */
+  documents(options: ListOptionsBasic = {}): Promise<Page<DocumentInfo>> {
+    return this.ctx.read("state.documents", () =>
+      listPage(this.adapter, C.state, {
+        index: undefined,
+        prefix: undefined,
+        reverse: false,
+        limit: options.limit ?? 100,
+        cursor: options.cursor,
+        map: (r) => ({ name: r.id, revision: r.revision }),
+        position: (d) => ({ key: d.name, id: d.name }),
+      }),
+    );
+  }
+
   /** Applies every operation atomically, in order; resolves to their results. */
-  async batch(operations: readonly BatchOperation[]): Promise<unknown[]> {
+  async batch(operations: readonly BatchOperation[], options: BatchOptions = {}): Promise<unknown[]> {
+    const key = options.idempotencyKey === undefined ? undefined : checkIdempotencyKey(options.idempotencyKey);
+    // Taken now: the operations are read again by every re-plan, after awaits.
+    const print = key === undefined ? "" : fingerprint("batch", operations, undefined);
     for (let attempt = 1; ; attempt++) {
-      const plan = await planBatch(this, operations);
+      const planned = await planBatch(this, operations);
+      const plan = key === undefined ? planned : idempotent(planned, key, "batch", print, this.idempotencyWindowMs);
       try {
         const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
         return result.map((r) => withSequence(r, sequence));

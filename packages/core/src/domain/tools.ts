@@ -41,7 +41,7 @@ export class Tools implements ToolsApi {
   /** Registers or replaces a tool (pass `{ ifAbsent: true }` to refuse replacing). */
   register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
     condition = ownCondition(condition);
-    return this.ctx.run("tools.register", this.planRegister(descriptor, condition), condition);
+    return this.ctx.run("tools.register", this.planRegister(descriptor, condition), condition, [descriptor]);
   }
 
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
@@ -85,7 +85,7 @@ export class Tools implements ToolsApi {
   /** Removes a tool; E_NOT_FOUND if it was not registered. */
   unregister(name: string, condition?: Condition): Promise<boolean> {
     condition = ownCondition(condition);
-    return this.ctx.run("tools.unregister", this.planUnregister(name, condition), condition);
+    return this.ctx.run("tools.unregister", this.planUnregister(name, condition), condition, [name]);
   }
 
   planUnregister(name: string, condition?: Condition): Plan<boolean> {

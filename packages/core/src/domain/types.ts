@@ -22,6 +22,12 @@ export interface WriteResult {
 export type Condition = WriteCondition & {
   /** Refuse the write (E_CONFLICT, with the current token) unless this lease token is current and unexpired. */
   ifLease?: { readonly name: string; readonly token: number };
+  /**
+   * Makes the write idempotent: a retry with the same key within the store's window
+   * (`idempotencyWindowMs`, default 24 h) returns the first result and changes nothing; the same
+   * key with a different request is refused (E_CONFLICT). 1 to 255 printable characters.
+   */
+  idempotencyKey?: string;
 };
 
 export interface Session {

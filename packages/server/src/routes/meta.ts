@@ -2,6 +2,7 @@ import type { BatchOperation } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "./context.js";
+import { idempotencyKeyOf } from "../conditions.js";
 import { sendJson } from "./reply.js";
 
 /** Health, version, batch, the change log, the dashboard snapshot and the OpenAPI description. */
@@ -21,7 +22,8 @@ export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
     { schema: { tags: ["batch"], summary: "Apply operations atomically, in order", body: { type: "array", items: { type: "object" } } } },
     async (request, reply) => {
       if (!Array.isArray(request.body)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
-      const results = await store.batch(request.body as BatchOperation[]);
+      const key = idempotencyKeyOf(request);
+      const results = await store.batch(request.body as BatchOperation[], key === undefined ? {} : { idempotencyKey: key });
       return sendJson(reply, 200, { results });
     },
   );

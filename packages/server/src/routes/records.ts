@@ -15,7 +15,7 @@ import type {
 } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
-import { conditionOf } from "../conditions.js";
+import { conditionOf, idempotencyKeyOf } from "../conditions.js";
 import { revisionOf, sendJson } from "./reply.js";
 import { anyJson, idParam, objectBody, pageQuery } from "./schemas.js";
 
@@ -112,7 +112,8 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
     },
     async (request, reply) => {
       const { sessionId: sid, ...options } = needObject(request.body, "the body") as unknown as AgentSpawnOptions & { sessionId: string };
-      const a = await store.agents.spawn(sid, options);
+      const key = idempotencyKeyOf(request);
+      const a = await store.agents.spawn(sid, options, key === undefined ? undefined : { idempotencyKey: key });
       return sendJson(reply, 201, a, a.revision);
     },
   );
@@ -146,6 +147,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       const a = await store.agents.update(request.params.id, needObject(request.body, "the body") as AgentUpdate, conditionOf(request));
       return sendJson(reply, 200, a, a.revision);
     },
+  );
+  app.delete<{ Params: Id }>(
+    "/v1/agents/:id",
+    { schema: { tags: ["agents"], summary: "Delete an agent record (404 if there is none)", params: agentId } },
+    async (request, reply) => sendJson(reply, 200, { removed: await store.agents.delete(request.params.id, conditionOf(request)) }),
   );
   app.post<{ Params: Id }>(
     "/v1/agents/:id/heartbeat",
@@ -182,6 +188,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       const c = await store.config.set(request.params.project, request.body, conditionOf(request));
       return sendJson(reply, 200, c, c.revision);
     },
+  );
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
+    "/v1/config",
+    { schema: { tags: ["config"], summary: "Every project's config, in project order, paged", querystring: { type: "object", properties: { ...pageQuery } } } },
+    async (request, reply) => sendJson(reply, 200, await store.config.list(request.query)),
   );
   app.delete<{ Params: { project: string } }>(
     "/v1/config/:project",

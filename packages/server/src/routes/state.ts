@@ -2,7 +2,7 @@ import { type JsonValue, type StateDocumentApi, type StoreApi, ValidationError, 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { conditionOf } from "../conditions.js";
 import { sendJson } from "./reply.js";
-import { anyJson, docQuery, idParam, writeResult } from "./schemas.js";
+import { anyJson, docQuery, idParam, pageQuery, writeResult } from "./schemas.js";
 
 interface DocQuery {
   pointer?: string;
@@ -127,6 +127,17 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
 }
 
 export function stateRoutes(app: FastifyInstance, store: StoreApi): void {
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
+    "/v1/state",
+    {
+      schema: {
+        tags: ["state"],
+        summary: "The named state documents (not sessions' own), in name order, with their revisions; paged",
+        querystring: { type: "object", properties: { ...pageQuery } },
+      },
+    },
+    async (request, reply) => sendJson(reply, 200, await store.documents(request.query)),
+  );
   documentRoutes(app, "/v1/state/:name", idParam("name", "The document's name; `global` is the default document."), (request) =>
     store.state((request.params as { name: string }).name),
   "state");
