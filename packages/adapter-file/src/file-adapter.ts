@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  SortedIndex,
-  cursorOf,
   type AdapterCapabilities,
   ClosedError,
   type ChangeSet,
@@ -20,13 +18,10 @@ import {
   type TransactResult,
   type TxContext,
   type ValueLimits,
-  fromSystemError,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
   validateCollection,
-  pathExists,
 } from "@statehouse/core";
+import { SortedIndex, cursorOf, fromSystemError, resolvePageSize, runTransaction, pathExists } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
 import { checkStore } from "./integrity.js";

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type IntegrityReport, fromSystemError } from "@statehouse/core";
+import type { IntegrityReport } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 import { readFileNoFollow, unlinkQuietly, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME } from "./layout.js";

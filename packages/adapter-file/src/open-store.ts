@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync } from "node:fs";
-import { fromSystemError } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 import { DIR_MODE, fsyncDir, makeDir, readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, type Layout, WAL_NAME } from "./layout.js";

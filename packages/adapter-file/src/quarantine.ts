@@ -1,7 +1,8 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
-import { CorruptError, fromSystemError } from "@statehouse/core";
+import { CorruptError } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 import { DIR_MODE, writeNewFile } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
-import { type IndexKeys, IoError, SortedIndex, type JsonValue, type StoredRecord, deepFreeze, fromSystemError } from "@statehouse/core";
+import { type IndexKeys, IoError, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import { SortedIndex, fromSystemError } from "@statehouse/core/spi";
 import { readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { BUCKET_COUNT, FOLDED_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketOf } from "./layout.js";

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LockTimeoutError, SELF, type StatehouseError, isGone, liveness } from "@statehouse/core";
+import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
+import { SELF, isGone, liveness } from "@statehouse/core/spi";
 import { type Environment, closeEnvironment, fsyncPath, openEnvironment, otherReaders, writeTransaction } from "./environment.js";
 import { mapLmdbError } from "./errors.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";

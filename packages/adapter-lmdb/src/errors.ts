@@ -6,9 +6,9 @@ import {
   type StatehouseError,
   StorageFullError,
   ValidationError,
-  fromSystemError,
   isStatehouseError,
 } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 
 /** LMDB's own return codes (lmdb.h), as lmdb-js puts them in `error.code`. */
 export const MDB = {

@@ -18,15 +18,11 @@ import {
   type TxContext,
   ValidationError,
   type ValueLimits,
-  decodeCursor,
-  encodeCursor,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
   validateCollection,
   validateId,
-  pathExists,
 } from "@statehouse/core";
+import { decodeCursor, encodeCursor, resolvePageSize, runTransaction, pathExists } from "@statehouse/core/spi";
 import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";

@@ -1,4 +1,4 @@
-import { compareEntries } from "@statehouse/core";
+import { compareEntries } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeIndexKey, indexKey, indexPrefix, upperBound } from "../src/keys.js";

@@ -1,4 +1,5 @@
-import { type JsonValue, type ListOptions, MemoryAdapter, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { type JsonValue, type ListOptions, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { MemoryAdapter } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { LmdbAdapter } from "../dist/index.js";

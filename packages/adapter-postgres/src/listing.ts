@@ -1,6 +1,6 @@
-import { type ListOptions, type ListPage, type StoredRecord, decodeCursor, encodeCursor } from "@statehouse/core";
+import type { ListOptions, ListPage, StoredRecord } from "@statehouse/core";
+import { decodeCursor, encodeCursor, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import { decodeRecord } from "./decode.js";
-import { decodeKey, encodeKey, prefixRange } from "@statehouse/core";
 import type { RecordRow, Statement, Statements } from "./statements.js";
 
 export type Query = <R>(statement: Statement, values: unknown[]) => Promise<R[]>;

@@ -15,10 +15,8 @@ import {
   type TxContext,
   type ValueLimits,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  encodeKey,
 } from "@statehouse/core";
+import { resolvePageSize, runTransaction, encodeKey } from "@statehouse/core/spi";
 import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";

@@ -1,6 +1,6 @@
-import { CorruptError, type ListOptions, type ListPage, type StoredRecord, compareKeys, decodeCursor, encodeCursor } from "@statehouse/core";
+import { CorruptError, type ListOptions, type ListPage, type StoredRecord } from "@statehouse/core";
+import { compareKeys, decodeCursor, encodeCursor, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import { decodeRecord } from "./decode.js";
-import { decodeKey, encodeKey, prefixRange } from "@statehouse/core";
 import { RecordCache } from "./record-cache.js";
 import type { EntryRow, RecordRow, Statements } from "./statements.js";
 

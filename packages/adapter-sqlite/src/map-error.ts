@@ -7,9 +7,9 @@ import {
   PermissionError,
   StorageFullError,
   type StatehouseError,
-  fromSystemError,
   isStatehouseError,
 } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 
 /** True when the file system holding `file` has no block left for an unprivileged writer. */
 function fileSystemFull(file: string): boolean {

@@ -18,11 +18,8 @@ import {
   type TxContext,
   type ValueLimits,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  pathExists,
-  encodeKey,
 } from "@statehouse/core";
+import { resolvePageSize, runTransaction, pathExists, encodeKey } from "@statehouse/core/spi";
 import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";

@@ -1,4 +1,5 @@
-import { type ListOptions, MemoryAdapter, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { type ListOptions, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { MemoryAdapter } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteAdapter } from "../dist/index.js";

@@ -46,6 +46,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options));
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planSpawn(sessionId: string, input: AgentSpawnOptions): Plan<Agent> {
     const options = snapshot(input);
     validateId(sessionId, "session id");
@@ -134,6 +135,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
     const changes = snapshot(update);
     validateId(id, "agent id");
@@ -167,6 +169,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {
     validateId(id, "agent id");
     return (tx, now) => {

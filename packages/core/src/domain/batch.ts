@@ -3,10 +3,30 @@ import { BATCH_OPERATIONS, type BatchOperation, type Target } from "./batch-oper
 import type { Plan } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
 import { checkFence, fenced } from "./leases.js";
-import type { Store } from "./store.js";
+import type { Agents } from "./agents.js";
+import type { ProjectConfigs } from "./config.js";
+import type { Sessions } from "./sessions.js";
+import type { StateDocument } from "./state-document.js";
+import type { Tools } from "./tools.js";
 import type { Condition } from "./types.js";
+import type { ValueLimits } from "../validation.js";
 
 export { BATCH_OPERATIONS, type BatchOperation } from "./batch-operation.js";
+
+/**
+ * What batch planning needs of a store: the documents and collections whose planners it calls, and
+ * the value limits. The Store satisfies it; batch.ts depends on this shape, not on the Store (which
+ * runs batches), so the two do not import each other.
+ */
+export interface BatchPlanners {
+  state(name: string): StateDocument;
+  sessionState(sessionId: string): StateDocument;
+  readonly sessions: Sessions;
+  readonly agents: Agents;
+  readonly config: ProjectConfigs;
+  readonly tools: Tools;
+  readonly limits: ValueLimits;
+}
 
 function cond(o: Condition): Condition | undefined {
   if (o.ifRevision === undefined && o.ifAbsent === undefined) return undefined;
@@ -20,7 +40,7 @@ function need(o: Record<string, unknown>, i: number, ...fields: string[]): void 
 }
 
 /** Turns one batch operation into a plan; async only because some need a read first (agents of a deleted session, the config validator). */
-async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<unknown>> {
+async function planOf(store: BatchPlanners, o: BatchOperation, i: number): Promise<Plan<unknown>> {
   const raw = o as unknown as Record<string, unknown>;
   const c = cond(o);
   const doc = () => {
@@ -109,7 +129,7 @@ function annotate(err: unknown, i: number, op: string): unknown {
 }
 
 /** Plans every operation, then runs them all in one transaction: all commit, or none. */
-export async function planBatch(store: Store, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
+export async function planBatch(store: BatchPlanners, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
   if (!Array.isArray(operations)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
   const plans: Plan<unknown>[] = [];
   for (let i = 0; i < operations.length; i++) {

@@ -79,6 +79,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
     return this.ctx.run("config.set", await this.planSet(project, config, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
     validateId(project, "project");
     // Copied before the (asynchronous) validation: the caller may change its object meanwhile.
@@ -100,6 +101,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
     return this.ctx.run("config.delete", this.planDelete(project, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planDelete(project: string, condition?: Condition): Plan<boolean> {
     validateId(project, "project");
     return (tx) => tx.delete(C.config, project, condition ?? {});

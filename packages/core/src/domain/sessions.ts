@@ -112,6 +112,7 @@ export class Sessions implements SessionsApi {
     return this.ctx.run("session.create", this.planCreate(options, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
     const options = snapshot(input);
     const id = options.id === undefined ? newId("ses") : validateId(options.id, "session id");
@@ -201,7 +202,7 @@ export class Sessions implements SessionsApi {
     return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition));
   }
 
-  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. @internal */
   planUpdate(id: string, update: SessionUpdate, condition?: Condition, agents?: SessionAgents): Plan<Session> {
     const changes = snapshot(update);
     if (changes.name !== undefined) assertName(changes.name);
@@ -256,7 +257,7 @@ export class Sessions implements SessionsApi {
     }
   }
 
-  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). */
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). @internal */
   planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition, agents?: SessionAgents): Plan<Session> {
     assertStatus(status, FINAL_SESSION_STATUSES, "final status");
     return (tx, now) => {
@@ -321,6 +322,7 @@ export class Sessions implements SessionsApi {
    * session's agent count, so any other difference from the listing means agents were spawned
    * after it: E_CONFLICT (`details.reason` {@link STALE_AGENT_LISTING}), and the caller lists
    * again, rather than leave agents pointing at a deleted session.
+   * @internal
    */
   planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<WriteResult> {
     return (tx) => {

@@ -157,11 +157,13 @@ export class StateDocument implements StateDocumentApi {
     }
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
     const v = own(value, this.ctx.limits);
     return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planDelete(pointer: string, condition?: Condition): Plan<WriteResult> {
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
@@ -169,11 +171,13 @@ export class StateDocument implements StateDocumentApi {
     }, condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
     const p = own(patch, this.ctx.limits);
     return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planPatch(operations: JsonValue, condition?: Condition): Plan<WriteResult> {
     if (!Array.isArray(operations)) {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
@@ -191,6 +195,7 @@ export class StateDocument implements StateDocumentApi {
     };
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {
     if (typeof by !== "number" || !Number.isFinite(by)) {
       throw new ValidationError(`increment must be a finite number, got ${String(by)}`, { details: { issues: ["increment not finite"] } });
@@ -206,11 +211,13 @@ export class StateDocument implements StateDocumentApi {
     };
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
     const v = own(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planRemove(condition?: Condition): Plan<boolean> {
     return (tx) => tx.delete(this.collection, this.name, condition ?? {});
   }

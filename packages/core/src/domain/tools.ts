@@ -42,6 +42,7 @@ export class Tools implements ToolsApi {
     return this.ctx.run("tools.register", this.planRegister(descriptor, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
     // Copied first and the copy checked: what is stored is exactly what passed the checks.
     const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
@@ -84,6 +85,7 @@ export class Tools implements ToolsApi {
     return this.ctx.run("tools.unregister", this.planUnregister(name, condition), condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planUnregister(name: string, condition?: Condition): Plan<boolean> {
     validateId(name, "tool name");
     return (tx) => {
