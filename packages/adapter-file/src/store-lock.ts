@@ -3,10 +3,10 @@ import * as nodeFs from "node:fs";
 import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, readSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { IoError, LockTimeoutError } from "@statehouse/core";
-import { fromSystemError } from "@statehouse/core/spi";
 import type * as Lockfile from "proper-lockfile";
 import { DIR_MODE, FILE_MODE, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { SELF, liveness } from "./process-info.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -180,7 +180,7 @@ export class StoreLock {
         },
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw mapEngineError(err, "taking the store lock");
       return false;
     }
     const outcome = this.writeOwner();
@@ -193,7 +193,7 @@ export class StoreLock {
     // Someone else's owner record is in the directory we created: they took it over while we
     // were stalled. Leave it to them.
     releaseQuietly(release);
-    if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
+    if (outcome instanceof Error) throw mapEngineError(outcome, "taking the store lock");
     return false;
   }
 

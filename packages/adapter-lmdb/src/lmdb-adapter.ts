@@ -3,6 +3,7 @@ import {
   type AdapterCapabilities,
   type ChangeSet,
   ClosedError,
+  CorruptError,
   LockTimeoutError,
   NotFoundError,
   type CommitWrite,
@@ -27,7 +28,7 @@ import { ABORT } from "lmdb";
 import { checkEnvironment } from "./check.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
-import { MDB, lmdbCode, mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
+import { MDB, fullDiskError, lmdbCode, mapEngineError, needsReopen } from "./map-engine-error.js";
 import {
   MAX_KEY_BYTES,
   LOG_SEQUENCE,
@@ -128,7 +129,7 @@ export class LmdbAdapter implements StorageAdapter {
       env.log.getBinaryFast(LOG_SEQUENCE);
     } catch (err) {
       await closeEnvironment(env);
-      throw mapLmdbError(err, `opening ${env.file}`, env.file);
+      throw mapEngineError(err, `opening ${env.file}`, env.file);
     }
     registerOpen(env.path);
     return new LmdbAdapter(location, env, resolved, limits);
@@ -155,7 +156,7 @@ export class LmdbAdapter implements StorageAdapter {
 
   private fail(err: unknown, what: string): never {
     if (needsReopen(err)) this.reopenNeeded = true;
-    throw mapLmdbError(err, what, this.env.file);
+    throw mapEngineError(err, what, this.env.file);
   }
 
   /**
@@ -296,7 +297,10 @@ export class LmdbAdapter implements StorageAdapter {
       if (userFailed) throw err;
       let bytes = 0;
       for (const w of attempted) if (w.type === "put") bytes += w.json.length * 3;
-      this.fail(refineFullDisk(err, env.path, bytes), "committing a transaction");
+      const full = fullDiskError(err, env.path, bytes, "committing a transaction");
+      if (full === undefined) this.fail(err, "committing a transaction");
+      this.reopenNeeded = true; // the EIO of a cut-short write leaves the environment unusable
+      throw full;
     }
     const done = outcome!;
     if (done.writes.length === 0) return { result: done.result, sequence: undefined };
@@ -313,7 +317,7 @@ export class LmdbAdapter implements StorageAdapter {
     try {
       return this.read(collection, id);
     } catch (err) {
-      throw mapLmdbError(err, `reading ${collection}/${id}`, this.env.file);
+      throw mapEngineError(err, `reading ${collection}/${id}`, this.env.file);
     }
   }
 
@@ -434,7 +438,7 @@ async function openWhenNotCompacting(location: string, options: ResolvedLmdbOpti
       }
     } catch (err) {
       await closeEnvironment(env);
-      throw mapLmdbError(err, `opening ${env.file}`, env.file);
+      throw mapEngineError(err, `opening ${env.file}`, env.file);
     }
     await closeEnvironment(env);
     if (Date.now() >= deadline) {
@@ -467,8 +471,9 @@ function invalidIndex(why: string): ValidationError {
   return new ValidationError(why, { details: { issues: [why] } });
 }
 
-export function corruptFrom(file: string, problems: string[]): Error {
-  return Object.assign(new Error(`${problems.length} structural problem(s): ${problems.slice(0, 3).join("; ")}`), { code: -30796, file });
+export function corruptFrom(file: string, problems: string[]): CorruptError {
+  const summary = `${problems.length} structural problem(s): ${problems.slice(0, 3).join("; ")}`;
+  return new CorruptError(`corrupt store: ${file}: ${summary}`, { details: { file } });
 }
 
 export async function openAdapter(location: string, options?: LmdbAdapterOptions): Promise<StorageAdapter> {

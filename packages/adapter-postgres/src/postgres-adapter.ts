@@ -21,7 +21,7 @@ import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { listPage } from "./listing.js";
-import { isUnavailable, mapError } from "./map-error.js";
+import { isUnavailable, mapEngineError } from "./map-engine-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
 import { type Known, RecordCache } from "./record-cache.js";
@@ -134,7 +134,7 @@ export class PostgresAdapter implements StorageAdapter {
         return await op();
       } catch (err) {
         const transient = isUnavailable(err) || SERIALIZATION_FAILURE.has(pgCode(err) ?? "");
-        if (!transient || Date.now() >= deadline) throw mapError(err, this.where, what);
+        if (!transient || Date.now() >= deadline) throw mapEngineError(err, this.where, what);
         await sleep(backoff(attempt));
       }
     }
@@ -336,7 +336,7 @@ export class PostgresAdapter implements StorageAdapter {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      if (!isUnavailable(err) || Date.now() >= deadline) throw mapError(err, this.where, "connecting");
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
       await sleep(backoff(attempt));
       return undefined;
     }
@@ -391,12 +391,12 @@ export class PostgresAdapter implements StorageAdapter {
       return { result: done.result, sequence: seq };
     } catch (err) {
       if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
         await sleep(backoff(attempt));
         return undefined;
       }
       if (pgCode(err) === "55P03") throw this.lockTimeout(err);
-      throw pgCode(err) === undefined ? err : mapError(err, this.where, "committing a transaction");
+      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a transaction");
     } finally {
       if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       // A connection whose transaction did not end cleanly is not given back to the pool.
@@ -434,12 +434,12 @@ export class PostgresAdapter implements StorageAdapter {
       if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
       if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
       if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
         await sleep(backoff(attempt));
         return { kind: "uncertain" };
       }
       if (code === "55P03") throw this.lockTimeout(err);
-      throw mapError(err, this.where, "committing a transaction");
+      throw mapEngineError(err, this.where, "committing a transaction");
     }
   }
 

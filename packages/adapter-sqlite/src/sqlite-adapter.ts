@@ -25,7 +25,7 @@ import { changeCrc, recordCrc } from "./checksum.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { checkIntegrity } from "./integrity.js";
 import { listPage } from "./listing.js";
-import { mapError } from "./map-error.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { openDatabase } from "./open-database.js";
 import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions } from "./options.js";
 import { RecordCache } from "./record-cache.js";
@@ -102,7 +102,7 @@ export class SqliteAdapter implements StorageAdapter {
       this.s = prepareStatements(db);
     } catch (err) {
       db.close();
-      throw mapError(err, file, "preparing statements");
+      throw mapEngineError(err, file, "preparing statements");
     }
     this.cache = new RecordCache(this.options.cacheBytes);
     this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
@@ -142,7 +142,7 @@ export class SqliteAdapter implements StorageAdapter {
 
   /** Engine errors become typed ones; what the caller's transaction function threw passes through. */
   private typed(err: unknown, what: string): unknown {
-    return err instanceof Database.SqliteError || isSystemError(err) ? mapError(err, this.file, what) : err;
+    return err instanceof Database.SqliteError || isSystemError(err) ? mapEngineError(err, this.file, what) : err;
   }
 
   private dataVersion(): number {

@@ -1,6 +1,6 @@
 import { ValidationError, isStatehouseError } from "../errors.js";
 import { BATCH_OPERATIONS, type BatchOperation, type Target } from "./batch-operation.js";
-import type { Plan } from "./context.js";
+import type { Plan, Written } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
 import { checkFence, fenced } from "./leases.js";
 import type { Agents } from "./agents.js";
@@ -117,6 +117,20 @@ async function planOf(store: BatchPlanners, o: BatchOperation, i: number): Promi
         details: { issues: [`operation ${i}: unknown op`], operation: i },
       });
   }
+}
+
+/** The operations whose result is a WriteResult: their plans give the revision, the batch adds the sequence. */
+const WRITE_RESULT_OPS: ReadonlySet<string> = new Set([
+  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "session.delete",
+] satisfies BatchOperation["op"][]);
+
+/** The batch's results, the write results among them given the sequence number the batch's transaction took. */
+export function withBatchSequence(
+  operations: readonly BatchOperation[],
+  results: readonly unknown[],
+  sequence: number | undefined,
+): unknown[] {
+  return results.map((result, i) => (WRITE_RESULT_OPS.has(operations[i]!.op) ? { ...(result as Written), sequence } : result));
 }
 
 /** Names the failing operation in an error raised inside a batch, keeping its class and code. */

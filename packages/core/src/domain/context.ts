@@ -3,9 +3,13 @@ import { NotFoundError } from "../errors.js";
 import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
 import { type ValueLimits, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
+import type { WriteResult } from "./types.js";
 
 /** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
 export type Plan<T> = (tx: TxContext, now: string) => T;
+
+/** What a write's plan knows inside its transaction: the new revision. The sequence number is known only after commit. */
+export type Written<T extends WriteResult = WriteResult> = Omit<T, "sequence">;
 
 /** What every domain module shares: the adapter, the limits, the metrics, and the way to run plans. */
 export interface DomainContext {
@@ -14,6 +18,12 @@ export interface DomainContext {
   readonly metrics: Metrics;
   /** Runs a plan in one transaction; a `condition` with `ifLease` is checked in that same transaction. */
   run<T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T>;
+  /** Like `run`, for a write's plan: its result gets the change sequence number the transaction took. */
+  runWrite<T extends WriteResult>(
+    kind: string,
+    plan: Plan<Written<T>>,
+    condition?: { ifLease?: { name: string; token: number } },
+  ): Promise<T>;
   /** Like `run`, also giving the change sequence number the transaction took. */
   runWithSequence<T>(kind: string, plan: Plan<T>): Promise<{ result: T; sequence: number | undefined }>;
   /** Runs a read, timing it under `kind`. */

@@ -6,7 +6,7 @@ import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
-import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
+import { type DomainContext, type Plan, type Written, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
 import {
@@ -290,7 +290,7 @@ export class Sessions implements SessionsApi {
       const agentIds = await this.agentIds(id);
       const listing = { agentIds, agentCount: (session.value as unknown as SessionData).agentCount };
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition);
+        return await this.ctx.runWrite("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition);
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }
@@ -324,7 +324,7 @@ export class Sessions implements SessionsApi {
    * again, rather than leave agents pointing at a deleted session.
    * @internal
    */
-  planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<WriteResult> {
+  planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<Written> {
     return (tx) => {
       const { data, revision } = requireSession(tx, id);
       checkCondition(C.sessions, id, revision, condition);
@@ -338,7 +338,7 @@ export class Sessions implements SessionsApi {
       for (const agentId of spawnedHere) tx.delete(C.agents, agentId);
       tx.delete(C.sessionState, id);
       tx.delete(C.sessions, id);
-      return { revision, sequence: undefined };
+      return { revision };
     };
   }
 }

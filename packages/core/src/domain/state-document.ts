@@ -8,7 +8,7 @@ import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
 import { C } from "./collections.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, type Written, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
 
@@ -110,27 +110,27 @@ export class StateDocument implements StateDocumentApi {
 
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition);
+    return this.ctx.runWrite("state.set", this.planSet(pointer, value, condition), condition);
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition);
+    return this.ctx.runWrite("state.delete", this.planDelete(pointer, condition), condition);
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition);
+    return this.ctx.runWrite("state.merge", this.planMerge(patch, condition), condition);
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition);
+    return this.ctx.runWrite("state.patch", this.planPatch(operations, condition), condition);
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
-    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition);
+    return this.ctx.runWrite("state.increment", this.planIncrement(pointer, by, condition), condition);
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
@@ -158,13 +158,13 @@ export class StateDocument implements StateDocumentApi {
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
+  planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     const v = own(value, this.ctx.limits);
     return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planDelete(pointer: string, condition?: Condition): Plan<WriteResult> {
+  planDelete(pointer: string, condition?: Condition): Plan<Written> {
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
       return deleteAt(doc, pointer);
@@ -172,13 +172,13 @@ export class StateDocument implements StateDocumentApi {
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
+  planMerge(patch: JsonValue, condition?: Condition): Plan<Written> {
     const p = own(patch, this.ctx.limits);
     return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planPatch(operations: JsonValue, condition?: Condition): Plan<WriteResult> {
+  planPatch(operations: JsonValue, condition?: Condition): Plan<Written> {
     if (!Array.isArray(operations)) {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
     }
@@ -196,7 +196,7 @@ export class StateDocument implements StateDocumentApi {
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {
+  planIncrement(pointer: string, by: number, condition?: Condition): Plan<Written<WriteResult & { value: number }>> {
     if (typeof by !== "number" || !Number.isFinite(by)) {
       throw new ValidationError(`increment must be a finite number, got ${String(by)}`, { details: { issues: ["increment not finite"] } });
     }
@@ -212,7 +212,7 @@ export class StateDocument implements StateDocumentApi {
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
-  planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
+  planReplace(value: JsonValue, condition?: Condition): Plan<Written> {
     const v = own(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
@@ -223,10 +223,10 @@ export class StateDocument implements StateDocumentApi {
   }
 
   private write(kind: string, mutate: Mutation, condition?: Condition): Promise<WriteResult> {
-    return this.ctx.run(kind, this.plan(mutate, condition), condition);
+    return this.ctx.runWrite(kind, this.plan(mutate, condition), condition);
   }
 
-  private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {
+  private plan(mutate: Mutation, condition?: Condition): Plan<Written> {
     return (tx: TxContext) => {
       // A session's document lives only with its session (else doctor finds an orphan it cannot place).
       if (this.collection === C.sessionState && tx.get(C.sessions, this.name) === undefined) {
@@ -237,7 +237,7 @@ export class StateDocument implements StateDocumentApi {
       // Built from the stored (frozen) document and inputs that own() already copied: no other references.
       const next = markOwned(mutate(current?.value));
       const revision = tx.put(this.collection, this.name, next);
-      return { revision, sequence: undefined };
+      return { revision };
     };
   }
 }

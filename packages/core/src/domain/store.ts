@@ -3,18 +3,18 @@ import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
-import { type BatchOperation, planBatch } from "./batch.js";
+import { type BatchOperation, planBatch, withBatchSequence } from "./batch.js";
 import { C, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
-import type { DomainContext, Plan } from "./context.js";
+import type { DomainContext, Plan, Written } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
-import { Leases, checkFence, fenced } from "./leases.js";
+import { type LeaseFence, Leases, checkFence, fenced } from "./leases.js";
 import type { StoreApi } from "./store-api.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
-import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus } from "./types.js";
+import { ACTIVE_AGENT_STATUSES, type Agent, SESSION_STATUSES, type SessionStatus, type WriteResult } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
 export interface StoreOptions extends AdapterOptions {
@@ -45,11 +45,9 @@ function elapsedMs(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function withSequence<T>(result: T, sequence: number | undefined): T {
-  if (result !== null && typeof result === "object" && "sequence" in result && (result as { sequence?: unknown }).sequence === undefined) {
-    return { ...result, sequence };
-  }
-  return result;
+/** The plan, checked against the lease fence of `condition` (validated now, checked in the transaction) if it has one. */
+function withFence<T>(plan: Plan<T>, condition: { ifLease?: LeaseFence } | undefined): Plan<T> {
+  return condition?.ifLease === undefined ? plan : fenced(plan, checkFence(condition.ifLease));
 }
 
 /** A store: the domain API over one adapter. Get one with `open(url)`. */
@@ -86,10 +84,11 @@ export class Store implements StoreApi {
       limits: this.limits,
       metrics,
       runWithSequence,
-      run: async <T>(kind: string, plan: Plan<T>, condition?: { ifLease?: { name: string; token: number } }): Promise<T> => {
-        const fence = condition?.ifLease === undefined ? undefined : checkFence(condition.ifLease);
-        const { result, sequence } = await runWithSequence(kind, fence === undefined ? plan : fenced(plan, fence));
-        return withSequence(result, sequence);
+      run: async <T>(kind: string, plan: Plan<T>, condition?: { ifLease?: LeaseFence }): Promise<T> =>
+        (await runWithSequence(kind, withFence(plan, condition))).result,
+      runWrite: async <T extends WriteResult>(kind: string, plan: Plan<Written<T>>, condition?: { ifLease?: LeaseFence }): Promise<T> => {
+        const { result, sequence } = await runWithSequence(kind, withFence(plan, condition));
+        return { ...result, sequence } as T;
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
         const t0 = process.hrtime.bigint();
@@ -126,7 +125,7 @@ export class Store implements StoreApi {
       const plan = await planBatch(this, operations);
       try {
         const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
-        return result.map((r) => withSequence(r, sequence));
+        return withBatchSequence(operations, result, sequence);
       } catch (err) {
         // A session delete whose agent listing went stale (a spawn from elsewhere between the
         // listing and the commit) is planned again, as Sessions.delete does; other conflicts are
