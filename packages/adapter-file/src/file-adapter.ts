@@ -18,8 +18,8 @@ import {
   type TransactResult,
   type TxContext,
   type ValueLimits,
+  isValidCollection,
   resolveLimits,
-  validateCollection,
 } from "@statehouse/core";
 import { SortedIndex, cursorOf, resolvePageSize, runTransaction, pathExists } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
@@ -39,11 +39,7 @@ const knownCollections = new Set<string>();
 
 function validCollection(name: string): boolean {
   if (knownCollections.has(name)) return true;
-  try {
-    validateCollection(name);
-  } catch {
-    return false;
-  }
+  if (!isValidCollection(name)) return false;
   if (knownCollections.size < 1000) knownCollections.add(name);
   return true;
 }

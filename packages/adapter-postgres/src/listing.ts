@@ -1,4 +1,4 @@
-import type { ListOptions, ListPage, StoredRecord } from "@statehouse/core";
+import type { CountOptions, ListOptions, ListPage, StoredRecord } from "@statehouse/core";
 import { decodeCursor, encodeCursor, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import { decodeRecord } from "./decode.js";
 import type { RecordRow, Statement, Statements } from "./statements.js";
@@ -74,4 +74,20 @@ export function listPage(query: Query, s: Statements, collection: string, option
   return options.index === undefined
     ? byId(query, s, collection, options, limit, where)
     : byIndex(query, s, collection, options.index, options, limit, where);
+}
+
+/** The number of records (or index entries) of the collection with the prefix. */
+export async function countRecords(query: Query, s: Statements, collection: string, options: CountOptions): Promise<number> {
+  const prefix = options.prefix ?? "";
+  let rows: { n: string }[];
+  if (options.index !== undefined) {
+    const low = encodeKey(prefix);
+    const high = Buffer.concat([low, Buffer.from([0xff])]);
+    rows = await query(s.countByIndex, [collection, encodeKey(options.index), low, high]);
+  } else {
+    // Ids are ASCII (core validates them): no id starts with a non-ASCII prefix.
+    if (!ASCII.test(prefix)) return 0;
+    rows = await query(s.countById, [collection, prefix, `${prefix}\u0080`]);
+  }
+  return Number(rows[0]!.n);
 }

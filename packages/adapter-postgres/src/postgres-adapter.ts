@@ -19,8 +19,9 @@ import {
 import { resolvePageSize, runTransaction, encodeKey } from "@statehouse/core/spi";
 import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
-import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
-import { listPage } from "./listing.js";
+import { encodeChanges, readChanges, readSequence } from "./change-log.js";
+import { decodeRecord } from "./decode.js";
+import { countRecords, listPage } from "./listing.js";
 import { isUnavailable, mapEngineError } from "./map-engine-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
@@ -182,19 +183,8 @@ export class PostgresAdapter implements StorageAdapter {
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
-    const prefix = options.prefix ?? "";
     if (unreachable(collection)) return 0;
-    let rows: { n: string }[];
-    if (options.index !== undefined) {
-      const low = encodeKey(prefix);
-      const high = Buffer.concat([low, Buffer.from([0xff])]);
-      rows = await this.query(this.s.countByIndex, [collection, encodeKey(options.index), low, high], "counting records");
-    } else {
-      // Ids are ASCII (core validates them): no id starts with a non-ASCII prefix.
-      if (!/^[\x01-\x7f]*$/.test(prefix)) return 0;
-      rows = await this.query(this.s.countById, [collection, prefix, `${prefix}\u0080`], "counting records");
-    }
-    return Number(rows[0]!.n);
+    return countRecords((st, values) => this.query(st, values, "counting records"), this.s, collection, options);
   }
 
   /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
@@ -482,7 +472,7 @@ export class PostgresAdapter implements StorageAdapter {
         wVal.push(null);
       }
     });
-    const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
+    const entries = encodeChanges(writes);
     return [
       token,
       retry,
@@ -520,20 +510,12 @@ export class PostgresAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
-    // As the memory adapter's filter and slice would: NaN takes nothing, Infinity everything.
-    if (Number.isNaN(since) || Number.isNaN(limit) || limit <= 0) return [];
-    const n = limit === Number.POSITIVE_INFINITY ? null : Math.floor(limit);
-    if (since === Number.POSITIVE_INFINITY) return [];
-    // Sequences are integers: after 2.5 is after 2.
-    const from = since === Number.NEGATIVE_INFINITY ? -1 : Math.floor(since);
-    const rows = await this.query<{ seq: string; at: string; entries: string }>(this.s.changes, [from, n], "reading changes");
-    return rows.map((row) => decodeChangeSet(row, this.where));
+    return readChanges((st, values) => this.query(st, values, "reading changes"), this.s, since, limit, this.where);
   }
 
   async sequence(): Promise<number> {
     this.assertOpen();
-    const rows = await this.query<{ seq: string }>(this.s.sequence, [], "reading the sequence");
-    return Number(rows[0]?.seq ?? 0);
+    return readSequence((st, values) => this.query(st, values, "reading the sequence"), this.s);
   }
 
   async close(): Promise<void> {
