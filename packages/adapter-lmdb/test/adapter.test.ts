@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { isStatehouseError } from "@statehouse/core";
 import { openAdapterUrl } from "@statehouse/core/spi";
 import { afterAll, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
 import { tempDir } from "./helpers.js";
 
 const code = async (p: Promise<unknown>): Promise<string> =>
