@@ -29,19 +29,19 @@ export function decodeChangeSet(row: { seq: string; at: string; entries: string 
 }
 
 /** At most `limit` change sets after `since`, oldest first (the table holds only the retained ones). */
-export async function readChanges(query: Query, s: Statements, since: number, limit: number, where: string): Promise<ChangeSet[]> {
+export async function readChanges(query: Query, statements: Statements, since: number, limit: number, where: string): Promise<ChangeSet[]> {
   // As the memory adapter's filter and slice would: NaN takes nothing, Infinity everything.
   if (Number.isNaN(since) || Number.isNaN(limit) || limit <= 0) return [];
   const n = limit === Number.POSITIVE_INFINITY ? null : Math.floor(limit);
   if (since === Number.POSITIVE_INFINITY) return [];
   // Sequences are integers: after 2.5 is after 2.
   const from = since === Number.NEGATIVE_INFINITY ? -1 : Math.floor(since);
-  const rows = await query<{ seq: string; at: string; entries: string }>(s.changes, [from, n]);
+  const rows = await query<{ seq: string; at: string; entries: string }>(statements.changes, [from, n]);
   return rows.map((row) => decodeChangeSet(row, where));
 }
 
 /** The sequence number of the last committed transaction (0 for a new store). */
-export async function readSequence(query: Query, s: Statements): Promise<number> {
-  const rows = await query<{ seq: string }>(s.sequence, []);
+export async function readSequence(query: Query, statements: Statements): Promise<number> {
+  const rows = await query<{ seq: string }>(statements.sequence, []);
   return Number(rows[0]?.seq ?? 0);
 }

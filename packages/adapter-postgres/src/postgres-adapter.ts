@@ -67,7 +67,7 @@ export class PostgresAdapter implements StorageAdapter {
   readonly schema: string;
   private readonly options: ResolvedPostgresOptions;
   private readonly limits: ValueLimits;
-  private readonly s: Statements;
+  private readonly statements: Statements;
   private readonly cache: RecordCache;
   private closed = false;
   /** Transactions of this adapter run one after another; see transact(). */
@@ -86,7 +86,7 @@ export class PostgresAdapter implements StorageAdapter {
     this.durability = options.durability;
     this.limits = limits;
     this.schema = schema;
-    this.s = statements(schema);
+    this.statements = statements(schema);
     this.cache = new RecordCache(options.cacheEntries);
     this.capabilities = Object.freeze({
       persistent: true,
@@ -156,7 +156,8 @@ export class PostgresAdapter implements StorageAdapter {
     if (unreachable(collection) || unreachable(id)) return undefined;
     const key = RecordCache.key(collection, id);
     const cached = this.cache.get(key);
-    const rows = await this.query<RecordRow>(this.s.get, [collection, id, cached?.record === undefined ? -1 : cached.seq], "reading a record");
+    const values = [collection, id, cached?.record === undefined ? -1 : cached.seq];
+    const rows = await this.query<RecordRow>(this.statements.get, values, "reading a record");
     if (rows.length === 0) {
       this.cache.set(key, { seq: 0, record: undefined });
       return undefined;
@@ -177,14 +178,14 @@ export class PostgresAdapter implements StorageAdapter {
     const limit = resolvePageSize(options.limit);
     if (unreachable(collection)) return { records: [] };
     return this.retrying("listing records", () =>
-      listPage((st, values) => this.run(st, values), this.s, collection, options, limit, this.where),
+      listPage((st, values) => this.run(st, values), this.statements, collection, options, limit, this.where),
     );
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
     if (unreachable(collection)) return 0;
-    return countRecords((st, values) => this.query(st, values, "counting records"), this.s, collection, options);
+    return countRecords((st, values) => this.query(st, values, "counting records"), this.statements, collection, options);
   }
 
   /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
@@ -203,10 +204,12 @@ export class PostgresAdapter implements StorageAdapter {
       seqs.push(cached?.record === undefined ? -1 : cached.seq);
     }
     const values = [cols, ids, seqs];
+    type FetchedRow = RecordRow & { collection: string };
+    const { fetch } = this.statements;
     const rows =
       client === undefined
-        ? await this.query<RecordRow & { collection: string }>(this.s.fetch, values, "reading records")
-        : ((await client.query({ name: this.s.fetch.name, text: this.s.fetch.text, values })).rows as (RecordRow & { collection: string })[]);
+        ? await this.query<FetchedRow>(fetch, values, "reading records")
+        : ((await client.query({ name: fetch.name, text: fetch.text, values })).rows as FetchedRow[]);
     const found = new Map<string, Known>();
     for (const row of rows) {
       const k = RecordCache.key(row.collection, row.id);
@@ -333,7 +336,7 @@ export class PostgresAdapter implements StorageAdapter {
     let clean = false;
     try {
       await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
-      await client.query({ name: this.s.lockCounter.name, text: this.s.lockCounter.text });
+      await client.query({ name: this.statements.lockCounter.name, text: this.statements.lockCounter.text });
       const seen = new Map<string, Seen>();
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
       let reads = new Map<string, Seen>();
@@ -368,7 +371,7 @@ export class PostgresAdapter implements StorageAdapter {
       const values = this.commitValues(token, retry, reads, done.writes);
       let seq: number;
       try {
-        const rows = await client.query({ name: this.s.commit.name, text: this.s.commit.text, values });
+        const rows = await client.query({ name: this.statements.commit.name, text: this.statements.commit.text, values });
         seq = Number(rows.rows[0].seq);
         await client.query("COMMIT");
       } catch (err) {
@@ -416,7 +419,7 @@ export class PostgresAdapter implements StorageAdapter {
   ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
     const values = this.commitValues(token, retry, reads, writes);
     try {
-      const rows = await this.run<{ seq: string }>(this.s.commit, values);
+      const rows = await this.run<{ seq: string }>(this.statements.commit, values);
       return { kind: "committed", seq: Number(rows[0]!.seq) };
     } catch (err) {
       const code = pgCode(err);
@@ -510,12 +513,12 @@ export class PostgresAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
-    return readChanges((st, values) => this.query(st, values, "reading changes"), this.s, since, limit, this.where);
+    return readChanges((st, values) => this.query(st, values, "reading changes"), this.statements, since, limit, this.where);
   }
 
   async sequence(): Promise<number> {
     this.assertOpen();
-    return readSequence((st, values) => this.query(st, values, "reading the sequence"), this.s);
+    return readSequence((st, values) => this.query(st, values, "reading the sequence"), this.statements);
   }
 
   async close(): Promise<void> {

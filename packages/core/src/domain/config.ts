@@ -2,7 +2,7 @@ import { ConfigError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import type { ProjectConfigsApi } from "./store-api.js";
@@ -71,7 +71,11 @@ export class ProjectConfigs implements ProjectConfigsApi {
   }
 
   find(project: string): Promise<ConfigRecord | undefined> {
-    return findRecord(this.ctx, "config.get", C.config, project, "project", (r) => ({ project, config: r.value as JsonObject, revision: r.revision }));
+    return findRecord(this.ctx, "config.get", COLLECTION.config, project, "project", (r) => ({
+      project,
+      config: r.value as JsonObject,
+      revision: r.revision,
+    }));
   }
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
@@ -89,9 +93,9 @@ export class ProjectConfigs implements ProjectConfigsApi {
       throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
     }
     return (tx) => {
-      const current = tx.get(C.config, project);
-      checkCondition(C.config, project, current?.revision ?? 0, condition);
-      const revision = tx.put(C.config, project, value);
+      const current = tx.get(COLLECTION.config, project);
+      checkCondition(COLLECTION.config, project, current?.revision ?? 0, condition);
+      const revision = tx.put(COLLECTION.config, project, value);
       return { project, config: value, revision };
     };
   }
@@ -104,6 +108,6 @@ export class ProjectConfigs implements ProjectConfigsApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planDelete(project: string, condition?: Condition): Plan<boolean> {
     validateId(project, "project");
-    return (tx) => tx.delete(C.config, project, condition ?? {});
+    return (tx) => tx.delete(COLLECTION.config, project, condition ?? {});
   }
 }

@@ -7,7 +7,7 @@ import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { type DomainContext, type Plan, type Written, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
@@ -229,7 +229,7 @@ export class StateDocument implements StateDocumentApi {
   private plan(mutate: Mutation, condition?: Condition): Plan<Written> {
     return (tx: TxContext) => {
       // A session's document lives only with its session (else doctor finds an orphan it cannot place).
-      if (this.collection === C.sessionState && tx.get(C.sessions, this.name) === undefined) {
+      if (this.collection === COLLECTION.sessionState && tx.get(COLLECTION.sessions, this.name) === undefined) {
         throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, { details: { session: this.name } });
       }
       const current = tx.get(this.collection, this.name);

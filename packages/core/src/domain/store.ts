@@ -4,7 +4,7 @@ import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js"
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
 import { type BatchOperation, planBatch, withBatchSequence } from "./batch.js";
-import { C, nowIso } from "./collections.js";
+import { COLLECTION, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
 import type { DomainContext, Plan, Written } from "./context.js";
 import { Metrics } from "./metrics.js";
@@ -111,12 +111,12 @@ export class Store implements StoreApi {
 
   /** A named state document; `global` by default. */
   state(name = "global"): StateDocument {
-    return new StateDocument(this.ctx, C.state, validateId(name, "document name"));
+    return new StateDocument(this.ctx, COLLECTION.state, validateId(name, "document name"));
   }
 
   /** A session's own state document (deleted with the session). */
   sessionState(sessionId: string): StateDocument {
-    return new StateDocument(this.ctx, C.sessionState, validateId(sessionId, "session id"));
+    return new StateDocument(this.ctx, COLLECTION.sessionState, validateId(sessionId, "session id"));
   }
 
   /** Applies every operation atomically, in order; resolves to their results. */

@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from "../json/types.js";
 import type { StoredRecord } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { jsonSchemaProblems } from "./json-schema-check.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
 import { listPage } from "./paging.js";
@@ -48,11 +48,11 @@ export class Tools implements ToolsApi {
     const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
     checkDescriptor(d);
     return (tx, now) => {
-      const current = tx.get(C.tools, d.name);
-      checkCondition(C.tools, d.name, current?.revision ?? 0, condition);
+      const current = tx.get(COLLECTION.tools, d.name);
+      checkCondition(COLLECTION.tools, d.name, current?.revision ?? 0, condition);
       const registeredAt = (current?.value as { registeredAt?: string } | undefined)?.registeredAt ?? now;
       const value = { ...d, registeredAt, updatedAt: now };
-      const revision = tx.put(C.tools, d.name, value as unknown as JsonObject);
+      const revision = tx.put(COLLECTION.tools, d.name, value as unknown as JsonObject);
       return { ...value, revision };
     };
   }
@@ -62,13 +62,13 @@ export class Tools implements ToolsApi {
   }
 
   find(name: string): Promise<Tool | undefined> {
-    return findRecord(this.ctx, "tools.get", C.tools, name, "tool name", toTool);
+    return findRecord(this.ctx, "tools.get", COLLECTION.tools, name, "tool name", toTool);
   }
 
   /** Tools in name order. */
   list(options: ListOptionsBasic = {}): Promise<Page<Tool>> {
     return this.ctx.read("tools.list", () =>
-      listPage(this.ctx.adapter, C.tools, {
+      listPage(this.ctx.adapter, COLLECTION.tools, {
         index: undefined,
         prefix: undefined,
         reverse: false,
@@ -89,7 +89,7 @@ export class Tools implements ToolsApi {
   planUnregister(name: string, condition?: Condition): Plan<boolean> {
     validateId(name, "tool name");
     return (tx) => {
-      if (!tx.delete(C.tools, name, condition ?? {})) {
+      if (!tx.delete(COLLECTION.tools, name, condition ?? {})) {
         throw new NotFoundError(`tool "${name}" is not registered`, { details: { tool: name } });
       }
       return true;
