@@ -1,4 +1,5 @@
-import { ValidationError, openAdapterUrl, type JsonValue, type StorageAdapter, type TxContext } from "@statehouse/core";
+import { ValidationError, type JsonValue, type StorageAdapter, type TxContext } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import type { BenchStore, DashboardSnapshot, OpenBenchStoreOptions } from "./bench-store.js";
 import { SESSION_STATUSES, type SessionFixture } from "./fixtures.js";
 

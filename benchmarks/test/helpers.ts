@@ -1,17 +1,8 @@
 import type { BenchResult, RunResult } from "../src/types.js";
 import { summarize } from "../src/stats.js";
 
-/** A small seeded PRNG (mulberry32), so "random" test samples are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The test kit's seeded PRNG (mulberry32), so "random" test samples are the same on every run. */
+export { seededRandom as rng } from "@statehouse/conformance/testing";
 
 /** Log-normal latencies around `medianMs` (latency distributions are right-skewed). */
 export function latencies(random: () => number, n: number, medianMs: number, sigma = 0.3): number[] {

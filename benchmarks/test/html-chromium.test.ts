@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportBlocks } from "../src/report/content.js";
@@ -10,9 +10,9 @@ import { renderHtml } from "../src/report/html.js";
 import { loadTargets } from "../src/targets.js";
 import { fixtureRun } from "./fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const present = existsSync(CHROMIUM);
-if (!present) console.warn(`skipping the HTML report test in Chromium: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const missing = chromiumMissing();
+const present = missing === undefined;
+if (!present) console.warn(`skipping the HTML report test in Chromium: ${missing}`);
 
 describe.skipIf(!present)("HTML report in headless Chromium", () => {
   let dir: string;
@@ -20,20 +20,7 @@ describe.skipIf(!present)("HTML report in headless Chromium", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "statehouse-html-"));
     // A new, empty profile directory each run (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      // A closed network: keep Chromium from reaching out (it would flood refused connections).
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await chromium.launchPersistentContext(join(dir, "profile"), chromiumLaunchOptions());
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,10 +2,11 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   // child.ts is the script the multi-process clauses spawn: it ships beside index.js in dist.
-  entry: ["src/index.ts", "src/child.ts"],
+  // testing/ is the shared test kit, published as @statehouse/conformance/testing.
+  entry: { index: "src/index.ts", child: "src/child.ts", testing: "src/testing/index.ts" },
   format: ["esm"],
   target: "node20",
-  dts: { entry: ["src/index.ts"] },
+  dts: { entry: { index: "src/index.ts", testing: "src/testing/index.ts" } },
   clean: true,
   sourcemap: true,
   splitting: true,

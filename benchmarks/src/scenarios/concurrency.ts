@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { IoError, LockTimeoutError } from "@statehouse/core";
-import type { WorkerDone } from "../increment-worker.js";
+import type { WorkerDone } from "../worker-loop.js";
 import { fromSamples } from "../measure.js";
 import { openBenchStore } from "../open-store.js";
 import { type Scenario, failedResult, okResult } from "../scenario.js";

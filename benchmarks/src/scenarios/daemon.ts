@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IoError } from "@statehouse/core";
 import { type BenchServer, startBenchDaemon, startFloorServer } from "../daemon-process.js";
-import type { WorkerDone } from "../increment-worker.js";
+import type { WorkerDone } from "../worker-loop.js";
 import { fromSamples } from "../measure.js";
 import { timeProcess } from "../process-timing.js";
 import { PROCESS_FLOOR_KEY, type Scenario, failedResult, okResult, resultKey } from "../scenario.js";

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  cursorOf,
   type AdapterCapabilities,
   ClosedError,
   type ChangeSet,
@@ -19,18 +18,16 @@ import {
   type TransactResult,
   type TxContext,
   type ValueLimits,
-  fromSystemError,
+  isValidCollection,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  validateCollection,
-  pathExists,
   validateListOptions,
 } from "@statehouse/core";
+import { SortedIndex, cursorOf, resolvePageSize, runTransaction, pathExists } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { initStore } from "./open-store.js";
 import { type FileAdapterOptions, type ResolvedFileOptions, resolveFileOptions } from "./options.js";
 import { copyToQuarantine, corruptError } from "./quarantine.js";
@@ -43,11 +40,7 @@ const knownCollections = new Set<string>();
 
 function validCollection(name: string): boolean {
   if (knownCollections.has(name)) return true;
-  try {
-    validateCollection(name);
-  } catch {
-    return false;
-  }
+  if (!isValidCollection(name)) return false;
   if (knownCollections.size < 1000) knownCollections.add(name);
   return true;
 }
@@ -180,7 +173,7 @@ export class FileAdapter implements StorageAdapter {
         } catch (err) {
           // The commit is published: every reader sees it and later writes build on it. Saying
           // "failed" would invite a retry that applies it twice; say what is true instead.
-          const why = fromSystemError(err, `syncing the directory of commit ${outcome.sequence}`).message;
+          const why = mapEngineError(err, `syncing the directory of commit ${outcome.sequence}`).message;
           throw new IoError(
             `the write was applied as commit ${outcome.sequence} (do not retry it), but ${why}: it may not survive a power loss`,
             { cause: err, details: { committed: true, sequence: outcome.sequence } },
@@ -262,7 +255,7 @@ export class FileAdapter implements StorageAdapter {
   }
 
   private recordFoldFailure(err: unknown): void {
-    const error = fromSystemError(err, "folding commits into the data files");
+    const error = mapEngineError(err, "folding commits into the data files");
     this.foldFailures++;
     const consecutive = (this.foldFault?.consecutive ?? 0) + 1;
     const delay = Math.min(FOLD_BACKOFF_MAX_MS, FOLD_BACKOFF_MS * 2 ** Math.min(consecutive - 1, 16));
@@ -308,7 +301,7 @@ export class FileAdapter implements StorageAdapter {
     try {
       tmp = writeTemp(target, buf, this.options.durable);
     } catch (err) {
-      throw fromSystemError(err, `writing commit ${seq}`);
+      throw mapEngineError(err, `writing commit ${seq}`);
     }
     try {
       this.lock.assertHeld();
@@ -320,7 +313,7 @@ export class FileAdapter implements StorageAdapter {
     try {
       published = publishNew(tmp, target);
     } catch (err) {
-      throw fromSystemError(err, `publishing commit ${seq}`);
+      throw mapEngineError(err, `publishing commit ${seq}`);
     }
     if (!published) throw lockLost(`commit ${seq} was written by another process`);
     // A fold that ran while this process was stalled would have removed commit seq-1: then this
@@ -380,7 +373,7 @@ export class FileAdapter implements StorageAdapter {
     try {
       return readFileNoFollow(file);
     } catch (err) {
-      throw fromSystemError(err, `reading ${file}`);
+      throw mapEngineError(err, `reading ${file}`);
     }
   }
 
@@ -401,7 +394,7 @@ export class FileAdapter implements StorageAdapter {
         } catch (err) {
           this.view.forgetVersions();
           this.recordFoldFailure(err);
-          throw fromSystemError(err, "compacting the store");
+          throw mapEngineError(err, "compacting the store");
         }
         this.foldFault = undefined;
       }),

@@ -1,9 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type IntegrityReport, fromSystemError } from "@statehouse/core";
+import type { IntegrityReport } from "@statehouse/core";
 import { readFileNoFollow, unlinkQuietly, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { moveToQuarantine } from "./quarantine.js";
 import { decodeCommit, decodeHistory, decodeSegment, decodeStoreFile, encodeLostCommit, encodeStoreFile } from "./records.js";
 import type { StoreView } from "./store-view.js";
@@ -19,7 +20,7 @@ function names(dir: string): string[] {
     return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw fromSystemError(err, `listing ${dir}`);
+    throw mapEngineError(err, `listing ${dir}`);
   }
 }
 
@@ -30,7 +31,7 @@ function verify(file: string, decode: (buf: Buffer) => unknown): { buf?: Buffer;
     buf = readFileNoFollow(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ELOOP") return { problem: "a symbolic link, not a data file" };
-    throw fromSystemError(err, `reading ${file}`);
+    throw mapEngineError(err, `reading ${file}`);
   }
   if (buf === undefined) return undefined;
   try {

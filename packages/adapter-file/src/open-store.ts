@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync } from "node:fs";
-import { fromSystemError } from "@statehouse/core";
 import { DIR_MODE, fsyncDir, makeDir, readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { FOLDED_NAME, type Layout, WAL_NAME } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { corruptError, moveToQuarantine } from "./quarantine.js";
 import { decodeStoreFile, encodeCommit, encodeStoreFile } from "./records.js";
 
@@ -24,13 +24,13 @@ export function initStore(layout: Layout, durable: boolean): void {
     }
     if (created && durable) fsyncDir(layout.root);
   } catch (err) {
-    throw fromSystemError(err, `creating the store directory ${layout.root}`);
+    throw mapEngineError(err, `creating the store directory ${layout.root}`);
   }
   let marker: Buffer | undefined;
   try {
     marker = readFileNoFollow(layout.storeFile);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ELOOP") throw fromSystemError(err, `reading ${layout.storeFile}`);
+    if ((err as NodeJS.ErrnoException).code !== "ELOOP") throw mapEngineError(err, `reading ${layout.storeFile}`);
     marker = Buffer.alloc(0);
   }
   let corrupt: { quarantined: string; problem: string } | undefined;
@@ -51,7 +51,7 @@ export function initStore(layout: Layout, durable: boolean): void {
       writeNewFile(layout.walFile(0), encodeCommit(0, new Date().toISOString(), []), durable);
     }
   } catch (err) {
-    throw fromSystemError(err, `initialising the store ${layout.root}`);
+    throw mapEngineError(err, `initialising the store ${layout.root}`);
   }
   // The marker holds no data: it is rewritten, and the caller still hears about the corruption.
   if (corrupt !== undefined) throw corruptError(layout.storeFile, corrupt.quarantined, corrupt.problem, true);

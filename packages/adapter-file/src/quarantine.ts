@@ -1,9 +1,10 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import { crc32 } from "node:zlib";
-import { CorruptError, fromSystemError } from "@statehouse/core";
+import { CorruptError } from "@statehouse/core";
 import { DIR_MODE, writeNewFile } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 
 function quarantinePath(layout: Layout, file: string, content: Buffer | undefined): string {
   const flat = relative(layout.root, file).split(/[\\/]/).join("__");
@@ -19,7 +20,7 @@ export function moveToQuarantine(layout: Layout, file: string, content: Buffer |
     renameSync(file, target);
   } catch (err) {
     // Another process quarantined it first: the evidence is there already.
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fromSystemError(err, `moving ${file} to ${target}`);
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw mapEngineError(err, `moving ${file} to ${target}`);
   }
   return target;
 }
@@ -28,7 +29,7 @@ function makeQuarantineDir(layout: Layout): void {
   try {
     mkdirSync(layout.quarantineDir, { recursive: true, mode: DIR_MODE });
   } catch (err) {
-    throw fromSystemError(err, `creating ${layout.quarantineDir}`);
+    throw mapEngineError(err, `creating ${layout.quarantineDir}`);
   }
 }
 
@@ -42,7 +43,7 @@ export function copyToQuarantine(layout: Layout, file: string, content: Buffer):
   try {
     writeNewFile(target, content, false);
   } catch (err) {
-    throw fromSystemError(err, `copying ${file} to ${target}`);
+    throw mapEngineError(err, `copying ${file} to ${target}`);
   }
   return target;
 }

@@ -1,4 +1,4 @@
-import { type ChangeSet, type CommitWrite, type IndexKeys, type JsonValue, deepFreeze, validateCollection } from "@statehouse/core";
+import { type ChangeSet, type CommitWrite, type IndexKeys, type JsonValue, deepFreeze, isValidCollection } from "@statehouse/core";
 import { FrameError, decodeFramed, encodeFramed, parseLine } from "./framed.js";
 
 /** A write as read back from a commit file. */
@@ -57,11 +57,8 @@ function str(v: unknown, what: string): string {
 // a fold write outside the store.
 function collectionName(v: unknown): string {
   const name = str(v, "a collection");
-  try {
-    return validateCollection(name);
-  } catch {
-    throw new FrameError(`invalid collection name ${JSON.stringify(name.slice(0, 80))}`);
-  }
+  if (!isValidCollection(name)) throw new FrameError(`invalid collection name ${JSON.stringify(name.slice(0, 80))}`);
+  return name;
 }
 
 function rev(v: unknown): number {

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
-import { closeSync, constants, existsSync, linkSync, mkdirSync, openSync, readSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { IoError, LockTimeoutError, fromSystemError } from "@statehouse/core";
+import { IoError, LockTimeoutError } from "@statehouse/core";
 import type * as Lockfile from "proper-lockfile";
-import { DIR_MODE, FILE_MODE, unlinkQuietly } from "./atomic-file.js";
+import { DIR_MODE, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
-import { SELF, liveness } from "./process-info.js";
+import { mapEngineError } from "./map-engine-error.js";
+import { createOwnerRecord, readOwnerRecord } from "./owner-record.js";
+import { liveness } from "./process-info.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /** Options of the store's write lock. */
@@ -37,18 +39,6 @@ const NEVER_STALE = 2 ** 30;
 const OWNERLESS_STALE_MS = 1000;
 // Breaking takes a few system calls; a breaker directory older than this was left by a crash.
 const BREAKER_STALE_MS = 10_000;
-
-const OWNER_BUFFER = Buffer.alloc(4096);
-
-interface Owner {
-  pid: number;
-  start: string;
-  boot: string;
-  host: string;
-  ns: string;
-  token: string;
-  at: string;
-}
 
 function lockLost(why: string): LockTimeoutError {
   return new LockTimeoutError(`the store lock was lost (${why}); the write was not applied`, { details: { reason: "lock-lost" } });
@@ -179,7 +169,7 @@ export class StoreLock {
         },
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw fromSystemError(err, "taking the store lock");
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw mapEngineError(err, "taking the store lock");
       return false;
     }
     const outcome = this.writeOwner();
@@ -192,7 +182,7 @@ export class StoreLock {
     // Someone else's owner record is in the directory we created: they took it over while we
     // were stalled. Leave it to them.
     releaseQuietly(release);
-    if (outcome instanceof Error) throw fromSystemError(outcome, "taking the store lock");
+    if (outcome instanceof Error) throw mapEngineError(outcome, "taking the store lock");
     return false;
   }
 
@@ -219,7 +209,7 @@ export class StoreLock {
     const token = this.token;
     if (token === undefined) throw lockLost("not held");
     if (this.compromised !== undefined) throw lockLost(this.compromised.message);
-    const owner = this.readOwner();
+    const owner = readOwnerRecord(this.layout.ownerFile);
     if (owner?.token !== token) throw lockLost("another process took it over");
   }
 
@@ -259,7 +249,7 @@ export class StoreLock {
   private writeOwner(): "ok" | "taken" | Error {
     for (let attempt = 0; ; attempt++) {
       try {
-        if (this.record === undefined || attempt > 0) this.record = this.createRecord();
+        if (this.record === undefined || attempt > 0) this.record = createOwnerRecord(this.layout.root, this.instanceToken);
         linkSync(this.record, this.layout.ownerFile);
         return "ok";
       } catch (err) {
@@ -272,28 +262,6 @@ export class StoreLock {
         return err as Error;
       }
     }
-  }
-
-  private createRecord(): string {
-    const dir = join(this.layout.root, "owners");
-    try {
-      mkdirSync(dir, { mode: DIR_MODE });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const path = join(dir, `${SELF.pid}-${SELF.start}-${this.instanceToken}.json`);
-    const owner: Owner = { ...SELF, token: this.instanceToken, at: new Date().toISOString() };
-    unlinkQuietly(path);
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
-    try {
-      writeSync(fd, JSON.stringify(owner));
-    } catch (err) {
-      closeSync(fd);
-      unlinkQuietly(path);
-      throw err;
-    }
-    closeSync(fd);
-    return path;
   }
 
   /** Removes this instance's owner record (the adapter is closing). */
@@ -317,36 +285,13 @@ export class StoreLock {
   }
 
   private removeIfOwned(token: string): void {
-    if (this.readOwner()?.token !== token) return;
+    if (readOwnerRecord(this.layout.ownerFile)?.token !== token) return;
     try {
       unlinkSync(this.layout.ownerFile);
     } catch {
       return;
     }
     this.removeDirQuietly();
-  }
-
-  private readOwner(): Partial<Owner> | undefined {
-    try {
-      // One read into a small buffer: an owner record is a few hundred bytes, and this runs on
-      // every commit and release.
-      let fd: number;
-      try {
-        fd = openSync(this.layout.ownerFile, constants.O_RDONLY | constants.O_NOFOLLOW);
-      } catch {
-        return undefined;
-      }
-      let n: number;
-      try {
-        n = readSync(fd, OWNER_BUFFER, 0, OWNER_BUFFER.length, 0);
-      } finally {
-        closeSync(fd);
-      }
-      const v: unknown = JSON.parse(OWNER_BUFFER.toString("utf8", 0, n));
-      return typeof v === "object" && v !== null ? (v as Partial<Owner>) : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /** The identity of the current lock generation and whether it may be taken over. */
@@ -357,7 +302,7 @@ export class StoreLock {
     } catch {
       return undefined;
     }
-    const owner = this.readOwner();
+    const owner = readOwnerRecord(this.layout.ownerFile);
     let ownerMtime = 0;
     try {
       ownerMtime = statSync(this.layout.ownerFile, { throwIfNoEntry: false })?.mtimeMs ?? 0;

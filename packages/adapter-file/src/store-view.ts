@@ -1,8 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
-import { type IndexKeys, IoError, SortedIndex, type JsonValue, type StoredRecord, deepFreeze, fromSystemError } from "@statehouse/core";
+import { type IndexKeys, IoError, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import { SortedIndex } from "@statehouse/core/spi";
 import { readFileNoFollow, writeNewFile } from "./atomic-file.js";
 import { FrameError } from "./framed.js";
 import { BUCKET_COUNT, FOLDED_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketOf } from "./layout.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { copyToQuarantine, corruptError, moveToQuarantine } from "./quarantine.js";
 import { type Commit, type SegmentLine, decodeCommit, decodeSegment } from "./records.js";
 
@@ -130,7 +132,7 @@ export class StoreView {
         .filter((d) => d.isFile())
         .map((d) => d.name);
     } catch (err) {
-      throw fromSystemError(err, `listing ${this.layout.walDir}`);
+      throw mapEngineError(err, `listing ${this.layout.walDir}`);
     }
   }
 
@@ -295,7 +297,7 @@ export class StoreView {
         .filter((d) => d.isFile())
         .map((d) => d.name);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fromSystemError(err, `listing ${collection}`);
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw mapEngineError(err, `listing ${collection}`);
     }
     for (const name of names) {
       const m = SEGMENT_NAME.exec(name);
@@ -345,7 +347,7 @@ export class StoreView {
         try {
           writeNewFile(primary, copyBuf!, this.durable);
         } catch (writeErr) {
-          throw fromSystemError(writeErr, `restoring ${primary} from ${copy}`);
+          throw mapEngineError(writeErr, `restoring ${primary} from ${copy}`);
         }
         throw corruptError(primary, quarantined, err.message, true, { restoredFrom: copy });
       }
@@ -360,7 +362,7 @@ export class StoreView {
       return readFileNoFollow(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ELOOP") return Buffer.alloc(0);
-      throw fromSystemError(err, `reading ${path}`);
+      throw mapEngineError(err, `reading ${path}`);
     }
   }
 
@@ -374,7 +376,7 @@ export class StoreView {
       buf = readFileNoFollow(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ELOOP") return undefined;
-      throw fromSystemError(err, `reading ${file}`);
+      throw mapEngineError(err, `reading ${file}`);
     }
     if (buf === undefined) return undefined;
     let commit: Commit;

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FileAdapter, Layout, StoreLock } from "@statehouse/adapter-file";
-import { isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { isStatehouseError } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deadPid, removeDir, tempDir } from "./helpers.js";
 

@@ -2,8 +2,9 @@ import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync 
 import { join, relative } from "node:path";
 import { FileAdapter } from "@statehouse/adapter-file";
 import { type StatehouseError, isStatehouseError } from "@statehouse/core";
+import { TORTURE, seededRandom } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TORTURE, removeDir, tempDir } from "./helpers.js";
+import { removeDir, tempDir } from "./helpers.js";
 
 type Kind = "store-marker" | "segment" | "segment-copy" | "commit" | "folded-commit" | "history";
 const KINDS: Kind[] = ["store-marker", "segment", "segment-copy", "commit", "folded-commit", "history"];
@@ -11,17 +12,6 @@ const MUTATIONS = ["truncate", "flip", "zero"] as const;
 /** TESTPLAN: 100 mutations of each kind in full; fewer in quick. */
 const PER_MUTATION = TORTURE ? 100 : 12;
 const COLLECTIONS = ["sessions", "state", "tools", "tail"];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Expected {
   records: Map<string, { revision: number; value: unknown }>;
@@ -157,7 +147,7 @@ describe(`file adapter: corruption of every kind of store file (TESTPLAN; ${PER_
   });
 
   it("every mutation is detected and named, recovery restores the last good copy, no crash, no silent reset", async () => {
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const failures: string[] = [];
     let cases = 0;
     let detected = 0;

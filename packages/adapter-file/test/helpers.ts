@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 export const CHILD = fileURLToPath(new URL("./fixtures/child.mjs", import.meta.url));
 export const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-export const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
+export { TORTURE } from "@statehouse/conformance/testing";
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `statehouse-file-${prefix}-`));

@@ -1,8 +1,9 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LockTimeoutError, SELF, type StatehouseError, isGone, liveness } from "@statehouse/core";
+import { LockTimeoutError, type StatehouseError } from "@statehouse/core";
+import { SELF, isGone, liveness } from "@statehouse/core/spi";
 import { type Environment, closeEnvironment, fsyncPath, openEnvironment, otherReaders, writeTransaction } from "./environment.js";
-import { mapLmdbError } from "./errors.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { LOG_SEQUENCE, META_COMPACTING } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
 import { rebuildInto } from "./rebuild.js";
@@ -90,7 +91,7 @@ export async function compactEnvironment(
   } catch (err) {
     rmSync(tmpDir, { recursive: true, force: true });
     clearMarker(env);
-    throw mapLmdbError(err, "compacting", env.file);
+    throw mapEngineError(err, "compacting", env.file);
   }
   const late = otherReaders(env);
   if (late.length > 0) {
@@ -114,7 +115,7 @@ export async function compactEnvironment(
         fsyncPath(env.path, "r");
       } catch (err) {
         // The old file is still in place (the rename is the last step that can fail before it).
-        error = mapLmdbError(err, "replacing data.mdb with its compacted copy", env.file);
+        error = mapEngineError(err, "replacing data.mdb with its compacted copy", env.file);
       }
       const reopened = openEnvironment(location, options, env.mutex);
       clearMarker(reopened);

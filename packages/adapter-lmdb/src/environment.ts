@@ -6,7 +6,7 @@ import { checkEnvHeader } from "./env-file.js";
 import { ProcessMutex } from "./process-mutex.js";
 import { openCount } from "./registry.js";
 import { verifyEnvironmentFile } from "./verify.js";
-import { mapLmdbError } from "./errors.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { META_FORMAT } from "./keys.js";
 import type { ResolvedLmdbOptions } from "./options.js";
 
@@ -89,7 +89,7 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions, 
   try {
     makeDirectory(path);
   } catch (err) {
-    throw mapLmdbError(err, `creating the store directory ${path}`, file);
+    throw mapEngineError(err, `creating the store directory ${path}`, file);
   }
   const lock = mutex ?? ProcessMutex.open(path);
   let env: Environment;
@@ -105,7 +105,7 @@ export function openEnvironment(location: string, options: ResolvedLmdbOptions, 
     } catch (err) {
       void env.root.close().catch(() => undefined);
       if (mutex === undefined) void lock.close();
-      throw mapLmdbError(err, `opening ${file}`, file);
+      throw mapEngineError(err, `opening ${file}`, file);
     }
   }
   return env;
@@ -117,13 +117,13 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
   try {
     checkEnvHeader(file, initialised);
   } catch (err) {
-    throw mapLmdbError(err, `checking ${file}`, file);
+    throw mapEngineError(err, `checking ${file}`, file);
   }
   let root: RootDatabase;
   try {
     root = open(rootOptions(path, options));
   } catch (err) {
-    throw mapLmdbError(err, `opening ${file}`, file);
+    throw mapEngineError(err, `opening ${file}`, file);
   }
   let env: Environment;
   try {
@@ -140,7 +140,7 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
     ensureFormat(env, options, initialised);
   } catch (err) {
     void root.close().catch(() => undefined);
-    throw mapLmdbError(err, `opening ${file}`, file);
+    throw mapEngineError(err, `opening ${file}`, file);
   }
   if (!initialised) {
     try {
@@ -156,7 +156,7 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
       }
     } catch (err) {
       void root.close().catch(() => undefined);
-      throw mapLmdbError(err, `writing ${marker}`, file);
+      throw mapEngineError(err, `writing ${marker}`, file);
     }
   }
   return env;

@@ -18,35 +18,20 @@ import {
   type TxContext,
   ValidationError,
   type ValueLimits,
-  decodeCursor,
-  encodeCursor,
+  isValidCollection,
+  isValidId,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  validateCollection,
-  validateId,
-  pathExists,
   validateListOptions,
 } from "@statehouse/core";
+import { pathExists, runTransaction } from "@statehouse/core/spi";
 import { ABORT } from "lmdb";
-import { checkEnvironment } from "./check.js";
+import { appendChangeSet, readChanges, readSequence } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
-import { MDB, lmdbCode, mapLmdbError, needsReopen, refineFullDisk } from "./errors.js";
-import {
-  MAX_KEY_BYTES,
-  LOG_SEQUENCE,
-  decodeIndexKey,
-  idOfKey,
-  indexKey,
-  indexPrefix,
-  logKey,
-  recordKey,
-  recordPrefix,
-  sequenceOfLogKey,
-  successor,
-  upperBound,
-} from "./keys.js";
+import { checkEnvironment } from "./integrity.js";
+import { MDB, fullDiskError, lmdbCode, mapEngineError, needsReopen } from "./map-engine-error.js";
+import { LOG_SEQUENCE, MAX_KEY_BYTES, indexKey, recordKey } from "./keys.js";
+import { type RecordReader, countRange, listRange, readPage } from "./listing.js";
 import { type LmdbAdapterOptions, type ResolvedLmdbOptions, resolveOptions } from "./options.js";
 import { RecordCache } from "./record-cache.js";
 import { decodeRecord, encodeRecord, indexOfRecord, stampOf } from "./record-codec.js";
@@ -68,14 +53,6 @@ function commitFlags(options: ResolvedLmdbOptions): number {
   return TXN_SYNC_COMMIT | 1;
 }
 const EMPTY = Buffer.alloc(0);
-/** Change sets past the retention are deleted every this many commits. */
-const LOG_SWEEP_EVERY = 64;
-
-interface StoredChangeSet {
-  at: string;
-  c: Array<[0 | 1, string, string, number]>;
-}
-
 /**
  * The LMDB adapter. Every write is one synchronous LMDB write transaction (LMDB's write lock is
  * a robust mutex shared by every process), inside which core's `runTransaction` reads the
@@ -133,7 +110,7 @@ export class LmdbAdapter implements StorageAdapter {
       env.log.getBinaryFast(LOG_SEQUENCE);
     } catch (err) {
       await closeEnvironment(env);
-      throw mapLmdbError(err, `opening ${env.file}`, env.file);
+      throw mapEngineError(err, `opening ${env.file}`, env.file);
     }
     registerOpen(env.path);
     return new LmdbAdapter(location, env, resolved, limits);
@@ -160,7 +137,7 @@ export class LmdbAdapter implements StorageAdapter {
 
   private fail(err: unknown, what: string): never {
     if (needsReopen(err)) this.reopenNeeded = true;
-    throw mapLmdbError(err, what, this.env.file);
+    throw mapEngineError(err, what, this.env.file);
   }
 
   /**
@@ -201,76 +178,24 @@ export class LmdbAdapter implements StorageAdapter {
 
   async get(collection: string, id: string): Promise<StoredRecord | undefined> {
     await this.ready();
-    if (!isValidName(collection, id)) return undefined;
+    if (!isValidCollection(collection) || !isValidId(id)) return undefined;
     return this.reading(`reading ${collection}/${id}`, () => this.read(collection, id));
   }
 
   async list(collection: string, options: ListOptions = {}): Promise<ListPage> {
     await this.ready();
     validateListOptions(options);
-    const limit = resolvePageSize(options.limit);
-    const cursor = options.after === undefined ? undefined : decodeCursor(options.after);
-    const prefix = options.prefix ?? "";
-    const byIndex = options.index !== undefined;
-    if (!isValidCollection(collection)) return { records: [] };
-    const db = byIndex ? this.env.index : this.env.records;
-    const low = byIndex ? indexPrefix(collection, options.index!, prefix) : recordPrefix(collection, prefix);
-    const high = upperBound(low);
-    let at: Buffer | undefined;
-    if (cursor !== undefined) at = byIndex ? indexKey(collection, options.index!, cursor.key, cursor.id) : recordKey(collection, cursor.id);
-    return this.reading(`listing ${collection}`, (): ListPage => {
-      const found: Array<{ key: string; id: string }> = [];
-      const records: StoredRecord[] = [];
-      let range: Iterable<{ key: Buffer; value: Buffer }>;
-      if (options.reverse === true) {
-        if (at !== undefined && Buffer.compare(at, low) <= 0) return { records: [] };
-        const start = at !== undefined && Buffer.compare(at, high) < 0 ? at : high;
-        range = db.getRange({ start, end: low, reverse: true, exclusiveStart: true, inclusiveEnd: true, limit: limit + 1 });
-      } else {
-        const start = at !== undefined && Buffer.compare(successor(at), low) > 0 ? successor(at) : low;
-        if (Buffer.compare(start, high) >= 0) return { records: [] };
-        range = db.getRange({ start, end: high, limit: limit + 1 });
-      }
-      let more = false;
-      for (const { key, value } of range) {
-        if (found.length === limit) {
-          more = true;
-          break;
-        }
-        if (byIndex) {
-          const entry = decodeIndexKey(key);
-          if (entry === undefined) throw corruptFrom(this.env.file, [`malformed index key ${Buffer.from(key).toString("hex")}`]);
-          found.push({ key: entry.key, id: entry.id });
-        } else {
-          const id = idOfKey(key);
-          records.push(this.decode(collection, id, value));
-          found.push({ key: id, id });
-        }
-      }
-      if (byIndex) {
-        for (const f of found) {
-          const record = this.read(collection, f.id);
-          if (record === undefined) {
-            throw corruptFrom(this.env.file, [`index ${options.index} lists ${collection}/${f.id}, which does not exist`]);
-          }
-          records.push(record);
-        }
-      }
-      const last = found[found.length - 1];
-      return more && last !== undefined ? { records, cursor: encodeCursor(last.key, last.id) } : { records };
-    });
+    const range = listRange(collection, options);
+    if (range === undefined) return { records: [] };
+    const reader: RecordReader = { decode: (c, id, raw) => this.decode(c, id, raw), read: (c, id) => this.read(c, id) };
+    return this.reading(`listing ${collection}`, () => readPage(this.env, reader, range));
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     await this.ready();
     validateListOptions(options);
     if (!isValidCollection(collection)) return 0;
-    const prefix = options.prefix ?? "";
-    const low = options.index !== undefined ? indexPrefix(collection, options.index, prefix) : recordPrefix(collection, prefix);
-    return this.reading(`counting ${collection}`, () => {
-      const db = options.index !== undefined ? this.env.index : this.env.records;
-      return db.getKeysCount({ start: low, end: upperBound(low) });
-    });
+    return this.reading(`counting ${collection}`, () => countRange(this.env, collection, options));
   }
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
@@ -293,7 +218,7 @@ export class LmdbAdapter implements StorageAdapter {
           outcome = { ...ran, sequence: 0 };
           return ABORT;
         }
-        const sequence = this.currentSequence() + 1;
+        const sequence = readSequence(this.env.log) + 1;
         attempted = ran.writes;
         this.apply(ran.writes, sequence);
         outcome = { ...ran, sequence };
@@ -303,7 +228,10 @@ export class LmdbAdapter implements StorageAdapter {
       if (userFailed) throw err;
       let bytes = 0;
       for (const w of attempted) if (w.type === "put") bytes += w.json.length * 3;
-      this.fail(refineFullDisk(err, env.path, bytes), "committing a transaction");
+      const full = fullDiskError(err, env.path, bytes, "committing a transaction");
+      if (full === undefined) this.fail(err, "committing a transaction");
+      this.reopenNeeded = true; // the EIO of a cut-short write leaves the environment unusable
+      throw full;
     }
     const done = outcome!;
     if (done.writes.length === 0) return { result: done.result, sequence: undefined };
@@ -320,13 +248,8 @@ export class LmdbAdapter implements StorageAdapter {
     try {
       return this.read(collection, id);
     } catch (err) {
-      throw mapLmdbError(err, `reading ${collection}/${id}`, this.env.file);
+      throw mapEngineError(err, `reading ${collection}/${id}`, this.env.file);
     }
-  }
-
-  private currentSequence(): number {
-    const raw = this.env.log.getBinaryFast(LOG_SEQUENCE);
-    return raw === undefined || raw.length < 8 ? 0 : Buffer.from(raw.buffer, raw.byteOffset, 8).readDoubleLE(0);
   }
 
   /** Applies the net writes inside the current LMDB write transaction. Throwing aborts it whole. */
@@ -353,48 +276,17 @@ export class LmdbAdapter implements StorageAdapter {
       }
       records.put(rk, encodeRecord(sequence, w.revision, newIndex, w.json));
     }
-    const entry: StoredChangeSet = {
-      at: new Date().toISOString(),
-      c: writes.map((w) => [w.type === "put" ? 1 : 0, w.collection, w.id, w.revision]),
-    };
-    log.put(logKey(sequence), Buffer.from(JSON.stringify(entry)));
-    // `changes()` serves the last `changeRetention` change sets; older ones are deleted every
-    // LOG_SWEEP_EVERY commits, together (deleting one per commit dirtied an old leaf page in every
-    // commit: a quarter of a relaxed write). The first commit of each adapter sweeps too (the
-    // retention may have been larger when they were written).
-    const drop = sequence - this.options.changeRetention;
-    if (drop > 0 && (!this.logSwept || sequence % LOG_SWEEP_EVERY === 0)) {
-      for (const key of log.getKeys({ start: logKey(0), end: logKey(drop + 1) })) log.remove(key as Buffer);
-      this.logSwept = true;
-    }
-    const seq = Buffer.alloc(8);
-    seq.writeDoubleLE(sequence, 0);
-    log.put(LOG_SEQUENCE, seq);
+    if (appendChangeSet(log, writes, sequence, this.options.changeRetention, !this.logSwept)) this.logSwept = true;
   }
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     await this.ready();
-    return this.reading("reading changes", () => {
-      const out: ChangeSet[] = [];
-      if (limit <= 0) return out;
-      // Change sets past the retention may still be stored until the next sweep: not served.
-      const oldest = this.currentSequence() - this.options.changeRetention + 1;
-      const start = logKey(Math.max(0, Math.floor(since) + 1, oldest));
-      for (const { key, value } of this.env.log.getRange({ start, end: LOG_SEQUENCE, limit })) {
-        const s = JSON.parse(Buffer.from(value).toString("utf8")) as StoredChangeSet;
-        out.push({
-          sequence: sequenceOfLogKey(key),
-          at: s.at,
-          changes: s.c.map(([t, collection, id, revision]) => ({ type: t === 1 ? "put" : "delete", collection, id, revision })),
-        });
-      }
-      return out;
-    });
+    return this.reading("reading changes", () => readChanges(this.env.log, since, limit, this.options.changeRetention));
   }
 
   async sequence(): Promise<number> {
     await this.ready();
-    return this.reading("reading the sequence", () => this.currentSequence());
+    return this.reading("reading the sequence", () => readSequence(this.env.log));
   }
 
   /** Full scan: every record decodes, index entries and records agree, the retained log has no gaps. */
@@ -441,7 +333,7 @@ async function openWhenNotCompacting(location: string, options: ResolvedLmdbOpti
       }
     } catch (err) {
       await closeEnvironment(env);
-      throw mapLmdbError(err, `opening ${env.file}`, env.file);
+      throw mapEngineError(err, `opening ${env.file}`, env.file);
     }
     await closeEnvironment(env);
     if (Date.now() >= deadline) {
@@ -451,31 +343,8 @@ async function openWhenNotCompacting(location: string, options: ResolvedLmdbOpti
   }
 }
 
-function isValidCollection(collection: string): boolean {
-  try {
-    validateCollection(collection);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isValidName(collection: string, id: string): boolean {
-  try {
-    validateCollection(collection);
-    validateId(id);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function invalidIndex(why: string): ValidationError {
   return new ValidationError(why, { details: { issues: [why] } });
-}
-
-export function corruptFrom(file: string, problems: string[]): Error {
-  return Object.assign(new Error(`${problems.length} structural problem(s): ${problems.slice(0, 3).join("; ")}`), { code: -30796, file });
 }
 
 export async function openAdapter(location: string, options?: LmdbAdapterOptions): Promise<StorageAdapter> {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { ABORT, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
-import { mapLmdbError } from "./errors.js";
+import { mapEngineError } from "./map-engine-error.js";
 
 /** The mutex's LMDB environment, next to data.mdb: `mutex.mdb` and `mutex.mdb-lock`. */
 export const MUTEX_FILE = "mutex.mdb";
@@ -45,7 +45,7 @@ export class ProcessMutex {
       } as RootDatabaseOptionsWithPath);
       return new ProcessMutex(dir, root);
     } catch (err) {
-      throw mapLmdbError(err, `opening ${file}`, file);
+      throw mapEngineError(err, `opening ${file}`, file);
     }
   }
 
@@ -68,7 +68,9 @@ export class ProcessMutex {
         return ABORT;
       }, TXN_FLAGS as never);
     } catch (err) {
-      if (failure === undefined && result === undefined) throw mapLmdbError(err, "taking the store's process lock", join(this.dir, MUTEX_FILE));
+      if (failure === undefined && result === undefined) {
+        throw mapEngineError(err, "taking the store's process lock", join(this.dir, MUTEX_FILE));
+      }
     }
     if (failure !== undefined) throw failure.error;
     return (result as { value: T }).value;

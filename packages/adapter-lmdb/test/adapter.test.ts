@@ -1,8 +1,9 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { isStatehouseError } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { afterAll, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
 import { tempDir } from "./helpers.js";
 
 const code = async (p: Promise<unknown>): Promise<string> =>

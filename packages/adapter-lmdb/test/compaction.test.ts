@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { type StoredRecord, isStatehouseError } from "@statehouse/core";
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir, waitForLine } from "./helpers.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { killChildren, runChild, sized, tempDir, waitForLine } from "./helpers.js";
 
 async function all(a: LmdbAdapter): Promise<StoredRecord[]> {
   const out: StoredRecord[] = [];
@@ -16,7 +16,7 @@ async function all(a: LmdbAdapter): Promise<StoredRecord[]> {
   }
 }
 
-const KILLED = size(6, 100);
+const KILLED = sized(6, 100);
 
 describe("compaction", () => {
   const { dir, cleanup } = tempDir();

@@ -1,8 +1,8 @@
 import { cpSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir } from "./helpers.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { killChildren, runChild, sized, tempDir } from "./helpers.js";
 
 /**
  * Damaged data.mdb files: truncated, bytes flipped, pages zero-filled. Each damaged copy is
@@ -13,7 +13,7 @@ import { killChildren, runChild, size, tempDir } from "./helpers.js";
  *     free space, which nothing reads).
  * Never a crash, a hang, another error, a wrong value, or a silently emptied store.
  */
-const N = size(6, 100);
+const N = sized(6, 100);
 
 describe("corruption of data.mdb", () => {
   const { dir, cleanup } = tempDir();

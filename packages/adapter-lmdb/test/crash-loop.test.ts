@@ -1,15 +1,15 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
-import { FULL, killChildren, runChild, size, sleep, tempDir, waitForLine } from "./helpers.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { TORTURE, killChildren, runChild, sized, sleep, tempDir, waitForLine } from "./helpers.js";
 
 /**
  * The generic crash loop is in the conformance suite; this one adds LMDB's own full scan after
  * every round (page structure, every record's checksum, index entries both ways, the change log
  * without gaps), in relaxed durability with records large enough to need overflow pages.
  */
-const ROUNDS = size(5, 1000);
+const ROUNDS = sized(5, 1000);
 const WRITERS = 4;
 
 describe("crash loop with a full scan after each round", () => {
@@ -26,7 +26,7 @@ describe("crash loop with a full scan after each round", () => {
     await Promise.all(writers.map((c) => waitForLine(c.child, "ready")));
     const a = await LmdbAdapter.open(path);
     try {
-      for (let i = 0; i < size(8, 40); i++) {
+      for (let i = 0; i < sized(8, 40); i++) {
         expect(await a.check(), `check ${i}`).toEqual({ ok: true, problems: [], repaired: [] });
         await sleep(50);
       }
@@ -39,7 +39,7 @@ describe("crash loop with a full scan after each round", () => {
   });
 
   // Quick runs take relaxed only (strict is the conformance suite's crash loop); full runs take both.
-  for (const durability of FULL ? (["relaxed", "strict"] as const) : (["relaxed"] as const)) {
+  for (const durability of TORTURE ? (["relaxed", "strict"] as const) : (["relaxed"] as const)) {
     it(`${durability}: ${ROUNDS} rounds of ${WRITERS} writers SIGKILLed at random 0.2–1 s; reopen; check() ok; every acknowledged write present`, async () => {
       const path = join(dir, `env-${durability}`);
       const acked = new Map<string, number>(); // id → writer

@@ -1,19 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { inTmpfs } from "@statehouse/conformance/testing";
 import { killChildren, runChild, tempDir, waitForLine } from "./helpers.js";
-
-const inTmpfs = (dir: string, size = "2m") => [
-  "unshare",
-  "--mount",
-  "--propagation",
-  "private",
-  "sh",
-  "-c",
-  `mount -t tmpfs -o size=${size},mode=0700 tmpfs "$0" && exec "$@"`,
-  dir,
-];
 
 describe("faults", () => {
   const { dir, cleanup } = tempDir();
@@ -23,7 +13,7 @@ describe("faults", () => {
   it("a full disk: E_STORAGE_FULL, every record still readable, 0 unhandled rejections", async () => {
     const mount = join(dir, "full");
     mkdirSync(mount, { mode: 0o700 });
-    const r = await runChild("diskFull", { path: join(mount, "env") }, { wrap: inTmpfs(mount), timeoutMs: 60_000 }).done;
+    const r = await runChild("diskFull", { path: join(mount, "env") }, { wrap: inTmpfs(mount, "2m"), timeoutMs: 60_000 }).done;
     // LMDB's native code reports the failed page write on stderr itself; nothing else may appear.
     expect(r.stderr.replace(/Write error: No space left on device position \d+, size \d+/g, "")).toBe("");
     const res = r.json as { full: string; written: number; readable: number; count: number; again: string; unhandled: number };
@@ -38,7 +28,7 @@ describe("faults", () => {
   it("control (lmdb-js issue 368): lmdb-js's own asynchronous put on a full disk leaves unhandled rejections even when caught — the path the adapter never takes", async () => {
     const mount = join(dir, "raw");
     mkdirSync(mount, { mode: 0o700 });
-    const r = await runChild("rawFull", { path: join(mount, "env") }, { wrap: inTmpfs(mount), timeoutMs: 60_000 }).done;
+    const r = await runChild("rawFull", { path: join(mount, "env") }, { wrap: inTmpfs(mount, "2m"), timeoutMs: 60_000 }).done;
     const res = r.json as { failed: number; hadCommitError: number; unhandled: number };
     expect(res.failed).toBe(1);
     expect(res.hadCommitError).toBe(1);

@@ -1,4 +1,4 @@
-import { compareEntries } from "@statehouse/core";
+import { compareEntries } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeIndexKey, indexKey, indexPrefix, upperBound } from "../src/keys.js";
@@ -49,7 +49,7 @@ describe("record codec", () => {
 
 describe("page structure verification", () => {
   it("reading the file in chunks finds exactly what reading it whole finds", async () => {
-    const { LmdbAdapter, verifyEnvironmentFile } = await import("../dist/index.js");
+    const { LmdbAdapter, verifyEnvironmentFile } = await import("@statehouse/adapter-lmdb");
     const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
@@ -88,7 +88,7 @@ describe("a data file that ends before the meta's last page", () => {
   // is there (seen once in 20,000 crash-loop-like commits). Simulated here by raising the newest
   // meta's last page; a file cut through pages the trees reach stays E_CORRUPT (corruption tests).
   it("opens, reads and checks clean when only unreferenced pages are missing; a cut through live pages is E_CORRUPT", async () => {
-    const { LmdbAdapter, verifyEnvironmentFile } = await import("../dist/index.js");
+    const { LmdbAdapter, verifyEnvironmentFile } = await import("@statehouse/adapter-lmdb");
     const { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");

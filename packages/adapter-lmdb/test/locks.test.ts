@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
 import { killChildren, runChild, tempDir, waitForLine } from "./helpers.js";
 
 describe("LMDB's write lock", () => {

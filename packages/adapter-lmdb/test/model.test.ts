@@ -1,8 +1,9 @@
-import { type JsonValue, type ListOptions, MemoryAdapter, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { type JsonValue, type ListOptions, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { MemoryAdapter } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
-import { size, tempDir } from "./helpers.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { sized, tempDir } from "./helpers.js";
 
 // Hostile index keys: NUL and 0x01 (the bytes the key layout escapes), surrogate pairs (where
 // UTF-16 order and code-point order differ), shared prefixes and the empty string.
@@ -126,7 +127,7 @@ describe("model-based: the LMDB adapter answers exactly like the memory adapter"
             await lmdb.close();
           }
         }),
-        { numRuns: size(30, 1000) },
+        { numRuns: sized(30, 1000) },
       );
     });
   }

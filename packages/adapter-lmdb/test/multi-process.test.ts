@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter, type LmdbAdapterOptions } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir } from "./helpers.js";
+import { LmdbAdapter, type LmdbAdapterOptions } from "@statehouse/adapter-lmdb";
+import { killChildren, runChild, sized, tempDir } from "./helpers.js";
 
 // The conformance suite runs the lost-update clause in the default configuration; these are the
 // other write paths: relaxed (no flush in the commit) and overlappingSync (flush after the lock).
-const PROCS = size(4, 16);
-const EACH = size(50, 200);
+const PROCS = sized(4, 16);
+const EACH = sized(50, 200);
 
 describe("lost update in the other write configurations", () => {
   const { dir, cleanup } = tempDir();

@@ -1,14 +1,14 @@
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LmdbAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir, waitForLine } from "./helpers.js";
+import { LmdbAdapter } from "@statehouse/adapter-lmdb";
+import { killChildren, runChild, sized, tempDir, waitForLine } from "./helpers.js";
 
 describe("reader slots", () => {
   const { dir, cleanup } = tempDir();
   afterEach(killChildren);
   afterAll(cleanup);
 
-  const KILLS = size(24, 300);
+  const KILLS = sized(24, 300);
   it(`${KILLS} processes holding reader slots killed with SIGKILL (more than maxReaders, 16): the store still opens and reads`, async () => {
     const path = join(dir, "env");
     const maxReaders = 16;

@@ -1,4 +1,4 @@
-import { type ChangeEntry, type ChangeSet, CorruptError, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import { CorruptError, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
 import type { RecordRow } from "./statements.js";
 
 function corrupt(where: string, what: string): CorruptError {
@@ -15,21 +15,4 @@ export function decodeRecord(row: RecordRow, collection: string, where: string):
   }
   const revision = Number(row.revision);
   return { seq: Number(row.seq), record: Object.freeze({ collection, id: row.id, revision, value: deepFreeze(value) }) };
-}
-
-/** The stored form of a change set's entries: [type, collection, id, revision], "p" put, "d" delete. */
-export type StoredChange = [string, string, string, number];
-
-export function decodeChangeSet(row: { seq: string; at: string; entries: string }, where: string): ChangeSet {
-  let stored: StoredChange[];
-  try {
-    stored = JSON.parse(row.entries) as StoredChange[];
-    if (!Array.isArray(stored)) throw new TypeError("not an array");
-  } catch {
-    throw corrupt(where, `change set ${row.seq}: unparseable JSON`);
-  }
-  const changes: ChangeEntry[] = stored.map(([t, collection, id, revision]) =>
-    Object.freeze({ type: t === "d" ? ("delete" as const) : ("put" as const), collection, id, revision }),
-  );
-  return Object.freeze({ sequence: Number(row.seq), at: new Date(Number(row.at)).toISOString(), changes: Object.freeze(changes) });
 }

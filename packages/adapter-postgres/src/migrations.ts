@@ -1,6 +1,6 @@
 import { ConfigError, NotFoundError } from "@statehouse/core";
 import type pg from "pg";
-import { mapError } from "./map-error.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { CURRENT_VERSION, migrations, quoteIdent } from "./schema.js";
 
 const UNDEFINED_TABLE = "42P01";
@@ -37,7 +37,7 @@ export async function migrate(pool: pg.Pool, schema: string, where: string, crea
   try {
     version = await appliedVersion(pool, q);
   } catch (err) {
-    throw mapError(err, where, "reading the schema version");
+    throw mapEngineError(err, where, "reading the schema version");
   }
   if (version > CURRENT_VERSION) throw newer(version, schema);
   if (version === CURRENT_VERSION) return;
@@ -49,7 +49,7 @@ export async function migrate(pool: pg.Pool, schema: string, where: string, crea
   try {
     client = await pool.connect();
   } catch (err) {
-    throw mapError(err, where, "connecting");
+    throw mapEngineError(err, where, "connecting");
   }
   try {
     await client.query("BEGIN");
@@ -69,6 +69,6 @@ export async function migrate(pool: pg.Pool, schema: string, where: string, crea
     // A connection that failed mid-transaction is not given back to the pool.
     await client.query("ROLLBACK").catch(() => undefined);
     client.release(true);
-    throw mapError(err, where, "migrating the schema");
+    throw mapEngineError(err, where, "migrating the schema");
   }
 }

@@ -15,16 +15,15 @@ import {
   type TxContext,
   type ValueLimits,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  encodeKey,
   validateListOptions,
 } from "@statehouse/core";
+import { resolvePageSize, runTransaction, encodeKey } from "@statehouse/core/spi";
 import type pg from "pg";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
-import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
-import { listPage } from "./listing.js";
-import { isUnavailable, mapError } from "./map-error.js";
+import { encodeChanges, readChanges, readSequence } from "./change-log.js";
+import { decodeRecord } from "./decode.js";
+import { countRecords, listPage } from "./listing.js";
+import { isUnavailable, mapEngineError } from "./map-engine-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
 import { type Known, RecordCache } from "./record-cache.js";
@@ -69,7 +68,7 @@ export class PostgresAdapter implements StorageAdapter {
   readonly schema: string;
   private readonly options: ResolvedPostgresOptions;
   private readonly limits: ValueLimits;
-  private readonly s: Statements;
+  private readonly statements: Statements;
   private readonly cache: RecordCache;
   private closed = false;
   /** Transactions of this adapter run one after another; see transact(). */
@@ -88,7 +87,7 @@ export class PostgresAdapter implements StorageAdapter {
     this.durability = options.durability;
     this.limits = limits;
     this.schema = schema;
-    this.s = statements(schema);
+    this.statements = statements(schema);
     this.cache = new RecordCache(options.cacheEntries);
     this.capabilities = Object.freeze({
       persistent: true,
@@ -137,7 +136,7 @@ export class PostgresAdapter implements StorageAdapter {
         return await op();
       } catch (err) {
         const transient = isUnavailable(err) || SERIALIZATION_FAILURE.has(pgCode(err) ?? "");
-        if (!transient || Date.now() >= deadline) throw mapError(err, this.where, what);
+        if (!transient || Date.now() >= deadline) throw mapEngineError(err, this.where, what);
         await sleep(backoff(attempt));
       }
     }
@@ -158,7 +157,8 @@ export class PostgresAdapter implements StorageAdapter {
     if (unreachable(collection) || unreachable(id)) return undefined;
     const key = RecordCache.key(collection, id);
     const cached = this.cache.get(key);
-    const rows = await this.query<RecordRow>(this.s.get, [collection, id, cached?.record === undefined ? -1 : cached.seq], "reading a record");
+    const values = [collection, id, cached?.record === undefined ? -1 : cached.seq];
+    const rows = await this.query<RecordRow>(this.statements.get, values, "reading a record");
     if (rows.length === 0) {
       this.cache.set(key, { seq: 0, record: undefined });
       return undefined;
@@ -180,26 +180,15 @@ export class PostgresAdapter implements StorageAdapter {
     const limit = resolvePageSize(options.limit);
     if (unreachable(collection)) return { records: [] };
     return this.retrying("listing records", () =>
-      listPage((st, values) => this.run(st, values), this.s, collection, options, limit, this.where),
+      listPage((st, values) => this.run(st, values), this.statements, collection, options, limit, this.where),
     );
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
     validateListOptions(options);
-    const prefix = options.prefix ?? "";
     if (unreachable(collection)) return 0;
-    let rows: { n: string }[];
-    if (options.index !== undefined) {
-      const low = encodeKey(prefix);
-      const high = Buffer.concat([low, Buffer.from([0xff])]);
-      rows = await this.query(this.s.countByIndex, [collection, encodeKey(options.index), low, high], "counting records");
-    } else {
-      // Ids are ASCII (core validates them): no id starts with a non-ASCII prefix.
-      if (!/^[\x01-\x7f]*$/.test(prefix)) return 0;
-      rows = await this.query(this.s.countById, [collection, prefix, `${prefix}\u0080`], "counting records");
-    }
-    return Number(rows[0]!.n);
+    return countRecords((st, values) => this.query(st, values, "counting records"), this.statements, collection, options);
   }
 
   /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
@@ -218,10 +207,12 @@ export class PostgresAdapter implements StorageAdapter {
       seqs.push(cached?.record === undefined ? -1 : cached.seq);
     }
     const values = [cols, ids, seqs];
+    type FetchedRow = RecordRow & { collection: string };
+    const { fetch } = this.statements;
     const rows =
       client === undefined
-        ? await this.query<RecordRow & { collection: string }>(this.s.fetch, values, "reading records")
-        : ((await client.query({ name: this.s.fetch.name, text: this.s.fetch.text, values })).rows as (RecordRow & { collection: string })[]);
+        ? await this.query<FetchedRow>(fetch, values, "reading records")
+        : ((await client.query({ name: fetch.name, text: fetch.text, values })).rows as FetchedRow[]);
     const found = new Map<string, Known>();
     for (const row of rows) {
       const k = RecordCache.key(row.collection, row.id);
@@ -341,14 +332,14 @@ export class PostgresAdapter implements StorageAdapter {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      if (!isUnavailable(err) || Date.now() >= deadline) throw mapError(err, this.where, "connecting");
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
       await sleep(backoff(attempt));
       return undefined;
     }
     let clean = false;
     try {
       await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
-      await client.query({ name: this.s.lockCounter.name, text: this.s.lockCounter.text });
+      await client.query({ name: this.statements.lockCounter.name, text: this.statements.lockCounter.text });
       const seen = new Map<string, Seen>();
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
       let reads = new Map<string, Seen>();
@@ -383,7 +374,7 @@ export class PostgresAdapter implements StorageAdapter {
       const values = this.commitValues(token, retry, reads, done.writes);
       let seq: number;
       try {
-        const rows = await client.query({ name: this.s.commit.name, text: this.s.commit.text, values });
+        const rows = await client.query({ name: this.statements.commit.name, text: this.statements.commit.text, values });
         seq = Number(rows.rows[0].seq);
         await client.query("COMMIT");
       } catch (err) {
@@ -396,12 +387,12 @@ export class PostgresAdapter implements StorageAdapter {
       return { result: done.result, sequence: seq };
     } catch (err) {
       if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
         await sleep(backoff(attempt));
         return undefined;
       }
       if (pgCode(err) === "55P03") throw this.lockTimeout(err);
-      throw pgCode(err) === undefined ? err : mapError(err, this.where, "committing a transaction");
+      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a transaction");
     } finally {
       if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       // A connection whose transaction did not end cleanly is not given back to the pool.
@@ -431,7 +422,7 @@ export class PostgresAdapter implements StorageAdapter {
   ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
     const values = this.commitValues(token, retry, reads, writes);
     try {
-      const rows = await this.run<{ seq: string }>(this.s.commit, values);
+      const rows = await this.run<{ seq: string }>(this.statements.commit, values);
       return { kind: "committed", seq: Number(rows[0]!.seq) };
     } catch (err) {
       const code = pgCode(err);
@@ -439,12 +430,12 @@ export class PostgresAdapter implements StorageAdapter {
       if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
       if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
       if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapError(err, this.where, "committing a transaction");
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
         await sleep(backoff(attempt));
         return { kind: "uncertain" };
       }
       if (code === "55P03") throw this.lockTimeout(err);
-      throw mapError(err, this.where, "committing a transaction");
+      throw mapEngineError(err, this.where, "committing a transaction");
     }
   }
 
@@ -487,7 +478,7 @@ export class PostgresAdapter implements StorageAdapter {
         wVal.push(null);
       }
     });
-    const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
+    const entries = encodeChanges(writes);
     return [
       token,
       retry,
@@ -525,20 +516,12 @@ export class PostgresAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
-    // As the memory adapter's filter and slice would: NaN takes nothing, Infinity everything.
-    if (Number.isNaN(since) || Number.isNaN(limit) || limit <= 0) return [];
-    const n = limit === Number.POSITIVE_INFINITY ? null : Math.floor(limit);
-    if (since === Number.POSITIVE_INFINITY) return [];
-    // Sequences are integers: after 2.5 is after 2.
-    const from = since === Number.NEGATIVE_INFINITY ? -1 : Math.floor(since);
-    const rows = await this.query<{ seq: string; at: string; entries: string }>(this.s.changes, [from, n], "reading changes");
-    return rows.map((row) => decodeChangeSet(row, this.where));
+    return readChanges((st, values) => this.query(st, values, "reading changes"), this.statements, since, limit, this.where);
   }
 
   async sequence(): Promise<number> {
     this.assertOpen();
-    const rows = await this.query<{ seq: string }>(this.s.sequence, [], "reading the sequence");
-    return Number(rows[0]?.seq ?? 0);
+    return readSequence((st, values) => this.query(st, values, "reading the sequence"), this.statements);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { runConformanceSuite } from "@statehouse/conformance";
+import { forEachDurability } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, skipReason, withDatabase } from "./helpers.js";
 
@@ -16,10 +17,13 @@ if (reason !== undefined) {
   const db = await createTestDatabase({ empty: true });
   const storeUrl = (dir: string) => withDatabase(db.url, db.name, { schema: `s_${createHash("sha256").update(dir).digest("hex").slice(0, 20)}` });
   afterAll(() => db.drop());
-  runConformanceSuite({
-    name: "postgres",
-    test: { describe, it, expect, beforeAll, afterAll },
-    storeUrl,
-    adapterOptions: { durability: "strict" },
+  // Once per durability mode of the test kit: strict always, relaxed in torture runs.
+  forEachDurability((durability) => {
+    runConformanceSuite({
+      name: durability === "strict" ? "postgres" : "postgres (relaxed)",
+      test: { describe, it, expect, beforeAll, afterAll },
+      storeUrl,
+      adapterOptions: { durability },
+    });
   });
 }

@@ -3,7 +3,7 @@ import { basename, dirname } from "node:path";
 import type { IndexKeys, IntegrityReport } from "@statehouse/core";
 import type Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
-import { decodeKey, encodeKey } from "@statehouse/core";
+import { decodeKey, encodeKey } from "@statehouse/core/spi";
 
 const BATCH = 1000;
 const MAX_PROBLEMS = 100;

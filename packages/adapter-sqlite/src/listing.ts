@@ -1,11 +1,11 @@
-import { CorruptError, type ListOptions, type ListPage, type StoredRecord, compareKeys, decodeCursor, encodeCursor } from "@statehouse/core";
+import { CorruptError, type ListOptions, type ListPage, type StoredRecord } from "@statehouse/core";
+import { compareKeys, decodeCursor, encodeCursor, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import { decodeRecord } from "./decode.js";
-import { decodeKey, encodeKey, prefixRange } from "@statehouse/core";
 import { RecordCache } from "./record-cache.js";
 import type { EntryRow, RecordRow, Statements } from "./statements.js";
 
 export interface ListContext {
-  s: Statements;
+  statements: Statements;
   cache: RecordCache;
   file: string;
   dataVersion: number;
@@ -36,11 +36,11 @@ function byId(ctx: ListContext, collection: string, options: ListOptions, limit:
   if (!options.reverse) {
     const ck = cursor?.key ?? "";
     const start = compareKeys(ck, prefix) > 0 ? ck : prefix;
-    rows = ctx.s.listById.all(collection, start, high, ck, cursor?.id ?? "", limit + 1) as RecordRow[];
+    rows = ctx.statements.listById.all(collection, start, high, ck, cursor?.id ?? "", limit + 1) as RecordRow[];
   } else {
     let end = high;
     if (cursor !== undefined && compareKeys(`${cursor.key}\u0000`, high) < 0) end = `${cursor.key}\u0000`;
-    rows = ctx.s.listByIdReverse.all(collection, end, prefix, cursor?.key ?? high, cursor?.id ?? "", limit + 1) as RecordRow[];
+    rows = ctx.statements.listByIdReverse.all(collection, end, prefix, cursor?.key ?? high, cursor?.id ?? "", limit + 1) as RecordRow[];
   }
   const more = rows.length > limit;
   const records = rows.slice(0, limit).map((row) => recordOf(ctx, row, collection, row.id).record);
@@ -57,10 +57,12 @@ function byIndex(ctx: ListContext, collection: string, name: string, options: Li
   if (!options.reverse) {
     // Start after the later of the cursor and the prefix's first possible entry (low, "").
     const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, low) >= 0;
-    rows = ctx.s.listByIndex.all(collection, encodedName, useCursor ? cursorKey : low, useCursor ? cursor!.id : "", high, limit + 1) as EntryRow[];
+    const from = useCursor ? cursorKey : low;
+    rows = ctx.statements.listByIndex.all(collection, encodedName, from, useCursor ? cursor!.id : "", high, limit + 1) as EntryRow[];
   } else {
     const useCursor = cursorKey !== undefined && Buffer.compare(cursorKey, high) < 0;
-    rows = ctx.s.listByIndexReverse.all(collection, encodedName, useCursor ? cursorKey : high, useCursor ? cursor!.id : "", low, limit + 1) as EntryRow[];
+    const from = useCursor ? cursorKey : high;
+    rows = ctx.statements.listByIndexReverse.all(collection, encodedName, from, useCursor ? cursor!.id : "", low, limit + 1) as EntryRow[];
   }
   const more = rows.length > limit;
   const page = rows.slice(0, limit);

@@ -17,7 +17,7 @@ import {
 import { basename, dirname, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import Database from "better-sqlite3";
-import { mapError } from "./map-error.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { migrate, schemaVersion } from "./migrations.js";
 import type { ResolvedSqliteOptions } from "./options.js";
 import { APPLICATION_ID, CURRENT_VERSION, SCHEMAS } from "./schema.js";
@@ -37,7 +37,7 @@ function ensureDirectory(dir: string): void {
       mkdirSync(d, { mode: 0o700 });
       chmodSync(d, 0o700);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw mapError(err, d, "creating the store's directory");
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw mapEngineError(err, d, "creating the store's directory");
     }
   }
 }
@@ -94,7 +94,7 @@ function createDatabase(file: string, durability: ResolvedSqliteOptions["durabil
     }
     if (durability === "strict") fsyncDirectory(dirname(file));
   } catch (err) {
-    throw mapError(err, file, "creating the store");
+    throw mapEngineError(err, file, "creating the store");
   } finally {
     for (const suffix of ["", "-wal", "-shm", "-journal"]) removeQuietly(tmp + suffix);
   }
@@ -112,7 +112,7 @@ function checkHeader(file: string): { wal: boolean } {
       closeSync(fd);
     }
   } catch (err) {
-    throw mapError(err, file, "opening the store");
+    throw mapEngineError(err, file, "opening the store");
   }
   if (n < 100) throw new CorruptError(`corrupt store ${file}: the file is ${n} bytes, shorter than a SQLite header`, { details: { file } });
   if (!header.subarray(0, 16).equals(MAGIC)) {
@@ -164,13 +164,13 @@ export function openDatabase(location: string, options: ResolvedSqliteOptions): 
     // leave -wal and -shm owned by this user behind: refuse up front instead.
     accessSync(file, constants.R_OK | constants.W_OK);
   } catch (err) {
-    throw mapError(err, file, "opening the store (it needs read and write permission)");
+    throw mapEngineError(err, file, "opening the store (it needs read and write permission)");
   }
   let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: true, timeout: options.lockTimeoutMs });
   } catch (err) {
-    throw mapError(err, file, "opening the store");
+    throw mapEngineError(err, file, "opening the store");
   }
   try {
     db.pragma(`synchronous = ${options.durability === "strict" ? "FULL" : "NORMAL"}`);
@@ -187,7 +187,7 @@ export function openDatabase(location: string, options: ResolvedSqliteOptions): 
     db.pragma("busy_timeout = 0");
   } catch (err) {
     db.close();
-    throw mapError(err, file, "opening the store");
+    throw mapEngineError(err, file, "opening the store");
   }
   removeLeftovers(file);
   return { db, file };

@@ -18,18 +18,15 @@ import {
   type TxContext,
   type ValueLimits,
   resolveLimits,
-  resolvePageSize,
-  runTransaction,
-  pathExists,
-  encodeKey,
   validateListOptions,
 } from "@statehouse/core";
+import { resolvePageSize, runTransaction, pathExists, encodeKey } from "@statehouse/core/spi";
 import Database from "better-sqlite3";
 import { changeCrc, recordCrc } from "./checksum.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { checkIntegrity } from "./integrity.js";
 import { listPage } from "./listing.js";
-import { mapError } from "./map-error.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { openDatabase } from "./open-database.js";
 import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions } from "./options.js";
 import { RecordCache } from "./record-cache.js";
@@ -74,7 +71,7 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly options: ResolvedSqliteOptions;
   private readonly limits: ValueLimits;
   private readonly db: Database.Database;
-  private readonly s: Statements;
+  private readonly statements: Statements;
   private readonly cache: RecordCache;
   private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
   private closed = false;
@@ -103,10 +100,10 @@ export class SqliteAdapter implements StorageAdapter {
     this.db = db;
     this.file = file;
     try {
-      this.s = prepareStatements(db);
+      this.statements = prepareStatements(db);
     } catch (err) {
       db.close();
-      throw mapError(err, file, "preparing statements");
+      throw mapEngineError(err, file, "preparing statements");
     }
     this.cache = new RecordCache(this.options.cacheBytes);
     this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
@@ -146,11 +143,11 @@ export class SqliteAdapter implements StorageAdapter {
 
   /** Engine errors become typed ones; what the caller's transaction function threw passes through. */
   private typed(err: unknown, what: string): unknown {
-    return err instanceof Database.SqliteError || isSystemError(err) ? mapError(err, this.file, what) : err;
+    return err instanceof Database.SqliteError || isSystemError(err) ? mapEngineError(err, this.file, what) : err;
   }
 
   private dataVersion(): number {
-    return this.s.dataVersion.get() as number;
+    return this.statements.dataVersion.get() as number;
   }
 
   /**
@@ -162,13 +159,13 @@ export class SqliteAdapter implements StorageAdapter {
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       if (cached.dataVersion === dataVersion) return cached.record;
-      const seq = (this.s.getSeq.get(collection, id) as number | undefined) ?? 0;
+      const seq = (this.statements.getSeq.get(collection, id) as number | undefined) ?? 0;
       if (seq === cached.seq) {
         cached.dataVersion = dataVersion;
         return cached.record;
       }
     }
-    const row = this.s.getRecord.get(collection, id) as RecordRow | undefined;
+    const row = this.statements.getRecord.get(collection, id) as RecordRow | undefined;
     if (row === undefined) {
       this.cache.set(key, { seq: 0, dataVersion, record: undefined, index: {}, rid: 0, idx: null }, 0);
       return undefined;
@@ -188,7 +185,12 @@ export class SqliteAdapter implements StorageAdapter {
     validateListOptions(options);
     const limit = resolvePageSize(options.limit);
     return this.engine("listing records", () =>
-      listPage({ s: this.s, cache: this.cache, file: this.file, dataVersion: this.dataVersion() }, collection, options, limit),
+      listPage(
+        { statements: this.statements, cache: this.cache, file: this.file, dataVersion: this.dataVersion() },
+        collection,
+        options,
+        limit,
+      ),
     );
   }
 
@@ -199,12 +201,13 @@ export class SqliteAdapter implements StorageAdapter {
     return this.engine("counting records", () => {
       if (options.index !== undefined) {
         const low = encodeKey(prefix);
-        return this.s.countByIndex.get(collection, encodeKey(options.index), low, Buffer.concat([low, Buffer.from([0xff])])) as number;
+        const high = Buffer.concat([low, Buffer.from([0xff])]);
+        return this.statements.countByIndex.get(collection, encodeKey(options.index), low, high) as number;
       }
       // Ids are ASCII (core validates them), so no id starts with a non-ASCII prefix, and
       // [prefix, prefix + U+0080) holds exactly the ASCII strings that start with it.
       if (!/^[\x00-\x7f]*$/.test(prefix)) return 0;
-      return this.s.countById.get(collection, prefix, `${prefix}\u0080`) as number;
+      return this.statements.countById.get(collection, prefix, `${prefix}\u0080`) as number;
     });
   }
 
@@ -227,13 +230,14 @@ export class SqliteAdapter implements StorageAdapter {
     if (writes.length === 0) return { result, sequence: undefined, writes, rows: [], dataVersion };
     // Unchanged data_version since this connection's last commit: nobody else committed, so the
     // last sequence is still the one this process took.
-    const last = this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.s.lastSeq.get() as number | undefined) ?? 0);
+    const last =
+      this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.statements.lastSeq.get() as number | undefined) ?? 0);
     const seq = last + 1;
     const rows = writes.map((w) => this.apply(w, seq, dataVersion));
     const at = Date.now();
     const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
-    this.s.insertChange.run(seq, at, changeCrc(seq, at, entries), entries);
-    if (seq % TRIM_EVERY === 0 && seq > this.options.changeRetention) this.s.trimChanges.run(seq - this.options.changeRetention);
+    this.statements.insertChange.run(seq, at, changeCrc(seq, at, entries), entries);
+    if (seq % TRIM_EVERY === 0 && seq > this.options.changeRetention) this.statements.trimChanges.run(seq - this.options.changeRetention);
     return { result, sequence: seq, writes, rows, dataVersion };
   }
 
@@ -241,7 +245,7 @@ export class SqliteAdapter implements StorageAdapter {
   private currentRow(collection: string, id: string, dataVersion: number): { rid: number; idx: string | null } | undefined {
     const cached = this.cache.peek(RecordCache.key(collection, id));
     if (cached !== undefined && cached.dataVersion === dataVersion) return cached.record === undefined ? undefined : cached;
-    return this.s.oldRecord.get(collection, id) as { rid: number; idx: string | null } | undefined;
+    return this.statements.oldRecord.get(collection, id) as { rid: number; idx: string | null } | undefined;
   }
 
   /** Applies one write; returns the record's row id and `idx` column after it (0 when deleted). */
@@ -250,7 +254,7 @@ export class SqliteAdapter implements StorageAdapter {
     const oldIndex = old?.idx ? this.parseIndex(old.idx, w.collection, w.id) : {};
     if (w.type === "delete") {
       if (old === undefined) return { rid: 0, idx: null };
-      this.s.deleteRecord.run(old.rid);
+      this.statements.deleteRecord.run(old.rid);
       this.replaceEntries(w.collection, w.id, old.rid, oldIndex, {});
       return { rid: 0, idx: null };
     }
@@ -258,10 +262,10 @@ export class SqliteAdapter implements StorageAdapter {
     const crc = recordCrc(w.collection, w.id, seq, w.revision, idx, w.json);
     let rid: number;
     if (old === undefined) {
-      rid = Number(this.s.insertRecord.run(w.collection, w.id, seq, w.revision, crc, idx, w.json).lastInsertRowid);
+      rid = Number(this.statements.insertRecord.run(w.collection, w.id, seq, w.revision, crc, idx, w.json).lastInsertRowid);
     } else {
       rid = old.rid;
-      this.s.updateRecord.run(seq, w.revision, crc, idx, w.json, rid);
+      this.statements.updateRecord.run(seq, w.revision, crc, idx, w.json, rid);
     }
     if (idx !== (old?.idx ?? null)) this.replaceEntries(w.collection, w.id, rid, oldIndex, w.index);
     return { rid, idx };
@@ -280,10 +284,10 @@ export class SqliteAdapter implements StorageAdapter {
   /** Index entries follow the record: the previous ones go, the new ones come. */
   private replaceEntries(collection: string, id: string, rid: number, before: IndexKeys, after: IndexKeys): void {
     for (const [name, key] of Object.entries(before)) {
-      if (after[name] !== key) this.s.deleteEntry.run(collection, encodeKey(name), encodeKey(key), id);
+      if (after[name] !== key) this.statements.deleteEntry.run(collection, encodeKey(name), encodeKey(key), id);
     }
     for (const [name, key] of Object.entries(after)) {
-      if (before[name] !== key) this.s.insertEntry.run(collection, encodeKey(name), encodeKey(key), id, rid);
+      if (before[name] !== key) this.statements.insertEntry.run(collection, encodeKey(name), encodeKey(key), id, rid);
     }
   }
 
@@ -308,14 +312,14 @@ export class SqliteAdapter implements StorageAdapter {
     return this.engine("reading changes", () => {
       // As the memory adapter's slice would: NaN takes nothing, Infinity everything (LIMIT -1).
       const n = Number.isNaN(limit) ? 0 : limit === Number.POSITIVE_INFINITY ? -1 : Math.max(0, Math.floor(limit));
-      const rows = this.s.changesSince.all(since, n) as { seq: number; at: number; crc: number; entries: string }[];
+      const rows = this.statements.changesSince.all(since, n) as { seq: number; at: number; crc: number; entries: string }[];
       return rows.map((row) => decodeChangeSet(row, this.file));
     });
   }
 
   async sequence(): Promise<number> {
     this.assertOpen();
-    return this.engine("reading the sequence", () => (this.s.lastSeq.get() as number | undefined) ?? 0);
+    return this.engine("reading the sequence", () => (this.statements.lastSeq.get() as number | undefined) ?? 0);
   }
 
   /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */

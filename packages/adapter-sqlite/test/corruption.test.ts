@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir } from "./helpers.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
+import { killChildren, runChild, sized, tempDir } from "./helpers.js";
 
 afterEach(killChildren);
 
@@ -36,7 +36,7 @@ describe("sqlite adapter with a damaged database file", () => {
           const snap = await runChild("corrupt-probe.mjs", ["snapshot", pristine], { timeoutMs: 60_000 }).done;
           expect(snap.code, snap.stderr).toBe(0);
           writeFileSync(`${dir}/expected.json`, snap.stdout.trim());
-          const count = size(40, 100);
+          const count = sized(40, 100);
           const seed = Math.floor(Math.random() * 2 ** 31) + 1;
           const probe = await runChild("corrupt-probe.mjs", ["probe", pristine, dir, kind, String(count), String(seed), `${dir}/expected.json`], {
             timeoutMs: 100_000,

@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, sleep, tempDir } from "./helpers.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
+import { killChildren, runChild, sized, sleep, tempDir } from "./helpers.js";
 
 afterEach(killChildren);
 
@@ -20,7 +20,7 @@ describe("sqlite adapter under kill -9", () => {
         const acked = new Array<number>(WRITERS).fill(0);
         let lastAckedSeq = 0;
         // Quick runs 10 rounds (each spawns 4 processes); the generic crash loop in the conformance suite runs 20.
-        const rounds = size(10, 1000);
+        const rounds = sized(10, 1000);
         for (let round = 0; round < rounds; round++) {
           let ready = 0;
           let allReady!: () => void;
@@ -71,6 +71,6 @@ describe("sqlite adapter under kill -9", () => {
         cleanup();
       }
     },
-    size(180_000, 7_200_000),
+    sized(180_000, 7_200_000),
   );
 });

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
 import { killChildren, runChild, tempDir } from "./helpers.js";
 
 afterEach(killChildren);

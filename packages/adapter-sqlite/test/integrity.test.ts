@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
 import { tempDir } from "./helpers.js";
 
 async function seeded(file: string): Promise<void> {

@@ -1,7 +1,6 @@
-import { compareKeys } from "@statehouse/core";
+import { compareKeys, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeKey, encodeKey, prefixRange } from "@statehouse/core";
 
 // Code units chosen to sit on every boundary the encoding has: ASCII/2-byte/3-byte, surrogates
 // (lone and paired), the units just above and below them, NUL and U+FFFF.

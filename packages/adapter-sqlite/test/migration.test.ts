@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SCHEMA_VERSION, SqliteAdapter } from "../dist/index.js";
+import { SCHEMA_VERSION, SqliteAdapter } from "@statehouse/adapter-sqlite";
 import { killChildren, runChild, tempDir } from "./helpers.js";
 
 afterEach(killChildren);

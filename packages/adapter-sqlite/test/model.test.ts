@@ -1,8 +1,9 @@
-import { type ListOptions, MemoryAdapter, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { type ListOptions, type StorageAdapter, type TxContext, isStatehouseError } from "@statehouse/core";
+import { MemoryAdapter } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
-import { size, tempDir } from "./helpers.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
+import { sized, tempDir } from "./helpers.js";
 
 // Hostile index keys: NUL, the 1/2/3/4-byte UTF-8 boundaries, U+FFFF; short, so that prefixes and
 // ties between keys are frequent. Lone surrogates and invalid index names are refused at the SPI
@@ -155,9 +156,9 @@ describe("sqlite adapter against the memory adapter (model-based)", () => {
             await real.close();
           }
         }),
-        { numRuns: size(100, 2000) },
+        { numRuns: sized(100, 2000) },
       );
     },
-    size(120_000, 1_800_000),
+    sized(120_000, 1_800_000),
   );
 });

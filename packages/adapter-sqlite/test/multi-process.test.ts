@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteAdapter } from "../dist/index.js";
-import { killChildren, runChild, size, tempDir } from "./helpers.js";
+import { SqliteAdapter } from "@statehouse/adapter-sqlite";
+import { killChildren, runChild, sized, tempDir } from "./helpers.js";
 
 afterEach(killChildren);
 
@@ -36,7 +36,7 @@ describe("sqlite adapter across processes", () => {
         db.close();
         return n;
       };
-      const [n, m] = [4, size(100, 300)];
+      const [n, m] = [4, sized(100, 300)];
 
       const deferred = await race(file, n, m, "deferred");
       const deferredErrors = deferred.reduce((a, r) => a + r.errors, 0);
@@ -73,7 +73,7 @@ describe("sqlite adapter across processes", () => {
         const r = await runChild("write-once.mjs", [file, JSON.stringify(ops)], { timeoutMs: 30_000 }).done;
         expect(JSON.parse(r.stdout).ok, r.stdout + r.stderr).toBe(true);
       };
-      for (let round = 0; round < size(2, 20); round++) {
+      for (let round = 0; round < sized(2, 20); round++) {
         await other([["put", "docs", "d", { v: `other ${round}` }, { tag: `t${round}` }]]);
         expect((await store.get("docs", "d"))?.value).toEqual({ v: `other ${round}` });
         expect((await store.list("docs", { index: "tag" })).records.map((r) => r.value)).toEqual([{ v: `other ${round}` }]);

@@ -1,4 +1,5 @@
-import { type AdapterModule, ConfigError, registerAdapter } from "@statehouse/core";
+import { type AdapterModule, ConfigError } from "@statehouse/core";
+import { registerAdapter } from "@statehouse/core/spi";
 
 // The CLI depends on the adapters (optionally); core does not, and under a strict layout (pnpm,
 // a global install) core cannot resolve them from where it lives. So the CLI registers loaders

@@ -1,4 +1,4 @@
-import { openAdapterUrl } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { afterEach, describe, expect, it } from "vitest";
 import { PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 

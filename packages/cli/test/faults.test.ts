@@ -65,7 +65,7 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
     ok(await at(url)(["state", "set", "/a", "1"]));
     const script = join(dir, "holder.mjs");
     writeFileSync(script, HOLDER);
-    const core = pathToFileURL(join(PACKAGES, "core", "dist", "index.js")).href;
+    const core = pathToFileURL(join(PACKAGES, "core", "dist", "spi.js")).href;
     const holder = spawn(process.execPath, [script, url, "2500", core], { stdio: ["ignore", "pipe", "inherit"] });
     const exited = new Promise<number | null>((resolve) => holder.on("close", resolve));
     try {

@@ -10,7 +10,7 @@ export const PACKAGES = join(here, "..", "..");
 /** The real binary; STATEHOUSE_CLI_BIN may point at another build of it (e.g. an installed one). */
 export const BIN = process.env.STATEHOUSE_CLI_BIN ?? join(here, "..", "bin", "statehouse.js");
 
-export const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
+export { TORTURE } from "@statehouse/conformance/testing";
 
 export interface Result {
   code: number | null;

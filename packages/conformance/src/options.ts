@@ -1,6 +1,7 @@
 import { type AdapterOptions, ConfigError } from "@statehouse/core";
 import type { DomainStore, DomainStoreOptions } from "./domain-api.js";
 import { CLAUSE_GROUPS } from "./groups.js";
+import { TORTURE } from "./testing/sizes.js";
 
 /** A test function as vitest and jest call it; vitest passes its test context first. */
 export type ConformanceTestFn = (...args: any[]) => unknown;
@@ -50,7 +51,7 @@ export interface ConformanceSuiteOptions {
    * test's working directory (`process.cwd()`), a bare name as a package from there. Default `[]`.
    */
   childImports?: string[];
-  /** Default: `"full"` when `process.env.STATEHOUSE_TORTURE === "1"`, else `"quick"`. */
+  /** Default: `"full"` in a torture run (STATEHOUSE_TORTURE=1, read by the test kit's `TORTURE`), else `"quick"`. */
   sizes?: ConformanceSizes;
   /**
    * Clause groups to skip, each `"group"` or `"group: reason"`; the reason (or "skipped by the
@@ -118,7 +119,7 @@ export function resolveOptions(options: ConformanceSuiteOptions): ResolvedOption
     storeUrl: options.storeUrl,
     adapterOptions: options.adapterOptions ?? {},
     childImports: options.childImports ?? [],
-    sizes: options.sizes ?? (process.env.STATEHOUSE_TORTURE === "1" ? "full" : "quick"),
+    sizes: options.sizes ?? (TORTURE ? "full" : "quick"),
     skip,
     remote: options.remote,
   };

@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AdapterCapabilities, type AdapterOptions, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import type { AdapterCapabilities, AdapterOptions, StorageAdapter } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { type DomainStore, type DomainStoreOptions, loadOpen } from "./domain-api.js";
 import { ChildHandle, type SpawnChildOptions } from "./harness/child-process.js";
 import type { ChildJob } from "./harness/job.js";

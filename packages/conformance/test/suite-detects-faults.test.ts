@@ -4,13 +4,12 @@ import {
   ConflictError,
   type ListOptions,
   type ListPage,
-  MemoryAdapter,
   type StoredRecord,
   type TransactResult,
   type TxContext,
   isStatehouseError,
-  registerAdapter,
 } from "@statehouse/core";
+import { MemoryAdapter, registerAdapter } from "@statehouse/core/spi";
 import { describe, expect, it } from "vitest";
 import { runSuite } from "./helpers/run-suite.js";
 

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { seededRandom } from "@statehouse/conformance/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const coreDir = join(here, "..");
@@ -198,20 +199,9 @@ function ctsRow(engine) {
 // ---------------------------------------------------------------------------------------------
 // 2. Speed
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A deterministic document of about `bytes` bytes of JSON: metadata and an array of items. */
 function makeDocument(bytes) {
-  const rnd = mulberry32(9535);
+  const rnd = seededRandom(9535);
   const doc = { meta: { name: "bench", version: 3, owner: { id: "u-1", name: "Ada" } }, items: [] };
   let size = JSON.stringify(doc).length;
   const words = ["red", "green", "blue", "fast", "slow", "new", "used", "big"];

@@ -1,14 +1,15 @@
-export * from "./errors.js";
+/**
+ * @statehouse/core: the user API (open, Store and its documents and collections, errors, JSON and
+ * query helpers, domain and adapter-contract types). What adapter authors need is on `@statehouse/core/spi`.
+ */
+export {
+  ERROR_CODES, type ErrorCode, type StatehouseErrorOptions, StatehouseError, isStatehouseError, NotFoundError, ValidationError,
+  InvalidQueryError, InvalidPathError, LockTimeoutError, CorruptError, StorageFullError, PermissionError, ClosedError,
+  ConfigError, IoError, UnavailableError, ConflictError,
+} from "./errors.js";
 export type * from "./json/types.js";
 export * from "./validation.js";
 export type * from "./spi/types.js";
-export { compareKeys, compareEntries, decodeCursor, encodeCursor, resolvePageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./spi/cursor.js";
-export { SortedIndex, cursorOf, type IndexEntry } from "./spi/sorted-index.js";
-export { SELF, isGone, liveness, type Liveness, type ProcessIdentity } from "./spi/process-info.js";
-export { TxBuffer, runTransaction } from "./spi/tx-buffer.js";
-export { MemoryAdapter, type MemoryAdapterOptions } from "./memory/memory-adapter.js";
-export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } from "./spi/registry.js";
-export { openAdapter as openMemoryAdapter } from "./memory/memory-adapter.js";
 export { open, Store, type StoreOptions, type DashboardSnapshot, type SnapshotOptions } from "./domain/store.js";
 export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
@@ -30,6 +31,3 @@ export { Metrics, type MetricsListener, type OperationStats } from "./domain/met
 export * from "./domain/types.js";
 export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyPatch, incrementAt, jsonEqual, type JsonPatchOperation, type IncrementResult } from "./json/index.js";
 export { compileQuery, runQuery, isJsonPath, type CompiledQuery, type QueryNode, type QueryLimitsOptions, DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES } from "./query/index.js";
-export { DOMAIN_COLLECTIONS, indexKeysFor } from "./domain/index-keys.js";
-export { pathExists } from "./spi/path-exists.js";
-export { decodeKey, encodeKey, prefixRange } from "./spi/key-codec.js";

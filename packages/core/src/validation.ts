@@ -162,7 +162,7 @@ const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$/;
  */
 export function validateId(id: unknown, what = "id"): string {
   if (typeof id !== "string") throw new InvalidPathError(`${what} must be a string, got ${typeof id}`, { details: { id } });
-  if (id.length === 0 || id.length > ID_MAX_LENGTH || !ID_PATTERN.test(id) || id.includes("..")) {
+  if (!isValidId(id)) {
     const shown = id.length > 60 ? `${id.slice(0, 60)}… (${id.length} characters)` : id;
     throw new InvalidPathError(
       `invalid ${what} ${JSON.stringify(shown)}: use 1 to ${ID_MAX_LENGTH} of A-Z a-z 0-9 _ . : @ + -, not starting with "." or "-" and without ".."`,
@@ -172,10 +172,23 @@ export function validateId(id: unknown, what = "id"): string {
   return id;
 }
 
+/**
+ * Whether `id` is an id `validateId` accepts, without throwing: for a lookup, where an invalid id
+ * names no record (an answer, not an error).
+ */
+export function isValidId(id: unknown): boolean {
+  return typeof id === "string" && id.length > 0 && id.length <= ID_MAX_LENGTH && ID_PATTERN.test(id) && !id.includes("..");
+}
+
 const COLLECTION_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 
+/** Whether `name` is a collection name `validateCollection` accepts, without throwing (see `isValidId`). */
+export function isValidCollection(name: unknown): boolean {
+  return typeof name === "string" && COLLECTION_PATTERN.test(name);
+}
+
 export function validateCollection(name: string): string {
-  if (!COLLECTION_PATTERN.test(name)) {
+  if (!isValidCollection(name)) {
     throw new InvalidPathError(`invalid collection name ${JSON.stringify(name)}`, { details: { collection: name } });
   }
   return name;

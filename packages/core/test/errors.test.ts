@@ -5,10 +5,9 @@ import {
   NotFoundError,
   StatehouseError,
   ValidationError,
-  conflict,
-  fromSystemError,
   isStatehouseError,
 } from "../dist/index.js";
+import { conflict, fromSystemError } from "../dist/spi.js";
 
 describe("errors", () => {
   it("every error has a stable code and is a StatehouseError", () => {

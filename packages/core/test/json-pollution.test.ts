@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { TORTURE } from "@statehouse/conformance/testing";
 import { describe, expect, it } from "vitest";
 import { isStatehouseError } from "../src/errors.js";
 import { applyPatch, deleteAt, getAt, incrementAt, mergePatch, setAt } from "../src/json/index.js";
@@ -14,7 +15,6 @@ import { deepFreeze } from "../src/validation.js";
  * be exactly as they were.
  */
 
-const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
 const RUNS = TORTURE ? 10_000 : 1_000;
 const OPS_PER_RUN = 10;
 

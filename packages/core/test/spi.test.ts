@@ -1,5 +1,29 @@
+import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MemoryAdapter, SortedIndex, compareKeys, decodeCursor, encodeCursor, isStatehouseError, openAdapterUrl, parseStoreUrl } from "../dist/index.js";
+import * as user from "../dist/index.js";
+import { isStatehouseError } from "../dist/index.js";
+import { MemoryAdapter, SortedIndex, compareKeys, decodeCursor, encodeCursor, fromSystemError, openAdapterUrl, parseStoreUrl } from "../dist/spi.js";
+
+describe("the package's two entries", () => {
+  it("`.` is the user API; the adapter helpers are on `./spi`, with the same error classes", () => {
+    expect(typeof user.open).toBe("function");
+    const helpers = ["TxBuffer", "runTransaction", "SortedIndex", "MemoryAdapter", "registerAdapter", "openAdapterUrl", "compareKeys",
+      "fromSystemError", "encodeKey", "pathExists", "liveness", "indexKeysFor"];
+    for (const name of helpers) expect(name in user, name).toBe(false);
+    const full = fromSystemError(Object.assign(new Error("no space"), { code: "ENOSPC" }), "writing");
+    expect(full).toBeInstanceOf(user.StorageFullError);
+    expect(full).toBeInstanceOf(user.StatehouseError);
+  });
+
+  it("the published types carry no planning method", () => {
+    const source = readFileSync(new URL("../src/domain/state-document.ts", import.meta.url), "utf8");
+    expect(source).toMatch(/^ {2}planSet\(/m);
+    const dist = new URL("../dist/", import.meta.url);
+    const types = readdirSync(dist).filter((f) => f.endsWith(".d.ts"));
+    expect(types).toEqual(expect.arrayContaining(["index.d.ts", "spi.d.ts"]));
+    for (const file of types) expect(readFileSync(new URL(file, dist), "utf8"), file).not.toMatch(/\bplan[A-Z]\w*\(/);
+  });
+});
 
 describe("compareKeys", () => {
   it("orders by code point, like UTF-8 bytes", () => {

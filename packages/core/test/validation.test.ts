@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, deepFreeze, isStatehouseError, validateId, validateValue } from "../dist/index.js";
+import {
+  DEFAULT_LIMITS,
+  deepFreeze,
+  isStatehouseError,
+  isValidCollection,
+  isValidId,
+  validateCollection,
+  validateId,
+  validateValue,
+} from "../dist/index.js";
 
 function nested(depth: number): unknown {
   let v: unknown = 1;
@@ -87,5 +96,35 @@ describe("deepFreeze", () => {
     const v = deepFreeze({ a: { b: [1, { c: 2 }] } });
     expect(Object.isFrozen(v)).toBe(true);
     expect(Object.isFrozen((v.a as { b: unknown[] }).b[1])).toBe(true);
+  });
+});
+
+describe("isValidId / isValidCollection", () => {
+  const accepts = (validate: (v: never) => unknown, value: unknown) => {
+    try {
+      validate(value as never);
+      return true;
+    } catch (err) {
+      expect(isStatehouseError(err, "E_INVALID_PATH")).toBe(true);
+      return false;
+    }
+  };
+  const samples: unknown[] = [
+    "a", "session-1", "x".repeat(200), "x".repeat(201), "", ".hidden", "-x", "a..b", "a/b", "a\u0000", "é", "ok:1@host+x", "Upper",
+    "snake_case", "a".repeat(64), "a".repeat(65), "1abc", 42, null, undefined, {},
+  ];
+
+  it("answer exactly what validateId and validateCollection accept, without throwing", () => {
+    let ids = 0;
+    let collections = 0;
+    for (const v of samples) {
+      expect(isValidId(v), JSON.stringify(v)).toBe(accepts(validateId, v));
+      expect(isValidCollection(v), JSON.stringify(v)).toBe(accepts(validateCollection, v));
+      if (isValidId(v)) ids++;
+      if (isValidCollection(v)) collections++;
+    }
+    expect(ids).toBeGreaterThan(3);
+    expect(collections).toBeGreaterThan(3);
+    expect(ids).toBeLessThan(samples.length - 5);
   });
 });

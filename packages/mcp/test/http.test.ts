@@ -1,12 +1,12 @@
 import { request as httpRequest, createServer, type Server } from "node:http";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type McpHttpHandler, createMcpHttpHandler } from "@statehouse/mcp";
 import { type Store, open } from "@statehouse/core";
+import { unixFetch } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, callError, cli, tempDir } from "./helpers.js";
 
@@ -19,30 +19,6 @@ let store: Store;
 let handler: McpHttpHandler;
 let server: Server;
 const clients: Client[] = [];
-
-type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
-
-/** fetch over a unix socket: node:http underneath, the response body streamed (the SSE stream stays open). */
-function unixFetch(path: string): Fetch {
-  return (input, init) =>
-    new Promise((resolve, reject) => {
-      const u = new URL(String(input));
-      const headers = Object.fromEntries(new Headers(init?.headers).entries());
-      const req = httpRequest({ socketPath: path, path: u.pathname + u.search, method: init?.method ?? "GET", headers }, (res) => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(", ") : v);
-        const status = res.statusCode ?? 500;
-        const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(body, { status, headers: h }));
-      });
-      req.on("error", reject);
-      // The SDK reuses one signal for many requests: each request removes its listener when it closes.
-      const abort = () => req.destroy();
-      init?.signal?.addEventListener("abort", abort, { once: true });
-      req.on("close", () => init?.signal?.removeEventListener("abort", abort));
-      req.end(typeof init?.body === "string" ? init.body : undefined);
-    });
-}
 
 async function httpClient(): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL("http://statehouse/mcp"), { fetch: unixFetch(socketPath) });

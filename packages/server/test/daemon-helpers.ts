@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
 /** The real `statehouse` binary: the daemon runs exactly as users start it. */
 export const BIN = join(PACKAGES, "cli", "bin", "statehouse.js");
-export const TORTURE = process.env.STATEHOUSE_TORTURE === "1";
+export { TORTURE } from "@statehouse/conformance/testing";
 
 export interface Result {
   code: number | null;

@@ -1,38 +1,13 @@
-import { request as httpRequest } from "node:http";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { unixFetch } from "@statehouse/conformance/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Served, call, serve } from "./helpers.js";
 
 // The daemon's app serving the store's MCP server over streamable HTTP at /mcp, on a unix socket
 // over a SQLite store; the SDK's own client speaks to it through a fetch that dials the socket.
-
-type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
-
-/** fetch over a unix socket: node:http underneath, the response body streamed (the SSE stream stays open). */
-function unixFetch(path: string): Fetch {
-  return (input, init) =>
-    new Promise((resolve, reject) => {
-      const u = new URL(String(input));
-      const headers = Object.fromEntries(new Headers(init?.headers).entries());
-      const req = httpRequest({ socketPath: path, path: u.pathname + u.search, method: init?.method ?? "GET", headers }, (res) => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(", ") : v);
-        const status = res.statusCode ?? 500;
-        const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(body, { status, headers: h }));
-      });
-      req.on("error", reject);
-      // The SDK reuses one signal for many requests: each request removes its listener when it closes.
-      const abort = () => req.destroy();
-      init?.signal?.addEventListener("abort", abort, { once: true });
-      req.on("close", () => init?.signal?.removeEventListener("abort", abort));
-      req.end(typeof init?.body === "string" ? init.body : undefined);
-    });
-}
 
 const clients: Client[] = [];
 

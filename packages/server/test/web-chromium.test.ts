@@ -1,18 +1,19 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Store, open } from "@statehouse/core";
+import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
 import { type App, createApp } from "@statehouse/server";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const CHROMIUM = "/usr/bin/chromium";
-const present = existsSync(CHROMIUM);
-if (!present) console.warn(`skipping the dashboard tests in Chromium: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const missing = chromiumMissing();
+const present = missing === undefined;
+if (!present) console.warn(`skipping the dashboard tests in Chromium: ${missing}`);
 
 const SERVER_DIR = join(import.meta.dirname, "..");
 /** Where the screenshots go (not committed; docs/dashboard.png is a copy of one). */
@@ -54,20 +55,7 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
     url = `sqlite:${join(dir, "store.db")}`;
     store = await open(url);
     await startApp(0);
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await chromium.launchPersistentContext(join(dir, "profile"), chromiumLaunchOptions({ viewport: { width: 1280, height: 900 } }));
     page = await browser.newPage();
     page.on("console", (m) => {
       if (expect400 && m.text().includes("status of 400")) return;

@@ -1,4 +1,5 @@
-import { ConfigError, CorruptError, type IntegrityReport, isStatehouseError, openAdapterUrl } from "@statehouse/core";
+import { ConfigError, CorruptError, type IntegrityReport, isStatehouseError } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import type { CommandContext } from "../contract.js";
 import { type GenericCheck, genericCheck } from "../store-io/integrity.js";
 import { readAll } from "../store-io/records.js";

@@ -1,4 +1,4 @@
-import { parseStoreUrl } from "@statehouse/core";
+import { parseStoreUrl } from "@statehouse/core/spi";
 import type { CommandContext } from "../contract.js";
 import { digest, readAll } from "../store-io/records.js";
 import { restore } from "../store-io/restore.js";

@@ -1,4 +1,5 @@
-import { NotFoundError, StatehouseError, fromSystemError } from "@statehouse/core";
+import { NotFoundError, StatehouseError } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 
 // node:fs/promises is imported on first use: the CLI is bundled into one file, where a static
 // import would load it (and what it pulls in) on every run, even `state get`.

@@ -1,4 +1,5 @@
-import { IoError, type StorageAdapter, ValidationError, fromSystemError } from "@statehouse/core";
+import { IoError, type StorageAdapter, ValidationError } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 import { exportLines } from "./export-format.js";
 import { readAll } from "./records.js";
 

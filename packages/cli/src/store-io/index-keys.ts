@@ -1,4 +1,4 @@
-import { DOMAIN_COLLECTIONS } from "@statehouse/core";
+import { DOMAIN_COLLECTIONS } from "@statehouse/core/spi";
 
 /** The domain's collections, as core lists them; index keys come from core's `indexKeysFor`. */
 export const COLLECTIONS = DOMAIN_COLLECTIONS;

@@ -1,5 +1,5 @@
-import { type AdapterOptions, ConflictError, type StorageAdapter, isStatehouseError, openAdapterUrl } from "@statehouse/core";
-import { indexKeysFor } from "@statehouse/core";
+import { type AdapterOptions, ConflictError, type StorageAdapter, isStatehouseError } from "@statehouse/core";
+import { openAdapterUrl, indexKeysFor } from "@statehouse/core/spi";
 import { COLLECTIONS } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
 

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { statfsSync } from "node:fs";
-import { type JsonValue, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import type { JsonValue, StorageAdapter } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { errorKind } from "../util/errors.js";
 import { temporaryFiles } from "../util/fs-walk.js";
 import type { Role } from "./spi-roles.js";

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { type JsonValue, type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import type { JsonValue, StorageAdapter } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import type { ChildJob } from "../harness/job.js";
 import { errorKind } from "../util/errors.js";
 import type { ChildIo } from "./io.js";

@@ -2,19 +2,8 @@ import { type JsonValue, isStatehouseError } from "@statehouse/core";
 import type { DomainStore } from "../domain-api.js";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";
+import { seededRandom as prng } from "../testing/seeded-random.js";
 import { errorKind } from "../util/errors.js";
-
-/** A small seeded PRNG (mulberry32), so a failing fuzz run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEGMENTS = ["__proto__", "constructor", "prototype", "__proto__", "constructor", "prototype", "polluted", "a", "0", "-", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
 

@@ -1,4 +1,4 @@
-import { compareKeys } from "@statehouse/core";
+import { compareKeys } from "@statehouse/core/spi";
 import type { DomainStore, Page, Session } from "../domain-api.js";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
-import { type StorageAdapter, openAdapterUrl } from "@statehouse/core";
+import type { StorageAdapter } from "@statehouse/core";
+import { openAdapterUrl } from "@statehouse/core/spi";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";
 import { thrownKind } from "../util/errors.js";

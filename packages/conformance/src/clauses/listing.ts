@@ -1,4 +1,5 @@
-import { type ListOptions, type StorageAdapter, type StoredRecord, compareEntries, compareKeys } from "@statehouse/core";
+import type { ListOptions, StorageAdapter, StoredRecord } from "@statehouse/core";
+import { compareEntries, compareKeys } from "@statehouse/core/spi";
 import type { SuiteContext } from "../suite-context.js";
 import { thrownKind } from "../util/errors.js";
 

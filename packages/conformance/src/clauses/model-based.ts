@@ -3,14 +3,13 @@ import {
   type AdapterOptions,
   type IndexKeys,
   type JsonValue,
-  MemoryAdapter,
   type StorageAdapter,
   type TxContext,
   type WriteCondition,
-  openAdapterUrl,
   validateCollection,
   validateId,
 } from "@statehouse/core";
+import { MemoryAdapter, openAdapterUrl } from "@statehouse/core/spi";
 import fc from "fast-check";
 import type { ClauseScope, SuiteContext } from "../suite-context.js";
 import { errorKind } from "../util/errors.js";

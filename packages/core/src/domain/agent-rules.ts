@@ -1,7 +1,7 @@
 import { ConflictError, ValidationError } from "../errors.js";
 import type { JsonObject } from "../json/types.js";
 import type { IndexKeys, StorageAdapter, TxContext } from "../spi/types.js";
-import { AGENT_INDEX, C, SEP } from "./collections.js";
+import { AGENT_INDEX, COLLECTION, SEP } from "./collections.js";
 import { ACTIVE_AGENT_STATUSES, type Agent, type AgentStatus, type Condition, type FinalSessionStatus } from "./types.js";
 
 /**
@@ -26,7 +26,7 @@ export function agentIndexKeys(a: AgentData): Record<string, string> {
 
 /** Writes an agent record with its index entries. */
 export function putAgent(tx: TxContext, a: AgentData, condition?: Condition): number {
-  return tx.put(C.agents, a.id, a as unknown as JsonObject, { ...condition, index: agentIndexKeys(a) as IndexKeys });
+  return tx.put(COLLECTION.agents, a.id, a as unknown as JsonObject, { ...condition, index: agentIndexKeys(a) as IndexKeys });
 }
 
 export function isActiveAgent(status: unknown): boolean {
@@ -34,7 +34,7 @@ export function isActiveAgent(status: unknown): boolean {
 }
 
 function configOf(tx: TxContext, project: string): { maxConcurrentAgents?: unknown } | undefined {
-  const r = tx.get(C.config, project);
+  const r = tx.get(COLLECTION.config, project);
   return r?.value !== null && typeof r?.value === "object" ? (r.value as { maxConcurrentAgents?: unknown }) : undefined;
 }
 
@@ -50,7 +50,7 @@ export function takeAgentSlot(tx: TxContext, project: string, agentId: string, s
   const live: Record<string, string> = {};
   let active = 0;
   for (const [id, sid] of Object.entries(listed)) {
-    if (isActiveAgent((tx.get(C.agents, id)?.value as { status?: unknown } | undefined)?.status)) {
+    if (isActiveAgent((tx.get(COLLECTION.agents, id)?.value as { status?: unknown } | undefined)?.status)) {
       live[id] = sid;
       active++;
     }
@@ -79,7 +79,7 @@ export interface SessionAgents {
 
 /** Lists a session's agents outside a transaction, with the session's agent count read first. */
 export async function agentsOf(adapter: StorageAdapter, sessionId: string, list: (id: string) => Promise<string[]>): Promise<SessionAgents | undefined> {
-  const s = await adapter.get(C.sessions, sessionId);
+  const s = await adapter.get(COLLECTION.sessions, sessionId);
   if (s === undefined) return undefined;
   const agentCount = (s.value as { agentCount?: number }).agentCount ?? 0;
   return { agentCount, ids: await list(sessionId) };
@@ -88,7 +88,7 @@ export async function agentsOf(adapter: StorageAdapter, sessionId: string, list:
 /** The error that makes `Sessions.end` list the session's agents again: one was spawned meanwhile. */
 export function agentsChanged(sessionId: string, revision: number): ConflictError {
   return new ConflictError(`session "${sessionId}" gained an agent while it was being ended; try again`, {
-    details: { collection: C.sessions, id: sessionId, currentRevision: revision, agentsChanged: true },
+    details: { collection: COLLECTION.sessions, id: sessionId, currentRevision: revision, agentsChanged: true },
   });
 }
 
@@ -108,7 +108,7 @@ export function endAgents(
   if (session.agentCount !== seen.agentCount) throw agentsChanged(session.id, revision);
   const next = agentEndStatus(status);
   for (const id of seen.ids) {
-    const r = tx.get(C.agents, id);
+    const r = tx.get(COLLECTION.agents, id);
     const a = r?.value as AgentData | undefined;
     if (a === undefined || a.sessionId !== session.id || !isActiveAgent(a.status)) continue;
     putAgent(tx, { ...a, status: next, updatedAt: now });
@@ -117,7 +117,7 @@ export function endAgents(
 
 /** Refuses to make an agent active (heartbeat, update) when its session has ended or is gone. */
 export function requireLiveSession(tx: TxContext, agent: AgentData, what: string): SessionLike {
-  const r = tx.get(C.sessions, agent.sessionId);
+  const r = tx.get(COLLECTION.sessions, agent.sessionId);
   const session = r?.value as SessionLike | undefined;
   if (session === undefined || session.status !== "active") {
     const status = session?.status ?? "deleted";
@@ -148,7 +148,7 @@ export async function markStale(adapter: StorageAdapter, agents: readonly Agent[
   const projectOf = (sid: string) => {
     let p = projects.get(sid);
     if (p === undefined) {
-      p = adapter.get(C.sessions, sid).then((r) => (r?.value as { project?: string } | undefined)?.project);
+      p = adapter.get(COLLECTION.sessions, sid).then((r) => (r?.value as { project?: string } | undefined)?.project);
       projects.set(sid, p);
     }
     return p;
@@ -156,7 +156,7 @@ export async function markStale(adapter: StorageAdapter, agents: readonly Agent[
   const timeoutOf = (project: string) => {
     let t = timeouts.get(project);
     if (t === undefined) {
-      t = adapter.get(C.config, project).then((r) => {
+      t = adapter.get(COLLECTION.config, project).then((r) => {
         const v = (r?.value as { heartbeatTimeoutSeconds?: unknown } | undefined)?.heartbeatTimeoutSeconds;
         return typeof v === "number" && v > 0 ? v : undefined;
       });

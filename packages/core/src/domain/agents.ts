@@ -5,7 +5,7 @@ import type { StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type StaleOptions, agentIndexKeys, isActiveAgent, markStale, putAgent, requireLiveSession, takeAgentSlot } from "./agent-rules.js";
-import { AGENT_INDEX, C, SEP, newId } from "./collections.js";
+import { AGENT_INDEX, COLLECTION, SEP, newId } from "./collections.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
@@ -48,6 +48,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.spawn", this.planSpawn(sessionId, options), condition, [sessionId, options]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planSpawn(sessionId: string, input: AgentSpawnOptions): Plan<Agent> {
     const options = snapshot(input);
     validateId(sessionId, "session id");
@@ -90,7 +91,7 @@ export class Agents implements AgentsApi {
   }
 
   async find(id: string): Promise<Agent | undefined> {
-    const a = await findRecord(this.ctx, "agent.get", C.agents, id, "agent id", toAgent);
+    const a = await findRecord(this.ctx, "agent.get", COLLECTION.agents, id, "agent id", toAgent);
     return a === undefined ? undefined : (await markStale(this.ctx.adapter, [a]))[0];
   }
 
@@ -111,7 +112,7 @@ export class Agents implements AgentsApi {
       prefix = `${options.status}${SEP}`;
     }
     return this.ctx.read("agent.list", async () => {
-      const page = await listPage(this.ctx.adapter, C.agents, {
+      const page = await listPage(this.ctx.adapter, COLLECTION.agents, {
         index,
         prefix,
         reverse: options.direction === "desc",
@@ -128,7 +129,7 @@ export class Agents implements AgentsApi {
   count(status?: Agent["status"]): Promise<number> {
     if (status !== undefined) assertStatus(status, AGENT_STATUSES, "agent status");
     return this.ctx.read("agent.count", () =>
-      this.ctx.adapter.count(C.agents, { index: AGENT_INDEX.status, ...(status !== undefined && { prefix: `${status}${SEP}` }) }),
+      this.ctx.adapter.count(COLLECTION.agents, { index: AGENT_INDEX.status, ...(status !== undefined && { prefix: `${status}${SEP}` }) }),
     );
   }
 
@@ -137,6 +138,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planUpdate(id: string, update: AgentUpdate, condition?: Condition): Plan<Agent> {
     condition = ownCondition(condition);
     const changes = snapshot(update);
@@ -148,7 +150,7 @@ export class Agents implements AgentsApi {
     const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata, this.ctx.limits);
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);
-      checkCondition(C.agents, id, revision, condition);
+      checkCondition(COLLECTION.agents, id, revision, condition);
       if (changes.status !== undefined && isActiveAgent(changes.status)) {
         const session = requireLiveSession(tx, data, `it cannot become ${changes.status}`);
         // An ended agent made active again takes a slot like a spawn (and is refused like one).
@@ -180,7 +182,7 @@ export class Agents implements AgentsApi {
     condition = ownCondition(condition);
     validateId(id, "agent id");
     return (tx) => {
-      if (!tx.delete(C.agents, id, condition ?? {})) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+      if (!tx.delete(COLLECTION.agents, id, condition ?? {})) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
       return true;
     };
   }
@@ -191,12 +193,13 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.heartbeat", this.planHeartbeat(id, condition), condition, [id]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planHeartbeat(id: string, condition?: Condition): Plan<Agent> {
     condition = ownCondition(condition);
     validateId(id, "agent id");
     return (tx, now) => {
       const { data, revision } = this.require(tx, id);
-      checkCondition(C.agents, id, revision, condition);
+      checkCondition(COLLECTION.agents, id, revision, condition);
       requireLiveSession(tx, data, "a heartbeat cannot revive it");
       const next: AgentData = { ...data, heartbeatAt: now, updatedAt: now, status: data.status === "spawning" ? "running" : data.status };
       return { ...next, revision: putAgent(tx, next) };
@@ -230,7 +233,7 @@ export class Agents implements AgentsApi {
         try {
           reaped.push(
             await this.ctx.run("agent.reap", (tx, now) => {
-              checkCondition(C.agents, a.id, this.require(tx, a.id).revision, { ifRevision: revision });
+              checkCondition(COLLECTION.agents, a.id, this.require(tx, a.id).revision, { ifRevision: revision });
               const next: AgentData = { ...data, status: "failed", updatedAt: now };
               return { ...next, revision: putAgent(tx, next) };
             }),
@@ -246,7 +249,7 @@ export class Agents implements AgentsApi {
   }
 
   private require(tx: TxContext, id: string): { data: AgentData; revision: number } {
-    const r = tx.get(C.agents, id);
+    const r = tx.get(COLLECTION.agents, id);
     if (r === undefined) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
     return { data: r.value as unknown as AgentData, revision: r.revision };
   }

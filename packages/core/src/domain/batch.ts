@@ -1,12 +1,32 @@
 import { ValidationError, isStatehouseError } from "../errors.js";
 import { BATCH_OPERATIONS, type BatchOperation, type Target } from "./batch-operation.js";
-import type { Plan } from "./context.js";
+import type { Plan, Written } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
 import { checkFence, fenced } from "./leases.js";
-import type { Store } from "./store.js";
+import type { Agents } from "./agents.js";
+import type { ProjectConfigs } from "./config.js";
+import type { Sessions } from "./sessions.js";
+import type { StateDocument } from "./state-document.js";
+import type { Tools } from "./tools.js";
 import type { Condition } from "./types.js";
+import type { ValueLimits } from "../validation.js";
 
 export { BATCH_OPERATIONS, type BatchOperation, type BatchOptions } from "./batch-operation.js";
+
+/**
+ * What batch planning needs of a store: the documents and collections whose planners it calls, and
+ * the value limits. The Store satisfies it; batch.ts depends on this shape, not on the Store (which
+ * runs batches), so the two do not import each other.
+ */
+export interface BatchPlanners {
+  state(name: string): StateDocument;
+  sessionState(sessionId: string): StateDocument;
+  readonly sessions: Sessions;
+  readonly agents: Agents;
+  readonly config: ProjectConfigs;
+  readonly tools: Tools;
+  readonly limits: ValueLimits;
+}
 
 function cond(o: Condition): Condition | undefined {
   if (o.ifRevision === undefined && o.ifAbsent === undefined) return undefined;
@@ -20,7 +40,7 @@ function need(o: Record<string, unknown>, i: number, ...fields: string[]): void 
 }
 
 /** Turns one batch operation into a plan; async only because some need a read first (agents of a deleted session, the config validator). */
-async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<unknown>> {
+async function planOf(store: BatchPlanners, o: BatchOperation, i: number): Promise<Plan<unknown>> {
   const raw = o as unknown as Record<string, unknown>;
   if (raw.idempotencyKey !== undefined) {
     throw new ValidationError(`batch operation ${i}: an idempotency key is given for the whole batch (its options), not per operation`, {
@@ -104,6 +124,20 @@ async function planOf(store: Store, o: BatchOperation, i: number): Promise<Plan<
   }
 }
 
+/** The operations whose result is a WriteResult: their plans give the revision, the batch adds the sequence. */
+const WRITE_RESULT_OPS: ReadonlySet<string> = new Set([
+  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "session.delete",
+] satisfies BatchOperation["op"][]);
+
+/** The batch's results, the write results among them given the sequence number the batch's transaction took. */
+export function withBatchSequence(
+  operations: readonly BatchOperation[],
+  results: readonly unknown[],
+  sequence: number | undefined,
+): unknown[] {
+  return results.map((result, i) => (WRITE_RESULT_OPS.has(operations[i]!.op) ? { ...(result as Written), sequence } : result));
+}
+
 /** Names the failing operation in an error raised inside a batch, keeping its class and code. */
 function annotate(err: unknown, i: number, op: string): unknown {
   if (isStatehouseError(err) && err.details.operation === undefined) {
@@ -114,7 +148,7 @@ function annotate(err: unknown, i: number, op: string): unknown {
 }
 
 /** Plans every operation, then runs them all in one transaction: all commit, or none. */
-export async function planBatch(store: Store, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
+export async function planBatch(store: BatchPlanners, operations: readonly BatchOperation[]): Promise<Plan<unknown[]>> {
   if (!Array.isArray(operations)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
   // Every operation's own fields (its op, ids, pointer, conditions, fence) are copied now, before
   // the first await: later operations are planned after earlier ones' reads, and must be planned

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 /** Collection names of the domain model. Stable: they are part of every store's on-disk layout. */
-export const C = {
+export const COLLECTION = {
   state: "state",
   sessionState: "session-state",
   sessions: "sessions",

@@ -2,7 +2,7 @@ import { ConfigError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { BUILTIN_CONFIG_SCHEMA } from "./config-schema.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
@@ -73,7 +73,11 @@ export class ProjectConfigs implements ProjectConfigsApi {
   }
 
   find(project: string): Promise<ConfigRecord | undefined> {
-    return findRecord(this.ctx, "config.get", C.config, project, "project", (r) => ({ project, config: r.value as JsonObject, revision: r.revision }));
+    return findRecord(this.ctx, "config.get", COLLECTION.config, project, "project", (r) => ({
+      project,
+      config: r.value as JsonObject,
+      revision: r.revision,
+    }));
   }
 
   /** Replaces the project's config after validating it; E_CONFIG with the messages if invalid. */
@@ -84,6 +88,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
     return this.ctx.run("config.set", await this.planSet(project, config, condition), condition, request);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   async planSet(project: string, config: JsonObject, condition?: Condition): Promise<Plan<ConfigRecord>> {
     condition = ownCondition(condition);
     validateId(project, "project");
@@ -94,9 +99,9 @@ export class ProjectConfigs implements ProjectConfigsApi {
       throw new ConfigError(`invalid config for project "${project}": ${issues.join("; ")}`, { details: { project, issues } });
     }
     return (tx) => {
-      const current = tx.get(C.config, project);
-      checkCondition(C.config, project, current?.revision ?? 0, condition);
-      const revision = tx.put(C.config, project, value);
+      const current = tx.get(COLLECTION.config, project);
+      checkCondition(COLLECTION.config, project, current?.revision ?? 0, condition);
+      const revision = tx.put(COLLECTION.config, project, value);
       return { project, config: value, revision };
     };
   }
@@ -104,7 +109,7 @@ export class ProjectConfigs implements ProjectConfigsApi {
   /** Every project's config, in project order. */
   list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
     return this.ctx.read("config.list", () =>
-      listPage(this.ctx.adapter, C.config, {
+      listPage(this.ctx.adapter, COLLECTION.config, {
         index: undefined,
         prefix: undefined,
         reverse: false,
@@ -122,9 +127,10 @@ export class ProjectConfigs implements ProjectConfigsApi {
     return this.ctx.run("config.delete", this.planDelete(project, condition), condition, [project]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planDelete(project: string, condition?: Condition): Plan<boolean> {
     condition = ownCondition(condition);
     validateId(project, "project");
-    return (tx) => tx.delete(C.config, project, condition ?? {});
+    return (tx) => tx.delete(COLLECTION.config, project, condition ?? {});
   }
 }

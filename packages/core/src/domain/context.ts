@@ -3,6 +3,7 @@ import { NotFoundError } from "../errors.js";
 import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
 import { type ValueLimits, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
+import type { WriteResult } from "./types.js";
 
 /** A write planned against a transaction: runs synchronously inside `transact`, in one op or in a batch. */
 export type Plan<T> = (tx: TxContext, now: string) => T;
@@ -12,6 +13,9 @@ export interface RunCondition {
   readonly ifLease?: { readonly name: string; readonly token: number };
   readonly idempotencyKey?: string;
 }
+
+/** What a write's plan knows inside its transaction: the new revision. The sequence number is known only after commit. */
+export type Written<T extends WriteResult = WriteResult> = Omit<T, "sequence">;
 
 /** What every domain module shares: the adapter, the limits, the metrics, and the way to run plans. */
 export interface DomainContext {
@@ -24,6 +28,8 @@ export interface DomainContext {
    * caller asked for (the operation's arguments): the fingerprint a reused key is compared by.
    */
   run<T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T>;
+  /** Like `run`, for a write's plan: its result gets the change sequence number the transaction took. */
+  runWrite<T extends WriteResult>(kind: string, plan: Plan<Written<T>>, condition?: RunCondition, request?: unknown): Promise<T>;
   /** Like `run`, also giving the change sequence number the transaction took. */
   runWithSequence<T>(kind: string, plan: Plan<T>): Promise<{ result: T; sequence: number | undefined }>;
   /** Runs a read, timing it under `kind`. */

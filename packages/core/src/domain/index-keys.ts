@@ -1,13 +1,23 @@
 import type { JsonValue } from "../json/types.js";
 import type { IndexKeys } from "../spi/types.js";
 import { PROJECT_AGENTS, agentIndexKeys } from "./agent-rules.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { IDEMPOTENCY, IDEMPOTENCY_EXPIRES_INDEX } from "./idempotency.js";
 import { LEASES } from "./leases.js";
 import { sessionIndexKeys } from "./sessions.js";
 
 /** Every collection the domain API writes, in a stable order (export, import, migrate, doctor). */
-export const DOMAIN_COLLECTIONS: readonly string[] = [C.state, C.sessionState, C.sessions, C.agents, C.config, C.tools, PROJECT_AGENTS, LEASES, IDEMPOTENCY];
+export const DOMAIN_COLLECTIONS: readonly string[] = [
+  COLLECTION.state,
+  COLLECTION.sessionState,
+  COLLECTION.sessions,
+  COLLECTION.agents,
+  COLLECTION.config,
+  COLLECTION.tools,
+  PROJECT_AGENTS,
+  LEASES,
+  IDEMPOTENCY,
+];
 
 /**
  * The index entries the domain writes with a record of `collection`. The SPI lists records
@@ -16,8 +26,8 @@ export const DOMAIN_COLLECTIONS: readonly string[] = [C.state, C.sessionState, C
  */
 export function indexKeysFor(collection: string, value: JsonValue): IndexKeys {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
-  if (collection === C.sessions) return sessionIndexKeys(value as never);
-  if (collection === C.agents) return agentIndexKeys(value as never);
+  if (collection === COLLECTION.sessions) return sessionIndexKeys(value as never);
+  if (collection === COLLECTION.agents) return agentIndexKeys(value as never);
   if (collection === IDEMPOTENCY && typeof (value as { expiresAt?: unknown }).expiresAt === "string") {
     return { [IDEMPOTENCY_EXPIRES_INDEX]: (value as { expiresAt: string }).expiresAt };
   }

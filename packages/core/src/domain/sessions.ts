@@ -5,9 +5,9 @@ import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
-import { C, SEP, SESSION_INDEX, newId } from "./collections.js";
+import { COLLECTION, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { ownCondition } from "./condition.js";
-import { type DomainContext, type Plan, findRecord, found, own, snapshot } from "./context.js";
+import { type DomainContext, type Plan, type Written, findRecord, found, own, snapshot } from "./context.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
 import {
@@ -71,12 +71,12 @@ function sessionIndexKey(s: Session, index: string): string {
 
 /** Writes a session record with its index entries. */
 export function putSession(tx: TxContext, s: SessionData, condition?: Condition): number {
-  return tx.put(C.sessions, s.id, s as unknown as JsonObject, { ...condition, index: sessionIndexKeys(s) });
+  return tx.put(COLLECTION.sessions, s.id, s as unknown as JsonObject, { ...condition, index: sessionIndexKeys(s) });
 }
 
 /** Reads a session inside a transaction, or throws E_NOT_FOUND. */
 export function requireSession(tx: TxContext, id: string): { data: SessionData; revision: number } {
-  const r = tx.get(C.sessions, validateId(id, "session id"));
+  const r = tx.get(COLLECTION.sessions, validateId(id, "session id"));
   if (r === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
   return { data: r.value as unknown as SessionData, revision: r.revision };
 }
@@ -114,6 +114,7 @@ export class Sessions implements SessionsApi {
     return this.ctx.run("session.create", this.planCreate(options, condition), condition, [options]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planCreate(input: SessionCreateOptions = {}, condition?: Condition): Plan<Session> {
     condition = ownCondition(condition);
     const options = snapshot(input);
@@ -146,7 +147,7 @@ export class Sessions implements SessionsApi {
 
   /** The session, or undefined. */
   find(id: string): Promise<Session | undefined> {
-    return findRecord(this.ctx, "session.get", C.sessions, id, "session id", toSession);
+    return findRecord(this.ctx, "session.get", COLLECTION.sessions, id, "session id", toSession);
   }
 
   list(options: SessionListOptions = {}): Promise<Page<Session>> {
@@ -172,7 +173,7 @@ export class Sessions implements SessionsApi {
     // With both filters the project index narrows and the status is checked per record.
     const status = options.project !== undefined ? options.status : undefined;
     return this.ctx.read("session.list", () =>
-      listPage(this.ctx.adapter, C.sessions, {
+      listPage(this.ctx.adapter, COLLECTION.sessions, {
         index,
         prefix,
         reverse: options.direction !== "asc",
@@ -190,7 +191,7 @@ export class Sessions implements SessionsApi {
     if (status !== undefined) assertStatus(status, SESSION_STATUSES, "status");
     return this.ctx.read("session.count", () =>
       this.ctx.adapter.count(
-        C.sessions,
+        COLLECTION.sessions,
         status === undefined ? { index: SESSION_INDEX.created } : { index: SESSION_INDEX.statusCreated, prefix: `${status}${SEP}` },
       ),
     );
@@ -205,7 +206,7 @@ export class Sessions implements SessionsApi {
     return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition, [id, changes]));
   }
 
-  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. */
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. @internal */
   planUpdate(id: string, update: SessionUpdate, condition?: Condition, agents?: SessionAgents): Plan<Session> {
     condition = ownCondition(condition);
     const changes = snapshot(update);
@@ -216,7 +217,7 @@ export class Sessions implements SessionsApi {
     const metaPatch = changes.metadata === undefined ? undefined : own(changes.metadata, this.ctx.limits);
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
-      checkCondition(C.sessions, id, revision, condition);
+      checkCondition(COLLECTION.sessions, id, revision, condition);
       const next: Record<string, unknown> = { ...data, updatedAt: now };
       if (changes.name !== undefined) next.name = changes.name;
       if (changes.status !== undefined) {
@@ -262,13 +263,13 @@ export class Sessions implements SessionsApi {
     }
   }
 
-  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). */
+  /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it (`completed`, or its status). @internal */
   planEnd(id: string, status: FinalSessionStatus = "completed", condition?: Condition, agents?: SessionAgents): Plan<Session> {
     condition = ownCondition(condition);
     assertStatus(status, FINAL_SESSION_STATUSES, "final status");
     return (tx, now) => {
       const { data, revision } = requireSession(tx, id);
-      checkCondition(C.sessions, id, revision, condition);
+      checkCondition(COLLECTION.sessions, id, revision, condition);
       if (data.status !== "active") {
         throw new ValidationError(`session "${id}" has already ended (${data.status})`, {
           details: { issues: ["session already ended"], status: data.status },
@@ -289,15 +290,15 @@ export class Sessions implements SessionsApi {
     condition = ownCondition(condition);
     validateId(id, "session id");
     for (let attempt = 1; ; attempt++) {
-      const session = await this.ctx.adapter.get(C.sessions, id);
+      const session = await this.ctx.adapter.get(COLLECTION.sessions, id);
       if (session === undefined) throw new NotFoundError(`session "${id}" does not exist`, { details: { session: id } });
       // The caller's condition is judged once, on this read; the transaction then requires the
       // revision read here, which a concurrent spawn would have changed.
-      checkCondition(C.sessions, id, session.revision, condition);
+      checkCondition(COLLECTION.sessions, id, session.revision, condition);
       const agentIds = await this.agentIds(id);
       const listing = { agentIds, agentCount: (session.value as unknown as SessionData).agentCount };
       try {
-        return await this.ctx.run("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition, [id]);
+        return await this.ctx.runWrite("session.delete", this.planDelete(id, listing, { ifRevision: session.revision }), condition, [id]);
       } catch (err) {
         if ((err as { code?: string }).code !== "E_CONFLICT" || attempt >= 20) throw err;
       }
@@ -308,7 +309,12 @@ export class Sessions implements SessionsApi {
     const ids: string[] = [];
     let after: string | undefined;
     do {
-      const page = await this.ctx.adapter.list(C.agents, { index: "session", prefix: `${sessionId}${SEP}`, limit: 1000, ...(after !== undefined && { after }) });
+      const page = await this.ctx.adapter.list(COLLECTION.agents, {
+        index: "session",
+        prefix: `${sessionId}${SEP}`,
+        limit: 1000,
+        ...(after !== undefined && { after }),
+      });
       for (const r of page.records) ids.push(r.id);
       after = page.cursor;
     } while (after !== undefined);
@@ -318,7 +324,7 @@ export class Sessions implements SessionsApi {
   /** Lists the session's agents with its agent count first, for {@link planDelete}. */
   async listAgents(id: string): Promise<AgentListing> {
     validateId(id, "session id");
-    const session = await this.ctx.adapter.get(C.sessions, id);
+    const session = await this.ctx.adapter.get(COLLECTION.sessions, id);
     const agentCount = session === undefined ? 0 : (session.value as unknown as SessionData).agentCount;
     return { agentIds: await this.agentIds(id), agentCount };
   }
@@ -329,23 +335,24 @@ export class Sessions implements SessionsApi {
    * session's agent count, so any other difference from the listing means agents were spawned
    * after it: E_CONFLICT (`details.reason` {@link STALE_AGENT_LISTING}), and the caller lists
    * again, rather than leave agents pointing at a deleted session.
+   * @internal
    */
-  planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<WriteResult> {
+  planDelete(id: string, listing: AgentListing, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     return (tx) => {
       const { data, revision } = requireSession(tx, id);
-      checkCondition(C.sessions, id, revision, condition);
+      checkCondition(COLLECTION.sessions, id, revision, condition);
       const spawnedHere = spawnedInTx.get(tx)?.get(id) ?? [];
       if (data.agentCount !== listing.agentCount + spawnedHere.length) {
         throw new ConflictError(`session "${id}" gained agents after they were listed for its deletion`, {
-          details: { collection: C.sessions, id, currentRevision: revision, reason: STALE_AGENT_LISTING },
+          details: { collection: COLLECTION.sessions, id, currentRevision: revision, reason: STALE_AGENT_LISTING },
         });
       }
-      for (const agentId of listing.agentIds) tx.delete(C.agents, agentId);
-      for (const agentId of spawnedHere) tx.delete(C.agents, agentId);
-      tx.delete(C.sessionState, id);
-      tx.delete(C.sessions, id);
-      return { revision, sequence: undefined };
+      for (const agentId of listing.agentIds) tx.delete(COLLECTION.agents, agentId);
+      for (const agentId of spawnedHere) tx.delete(COLLECTION.agents, agentId);
+      tx.delete(COLLECTION.sessionState, id);
+      tx.delete(COLLECTION.sessions, id);
+      return { revision };
     };
   }
 }

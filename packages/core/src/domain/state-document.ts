@@ -7,9 +7,9 @@ import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { ownCondition } from "./condition.js";
-import { type DomainContext, type Plan, own } from "./context.js";
+import { type DomainContext, type Plan, type Written, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
 
@@ -113,31 +113,31 @@ export class StateDocument implements StateDocumentApi {
   /** Sets the value at a pointer, creating missing intermediate objects. */
   set(pointer: string, value: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.set", this.planSet(pointer, value, condition), condition, this.request(pointer, value));
+    return this.ctx.runWrite("state.set", this.planSet(pointer, value, condition), condition, this.request(pointer, value));
   }
 
   /** Deletes the value at a pointer; E_NOT_FOUND if nothing is there. */
   delete(pointer: string, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.delete", this.planDelete(pointer, condition), condition, this.request(pointer));
+    return this.ctx.runWrite("state.delete", this.planDelete(pointer, condition), condition, this.request(pointer));
   }
 
   /** RFC 7396 JSON Merge Patch. */
   merge(patch: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.merge", this.planMerge(patch, condition), condition, this.request(patch));
+    return this.ctx.runWrite("state.merge", this.planMerge(patch, condition), condition, this.request(patch));
   }
 
   /** RFC 6902 JSON Patch, all operations or none. */
   patch(operations: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.patch", this.planPatch(operations, condition), condition, this.request(operations));
+    return this.ctx.runWrite("state.patch", this.planPatch(operations, condition), condition, this.request(operations));
   }
 
   /** Atomic increment; a missing value counts as 0. Resolves to the new value. */
   increment(pointer: string, by = 1, condition?: Condition): Promise<WriteResult & { value: number }> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.increment", this.planIncrement(pointer, by, condition), condition, this.request(pointer, by));
+    return this.ctx.runWrite("state.increment", this.planIncrement(pointer, by, condition), condition, this.request(pointer, by));
   }
 
   /** Deletes the whole document; resolves false if it did not exist. */
@@ -167,13 +167,15 @@ export class StateDocument implements StateDocumentApi {
     }
   }
 
-  planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<WriteResult> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
     return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
   }
 
-  planDelete(pointer: string, condition?: Condition): Plan<WriteResult> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planDelete(pointer: string, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
@@ -181,13 +183,15 @@ export class StateDocument implements StateDocumentApi {
     }, condition);
   }
 
-  planMerge(patch: JsonValue, condition?: Condition): Plan<WriteResult> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planMerge(patch: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     const p = own(patch, this.ctx.limits);
     return this.plan((doc) => mergePatch(doc ?? {}, p), condition);
   }
 
-  planPatch(operations: JsonValue, condition?: Condition): Plan<WriteResult> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planPatch(operations: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     if (!Array.isArray(operations)) {
       throw new ValidationError("a JSON Patch is an array of operations", { details: { issues: ["not an array"] } });
@@ -205,7 +209,8 @@ export class StateDocument implements StateDocumentApi {
     };
   }
 
-  planIncrement(pointer: string, by: number, condition?: Condition): Plan<WriteResult & { value: number }> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planIncrement(pointer: string, by: number, condition?: Condition): Plan<Written<WriteResult & { value: number }>> {
     condition = ownCondition(condition);
     if (typeof by !== "number" || !Number.isFinite(by)) {
       throw new ValidationError(`increment must be a finite number, got ${String(by)}`, { details: { issues: ["increment not finite"] } });
@@ -221,19 +226,21 @@ export class StateDocument implements StateDocumentApi {
     };
   }
 
-  planReplace(value: JsonValue, condition?: Condition): Plan<WriteResult> {
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
+  planReplace(value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     const v = own(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planRemove(condition?: Condition): Plan<boolean> {
     condition = ownCondition(condition);
     return (tx) => tx.delete(this.collection, this.name, condition ?? {});
   }
 
   private write(kind: string, mutate: Mutation, condition?: Condition, args: unknown[] = []): Promise<WriteResult> {
-    return this.ctx.run(kind, this.plan(mutate, condition), condition, this.request(...args));
+    return this.ctx.runWrite(kind, this.plan(mutate, condition), condition, this.request(...args));
   }
 
   /** What a write asked for, as an idempotency key's fingerprint compares it: the document and the arguments. */
@@ -241,10 +248,10 @@ export class StateDocument implements StateDocumentApi {
     return [this.collection, this.name, ...args];
   }
 
-  private plan(mutate: Mutation, condition?: Condition): Plan<WriteResult> {
+  private plan(mutate: Mutation, condition?: Condition): Plan<Written> {
     return (tx: TxContext) => {
       // A session's document lives only with its session (else doctor finds an orphan it cannot place).
-      if (this.collection === C.sessionState && tx.get(C.sessions, this.name) === undefined) {
+      if (this.collection === COLLECTION.sessionState && tx.get(COLLECTION.sessions, this.name) === undefined) {
         throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, { details: { session: this.name } });
       }
       const current = tx.get(this.collection, this.name);
@@ -252,7 +259,7 @@ export class StateDocument implements StateDocumentApi {
       // Built from the stored (frozen) document and inputs that own() already copied: no other references.
       const next = markOwned(mutate(current?.value));
       const revision = tx.put(this.collection, this.name, next);
-      return { revision, sequence: undefined };
+      return { revision };
     };
   }
 }

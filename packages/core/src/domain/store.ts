@@ -3,20 +3,20 @@ import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
-import { type BatchOperation, type BatchOptions, planBatch } from "./batch.js";
-import { C, nowIso } from "./collections.js";
+import { type BatchOperation, type BatchOptions, planBatch, withBatchSequence } from "./batch.js";
+import { COLLECTION, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
-import type { DomainContext, Plan, RunCondition } from "./context.js";
+import type { DomainContext, Plan, RunCondition, Written } from "./context.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, checkIdempotencyKey, checkIdempotencyWindow, fingerprint, idempotent } from "./idempotency.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
-import { Leases, checkFence, fenced } from "./leases.js";
+import { type LeaseFence, Leases, checkFence, fenced } from "./leases.js";
 import type { DocumentInfo, StoreApi } from "./store-api.js";
 import { listPage } from "./paging.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
-import { ACTIVE_AGENT_STATUSES, type Agent, type ListOptionsBasic, type Page, SESSION_STATUSES, type SessionStatus } from "./types.js";
+import { ACTIVE_AGENT_STATUSES, type Agent, type ListOptionsBasic, type Page, SESSION_STATUSES, type SessionStatus, type WriteResult } from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
 export interface StoreOptions extends AdapterOptions {
@@ -53,11 +53,9 @@ function elapsedMs(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function withSequence<T>(result: T, sequence: number | undefined): T {
-  if (result !== null && typeof result === "object" && "sequence" in result && (result as { sequence?: unknown }).sequence === undefined) {
-    return { ...result, sequence };
-  }
-  return result;
+/** The plan, checked against the lease fence of `condition` (validated now, checked in the transaction) if it has one. */
+function withFence<T>(plan: Plan<T>, condition: { ifLease?: LeaseFence } | undefined): Plan<T> {
+  return condition?.ifLease === undefined ? plan : fenced(plan, checkFence(condition.ifLease));
 }
 
 /** A store: the domain API over one adapter. Get one with `open(url)`. */
@@ -81,6 +79,14 @@ export class Store implements StoreApi {
     this.limits = resolveLimits(options.limits);
     this.idempotencyWindowMs = checkIdempotencyWindow(options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS);
     const window = this.idempotencyWindowMs;
+    // The fence inside, the idempotency key outermost: a retry whose first attempt committed
+    // replays it even after its lease moved on.
+    const guard = <T>(kind: string, plan: Plan<T>, condition: RunCondition | undefined, request: unknown): Plan<T> => {
+      const fenced = withFence(plan, condition);
+      if (condition?.idempotencyKey === undefined) return fenced;
+      const key = checkIdempotencyKey(condition.idempotencyKey);
+      return idempotent(fenced, key, kind, fingerprint(kind, request, condition), window);
+    };
     const metrics = this.metrics;
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
       const t0 = process.hrtime.bigint();
@@ -98,16 +104,12 @@ export class Store implements StoreApi {
       limits: this.limits,
       metrics,
       runWithSequence,
-      run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> => {
-        const fence = condition?.ifLease === undefined ? undefined : checkFence(condition.ifLease);
-        let guarded = fence === undefined ? plan : fenced(plan, fence);
-        // Outermost: a retry whose first attempt committed replays it even after its lease moved on.
-        if (condition?.idempotencyKey !== undefined) {
-          const key = checkIdempotencyKey(condition.idempotencyKey);
-          guarded = idempotent(guarded, key, kind, fingerprint(kind, request, condition), window);
-        }
-        const { result, sequence } = await runWithSequence(kind, guarded);
-        return withSequence(result, sequence);
+      run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> =>
+        (await runWithSequence(kind, guard(kind, plan, condition, request))).result,
+      runWrite: async <T extends WriteResult>(kind: string, plan: Plan<Written<T>>, condition?: RunCondition, request?: unknown): Promise<T> => {
+        const { result, sequence } = await runWithSequence(kind, guard(kind, plan, condition, request));
+        // A replayed idempotent write committed nothing: it has no sequence of its own.
+        return { ...result, sequence } as T;
       },
       read: async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
         const t0 = process.hrtime.bigint();
@@ -130,18 +132,18 @@ export class Store implements StoreApi {
 
   /** A named state document; `global` by default. */
   state(name = "global"): StateDocument {
-    return new StateDocument(this.ctx, C.state, validateId(name, "document name"));
+    return new StateDocument(this.ctx, COLLECTION.state, validateId(name, "document name"));
   }
 
   /** A session's own state document (deleted with the session). */
   sessionState(sessionId: string): StateDocument {
-    return new StateDocument(this.ctx, C.sessionState, validateId(sessionId, "session id"));
+    return new StateDocument(this.ctx, COLLECTION.sessionState, validateId(sessionId, "session id"));
   }
 
   /** The state documents (not sessions' own), in name order, with their revisions. */
   documents(options: ListOptionsBasic = {}): Promise<Page<DocumentInfo>> {
     return this.ctx.read("state.documents", () =>
-      listPage(this.adapter, C.state, {
+      listPage(this.adapter, COLLECTION.state, {
         index: undefined,
         prefix: undefined,
         reverse: false,
@@ -163,7 +165,7 @@ export class Store implements StoreApi {
       const plan = key === undefined ? planned : idempotent(planned, key, "batch", print, this.idempotencyWindowMs);
       try {
         const { result, sequence } = await this.ctx.runWithSequence("batch", plan);
-        return result.map((r) => withSequence(r, sequence));
+        return withBatchSequence(operations, result, sequence);
       } catch (err) {
         // A session delete whose agent listing went stale (a spawn from elsewhere between the
         // listing and the commit) is planned again, as Sessions.delete does; other conflicts are

@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from "../json/types.js";
 import type { StoredRecord } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
-import { C } from "./collections.js";
+import { COLLECTION } from "./collections.js";
 import { jsonSchemaProblems } from "./json-schema-check.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, findRecord, found, own } from "./context.js";
@@ -44,17 +44,18 @@ export class Tools implements ToolsApi {
     return this.ctx.run("tools.register", this.planRegister(descriptor, condition), condition, [descriptor]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planRegister(descriptor: ToolDescriptor, condition?: Condition): Plan<Tool> {
     condition = ownCondition(condition);
     // Copied first and the copy checked: what is stored is exactly what passed the checks.
     const d = own(descriptor as unknown as JsonObject, this.ctx.limits) as unknown as ToolDescriptor;
     checkDescriptor(d);
     return (tx, now) => {
-      const current = tx.get(C.tools, d.name);
-      checkCondition(C.tools, d.name, current?.revision ?? 0, condition);
+      const current = tx.get(COLLECTION.tools, d.name);
+      checkCondition(COLLECTION.tools, d.name, current?.revision ?? 0, condition);
       const registeredAt = (current?.value as { registeredAt?: string } | undefined)?.registeredAt ?? now;
       const value = { ...d, registeredAt, updatedAt: now };
-      const revision = tx.put(C.tools, d.name, value as unknown as JsonObject);
+      const revision = tx.put(COLLECTION.tools, d.name, value as unknown as JsonObject);
       return { ...value, revision };
     };
   }
@@ -64,13 +65,13 @@ export class Tools implements ToolsApi {
   }
 
   find(name: string): Promise<Tool | undefined> {
-    return findRecord(this.ctx, "tools.get", C.tools, name, "tool name", toTool);
+    return findRecord(this.ctx, "tools.get", COLLECTION.tools, name, "tool name", toTool);
   }
 
   /** Tools in name order. */
   list(options: ListOptionsBasic = {}): Promise<Page<Tool>> {
     return this.ctx.read("tools.list", () =>
-      listPage(this.ctx.adapter, C.tools, {
+      listPage(this.ctx.adapter, COLLECTION.tools, {
         index: undefined,
         prefix: undefined,
         reverse: false,
@@ -88,11 +89,12 @@ export class Tools implements ToolsApi {
     return this.ctx.run("tools.unregister", this.planUnregister(name, condition), condition, [name]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planUnregister(name: string, condition?: Condition): Plan<boolean> {
     condition = ownCondition(condition);
     validateId(name, "tool name");
     return (tx) => {
-      if (!tx.delete(C.tools, name, condition ?? {})) {
+      if (!tx.delete(COLLECTION.tools, name, condition ?? {})) {
         throw new NotFoundError(`tool "${name}" is not registered`, { details: { tool: name } });
       }
       return true;

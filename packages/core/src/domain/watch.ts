@@ -1,7 +1,7 @@
 import { ValidationError } from "../errors.js";
 import type { ChangeEntry, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { validateId } from "../validation.js";
-import { AGENT_INDEX, C, SEP } from "./collections.js";
+import { AGENT_INDEX, COLLECTION, SEP } from "./collections.js";
 
 /** Options of `Store.watch`. */
 export interface WatchOptions {
@@ -127,7 +127,7 @@ class EntryFilter {
     if (this.session === undefined) return;
     let after: string | undefined;
     do {
-      const page = await this.adapter.list(C.agents, {
+      const page = await this.adapter.list(COLLECTION.agents, {
         index: AGENT_INDEX.session,
         prefix: `${this.session}${SEP}`,
         limit: 1_000,
@@ -148,11 +148,11 @@ class EntryFilter {
   }
 
   private async ofSession(e: ChangeEntry): Promise<boolean> {
-    if (e.collection === C.sessions || e.collection === C.sessionState) return e.id === this.session;
-    if (e.collection !== C.agents) return false;
+    if (e.collection === COLLECTION.sessions || e.collection === COLLECTION.sessionState) return e.id === this.session;
+    if (e.collection !== COLLECTION.agents) return false;
     if (this.agents.has(e.id)) return true;
     if (e.type === "delete" || this.foreignAgents.has(e.id)) return false;
-    const r = await this.adapter.get(C.agents, e.id);
+    const r = await this.adapter.get(COLLECTION.agents, e.id);
     const sessionId = (r?.value as { sessionId?: unknown } | undefined)?.sessionId;
     if (sessionId === this.session) {
       this.agents.add(e.id);

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { ConfigError, PermissionError, parseStoreUrl } from "@statehouse/core";
+import { ConfigError, PermissionError } from "@statehouse/core";
+import { parseStoreUrl } from "@statehouse/core/spi";
 
 /**
  * Where a store's daemon lives: its socket, discovery file, lock name and default log and token

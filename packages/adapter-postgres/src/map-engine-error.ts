@@ -27,8 +27,11 @@ export function isUnavailable(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
 }
 
-/** Maps what node-postgres threw to statehouse's typed errors; a raw pg error never escapes. */
-export function mapError(err: unknown, where: string, what: string): StatehouseError {
+/**
+ * The PostgreSQL adapter's engine-error mapper (each adapter has one, `mapEngineError` in
+ * `map-engine-error.ts`): maps what node-postgres threw to statehouse's typed errors; a raw pg error never escapes.
+ */
+export function mapEngineError(err: unknown, where: string, what: string): StatehouseError {
   if (isStatehouseError(err)) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);

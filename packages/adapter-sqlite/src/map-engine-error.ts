@@ -7,9 +7,9 @@ import {
   PermissionError,
   StorageFullError,
   type StatehouseError,
-  fromSystemError,
   isStatehouseError,
 } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 
 /** True when the file system holding `file` has no block left for an unprivileged writer. */
 function fileSystemFull(file: string): boolean {
@@ -22,11 +22,12 @@ function fileSystemFull(file: string): boolean {
 }
 
 /**
- * Maps what better-sqlite3 or the file system threw to statehouse's typed errors. SQLite reports
- * the extended result code (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY_DIRECTORY`…) in `code`; the
- * primary code before the second underscore decides the type.
+ * The SQLite adapter's engine-error mapper (each adapter has one, `mapEngineError` in
+ * `map-engine-error.ts`): maps what better-sqlite3 or the file system threw to statehouse's typed
+ * errors. SQLite reports the extended result code (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY_DIRECTORY`…)
+ * in `code`; the primary code before the second underscore decides the type.
  */
-export function mapError(err: unknown, file: string, what: string): StatehouseError {
+export function mapEngineError(err: unknown, file: string, what: string): StatehouseError {
   if (isStatehouseError(err)) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !code.startsWith("SQLITE_")) return fromSystemError(err, `${what} (${file})`);

@@ -6,9 +6,9 @@ import {
   type StatehouseError,
   StorageFullError,
   ValidationError,
-  fromSystemError,
   isStatehouseError,
 } from "@statehouse/core";
+import { fromSystemError } from "@statehouse/core/spi";
 
 /** LMDB's own return codes (lmdb.h), as lmdb-js puts them in `error.code`. */
 export const MDB = {
@@ -49,10 +49,11 @@ export function needsReopen(err: unknown): boolean {
 }
 
 /**
- * Maps an lmdb-js or file-system error to a typed statehouse error. lmdb-js errors carry LMDB's
- * negative codes or a positive errno in `code`; fs errors carry string codes.
+ * The LMDB adapter's engine-error mapper (each adapter has one, `mapEngineError` in
+ * `map-engine-error.ts`): maps an lmdb-js or file-system error to a typed statehouse error.
+ * lmdb-js errors carry LMDB's negative codes or a positive errno in `code`; fs errors carry string codes.
  */
-export function mapLmdbError(err: unknown, what: string, file: string): StatehouseError {
+export function mapEngineError(err: unknown, what: string, file: string): StatehouseError {
   if (isStatehouseError(err)) return err;
   // lmdb-js issue 368: a failed commit's error carries a second, separately rejected promise.
   guardCommitError(err);
@@ -76,20 +77,19 @@ export function mapLmdbError(err: unknown, what: string, file: string): Statehou
 /**
  * LMDB reports a write that the file system cut short (the disk filled up in the middle of it)
  * as EIO, not ENOSPC. When the file system of the store has less room left than the write
- * needed plus a margin, that EIO is a full disk.
+ * needed plus a margin, that EIO is a full disk: the StorageFullError to throw; else undefined.
  */
-export function refineFullDisk(err: unknown, dir: string, bytesNeeded: number): unknown {
-  const code = lmdbCode(err);
-  if (code !== 5) return err;
+export function fullDiskError(err: unknown, dir: string, bytesNeeded: number, what: string): StorageFullError | undefined {
+  if (lmdbCode(err) !== 5) return undefined;
   try {
     const fs = statfsSync(dir);
     if (fs.bavail * fs.bsize < 4 * 1024 * 1024 + 2 * bytesNeeded) {
-      return Object.assign(new Error(`${(err as Error).message} (the file system is full)`), { code: 28, cause: err });
+      return new StorageFullError(`storage full while ${what} (the file system of ${dir} is full)`, { cause: err });
     }
   } catch {
     // statfs itself failing says nothing about free space: keep the EIO.
   }
-  return err;
+  return undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type IntegrityReport, isStatehouseError } from "@statehouse/core";
 import { type Environment, writeTransaction } from "./environment.js";
-import { mapLmdbError } from "./errors.js";
+import { mapEngineError } from "./map-engine-error.js";
 import { LOG_SEQUENCE, decodeIndexKey, indexKey, sequenceOfLogKey, splitRecordKey } from "./keys.js";
 import { decodeRecord, indexOfRecord } from "./record-codec.js";
 import { verifyEnvironmentFile } from "./verify.js";
@@ -83,7 +83,7 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
     }
     return { ok: problems.length === 0, problems, repaired };
   } catch (err) {
-    const mapped = mapLmdbError(err, "checking the store", env.file);
+    const mapped = mapEngineError(err, "checking the store", env.file);
     add(mapped.message);
     return { ok: false, problems, repaired };
   } finally {
