@@ -118,7 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // --- end monitoring
 
   // MCP over streamable HTTP at /mcp (issue 18), when @statehouse/mcp is installed: behind the auth hook like every route.
-  state.mcp = await mcpPlugin(app, store, options.mcp ?? true);
+  state.mcp = mcpPlugin(app, store, options.mcp ?? true);
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 
