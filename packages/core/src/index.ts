@@ -14,6 +14,7 @@ export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
+export { Alerts, ALERTS, ALERT_KPIS, ALERT_STATES, type AlertKpi, type Alert, type AlertData, type AlertListOptions, type AlertState } from "./domain/alerts.js";
 export { Leases, LEASES, MAX_TTL_MS, type Lease, type LeaseAcquireOptions, type LeaseRenewOptions, type LeaseFence } from "./domain/leases.js";
 export { PROJECT_AGENTS, markStale, type StaleOptions, type SessionAgents } from "./domain/agent-rules.js";
 export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";

@@ -2,11 +2,12 @@ import type { JsonValue } from "../json/types.js";
 import type { IndexKeys } from "../spi/types.js";
 import { PROJECT_AGENTS, agentIndexKeys } from "./agent-rules.js";
 import { C } from "./collections.js";
+import { ALERTS } from "./alerts.js";
 import { LEASES } from "./leases.js";
 import { sessionIndexKeys } from "./sessions.js";
 
 /** Every collection the domain API writes, in a stable order (export, import, migrate, doctor). */
-export const DOMAIN_COLLECTIONS: readonly string[] = [C.state, C.sessionState, C.sessions, C.agents, C.config, C.tools, PROJECT_AGENTS, LEASES];
+export const DOMAIN_COLLECTIONS: readonly string[] = [C.state, C.sessionState, C.sessions, C.agents, C.config, C.tools, PROJECT_AGENTS, LEASES, ALERTS];
 
 /**
  * The index entries the domain writes with a record of `collection`. The SPI lists records

@@ -3,6 +3,7 @@ import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
+import { Alerts } from "./alerts.js";
 import { type BatchOperation, planBatch } from "./batch.js";
 import { C, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
@@ -59,6 +60,8 @@ export class Store implements StoreApi {
   readonly config: ProjectConfigs;
   readonly tools: Tools;
   readonly leases: Leases;
+  /** Alerts kept in the store: evaluated by the daemon, read by every process. */
+  readonly alerts: Alerts;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
   private readonly ctx: DomainContext;
@@ -108,6 +111,7 @@ export class Store implements StoreApi {
     this.config = new ProjectConfigs(this.ctx, options.config);
     this.tools = new Tools(this.ctx);
     this.leases = new Leases(this.ctx);
+    this.alerts = new Alerts(this.ctx);
   }
 
   /** A named state document; `global` by default. */
