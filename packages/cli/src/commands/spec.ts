@@ -396,7 +396,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       "A running daemon (statehouse serve) judges the KPIs on a schedule: state query, session operation and dashboard",
       "latency, CPU, memory, commits/s, failed operations, corruption, lock timeouts, spawn and session success, stale",
-      "agents, dropped event streams. Thresholds and windows: the project config's alerts (project \"default\").",
+      "agents, dropped event streams, once the \"default\" project's config has an alerts section ({} takes every",
+      "default threshold); its thresholds and windows apply while the daemon runs.",
       "An alert is pending once its KPI passes the threshold, firing once it stayed past it for forSeconds, then resolved.",
       "--json: {items:[{id,kpi,state,value,threshold,comparison,unit,windowSeconds,message,startedAt,firedAt,resolvedAt}]}.",
     ],

@@ -52,6 +52,8 @@ export const BUILTIN_CONFIG_SCHEMA: JsonObject = {
     alerts: {
       type: "object",
       properties: {
+        // The daemon judges alerts once this section exists (`{}` takes every default); false pauses it.
+        enabled: { type: "boolean" },
         evaluateEverySeconds: { type: "number", minimum: 0.1, maximum: 3600 },
         windowSeconds: seconds(86_400),
         forSeconds: { type: "number", minimum: 0, maximum: 86_400 },

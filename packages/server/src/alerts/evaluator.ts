@@ -16,7 +16,8 @@ const STALE_SCAN = 1000;
 /**
  * Judges the KPIs on a schedule and keeps each alert's lifecycle in the store (`store.alerts`):
  * every evaluation re-reads the project config, takes a sample, measures each KPI over its window
- * and writes the transitions. One evaluation at a time; a failed one is logged and the next runs.
+ * and writes the transitions, once the config has an `alerts` section (see `AlertSettings.enabled`).
+ * One evaluation at a time; a failed one is logged and the next runs.
  */
 export class AlertEvaluator {
   private readonly sampler: Sampler;
@@ -63,6 +64,8 @@ export class AlertEvaluator {
     const { store } = this.src;
     const settings = await loadAlertSettings(store, this.options.project ?? "default");
     const end = await this.sampler.sample();
+    // Sampled either way, so that windows are full from the moment alerts are turned on.
+    if (!settings.enabled) return settings;
     const staleAgents = await this.staleAgents();
     const active = new Map<string, Alert>();
     // Newest first: should two episodes of one KPI be active (never by this evaluator), the newest counts.

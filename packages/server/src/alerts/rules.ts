@@ -13,6 +13,11 @@ export interface AlertRule {
 
 /** The evaluator's settings, from the project config's `alerts` (validated by the config schema). */
 export interface AlertSettings {
+  /**
+   * Whether alerts are judged and written: once the config has an `alerts` section (not `enabled: false`).
+   * Opt-in, so a daemon never writes to a store on its own unasked (its change feed, exact sequences).
+   */
+  readonly enabled: boolean;
   readonly evaluateEverySeconds: number;
   readonly keepResolved: number;
   readonly rules: readonly AlertRule[];
@@ -22,6 +27,7 @@ export interface AlertSettings {
 export const ALERT_DEFAULTS = { evaluateEverySeconds: 10, windowSeconds: 300, forSeconds: 60, keepResolved: 200 } as const;
 
 interface AlertsConfig {
+  enabled?: boolean;
   evaluateEverySeconds?: number;
   windowSeconds?: number;
   forSeconds?: number;
@@ -35,10 +41,12 @@ interface AlertsConfig {
  */
 export async function loadAlertSettings(store: Store, project: string): Promise<AlertSettings> {
   const record = await store.config.find(project);
-  const c = ((record?.config as { alerts?: AlertsConfig } | undefined)?.alerts ?? {}) as AlertsConfig;
+  const section = (record?.config as { alerts?: AlertsConfig } | undefined)?.alerts;
+  const c = section ?? {};
   const windowSeconds = c.windowSeconds ?? ALERT_DEFAULTS.windowSeconds;
   const forSeconds = c.forSeconds ?? ALERT_DEFAULTS.forSeconds;
   return {
+    enabled: section !== undefined && c.enabled !== false,
     evaluateEverySeconds: c.evaluateEverySeconds ?? ALERT_DEFAULTS.evaluateEverySeconds,
     keepResolved: c.keepResolved ?? ALERT_DEFAULTS.keepResolved,
     rules: KPIS.map((kpi) => {
