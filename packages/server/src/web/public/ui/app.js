@@ -251,6 +251,44 @@
   let source;
   let refreshTimer;
 
+  // ---- Alerts: kept in the store by the daemon; reloaded on each `alerts` event of the stream ----
+  const fmtNum = (v) => (Number.isInteger(v) ? String(v) : String(Number(Number(v).toPrecision(3))));
+  const when = (iso) => (iso ? String(iso).replace("T", " ").replace(/\.\d+Z$/, "Z") : "");
+
+  function fillRows(tbody, rows) {
+    tbody.replaceChildren();
+    if (rows.length === 0) {
+      const tr = el("tr", undefined, "none");
+      const td = el("td", "none");
+      td.colSpan = 6;
+      tr.append(td);
+      tbody.append(tr);
+    }
+    for (const { cells, cls } of rows) {
+      const tr = el("tr", undefined, cls);
+      for (const c of cells) tr.append(el("td", c));
+      tbody.append(tr);
+    }
+  }
+
+  async function loadAlerts() {
+    const { items } = await api("/v1/alerts?all=true&limit=100");
+    const active = items.filter((a) => a.state !== "resolved");
+    const history = items.filter((a) => a.state === "resolved").slice(0, 20);
+    $("alert-count").textContent = active.length === 0 ? "(none active)" : `(${active.length} active)`;
+    fillRows(
+      $("alert-active").tBodies[0],
+      active.map((a) => ({
+        cls: `alert ${a.state === "firing" ? "firing" : "pending"}`,
+        cells: [a.state, a.kpi, `${fmtNum(a.value)} ${a.unit}`, `${a.comparison} ${fmtNum(a.threshold)} ${a.unit}`, when(a.firedAt ?? a.startedAt), a.message],
+      })),
+    );
+    fillRows(
+      $("alert-history").tBodies[0],
+      history.map((a) => ({ cls: "alert resolved", cells: [a.kpi, `${fmtNum(a.value)} ${a.unit}`, when(a.startedAt), when(a.firedAt), when(a.resolvedAt)] })),
+    );
+  }
+
   function scheduleRefresh() {
     if (refreshTimer !== undefined) return;
     refreshTimer = setTimeout(() => {
@@ -284,8 +322,10 @@
     source.onopen = () => {
       setConn(true);
       scheduleRefresh();
+      loadAlerts().catch(showError);
     };
     source.addEventListener("change", (e) => onChange(JSON.parse(e.data)));
+    source.addEventListener("alerts", () => loadAlerts().catch(showError));
     source.addEventListener("reset", (e) => {
       lastSeq = JSON.parse(e.data).sequence;
       scheduleRefresh();
