@@ -184,6 +184,9 @@ describe("alerts kept in the store, judged by the daemon", () => {
     daemon = await startDaemon(url, [], { env: { ...s.env, STATEHOUSE_SOCKET: join(s.runtime, "d.sock") } });
     socket = daemon.info.socket;
     const kpis = new Set((await alertsFromApi()).map((a) => a.kpi));
+    // The OpenAPI document lists the route.
+    const doc = JSON.parse((await http({ socket }, "GET", "/v1/openapi.json")).body);
+    expect(doc.paths["/v1/alerts"].get.summary).toMatch(/^Alerts kept in the store/);
     for (const k of ["state-query-latency", "agent-spawn-success", "stale-agents", "lock-timeouts"]) expect(kpis).toContain(k);
   });
 });

@@ -12,9 +12,6 @@ export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** Heartbeats older than this mark an active agent stale on the page (the project config's default). */
-const STALE_AFTER_MS = 60_000;
-
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -73,8 +70,8 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
   const summary = "The dashboard's figures: recent latencies per operation, sessions and agents by status, event streams";
   app.get("/ui/overview.json", { schema: { tags: ["dashboard"], summary } }, async (_request, reply) => {
     const snap = await src.store.snapshot({ recentChanges: 0, activeAgents: 500 });
-    const now = Date.now();
-    const stale = snap.activeAgents.filter((a) => now - Date.parse(a.heartbeatAt ?? a.createdAt) > STALE_AFTER_MS).length;
+    // Stale as core judges it: a heartbeat older than the agent's project's heartbeatTimeoutSeconds.
+    const stale = snap.activeAgents.filter((a) => a.stale === true).length;
     return reply.header("cache-control", "no-store").send({
       at: snap.at,
       sequence: snap.sequence,
@@ -82,7 +79,6 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       totalSessions: snap.totalSessions,
       activeAgents: snap.activeAgents.length,
       staleAgents: stale,
-      staleAfterMs: STALE_AFTER_MS,
       operations: src.metrics.recent.stats(),
       errors: await src.metrics.errorCounts(),
       events: { active: src.events.active, dropped: src.events.dropped },

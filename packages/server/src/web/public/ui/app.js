@@ -207,12 +207,11 @@
     $("s-name").textContent = s.name ?? s.id;
     $("s-meta").textContent = `${s.id} · ${s.status} · project ${s.project ?? "—"} · created ${s.createdAt}`;
     const now = Date.now();
-    const stale = 60_000;
     $("agent-table").tBodies[0].replaceChildren(
       ...agents.items.map((a) => {
         const age = a.heartbeatAt ? now - Date.parse(a.heartbeatAt) : undefined;
-        const active = ["spawning", "running", "idle"].includes(a.status);
-        const tr = el("tr", undefined, active && (age === undefined || age > stale) ? "stale" : "");
+        // The API marks an agent stale by its project's heartbeatTimeoutSeconds (the project config).
+        const tr = el("tr", undefined, a.stale === true ? "stale" : "");
         for (const v of [a.role, a.status, age === undefined ? "never" : `${Math.round(age / 1000)} s`, a.id]) tr.append(el("td", v));
         return tr;
       }),
