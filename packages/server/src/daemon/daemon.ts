@@ -8,7 +8,7 @@ import { DaemonLogger, type LogLevel } from "./logger.js";
 import { type DaemonPaths, type DiscoveryRecord, daemonPaths } from "./locate.js";
 import { clearStaleSocket, isSameSocket, removeDiscoveryIfOurs, socketIdentity, writeDiscovery } from "./socket-files.js";
 import { type StoreLock, acquireStoreLock } from "./store-lock.js";
-import { checkTcpRequest, loadOrCreateToken, parseListenAddress } from "./tcp-guard.js";
+import { checkTcpRequest, exchangeToken, loadOrCreateToken, parseListenAddress } from "./tcp-guard.js";
 
 /** Options of `startDaemon`. */
 export interface DaemonOptions {
@@ -127,6 +127,13 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
       { headersTimeout: app.server.headersTimeout, requestTimeout: app.server.requestTimeout, keepAliveTimeout: app.server.keepAliveTimeout },
       (req, res) => {
         track(req, res, "tcp");
+        // The page's address, `/?token=…`, trades the token for its session cookie before any routing.
+        const exchange = exchangeToken(req.method, req.url, req.headers, token);
+        if (exchange !== undefined) {
+          req.resume();
+          res.writeHead(exchange.status, exchange.headers).end(exchange.body);
+          return;
+        }
         app.routing(req, res);
       },
     );
