@@ -117,7 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // --- monitoring (issue 12): /metrics and the web page at /, registered before the routes so its hooks time every one of them.
   const metrics = metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
-  webPlugin(app, { store, events: hub.stats, metrics });
+  webPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats, metrics });
   // Alerts (issue 12): kept in the store, so served for an in-process store; evaluated when asked (the daemon).
   let evaluator: AlertEvaluator | undefined;
   const inProcess = typeof (store as Partial<Store>).alerts?.list === "function";

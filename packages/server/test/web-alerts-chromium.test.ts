@@ -96,6 +96,9 @@ describe.skipIf(!present)("the page's alerts in headless Chromium", () => {
     expect(await row.locator("td").last().textContent()).toBe(hostile);
     expect(await row.getAttribute("class")).toBe("alert firing");
     expect(await page.locator("#alert-active img").count()).toBe(0);
+    // The capacity view drew its chart and states the trend (or that it needs a second point).
+    expect(await page.locator("#capacity canvas").count()).toBeGreaterThan(0);
+    expect(await page.locator("#trend").textContent()).toMatch(/^trend (after two points|[+−]\d+ sessions\/h, [+−][\d.]+ MB\/h)$/);
     expect(problems).toEqual([]);
   });
 });

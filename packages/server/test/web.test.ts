@@ -46,6 +46,8 @@ describe("the web page's assets and overview", () => {
     expect(o.operations["state.increment"].count).toBe(4);
     expect(o.operations["state.increment"].p99).toBeGreaterThanOrEqual(o.operations["state.increment"].p50);
     expect(o.events).toEqual({ active: 0, dropped: 0 });
+    // Capacity: one point so far (sessions now, no disk for memory:), no trend yet.
+    expect(o.capacity).toEqual({ points: [[expect.any(Number), 2, null]], sessionsPerHour: null, diskBytesPerHour: null });
   });
 
   it("stale agents follow the project config's heartbeatTimeoutSeconds, changed while the app runs", async () => {

@@ -6,6 +6,7 @@ import type { StoreApi } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import type { EventStats } from "../events.js";
 import type { StatehouseMetrics } from "../metrics/registry.js";
+import { CapacityHistory } from "./capacity.js";
 
 /** Everything the page loads is from this origin; no inline script or style element, no frames. */
 export const CSP =
@@ -20,6 +21,8 @@ const TYPES: Record<string, string> = {
 
 export interface WebSources {
   readonly store: StoreApi;
+  /** The store's URL: where its disk usage is measured for the capacity view. */
+  readonly storeUrl: string;
   readonly events: EventStats;
   readonly metrics: StatehouseMetrics;
 }
@@ -67,6 +70,7 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       return reply.type(TYPES[ext] ?? "application/octet-stream").header("cache-control", "no-cache").send(body);
     });
   }
+  const capacity = new CapacityHistory(src.storeUrl);
   const summary = "The dashboard's figures: recent latencies per operation, sessions and agents by status, event streams";
   app.get("/ui/overview.json", { schema: { tags: ["dashboard"], summary } }, async (_request, reply) => {
     const snap = await src.store.snapshot({ recentChanges: 0, activeAgents: 500 });
@@ -82,6 +86,7 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       operations: src.metrics.recent.stats(),
       errors: await src.metrics.errorCounts(),
       events: { active: src.events.active, dropped: src.events.dropped },
+      capacity: await capacity.observe(snap.totalSessions),
     });
   });
 }

@@ -35,6 +35,7 @@
   let lastTotals;
   let latencyChart;
   let throughputChart;
+  let capacityChart;
 
   function colour(value, limit) {
     if (limit === undefined) return "";
@@ -119,11 +120,34 @@
       [series.t, series.ops, series.err],
       $("throughput"),
     );
+    capacityChart = new uPlot(
+      {
+        width,
+        height: 220,
+        series: [{}, { label: "sessions", stroke: "#0969da", scale: "n" }, { label: "disk MB", stroke: "#9a6700", scale: "mb" }],
+        axes: [{}, { scale: "n" }, { scale: "mb", side: 1, grid: { show: false } }],
+      },
+      [[], [], []],
+      $("capacity"),
+    );
+  }
+
+  /** Sessions and disk over time (kept by the daemon) and their least-squares growth per hour. */
+  function renderCapacity(c) {
+    if (!c) return;
+    const pts = c.points;
+    capacityChart?.setData([pts.map((p) => p[0]), pts.map((p) => p[1]), pts.map((p) => (p[2] === null ? null : p[2] / 1e6))]);
+    const sign = (v) => (v >= 0 ? "+" : "−");
+    const parts = [];
+    if (c.sessionsPerHour !== null) parts.push(`${sign(c.sessionsPerHour)}${Math.abs(c.sessionsPerHour).toFixed(0)} sessions/h`);
+    if (c.diskBytesPerHour !== null) parts.push(`${sign(c.diskBytesPerHour)}${(Math.abs(c.diskBytesPerHour) / 1e6).toFixed(2)} MB/h`);
+    $("trend").textContent = parts.length === 0 ? "trend after two points" : `trend ${parts.join(", ")}`;
   }
 
   async function refreshOverview() {
     const o = await api("/ui/overview.json");
     const totals = renderTiles(o);
+    renderCapacity(o.capacity);
     const t = Date.parse(o.at) / 1000;
     const dt = lastTotals ? t - lastTotals.t : 0;
     const dOps = lastTotals ? totals.count - lastTotals.count : 0;
