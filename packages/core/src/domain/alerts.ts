@@ -94,7 +94,7 @@ export class Alerts {
   }
 
   /** Alerts newest first: active ones only, or with `all` the history too. */
-  list(options: AlertListOptions = {}): Promise<Alert[]> {
+  async list(options: AlertListOptions = {}): Promise<Alert[]> {
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LISTED) {
       throw new ValidationError(`limit must be an integer from 1 to ${MAX_LISTED}, got ${String(limit)}`, { details: { issues: ["bad limit"] } });
@@ -110,7 +110,7 @@ export class Alerts {
    * Writes an alert episode, only if its record is still at `expectedRevision` (0: a new one), so
    * two evaluators can never overwrite each other's transitions (E_CONFLICT instead).
    */
-  save(alert: AlertData, expectedRevision: number): Promise<Alert> {
+  async save(alert: AlertData, expectedRevision: number): Promise<Alert> {
     validateId(alert.id, "alert id");
     checkAlert(alert);
     const value = JSON.parse(JSON.stringify(alert)) as JsonObject;
