@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { IoError } from "@statehouse/core";
+import { type Durability, IoError } from "@statehouse/core";
 
 /** A daemon (`statehouse serve`) or a trivial floor server started by a benchmark scenario. */
 export interface BenchServer {
@@ -38,9 +38,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts `statehouse --store URL serve` with its socket at `socket`; resolves once it serves. */
-export async function startBenchDaemon(bin: string, url: string, socket: string): Promise<BenchServer> {
-  const child = spawn(process.execPath, [bin, "--json", "--store", url, "serve"], {
+/** Starts `statehouse --store URL serve` with its socket at `socket` (in the durability mode given); resolves once it serves. */
+export async function startBenchDaemon(bin: string, url: string, socket: string, durability?: Durability): Promise<BenchServer> {
+  const mode = durability === undefined ? [] : ["--durability", durability];
+  const child = spawn(process.execPath, [bin, "--json", "--store", url, ...mode, "serve"], {
     env: { ...process.env, STATEHOUSE_SOCKET: socket },
     stdio: ["ignore", "pipe", "pipe"],
   });

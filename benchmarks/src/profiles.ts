@@ -73,7 +73,10 @@ export function planJobs(profile: Profile, options: PlanOptions = {}): Job[] {
   const adapterNames = new Set(ADAPTERS.map((a) => a.name));
   for (const a of options.adapters ?? []) if (!adapterNames.has(a)) throw new ConfigError(`unknown adapter "${a}"; known: ${[...adapterNames].join(", ")}`);
   const settings = options.timeMs === undefined ? profile.settings : { ...profile.settings, timeMs: options.timeMs };
-  const wanted = (name: string) => options.scenarios === undefined || options.scenarios.includes(name);
+  const named = options.scenarios === undefined ? undefined : new Set(options.scenarios);
+  // A named scenario brings the floors its ratios need, so `--scenarios mcp` still has its ratios.
+  for (const s of SCENARIOS) if (named?.has(s.name) === true) for (const f of s.floors ?? []) named.add(f);
+  const wanted = (name: string) => named === undefined || named.has(name);
   const adapters: AdapterDescriptor[] = ADAPTERS.filter((a) => options.adapters === undefined || options.adapters.includes(a.name));
   const jobs: Job[] = [];
   for (const scenario of SCENARIOS) {

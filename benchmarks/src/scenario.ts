@@ -43,6 +43,8 @@ export interface Scenario {
   readonly perAdapter: boolean;
   /** Writes, so it runs once per durability mode (else only in the adapter's default mode). */
   readonly writes: boolean;
+  /** Floor scenarios its ratios need: planned with it when a run names its scenarios (they run first, as every floor). */
+  readonly floors?: readonly string[];
   /** The operations (result rows) it produces, so a crashed child still yields one failed row each. */
   ops(params: Readonly<Record<string, number>>): string[];
   run(ctx: ScenarioContext): Promise<BenchResult[]>;

@@ -5,6 +5,7 @@ import { curlFloorScenario, daemonConcurrencyScenario, daemonScenario } from "./
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
 import { mcpScenario } from "./mcp.js";
+import { mcpFloorScenario } from "./mcp-floor.js";
 import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   processFloorScenario,
   curlFloorScenario,
+  mcpFloorScenario,
   ...operationScenarios,
   docSizeScenario,
   sessionCountScenario,

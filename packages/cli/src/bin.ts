@@ -1,9 +1,9 @@
+import { exitOnBrokenOutput, exitWhenFlushed } from "./io/exit-flushed.js";
 import { run } from "./main.js";
 
 // bin/statehouse.js enables the compile cache, then imports this bundle.
+exitOnBrokenOutput();
 const status = await run(process.argv.slice(2));
-// Writes to a pipe are not synchronous once the pipe is full (a large value read by
-// `$(statehouse state get …)` was cut at 64–128 KiB): wait until stdout and stderr have handed
-// everything to the OS, then exit at once, so no adapter handle left open holds the process up.
-await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write("", () => resolve()))));
-process.exit(status);
+// Exit once stdout and stderr are flushed (a pipe's writes are asynchronous once it is full), and
+// then at once, so that no adapter handle left open can hold the process up.
+await exitWhenFlushed(status);

@@ -15,6 +15,7 @@ export interface StoreLocation {
  * E_NOT_FOUND instead of a new empty store (`migrate` only reads its source).
  */
 export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  "alerts",
   "state get",
   "session list",
   "session show",

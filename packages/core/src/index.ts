@@ -15,6 +15,7 @@ export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
+export { Alerts, ALERTS, ALERT_KPIS, ALERT_STATES, type AlertKpi, type Alert, type AlertData, type AlertListOptions, type AlertState } from "./domain/alerts.js";
 export { Leases, LEASES, MAX_TTL_MS, type Lease, type LeaseAcquireOptions, type LeaseRenewOptions, type LeaseFence } from "./domain/leases.js";
 export {
   DEFAULT_IDEMPOTENCY_WINDOW_MS,

@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { FastifyInstance } from "fastify";
 import Fastify, { LogController } from "fastify";
+import { AlertEvaluator } from "./alerts/evaluator.js";
+import { alertRoutes } from "./alerts/routes.js";
 import { isConditional } from "./conditions.js";
 import { EventHub, type EventStats } from "./events.js";
 import { parseJsonBody } from "./json-body.js";
@@ -9,6 +11,7 @@ import { metricsPlugin } from "./metrics/plugin.js";
 import { collectOpenApi } from "./openapi.js";
 import { webPlugin } from "./web/plugin.js";
 import { type AppLimits, type AppOptions, resolveLimits } from "./options.js";
+import type { Store } from "@statehouse/core";
 import { problem, toProblem } from "./problem.js";
 import { registerRoutes } from "./routes/index.js";
 
@@ -114,11 +117,21 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // --- monitoring (issue 12): /metrics and the web page at /, registered before the routes so its hooks time every one of them.
   const metrics = metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
-  webPlugin(app, { store, events: hub.stats, metrics });
+  webPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats, metrics });
+  // Alerts (issue 12): kept in the store, so served for an in-process store; evaluated when asked (the daemon).
+  let evaluator: AlertEvaluator | undefined;
+  const inProcess = typeof (store as Partial<Store>).alerts?.list === "function";
+  if (inProcess) {
+    alertRoutes(app, store as Store);
+    if (options.alerts !== undefined && options.alerts !== false) {
+      evaluator = new AlertEvaluator({ store: store as Store, errorCounts: metrics.errorCounts, events: hub.stats }, options.alerts, app.log);
+      app.addHook("preClose", async () => evaluator?.stop());
+    }
+  }
   // --- end monitoring
 
   // MCP over streamable HTTP at /mcp (issue 18), when @statehouse/mcp is installed: behind the auth hook like every route.
-  state.mcp = await mcpPlugin(app, store, options.mcp ?? true);
+  state.mcp = mcpPlugin(app, store, options.mcp ?? true);
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
 
@@ -132,5 +145,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   app.addHook("onClose", async () => clearTimeout(drainTimer));
   await app.ready();
+  evaluator?.start();
   return app as unknown as App;
 }

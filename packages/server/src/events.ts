@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ChangeSet, StoreApi } from "@statehouse/core";
+import { ALERTS, type Alert, type ChangeSet, type StoreApi } from "@statehouse/core";
 import type { FastifyBaseLogger } from "fastify";
 import type { AppLimits } from "./options.js";
 
@@ -169,14 +169,33 @@ export class EventHub {
         for (const s of group) this.reset(s, head, "the event id is older than the change log's retention");
         continue;
       }
-      for (const s of group) this.send(s, sets);
+      const extra = await this.alertEvents(sets);
+      for (const s of group) this.send(s, sets, extra);
       if (sets.length === PAGE) this.again = true;
     }
   }
 
-  private send(stream: Stream, sets: readonly ChangeSet[]): void {
+  /**
+   * The `alerts` topic: for change sets that wrote alert records (the daemon's evaluator, or any
+   * process), one `alerts` event each with the alerts as they are now, after its `change` event.
+   * Read once per poll and shared by every stream; nothing for a store without alerts (a remote one).
+   */
+  private async alertEvents(sets: readonly ChangeSet[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const alerts = (this.store as { alerts?: { list(o: { all: boolean; limit: number }): Promise<Alert[]> } }).alerts;
+    const touched = sets.filter((cs) => cs.changes.some((c) => c.collection === ALERTS && c.type === "put"));
+    if (alerts === undefined || touched.length === 0) return out;
+    const byId = new Map((await alerts.list({ all: true, limit: 1000 })).map((a) => [a.id, a]));
+    for (const cs of touched) {
+      const items = cs.changes.filter((c) => c.collection === ALERTS && c.type === "put").flatMap((c) => byId.get(c.id) ?? []);
+      if (items.length > 0) out.set(cs.sequence, `event: alerts\ndata: ${JSON.stringify({ sequence: cs.sequence, alerts: items })}\n\n`);
+    }
+    return out;
+  }
+
+  private send(stream: Stream, sets: readonly ChangeSet[], extra: ReadonlyMap<number, string> = new Map()): void {
     let text = "";
-    for (const cs of sets) text += `id: ${cs.sequence}\nevent: change\ndata: ${JSON.stringify(cs)}\n\n`;
+    for (const cs of sets) text += `id: ${cs.sequence}\nevent: change\ndata: ${JSON.stringify(cs)}\n\n${extra.get(cs.sequence) ?? ""}`;
     if (this.write(stream, text)) stream.position = sets[sets.length - 1]!.sequence;
   }
 

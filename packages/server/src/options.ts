@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { StoreApi } from "@statehouse/core";
 import type { FastifyBaseLogger } from "fastify";
+import type { AlertsOptions } from "./alerts/evaluator.js";
 
 /** Limits that keep one client from holding the daemon. Every field is optional; defaults below. */
 export interface AppLimitsOptions {
@@ -84,6 +85,12 @@ export interface AppOptions {
    * `app.statehouse.mcp.reason` says why). Default true.
    */
   mcp?: boolean;
+  /**
+   * Evaluate the KPIs on a schedule and keep alerts in the store (thresholds from the project
+   * config's `alerts`). Default false here, so an embedded app writes nothing unasked; the daemon
+   * (`statehouse serve`) turns it on. `GET /v1/alerts` is served either way (in-process stores).
+   */
+  alerts?: AlertsOptions | false;
 }
 
 export function resolveLimits(options: AppLimitsOptions | undefined): AppLimits {

@@ -116,6 +116,19 @@ describe("/mcp and the app's rules", () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
+  it("loads the MCP server on the first /mcp request: clients arriving together at a fresh app share one load", async () => {
+    const s = await serve((dir) => `sqlite:${join(dir, "state.db")}`);
+    try {
+      const all = await Promise.all([0, 1, 2].map(() => connect(s.socket)));
+      await Promise.all(all.map((c) => tool(c, "state_increment", { pointer: "/first" })));
+      expect(await s.store.state().get("/first")).toBe(3);
+      expect(s.app.statehouse.mcp).toEqual({ enabled: true });
+    } finally {
+      for (const c of clients.splice(0)) await c.close().catch(() => {});
+      await s.close();
+    }
+  });
+
   it("mcp: false serves no /mcp", async () => {
     const s = await serve(() => "memory:", { mcp: false });
     try {

@@ -46,5 +46,21 @@ describe("the web page's assets and overview", () => {
     expect(o.operations["state.increment"].count).toBe(4);
     expect(o.operations["state.increment"].p99).toBeGreaterThanOrEqual(o.operations["state.increment"].p50);
     expect(o.events).toEqual({ active: 0, dropped: 0 });
+    // Capacity: one point so far (sessions now, no disk for memory:), no trend yet.
+    expect(o.capacity).toEqual({ points: [[expect.any(Number), 2, null]], sessionsPerHour: null, diskBytesPerHour: null });
+  });
+
+  it("stale agents follow the project config's heartbeatTimeoutSeconds, changed while the app runs", async () => {
+    served = await serve();
+    const s = served;
+    await s.store.config.set("web", { heartbeatTimeoutSeconds: 3600 });
+    const session = await s.store.sessions.create({ name: "w", project: "web" });
+    await s.store.agents.spawn(session.id, { role: "worker" });
+    await s.store.agents.spawn((await s.store.sessions.create({ name: "no project" })).id, { role: "worker" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call(s.socket, "GET", "/ui/overview.json")).json.staleAgents).toBe(0);
+    // A quarter of a second without a heartbeat is now stale; the agent of a session without a project never is.
+    await s.store.config.set("web", { heartbeatTimeoutSeconds: 0.25 });
+    expect((await call(s.socket, "GET", "/ui/overview.json")).json.staleAgents).toBe(1);
   });
 });

@@ -40,6 +40,7 @@ const config = (name: string) => () => import("./config.js").then((m) => m[name 
 const tools = (name: string) => () => import("./tools.js").then((m) => m[name as keyof typeof m] as Handler);
 const lease = (name: string) => () => import("./lease.js").then((m) => m[name as keyof typeof m] as Handler);
 
+const alerts = (name: string) => () => import("./alerts.js").then((m) => m[name as keyof typeof m] as Handler);
 const daemon = (name: string) => () => import("./daemon.js").then((m) => m[name as keyof typeof m] as Handler);
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -433,6 +434,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Show a lease: holder, token, expiry, and whether it is held now (exit 3 if never acquired).",
     examples: ["statehouse --json lease show deploy"],
     load: lease("show"),
+  },
+  {
+    name: "alerts",
+    args: [],
+    options: {
+      all: { type: "boolean", help: "also the resolved alerts (the history), not only pending and firing ones" },
+      limit: { type: "string", arg: "N", help: "at most N alerts, newest first (default 100, at most 1000)" },
+    },
+    summary: "List the alerts the daemon keeps in the store: pending and firing (--all: the resolved history too).",
+    details: [
+      "A running daemon (statehouse serve) judges the KPIs on a schedule: state query, session operation and dashboard",
+      "latency, CPU, memory, commits/s, failed operations, corruption, lock timeouts, spawn and session success, stale",
+      "agents, dropped event streams, once the \"default\" project's config has an alerts section ({} takes every",
+      "default threshold); its thresholds and windows apply while the daemon runs.",
+      "An alert is pending once its KPI passes the threshold, firing once it stayed past it for forSeconds, then resolved.",
+      "--json: {items:[{id,kpi,state,value,threshold,comparison,unit,windowSeconds,message,startedAt,firedAt,resolvedAt}]}.",
+    ],
+    examples: ["statehouse alerts", "statehouse --json alerts --all", "statehouse config set default '{\"alerts\": {\"rules\": {\"memory\": {\"threshold\": 250}}}}'"],
+    load: alerts("list"),
   },
   {
     name: "watch",

@@ -1,4 +1,14 @@
 import type { JsonObject } from "../json/types.js";
+import { ALERT_KPIS } from "./alerts.js";
+
+const seconds = (max: number) => ({ type: "number", exclusiveMinimum: 0, maximum: max });
+
+/** A KPI's overrides: its threshold (in the KPI's unit), window, time above it before firing, or off. */
+const ALERT_RULE: JsonObject = {
+  type: "object",
+  properties: { threshold: { type: "number" }, windowSeconds: seconds(86_400), forSeconds: { type: "number", minimum: 0, maximum: 86_400 }, enabled: { type: "boolean" } },
+  additionalProperties: false,
+};
 
 /**
  * The built-in schema of a project's configuration (JSON Schema 2020-12). It pins the fields
@@ -38,5 +48,19 @@ export const BUILTIN_CONFIG_SCHEMA: JsonObject = {
       },
     },
     env: { type: "object", additionalProperties: { type: "string" } },
+    // Read by the daemon's alert evaluator on every evaluation, so a change applies while it runs.
+    alerts: {
+      type: "object",
+      properties: {
+        // The daemon judges alerts once this section exists (`{}` takes every default); false pauses it.
+        enabled: { type: "boolean" },
+        evaluateEverySeconds: { type: "number", minimum: 0.1, maximum: 3600 },
+        windowSeconds: seconds(86_400),
+        forSeconds: { type: "number", minimum: 0, maximum: 86_400 },
+        keepResolved: { type: "integer", minimum: 0, maximum: 500 },
+        rules: { type: "object", properties: Object.fromEntries(ALERT_KPIS.map((k) => [k, ALERT_RULE])), additionalProperties: false },
+      },
+      additionalProperties: false,
+    },
   },
 };

@@ -3,6 +3,7 @@ import type { IndexKeys } from "../spi/types.js";
 import { PROJECT_AGENTS, agentIndexKeys } from "./agent-rules.js";
 import { COLLECTION } from "./collections.js";
 import { IDEMPOTENCY, IDEMPOTENCY_EXPIRES_INDEX } from "./idempotency.js";
+import { ALERTS } from "./alerts.js";
 import { LEASES } from "./leases.js";
 import { sessionIndexKeys } from "./sessions.js";
 
@@ -17,6 +18,7 @@ export const DOMAIN_COLLECTIONS: readonly string[] = [
   PROJECT_AGENTS,
   LEASES,
   IDEMPOTENCY,
+  ALERTS,
 ];
 
 /**

@@ -3,6 +3,7 @@ import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
+import { Alerts } from "./alerts.js";
 import { type BatchOperation, type BatchOptions, planBatch, withBatchSequence } from "./batch.js";
 import { COLLECTION, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
@@ -65,6 +66,8 @@ export class Store implements StoreApi {
   readonly config: ProjectConfigs;
   readonly tools: Tools;
   readonly leases: Leases;
+  /** Alerts kept in the store: evaluated by the daemon, read by every process. */
+  readonly alerts: Alerts;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
   /** How long idempotency keys are remembered (ms). */
@@ -128,6 +131,7 @@ export class Store implements StoreApi {
     this.config = new ProjectConfigs(this.ctx, options.config);
     this.tools = new Tools(this.ctx);
     this.leases = new Leases(this.ctx);
+    this.alerts = new Alerts(this.ctx);
   }
 
   /** A named state document; `global` by default. */

@@ -2,12 +2,13 @@ import { chmodSync, renameSync, rmSync } from "node:fs";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StatehouseError, type Store } from "@statehouse/core";
+import type { AlertsOptions } from "../alerts/evaluator.js";
 import { createApp } from "../app.js";
 import { DaemonLogger, type LogLevel } from "./logger.js";
 import { type DaemonPaths, type DiscoveryRecord, daemonPaths } from "./locate.js";
 import { clearStaleSocket, isSameSocket, removeDiscoveryIfOurs, socketIdentity, writeDiscovery } from "./socket-files.js";
 import { type StoreLock, acquireStoreLock } from "./store-lock.js";
-import { checkTcpRequest, loadOrCreateToken, parseListenAddress } from "./tcp-guard.js";
+import { checkTcpRequest, exchangeToken, loadOrCreateToken, parseListenAddress } from "./tcp-guard.js";
 
 /** Options of `startDaemon`. */
 export interface DaemonOptions {
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   handleSignals?: boolean;
   /** Environment for the socket's location (XDG_RUNTIME_DIR, STATEHOUSE_SOCKET). Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Alert evaluation (thresholds from the project config's `alerts`), or false for none. Default on, project `default`. */
+  alerts?: AlertsOptions | false;
 }
 
 /** A daemon that is serving. */
@@ -79,6 +82,7 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
     store: options.store,
     storeUrl: options.storeUrl,
     limits: { drainMs },
+    alerts: options.alerts ?? {},
     // One app serves both listeners. A unix socket request has no peer address and needs nothing
     // more (the socket's mode is its access control); a TCP one must pass the Host and token check.
     auth: token === undefined ? undefined : (req) => (req.remoteAddress === undefined ? undefined : checkTcpRequest(req.headers, token)),
@@ -123,6 +127,13 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
       { headersTimeout: app.server.headersTimeout, requestTimeout: app.server.requestTimeout, keepAliveTimeout: app.server.keepAliveTimeout },
       (req, res) => {
         track(req, res, "tcp");
+        // The page's address, `/?token=…`, trades the token for its session cookie before any routing.
+        const exchange = exchangeToken(req.method, req.url, req.headers, token);
+        if (exchange !== undefined) {
+          req.resume();
+          res.writeHead(exchange.status, exchange.headers).end(exchange.body);
+          return;
+        }
         app.routing(req, res);
       },
     );

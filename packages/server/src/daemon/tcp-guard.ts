@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { fchmodSync, fstatSync, openSync, readFileSync, closeSync, writeSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { ConfigError, PermissionError } from "@statehouse/core";
@@ -70,19 +70,76 @@ const HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
 /** Why a TCP request is refused; undefined when it may proceed. */
 export type Refusal = { status: 401 | 403; detail: string } | undefined;
 
-/** Checks one TCP request: a loopback Host (else 403), then `Authorization: Bearer <token>` (else 401). */
-export function checkTcpRequest(headers: IncomingHttpHeaders, token: string): Refusal {
+/** The web page's cookie on TCP, set once in exchange for the token (a browser sends no bearer token). */
+export const SESSION_COOKIE = "statehouse_session";
+
+/**
+ * The cookie's value: an HMAC of the token, so it outlives a daemon restart with the same token file
+ * (the page reconnects by itself) yet never reveals the token; a new token file ends every cookie.
+ */
+export function sessionCookieValue(token: string): string {
+  return createHmac("sha256", token).update("statehouse web session").digest("hex");
+}
+
+/** Constant time whatever the lengths: timingSafeEqual needs equal lengths, and comparing digests leaks neither. */
+function same(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return given !== "" && timingSafeEqual(a, b);
+}
+
+function cookieOf(headers: IncomingHttpHeaders, name: string): string {
+  for (const part of (headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return "";
+}
+
+function hostRefusal(headers: IncomingHttpHeaders): Refusal {
   const host = headers.host;
   if (host === undefined || !HOST.test(host)) {
     return { status: 403, detail: "the Host header must be localhost, 127.0.0.1 or [::1] (with an optional port)" };
   }
+  return undefined;
+}
+
+/**
+ * Checks one TCP request: a loopback Host (else 403), then `Authorization: Bearer <token>` or the
+ * page's session cookie (else 401). The cookie is `SameSite=Strict`, so no other site's page can
+ * make the browser send it, and the Host check keeps DNS rebinding out.
+ */
+export function checkTcpRequest(headers: IncomingHttpHeaders, token: string): Refusal {
+  const host = hostRefusal(headers);
+  if (host !== undefined) return host;
   const auth = headers.authorization;
   const given = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : "";
-  // Hash both sides: timingSafeEqual needs equal lengths, and comparing digests leaks neither.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(token).digest();
-  if (given === "" || !timingSafeEqual(a, b)) {
-    return { status: 401, detail: "a valid bearer token is required (Authorization: Bearer <the daemon's token file>)" };
+  if (same(given, token) || same(cookieOf(headers, SESSION_COOKIE), sessionCookieValue(token))) return undefined;
+  return { status: 401, detail: "a valid bearer token is required (Authorization: Bearer <the daemon's token file>), or open /?token=<it> once" };
+}
+
+/** The answer to a token exchange: written by the daemon before any routing. */
+export interface ExchangeAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * `GET /?token=<token>` on TCP: the token exchanged once for an HttpOnly `SameSite=Strict` session
+ * cookie, then a 303 to `/` so the token leaves the address bar and the history. Undefined for any
+ * other request (routed as usual); a wrong token or a foreign Host is refused like any request.
+ */
+export function exchangeToken(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders, token: string): ExchangeAnswer | undefined {
+  if (method !== "GET" || url === undefined || !url.startsWith("/?")) return undefined;
+  const given = new URLSearchParams(url.slice(2)).get("token");
+  if (given === null) return undefined;
+  const common = { "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" };
+  const refusal = hostRefusal(headers) ?? (same(given, token) ? undefined : { status: 401 as const, detail: "the token is not this daemon's" });
+  if (refusal !== undefined) {
+    const body = JSON.stringify({ type: "urn:statehouse:error:E_PERMISSION", title: "Refused", status: refusal.status, code: "E_PERMISSION", detail: refusal.detail });
+    return { status: refusal.status, headers: { ...common, "content-type": "application/problem+json" }, body };
   }
-  return undefined;
+  const cookie = `${SESSION_COOKIE}=${sessionCookieValue(token)}; HttpOnly; SameSite=Strict; Path=/`;
+  return { status: 303, headers: { ...common, location: "/", "set-cookie": cookie }, body: "" };
 }

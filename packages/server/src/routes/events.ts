@@ -22,7 +22,9 @@ export function eventRoutes(app: FastifyInstance, ctx: RouteContext): void {
     {
       schema: {
         tags: ["changes"],
-        summary: "Server-sent events: every committed change set (event `change`, id = sequence), resumable with Last-Event-ID or ?since=",
+        summary:
+          "Server-sent events: every committed change set (event `change`, id = sequence), resumable with Last-Event-ID or ?since=; " +
+          "after a change set that wrote alerts, an `alerts` event with them ({sequence, alerts})",
         querystring: { type: "object", properties: { since: { type: "integer", minimum: 0 } } },
       },
     },

@@ -6,14 +6,12 @@ import type { StoreApi } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import type { EventStats } from "../events.js";
 import type { StatehouseMetrics } from "../metrics/registry.js";
+import { CapacityHistory } from "./capacity.js";
 
 /** Everything the page loads is from this origin; no inline script or style element, no frames. */
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/** Heartbeats older than this mark an active agent stale on the page (the project config's default). */
-const STALE_AFTER_MS = 60_000;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -23,6 +21,8 @@ const TYPES: Record<string, string> = {
 
 export interface WebSources {
   readonly store: StoreApi;
+  /** The store's URL: where its disk usage is measured for the capacity view. */
+  readonly storeUrl: string;
   readonly events: EventStats;
   readonly metrics: StatehouseMetrics;
 }
@@ -70,11 +70,12 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       return reply.type(TYPES[ext] ?? "application/octet-stream").header("cache-control", "no-cache").send(body);
     });
   }
+  const capacity = new CapacityHistory(src.storeUrl);
   const summary = "The dashboard's figures: recent latencies per operation, sessions and agents by status, event streams";
   app.get("/ui/overview.json", { schema: { tags: ["dashboard"], summary } }, async (_request, reply) => {
     const snap = await src.store.snapshot({ recentChanges: 0, activeAgents: 500 });
-    const now = Date.now();
-    const stale = snap.activeAgents.filter((a) => now - Date.parse(a.heartbeatAt ?? a.createdAt) > STALE_AFTER_MS).length;
+    // Stale as core judges it: a heartbeat older than the agent's project's heartbeatTimeoutSeconds.
+    const stale = snap.activeAgents.filter((a) => a.stale === true).length;
     return reply.header("cache-control", "no-store").send({
       at: snap.at,
       sequence: snap.sequence,
@@ -82,10 +83,10 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
       totalSessions: snap.totalSessions,
       activeAgents: snap.activeAgents.length,
       staleAgents: stale,
-      staleAfterMs: STALE_AFTER_MS,
       operations: src.metrics.recent.stats(),
       errors: await src.metrics.errorCounts(),
       events: { active: src.events.active, dropped: src.events.dropped },
+      capacity: await capacity.observe(snap.totalSessions),
     });
   });
 }

@@ -35,6 +35,7 @@
   let lastTotals;
   let latencyChart;
   let throughputChart;
+  let capacityChart;
 
   function colour(value, limit) {
     if (limit === undefined) return "";
@@ -119,11 +120,34 @@
       [series.t, series.ops, series.err],
       $("throughput"),
     );
+    capacityChart = new uPlot(
+      {
+        width,
+        height: 220,
+        series: [{}, { label: "sessions", stroke: "#0969da", scale: "n" }, { label: "disk MB", stroke: "#9a6700", scale: "mb" }],
+        axes: [{}, { scale: "n" }, { scale: "mb", side: 1, grid: { show: false } }],
+      },
+      [[], [], []],
+      $("capacity"),
+    );
+  }
+
+  /** Sessions and disk over time (kept by the daemon) and their least-squares growth per hour. */
+  function renderCapacity(c) {
+    if (!c) return;
+    const pts = c.points;
+    capacityChart?.setData([pts.map((p) => p[0]), pts.map((p) => p[1]), pts.map((p) => (p[2] === null ? null : p[2] / 1e6))]);
+    const sign = (v) => (v >= 0 ? "+" : "−");
+    const parts = [];
+    if (c.sessionsPerHour !== null) parts.push(`${sign(c.sessionsPerHour)}${Math.abs(c.sessionsPerHour).toFixed(0)} sessions/h`);
+    if (c.diskBytesPerHour !== null) parts.push(`${sign(c.diskBytesPerHour)}${(Math.abs(c.diskBytesPerHour) / 1e6).toFixed(2)} MB/h`);
+    $("trend").textContent = parts.length === 0 ? "trend after two points" : `trend ${parts.join(", ")}`;
   }
 
   async function refreshOverview() {
     const o = await api("/ui/overview.json");
     const totals = renderTiles(o);
+    renderCapacity(o.capacity);
     const t = Date.parse(o.at) / 1000;
     const dt = lastTotals ? t - lastTotals.t : 0;
     const dOps = lastTotals ? totals.count - lastTotals.count : 0;
@@ -207,12 +231,11 @@
     $("s-name").textContent = s.name ?? s.id;
     $("s-meta").textContent = `${s.id} · ${s.status} · project ${s.project ?? "—"} · created ${s.createdAt}`;
     const now = Date.now();
-    const stale = 60_000;
     $("agent-table").tBodies[0].replaceChildren(
       ...agents.items.map((a) => {
         const age = a.heartbeatAt ? now - Date.parse(a.heartbeatAt) : undefined;
-        const active = ["spawning", "running", "idle"].includes(a.status);
-        const tr = el("tr", undefined, active && (age === undefined || age > stale) ? "stale" : "");
+        // The API marks an agent stale by its project's heartbeatTimeoutSeconds (the project config).
+        const tr = el("tr", undefined, a.stale === true ? "stale" : "");
         for (const v of [a.role, a.status, age === undefined ? "never" : `${Math.round(age / 1000)} s`, a.id]) tr.append(el("td", v));
         return tr;
       }),
@@ -251,6 +274,44 @@
   let source;
   let refreshTimer;
 
+  // ---- Alerts: kept in the store by the daemon; reloaded on each `alerts` event of the stream ----
+  const fmtNum = (v) => (Number.isInteger(v) ? String(v) : String(Number(Number(v).toPrecision(3))));
+  const when = (iso) => (iso ? String(iso).replace("T", " ").replace(/\.\d+Z$/, "Z") : "");
+
+  function fillRows(tbody, rows) {
+    tbody.replaceChildren();
+    if (rows.length === 0) {
+      const tr = el("tr", undefined, "none");
+      const td = el("td", "none");
+      td.colSpan = 6;
+      tr.append(td);
+      tbody.append(tr);
+    }
+    for (const { cells, cls } of rows) {
+      const tr = el("tr", undefined, cls);
+      for (const c of cells) tr.append(el("td", c));
+      tbody.append(tr);
+    }
+  }
+
+  async function loadAlerts() {
+    const { items } = await api("/v1/alerts?all=true&limit=100");
+    const active = items.filter((a) => a.state !== "resolved");
+    const history = items.filter((a) => a.state === "resolved").slice(0, 20);
+    $("alert-count").textContent = active.length === 0 ? "(none active)" : `(${active.length} active)`;
+    fillRows(
+      $("alert-active").tBodies[0],
+      active.map((a) => ({
+        cls: `alert ${a.state === "firing" ? "firing" : "pending"}`,
+        cells: [a.state, a.kpi, `${fmtNum(a.value)} ${a.unit}`, `${a.comparison} ${fmtNum(a.threshold)} ${a.unit}`, when(a.firedAt ?? a.startedAt), a.message],
+      })),
+    );
+    fillRows(
+      $("alert-history").tBodies[0],
+      history.map((a) => ({ cls: "alert resolved", cells: [a.kpi, `${fmtNum(a.value)} ${a.unit}`, when(a.startedAt), when(a.firedAt), when(a.resolvedAt)] })),
+    );
+  }
+
   function scheduleRefresh() {
     if (refreshTimer !== undefined) return;
     refreshTimer = setTimeout(() => {
@@ -284,8 +345,10 @@
     source.onopen = () => {
       setConn(true);
       scheduleRefresh();
+      loadAlerts().catch(showError);
     };
     source.addEventListener("change", (e) => onChange(JSON.parse(e.data)));
+    source.addEventListener("alerts", () => loadAlerts().catch(showError));
     source.addEventListener("reset", (e) => {
       lastSeq = JSON.parse(e.data).sequence;
       scheduleRefresh();
