@@ -18,15 +18,26 @@ export interface PostgresAdapterOptions extends AdapterOptions {
   lockTimeoutMs?: number;
   /**
    * A pool to use instead of one the adapter makes from the URL. The adapter never ends it
-   * (`close()` leaves it open) and does not change its session settings: set `statement_timeout`
-   * and `idle_in_transaction_session_timeout` on it yourself.
+   * (`close()` leaves it open) and does not change its session settings. It still applies
+   * `statementTimeoutMs` and `idleInTransactionTimeoutMs` with `SET LOCAL` to the one kind of
+   * transaction it holds open across round trips (the counter-locked commit taken after lost
+   * races), where a stalled client would otherwise block every writer; its single statements
+   * (reads, the one-statement commit) are bounded by the commit's own `lock_timeout`, and by
+   * whatever `statement_timeout` the pool sets.
    */
   pool?: pg.Pool;
   /** Connections of the adapter's own pool. Default 10. */
   poolSize?: number;
-  /** The adapter's own pool sets this `statement_timeout`. Default 60,000 ms. */
+  /**
+   * `statement_timeout`: set on every connection of the adapter's own pool, and with `SET LOCAL` in
+   * the adapter's multi-statement transactions on any pool. Default 60,000 ms; 0 disables it.
+   */
   statementTimeoutMs?: number;
-  /** The adapter's own pool sets this `idle_in_transaction_session_timeout`. Default 60,000 ms. */
+  /**
+   * `idle_in_transaction_session_timeout`: set on every connection of the adapter's own pool, and
+   * with `SET LOCAL` in the adapter's multi-statement transactions on any pool (the only place a
+   * connection of the adapter sits idle in a transaction). Default 60,000 ms; 0 disables it.
+   */
   idleInTransactionTimeoutMs?: number;
   /** Idle connections of the adapter's own pool are closed after this long. Default 30,000 ms. */
   idleTimeoutMs?: number;

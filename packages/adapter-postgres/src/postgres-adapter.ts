@@ -71,6 +71,14 @@ export class PostgresAdapter implements StorageAdapter {
   private readonly s: Statements;
   private readonly cache: RecordCache;
   private closed = false;
+  /**
+   * Opens the one transaction the adapter holds across round trips (see locked()). Its limits are
+   * set here, with SET LOCAL, so that they hold on a pool the user supplied too (whose session
+   * settings the adapter leaves alone): a client that stalls while holding the counter lock (a
+   * stopped process, a hung event loop) is cut off by the server after
+   * `idleInTransactionTimeoutMs` instead of blocking every writer of the store.
+   */
+  private readonly beginLocked: string;
   /** Transactions of this adapter run one after another; see transact(). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -89,6 +97,10 @@ export class PostgresAdapter implements StorageAdapter {
     this.schema = schema;
     this.s = statements(schema);
     this.cache = new RecordCache(options.cacheEntries);
+    this.beginLocked =
+      `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, options.lockTimeoutMs)}; ` +
+      `SET LOCAL statement_timeout = ${options.statementTimeoutMs}; ` +
+      `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`;
     this.capabilities = Object.freeze({
       persistent: true,
       multiProcess: true,
@@ -344,7 +356,7 @@ export class PostgresAdapter implements StorageAdapter {
     }
     let clean = false;
     try {
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
+      await client.query(this.beginLocked);
       await client.query({ name: this.s.lockCounter.name, text: this.s.lockCounter.text });
       const seen = new Map<string, Seen>();
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
