@@ -53,6 +53,13 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    * over them commits in one round trip; every one is validated at commit. Default 10,000; 0 disables it.
    */
   cacheEntries?: number;
+  /**
+   * Watchers (`store.watch`) are woken by PostgreSQL's NOTIFY, on a connection of their own (opened
+   * at the first watch; with a supplied `pool`, one of its connections). This is how often that idle
+   * connection is checked and the sequence read again, which catches a lost notification and a
+   * reconnection. Default 2,000 ms, at least 10.
+   */
+  watchHeartbeatMs?: number;
 }
 
 export interface ResolvedPostgresOptions {
@@ -64,6 +71,7 @@ export interface ResolvedPostgresOptions {
   readonly idleTimeoutMs: number;
   readonly changeRetention: number;
   readonly cacheEntries: number;
+  readonly watchHeartbeatMs: number;
 }
 
 function integer(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -88,5 +96,6 @@ export function resolveOptions(options: PostgresAdapterOptions): ResolvedPostgre
     idleTimeoutMs: integer("idleTimeoutMs", options.idleTimeoutMs, 30_000),
     changeRetention: integer("changeRetention", options.changeRetention, 10_000, 1),
     cacheEntries: integer("cacheEntries", options.cacheEntries, 10_000),
+    watchHeartbeatMs: integer("watchHeartbeatMs", options.watchHeartbeatMs, 2_000, 10),
   };
 }

@@ -19,7 +19,8 @@ import {
   runTransaction,
   encodeKey,
 } from "@statehouse/core";
-import type pg from "pg";
+import pg from "pg";
+import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
 import { listPage } from "./listing.js";
@@ -79,12 +80,16 @@ export class PostgresAdapter implements StorageAdapter {
    * `idleInTransactionTimeoutMs` instead of blocking every writer of the store.
    */
   private readonly beginLocked: string;
+  /** The wake-up of watchers, started by the first waitForChange(). */
+  private listener: ChangeListener | undefined;
   /** Transactions of this adapter run one after another; see transact(). */
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
+    /** The URL's connection settings; undefined with a supplied pool. */
+    private readonly target: ConnectionTarget | undefined,
     schema: string,
     /** The server and database, without a password, for messages. */
     readonly where: string,
@@ -121,7 +126,8 @@ export class PostgresAdapter implements StorageAdapter {
     const schema = validateSchemaName(options.schema ?? target?.schema ?? "public");
     const where = `${target?.display ?? "(supplied pool)"}${schema === "public" ? "" : ` schema ${schema}`}`;
     const pool = options.pool ?? createPool(target!, resolved);
-    const adapter = new PostgresAdapter(pool, options.pool === undefined, schema, where, resolved, limits);
+    const own = options.pool === undefined;
+    const adapter = new PostgresAdapter(pool, own, own ? target : undefined, schema, where, resolved, limits);
     try {
       await adapter.retrying("opening the store", () => migrate(pool, schema, where, options.create !== false));
     } catch (err) {
@@ -550,10 +556,56 @@ export class PostgresAdapter implements StorageAdapter {
     return Number(rows[0]?.seq ?? 0);
   }
 
+  /**
+   * Resolves when a commit after `sequence` may have happened: PostgreSQL's NOTIFY (sent by every
+   * commit) on a LISTEN connection of its own, or the listener's heartbeat; at most `timeoutMs`.
+   * A wake-up only: core's watch reads `sequence()` and `changes()` itself, so a lost notification
+   * costs latency, never a change set. While the listener is reconnecting, waiters poll.
+   */
+  waitForChange(sequence: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
+    this.listener ??= new ChangeListener({
+      schema: this.schema,
+      heartbeatMs: this.options.watchHeartbeatMs,
+      connect: () => this.listenerConnection(),
+      readSequence: async (client) => {
+        const r = await client.query({ name: this.s.sequence.name, text: this.s.sequence.text });
+        return Number((r.rows[0] as { seq?: string } | undefined)?.seq ?? 0);
+      },
+    });
+    return this.listener.wait(sequence, timeoutMs, signal);
+  }
+
+  /**
+   * The listener's connection: a client of its own beside the adapter's pool (so a watcher never
+   * takes one of the pool's connections), or, with a supplied pool, one of that pool's clients.
+   */
+  private async listenerConnection(): Promise<ListenerConnection> {
+    if (this.target === undefined) {
+      const pooled = await this.pool.connect();
+      return { client: pooled, dispose: () => pooled.release(true) };
+    }
+    const client = new pg.Client({
+      application_name: "statehouse",
+      ...this.target.config,
+      connectionTimeoutMillis: Math.max(1000, this.options.lockTimeoutMs),
+    });
+    // A refused or lost connection also emits 'error': without a listener it would end the process.
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return { client, dispose: () => void client.end().catch(() => undefined) };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
+    await this.listener?.close();
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
 }
