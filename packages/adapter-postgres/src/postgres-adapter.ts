@@ -6,6 +6,7 @@ import {
   type CommitWrite,
   type CountOptions,
   type Durability,
+  type IntegrityReport,
   type ListOptions,
   type ListPage,
   LockTimeoutError,
@@ -23,11 +24,13 @@ import pg from "pg";
 import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
+import { checkStore } from "./integrity.js";
 import { listPage } from "./listing.js";
 import { isUnavailable, mapError } from "./map-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
 import { type Known, RecordCache } from "./record-cache.js";
+import { quoteIdent } from "./schema.js";
 import { type RecordRow, type Statement, type Statements, statements } from "./statements.js";
 
 /** PostgreSQL text cannot hold NUL; core never stores a collection or id with one. */
@@ -112,7 +115,7 @@ export class PostgresAdapter implements StorageAdapter {
       durability: ["strict", "relaxed"] as const,
       filesystem: false,
       corruptionRecovery: false,
-      compaction: false,
+      compaction: true,
       changeRetention: options.changeRetention,
     });
   }
@@ -554,6 +557,50 @@ export class PostgresAdapter implements StorageAdapter {
     this.assertOpen();
     const rows = await this.query<{ seq: string }>(this.s.sequence, [], "reading the sequence");
     return Number(rows[0]?.seq ?? 0);
+  }
+
+  /** Integrity check, and with `repair` a rebuild of index entries from the records; see integrity.ts. */
+  async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
+    this.assertOpen();
+    const repair = options.repair === true;
+    // Safe to repeat: the check only reads, and the repair is idempotent and in one transaction.
+    const report = await this.retrying("checking the store", () =>
+      this.withClient((client) => checkStore(client, this.schema, repair, this.options.lockTimeoutMs)),
+    );
+    if (report.repaired.length > 0) this.cache.clear();
+    return report;
+  }
+
+  /**
+   * Deletes change sets beyond `changeRetention` (commits trim at most 1,000 per 64 commits), then
+   * `VACUUM (ANALYZE)`s the store's tables: the space of deleted rows is reused and trailing empty
+   * pages go back to the OS. Not `VACUUM FULL`, which would lock every other client out of the store
+   * for the rewrite; a database administrator can run that in a quiet hour.
+   */
+  async compact(): Promise<void> {
+    this.assertOpen();
+    const q = quoteIdent(this.schema);
+    await this.retrying("compacting the store", async () => {
+      await this.pool.query(
+        `DELETE FROM ${q}.statehouse_changes WHERE seq <= (SELECT seq FROM ${q}.statehouse_counter) - $1::bigint`,
+        [this.options.changeRetention],
+      );
+      const tables = ["statehouse_records", "statehouse_index_entries", "statehouse_changes", "statehouse_counter"];
+      await this.pool.query(`VACUUM (ANALYZE) ${tables.map((t) => `${q}.${t}`).join(", ")}`);
+    });
+  }
+
+  /** Runs `fn` on one connection of the pool; a connection that failed is not given back. */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let ok = false;
+    try {
+      const out = await fn(client);
+      ok = true;
+      return out;
+    } finally {
+      client.release(ok ? undefined : true);
+    }
   }
 
   /**
