@@ -1,11 +1,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findAdapter } from "./adapters.js";
 import { captureEnvironment } from "./env.js";
 import { hasDomainApi } from "./open-store.js";
 import { type PlanOptions, type Profile, jobLabel, planJobs } from "./profiles.js";
 import { Progress } from "./progress.js";
 import { runJob } from "./runner.js";
+import { type Job, failedResult } from "./scenario.js";
+import { findScenario } from "./scenarios/index.js";
 import type { BenchResult, RunResult } from "./types.js";
 
 /** Options of {@link runBench}. */
@@ -37,6 +40,33 @@ function summary(results: BenchResult[]): string {
   return parts.join(", ");
 }
 
+/**
+ * Provisions each adapter of the run that needs it (a server), before any job runs. An adapter that
+ * cannot be provisioned has its jobs skipped with the reason, so the rest of the run goes on.
+ */
+async function provisionAdapters(jobs: readonly Job[]): Promise<{ skips: Map<string, string>; release: () => Promise<void> }> {
+  const skips = new Map<string, string>();
+  const releases: (() => Promise<void>)[] = [];
+  for (const name of new Set(jobs.map((j) => j.adapter).filter((a) => a !== undefined))) {
+    const provision = findAdapter(name)?.provision;
+    if (provision === undefined) continue;
+    const p = await provision();
+    if (p.skip !== undefined) skips.set(name, p.skip);
+    else releases.push(() => p.release());
+  }
+  return {
+    skips,
+    release: async () => {
+      for (const r of releases) await r().catch(() => undefined);
+    },
+  };
+}
+
+function skippedJob(job: Job, reason: string): BenchResult[] {
+  const scenario = findScenario(job.scenario);
+  return (scenario?.ops(job.params) ?? [job.scenario]).map((op) => failedResult(job, op, reason, "skipped"));
+}
+
 /** Runs every planned job, each in its own child process, and returns the run's results. */
 export async function runBench(options: RunBenchOptions): Promise<RunResult> {
   const startedAt = new Date();
@@ -44,12 +74,18 @@ export async function runBench(options: RunBenchOptions): Promise<RunResult> {
   const jobs = planJobs(options.profile, options);
   const progress = options.progress ?? new Progress();
   const results: BenchResult[] = [];
-  for (const [i, job] of jobs.entries()) {
-    const label = jobLabel(job);
-    progress.start(i + 1, jobs.length, label);
-    const rs = await runJob(job, { storeRoot });
-    results.push(...rs);
-    progress.done(i + 1, jobs.length, label, summary(rs));
+  const provisions = await provisionAdapters(jobs);
+  try {
+    for (const [i, job] of jobs.entries()) {
+      const label = jobLabel(job);
+      progress.start(i + 1, jobs.length, label);
+      const skip = job.adapter === undefined ? undefined : provisions.skips.get(job.adapter);
+      const rs = skip === undefined ? await runJob(job, { storeRoot }) : skippedJob(job, skip);
+      results.push(...rs);
+      progress.done(i + 1, jobs.length, label, summary(rs));
+    }
+  } finally {
+    await provisions.release();
   }
   progress.finish();
   fillRatios(results);

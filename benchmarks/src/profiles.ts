@@ -48,14 +48,16 @@ export interface PlanOptions {
   timeMs?: number | undefined;
 }
 
-function sweep(profile: Profile, scenario: string): Record<string, number>[] {
+function sweep(profile: Profile, scenario: string, adapter?: AdapterDescriptor): Record<string, number>[] {
   switch (scenario) {
     case "doc-size":
       return profile.docSizes.map((bytes) => ({ bytes }));
     case "session-count":
       return profile.sessionCounts.map((sessions) => ({ sessions }));
-    case "concurrency":
-      return profile.procs.map((procs) => ({ procs, incrementsPerProc: profile.incrementsPerProc }));
+    case "concurrency": {
+      const per = (profile.name === "quick" ? adapter?.quickIncrementsPerProc : undefined) ?? profile.incrementsPerProc;
+      return profile.procs.map((procs) => ({ procs, incrementsPerProc: per }));
+    }
     case "daemon-concurrency":
       // Full: the 25 and 50 processes × 200. Quick (CI's smoke on every change): 50 × 20,
       // still 50 processes at once through one daemon; a strict write each flushes, which took
@@ -91,7 +93,7 @@ export function planJobs(profile: Profile, options: PlanOptions = {}): Job[] {
     for (const adapter of adapters) {
       const all = durabilityRuns(adapter);
       const modes = scenario.writes && (!isSweep || profile.sweepAllDurabilities) ? all : all.slice(0, 1);
-      for (const params of sweep(profile, scenario.name)) {
+      for (const params of sweep(profile, scenario.name, adapter)) {
         for (const durability of modes) jobs.push({ scenario: scenario.name, adapter: adapter.name, durability, params, settings });
       }
     }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findAdapter } from "./adapters.js";
 import type { ChildOutput } from "./child.js";
 import { type Job, failedResult } from "./scenario.js";
 import { findScenario } from "./scenarios/index.js";
@@ -73,6 +74,8 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<BenchRes
   } catch (err) {
     return fail(`could not read the child's result: ${(err as Error).message}`);
   } finally {
+    // A store outside `dir` (a server's schema) goes with it; a failure to drop it costs no result.
+    await findAdapter(job.adapter ?? "")?.dispose?.(dir).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { documentOfSize } from "../fixtures.js";
 import { type Measurement, measure } from "../measure.js";
+import { BENCH_PG_ENV, PG_FLOOR_NAMES, openPgFloors } from "../postgres.js";
 import { type Scenario, type ScenarioContext, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
 
@@ -19,6 +20,8 @@ export const FLOOR_NAMES = [
   "lmdb-put-flushed",
 ] as const;
 
+const pgProvisioned = (): boolean => (process.env[BENCH_PG_ENV] ?? "") !== "";
+
 function iterationsFor(bytes: number): number {
   return bytes >= 1 << 20 ? 5 : 10;
 }
@@ -34,7 +37,8 @@ export const floorsScenario: Scenario = {
   title: "Physical floors",
   perAdapter: false,
   writes: false,
-  ops: () => FLOOR_NAMES.map((n) => `floor:${n}`),
+  // PostgreSQL's floors only where the run has a server (its adapter is in the run and provisioned).
+  ops: () => [...FLOOR_NAMES, ...(pgProvisioned() ? PG_FLOOR_NAMES : [])].map((n) => `floor:${n}`),
   async run(ctx: ScenarioContext): Promise<BenchResult[]> {
     const bytes = ctx.job.params.bytes ?? 1024;
     const timeMs = ctx.job.settings.timeMs;
@@ -104,6 +108,18 @@ export const floorsScenario: Scenario = {
       });
     } finally {
       await env.close();
+    }
+
+    if (pgProvisioned()) {
+      // The same socket as the adapter's rows, one connection, prepared statements.
+      const floors = await openPgFloors(ctx.dir, texts);
+      try {
+        await run("pg-select", () => floors.select());
+        await run("pg-commit-strict", () => floors.commit(true));
+        await run("pg-commit-relaxed", () => floors.commit(false));
+      } finally {
+        await floors.close();
+      }
     }
     return out;
   },

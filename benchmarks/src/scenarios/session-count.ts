@@ -27,7 +27,7 @@ export const sessionCountScenario: Scenario = {
       const empty = await diskUsage(ctx.dir);
       await s.createSessions(Array.from({ length: n }, (_, i) => sessionFixture(i)));
       await s.compact();
-      const persistent = ctx.adapter?.name !== "memory";
+      const persistent = ctx.adapter?.name !== "memory" && ctx.adapter?.remote !== true;
       const disk = persistent ? (await diskUsage(ctx.dir)) - empty : undefined;
       const diskExtra = disk === undefined ? {} : { diskBytes: disk, diskBytesPerSession: disk / n };
       const timeMs = ctx.job.settings.timeMs;

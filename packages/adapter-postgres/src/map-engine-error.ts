@@ -22,6 +22,9 @@ export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string") {
     if (NETWORK_CODES.has(code) || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03") return true;
+    // The server ended the session (idle in a transaction or idle too long): nothing of an open
+    // transaction was committed, and a new connection works.
+    if (code === "25P03" || code === "57P05") return true;
   }
   const message = err instanceof Error ? err.message : "";
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);

@@ -18,15 +18,26 @@ export interface PostgresAdapterOptions extends AdapterOptions {
   lockTimeoutMs?: number;
   /**
    * A pool to use instead of one the adapter makes from the URL. The adapter never ends it
-   * (`close()` leaves it open) and does not change its session settings: set `statement_timeout`
-   * and `idle_in_transaction_session_timeout` on it yourself.
+   * (`close()` leaves it open) and does not change its session settings. It still applies
+   * `statementTimeoutMs` and `idleInTransactionTimeoutMs` with `SET LOCAL` to the one kind of
+   * transaction it holds open across round trips (the counter-locked commit taken after lost
+   * races), where a stalled client would otherwise block every writer; its single statements
+   * (reads, the one-statement commit) are bounded by the commit's own `lock_timeout`, and by
+   * whatever `statement_timeout` the pool sets.
    */
   pool?: pg.Pool;
   /** Connections of the adapter's own pool. Default 10. */
   poolSize?: number;
-  /** The adapter's own pool sets this `statement_timeout`. Default 60,000 ms. */
+  /**
+   * `statement_timeout`: set on every connection of the adapter's own pool, and with `SET LOCAL` in
+   * the adapter's multi-statement transactions on any pool. Default 60,000 ms; 0 disables it.
+   */
   statementTimeoutMs?: number;
-  /** The adapter's own pool sets this `idle_in_transaction_session_timeout`. Default 60,000 ms. */
+  /**
+   * `idle_in_transaction_session_timeout`: set on every connection of the adapter's own pool, and
+   * with `SET LOCAL` in the adapter's multi-statement transactions on any pool (the only place a
+   * connection of the adapter sits idle in a transaction). Default 60,000 ms; 0 disables it.
+   */
   idleInTransactionTimeoutMs?: number;
   /** Idle connections of the adapter's own pool are closed after this long. Default 30,000 ms. */
   idleTimeoutMs?: number;
@@ -42,6 +53,13 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    * over them commits in one round trip; every one is validated at commit. Default 10,000; 0 disables it.
    */
   cacheEntries?: number;
+  /**
+   * Watchers (`store.watch`) are woken by PostgreSQL's NOTIFY, on a connection of their own (opened
+   * at the first watch; with a supplied `pool`, one of its connections). This is how often that idle
+   * connection is checked and the sequence read again, which catches a lost notification and a
+   * reconnection. Default 2,000 ms, at least 10.
+   */
+  watchHeartbeatMs?: number;
 }
 
 export interface ResolvedPostgresOptions {
@@ -53,6 +71,7 @@ export interface ResolvedPostgresOptions {
   readonly idleTimeoutMs: number;
   readonly changeRetention: number;
   readonly cacheEntries: number;
+  readonly watchHeartbeatMs: number;
 }
 
 function integer(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -77,5 +96,6 @@ export function resolveOptions(options: PostgresAdapterOptions): ResolvedPostgre
     idleTimeoutMs: integer("idleTimeoutMs", options.idleTimeoutMs, 30_000),
     changeRetention: integer("changeRetention", options.changeRetention, 10_000, 1),
     cacheEntries: integer("cacheEntries", options.cacheEntries, 10_000),
+    watchHeartbeatMs: integer("watchHeartbeatMs", options.watchHeartbeatMs, 2_000, 10),
   };
 }

@@ -6,6 +6,7 @@ import {
   type CommitWrite,
   type CountOptions,
   type Durability,
+  type IntegrityReport,
   type ListOptions,
   type ListPage,
   LockTimeoutError,
@@ -18,15 +19,18 @@ import {
   validateListOptions,
 } from "@statehouse/core";
 import { resolvePageSize, runTransaction, encodeKey } from "@statehouse/core/spi";
-import type pg from "pg";
+import pg from "pg";
+import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { encodeChanges, readChanges, readSequence } from "./change-log.js";
 import { decodeRecord } from "./decode.js";
+import { checkStore } from "./integrity.js";
 import { countRecords, listPage } from "./listing.js";
 import { isUnavailable, mapEngineError } from "./map-engine-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
 import { type Known, RecordCache } from "./record-cache.js";
+import { quoteIdent } from "./schema.js";
 import { type RecordRow, type Statement, type Statements, statements } from "./statements.js";
 
 /** PostgreSQL text cannot hold NUL; core never stores a collection or id with one. */
@@ -71,12 +75,24 @@ export class PostgresAdapter implements StorageAdapter {
   private readonly statements: Statements;
   private readonly cache: RecordCache;
   private closed = false;
+  /**
+   * Opens the one transaction the adapter holds across round trips (see locked()). Its limits are
+   * set here, with SET LOCAL, so that they hold on a pool the user supplied too (whose session
+   * settings the adapter leaves alone): a client that stalls while holding the counter lock (a
+   * stopped process, a hung event loop) is cut off by the server after
+   * `idleInTransactionTimeoutMs` instead of blocking every writer of the store.
+   */
+  private readonly beginLocked: string;
+  /** The wake-up of watchers, started by the first waitForChange(). */
+  private listener: ChangeListener | undefined;
   /** Transactions of this adapter run one after another; see transact(). */
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
+    /** The URL's connection settings; undefined with a supplied pool. */
+    private readonly target: ConnectionTarget | undefined,
     schema: string,
     /** The server and database, without a password, for messages. */
     readonly where: string,
@@ -89,13 +105,17 @@ export class PostgresAdapter implements StorageAdapter {
     this.schema = schema;
     this.statements = statements(schema);
     this.cache = new RecordCache(options.cacheEntries);
+    this.beginLocked =
+      `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, options.lockTimeoutMs)}; ` +
+      `SET LOCAL statement_timeout = ${options.statementTimeoutMs}; ` +
+      `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`;
     this.capabilities = Object.freeze({
       persistent: true,
       multiProcess: true,
       durability: ["strict", "relaxed"] as const,
       filesystem: false,
       corruptionRecovery: false,
-      compaction: false,
+      compaction: true,
       changeRetention: options.changeRetention,
     });
   }
@@ -109,7 +129,8 @@ export class PostgresAdapter implements StorageAdapter {
     const schema = validateSchemaName(options.schema ?? target?.schema ?? "public");
     const where = `${target?.display ?? "(supplied pool)"}${schema === "public" ? "" : ` schema ${schema}`}`;
     const pool = options.pool ?? createPool(target!, resolved);
-    const adapter = new PostgresAdapter(pool, options.pool === undefined, schema, where, resolved, limits);
+    const own = options.pool === undefined;
+    const adapter = new PostgresAdapter(pool, own, own ? target : undefined, schema, where, resolved, limits);
     try {
       await adapter.retrying("opening the store", () => migrate(pool, schema, where, options.create !== false));
     } catch (err) {
@@ -338,7 +359,7 @@ export class PostgresAdapter implements StorageAdapter {
     }
     let clean = false;
     try {
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
+      await client.query(this.beginLocked);
       await client.query({ name: this.statements.lockCounter.name, text: this.statements.lockCounter.text });
       const seen = new Map<string, Seen>();
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
@@ -524,10 +545,100 @@ export class PostgresAdapter implements StorageAdapter {
     return readSequence((st, values) => this.query(st, values, "reading the sequence"), this.statements);
   }
 
+  /** Integrity check, and with `repair` a rebuild of index entries from the records; see integrity.ts. */
+  async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
+    this.assertOpen();
+    const repair = options.repair === true;
+    // Safe to repeat: the check only reads, and the repair is idempotent and in one transaction.
+    const report = await this.retrying("checking the store", () =>
+      this.withClient((client) => checkStore(client, this.schema, repair, this.options.lockTimeoutMs)),
+    );
+    if (report.repaired.length > 0) this.cache.clear();
+    return report;
+  }
+
+  /**
+   * Deletes change sets beyond `changeRetention` (commits trim at most 1,000 per 64 commits), then
+   * `VACUUM (ANALYZE)`s the store's tables: the space of deleted rows is reused and trailing empty
+   * pages go back to the OS. Not `VACUUM FULL`, which would lock every other client out of the store
+   * for the rewrite; a database administrator can run that in a quiet hour.
+   */
+  async compact(): Promise<void> {
+    this.assertOpen();
+    const q = quoteIdent(this.schema);
+    await this.retrying("compacting the store", async () => {
+      await this.pool.query(
+        `DELETE FROM ${q}.statehouse_changes WHERE seq <= (SELECT seq FROM ${q}.statehouse_counter) - $1::bigint`,
+        [this.options.changeRetention],
+      );
+      const tables = ["statehouse_records", "statehouse_index_entries", "statehouse_changes", "statehouse_counter"];
+      await this.pool.query(`VACUUM (ANALYZE) ${tables.map((t) => `${q}.${t}`).join(", ")}`);
+    });
+  }
+
+  /** Runs `fn` on one connection of the pool; a connection that failed is not given back. */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let ok = false;
+    try {
+      const out = await fn(client);
+      ok = true;
+      return out;
+    } finally {
+      client.release(ok ? undefined : true);
+    }
+  }
+
+  /**
+   * Resolves when a commit after `sequence` may have happened: PostgreSQL's NOTIFY (sent by every
+   * commit) on a LISTEN connection of its own, or the listener's heartbeat; at most `timeoutMs`.
+   * A wake-up only: core's watch reads `sequence()` and `changes()` itself, so a lost notification
+   * costs latency, never a change set. While the listener is reconnecting, waiters poll.
+   */
+  waitForChange(sequence: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
+    this.listener ??= new ChangeListener({
+      schema: this.schema,
+      heartbeatMs: this.options.watchHeartbeatMs,
+      connect: () => this.listenerConnection(),
+      readSequence: async (client) => {
+        const r = await client.query({ name: this.statements.sequence.name, text: this.statements.sequence.text });
+        return Number((r.rows[0] as { seq?: string } | undefined)?.seq ?? 0);
+      },
+    });
+    return this.listener.wait(sequence, timeoutMs, signal);
+  }
+
+  /**
+   * The listener's connection: a client of its own beside the adapter's pool (so a watcher never
+   * takes one of the pool's connections), or, with a supplied pool, one of that pool's clients.
+   */
+  private async listenerConnection(): Promise<ListenerConnection> {
+    if (this.target === undefined) {
+      const pooled = await this.pool.connect();
+      return { client: pooled, dispose: () => pooled.release(true) };
+    }
+    const client = new pg.Client({
+      application_name: "statehouse",
+      ...this.target.config,
+      connectionTimeoutMillis: Math.max(1000, this.options.lockTimeoutMs),
+    });
+    // A refused or lost connection also emits 'error': without a listener it would end the process.
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return { client, dispose: () => void client.end().catch(() => undefined) };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
+    await this.listener?.close();
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
 }

@@ -25,7 +25,9 @@ export interface WatchOptions {
    * How often a watcher reads the store's sequence while changes are flowing, in milliseconds (for a
    * second after the last one; then `idlePollMs`). Default 10: one cheap read
    * per tick (a header read for the file adapter, one indexed row for SQLite, one key for LMDB), so
-   * commit-to-delivery latency stays well under 50 ms. From 1 to 60,000.
+   * commit-to-delivery latency stays well under 50 ms. From 1 to 60,000. Not used on an adapter that
+   * wakes its watchers on commit (`waitForChange`: PostgreSQL), which reads the sequence when woken and
+   * at least every `idlePollMs` or second, whichever is longer.
    */
   pollMs?: number;
   /**
@@ -66,6 +68,8 @@ const DEFAULT_IDLE_POLL_MS = 30;
 // How long after the last change set a watcher keeps polling at `pollMs` before it slows down.
 const ACTIVE_SPELL_MS = 1_000;
 const DEFAULT_BATCH = 1_000;
+// The longest a watcher woken by its adapter (`waitForChange`) goes without reading the sequence.
+const WAKE_BOUND_MS = 1_000;
 // Agents known not to belong to the watched session; bounded so a long watch cannot grow without end.
 const MAX_FOREIGN_AGENTS = 10_000;
 
@@ -168,8 +172,9 @@ class EntryFilter {
 
 /**
  * The change sets committed to the store (by any process), in sequence order, each once. Built on
- * the SPI's `sequence()` and `changes()`: an idle watcher reads the sequence every `pollMs`, and reads
- * change sets only when it has moved. A gap (change sets trimmed before the watcher read them) is
+ * the SPI's `sequence()` and `changes()`: an idle watcher reads the sequence every `pollMs` (or, on an
+ * adapter with `waitForChange`, when the adapter wakes it), and reads change sets only when it has
+ * moved. A gap (change sets trimmed before the watcher read them) is
  * reported as a `reset` event, never skipped silently.
  */
 export async function* watchChanges(adapter: StorageAdapter, options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
@@ -188,7 +193,10 @@ export async function* watchChanges(adapter: StorageAdapter, options: WatchOptio
   while (!aborted()) {
     const head = await adapter.sequence();
     if (head <= cursor) {
-      await sleep(Date.now() - lastChange < ACTIVE_SPELL_MS ? pollMs : idlePollMs, signal);
+      // An adapter that is notified of commits wakes the watcher itself; the sequence is still
+      // read at least every WAKE_BOUND_MS (or idlePollMs if longer), in case a wake-up is lost.
+      if (adapter.waitForChange !== undefined) await adapter.waitForChange(cursor, Math.max(idlePollMs, WAKE_BOUND_MS), signal);
+      else await sleep(Date.now() - lastChange < ACTIVE_SPELL_MS ? pollMs : idlePollMs, signal);
       continue;
     }
     lastChange = Date.now();

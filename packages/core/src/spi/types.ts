@@ -171,6 +171,13 @@ export interface StorageAdapter {
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   /** The sequence number of the latest committed transaction (0 for an empty store). */
   sequence(): Promise<number>;
+  /**
+   * Resolves when a transaction after `sequence` may have committed (in any process), after at most
+   * `timeoutMs`, or when `signal` aborts. A wake-up only, which may come early or spuriously: the
+   * caller reads `sequence()` and `changes()` itself. For engines that can notify (PostgreSQL's
+   * LISTEN); watchers of adapters without it poll `sequence()`.
+   */
+  waitForChange?(sequence: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Integrity check, repairing what can be repaired. */
   check?(options?: { repair?: boolean }): Promise<IntegrityReport>;
   /** Reclaims space after deletions. */
