@@ -1,5 +1,4 @@
-import { readdirSync } from "node:fs";
-import { rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,14 +11,17 @@ let url: string;
 let client: Client;
 
 beforeAll(async () => {
-  dir = tempDir();
+  // One level down in a private directory: the traversal check looks at the parent, which must
+  // not be the shared temp directory where other test files come and go.
+  dir = join(tempDir(), "store");
+  mkdirSync(dir);
   url = `sqlite:${join(dir, "state.db")}`;
   ({ client } = await connect(url));
 });
 
 afterAll(async () => {
   await client?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(dir, ".."), { recursive: true, force: true });
 });
 
 const TOOLS = [

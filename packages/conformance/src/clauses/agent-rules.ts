@@ -18,16 +18,18 @@ export function registerAgentRules(s: SuiteContext): void {
     s.clause("heartbeat older than heartbeatTimeoutSeconds: stale in get, list and snapshot; reap marks exactly those failed", async (scope) => {
       const { expect } = scope;
       const store = await openRules(scope);
-      await store.config.set("p", { heartbeatTimeoutSeconds: 0.3 });
+      // The timeout must outlast the reads after "alive" heart-beats (a loaded machine took more
+      // than 0.3 s over them, and "alive" went stale too), and "quiet" must outlast the timeout.
+      await store.config.set("p", { heartbeatTimeoutSeconds: 1.5 });
       await store.sessions.create({ id: "s", project: "p" });
       await store.sessions.create({ id: "free" });
       const quiet = await store.agents.spawn("s", { id: "quiet", role: "r" });
       const alive = await store.agents.spawn("s", { id: "alive", role: "r" });
       await store.agents.spawn("free", { id: "unbounded", role: "r" });
       expect(quiet.stale, "just spawned").toBeUndefined();
-      await pause(700);
+      await pause(1_800);
       await store.agents.heartbeat(alive.id);
-      expect((await store.agents.get("quiet")).stale, "no heartbeat for 0.7 s, timeout 0.3 s").toBe(true);
+      expect((await store.agents.get("quiet")).stale, "no heartbeat for 1.8 s, timeout 1.5 s").toBe(true);
       expect((await store.agents.get("alive")).stale, "just heart-beat").toBeUndefined();
       expect((await store.agents.get("unbounded")).stale, "a session without a project has no timeout").toBeUndefined();
       const listed = (await store.agents.list({ sessionId: "s" })).items.map((a) => [a.id, (a as { stale?: boolean }).stale === true]);
