@@ -51,7 +51,12 @@ function syncReadme(out: string, run: RunResult): void {
 }
 
 function list(v: string | undefined): string[] | undefined {
-  return v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return v === undefined
+    ? undefined
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
 }
 
 async function main(): Promise<number> {

@@ -78,7 +78,9 @@ async function main(): Promise<number> {
   try {
     baseline = await readRun(baselineFile);
   } catch (err) {
-    process.stderr.write(`no usable baseline at ${baselineFile} (${(err as Error).message}); create one on purpose with --update-baseline\n`);
+    process.stderr.write(
+      `no usable baseline at ${baselineFile} (${(err as Error).message}); create one on purpose with --update-baseline\n`,
+    );
     return 2;
   }
   const current = await readRun(currentFile);

@@ -56,7 +56,11 @@ function floorMedian(run: RunResult, key: string | undefined): number | undefine
  * whatever its floor did. A correctness failure fails the gate whatever the numbers.
  */
 export function compareRuns(baseline: RunResult, current: RunResult, options: GateOptions = {}): GateReport {
-  const opts: Required<GateOptions> = { threshold: options.threshold ?? 0.25, alpha: options.alpha ?? 0.01, minSamples: options.minSamples ?? 5 };
+  const opts: Required<GateOptions> = {
+    threshold: options.threshold ?? 0.25,
+    alpha: options.alpha ?? 0.01,
+    minSamples: options.minSamples ?? 5,
+  };
   const byKey = new Map(current.results.map((r) => [r.key, r]));
   const failures = current.results.filter((r) => r.status === "failed");
   const compared: Comparison[] = [];
@@ -121,8 +125,11 @@ export function formatGateReport(report: GateReport): string {
   for (const m of report.missing) lines.push(`missing from this run (was in the baseline): ${m}`);
   const slower = report.compared.filter((c) => !c.regression && c.change > o.threshold);
   for (const s of slower) {
-    const why = s.rawChange <= o.threshold ? `within the threshold in raw time (${signed(s.rawChange)}): its floor got faster` : "not significant";
-    lines.push(`slower relative to its floor but ${why}: ${s.key} +${(s.change * 100).toFixed(1)} %${s.p === undefined ? " (no samples)" : `, p = ${s.p.toExponential(2)}`}`);
+    const why =
+      s.rawChange <= o.threshold ? `within the threshold in raw time (${signed(s.rawChange)}): its floor got faster` : "not significant";
+    lines.push(
+      `slower relative to its floor but ${why}: ${s.key} +${(s.change * 100).toFixed(1)} %${s.p === undefined ? " (no samples)" : `, p = ${s.p.toExponential(2)}`}`,
+    );
   }
   lines.push(
     report.passed

@@ -90,7 +90,10 @@ export async function runBench(options: RunBenchOptions): Promise<RunResult> {
   progress.finish();
   fillRatios(results);
   const env = captureEnvironment(REPO_DIR, storeRoot);
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
   return {
     schema: 1,
     id: `${stamp}-${env.commit}`,

@@ -117,7 +117,7 @@ export async function openPgFloors(dir: string, texts: readonly string[]): Promi
   const schema = `${schemaFor(dir)}_floor`;
   const c = await connectRaw();
   await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
-  await c.query("CREATE TABLE kv (id text COLLATE \"C\" PRIMARY KEY, seq bigint NOT NULL, value text NOT NULL)");
+  await c.query('CREATE TABLE kv (id text COLLATE "C" PRIMARY KEY, seq bigint NOT NULL, value text NOT NULL)');
   await c.query("CREATE TABLE counter (one boolean PRIMARY KEY, seq bigint NOT NULL)");
   await c.query("INSERT INTO counter VALUES (true, 0)");
   await c.query("CREATE TABLE changes (seq bigint PRIMARY KEY, at bigint NOT NULL, entries text NOT NULL)");

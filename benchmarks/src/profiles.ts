@@ -62,7 +62,9 @@ function sweep(profile: Profile, scenario: string, adapter?: AdapterDescriptor):
       // Full: the issue's 25 and 50 processes × 200. Quick (CI's smoke on every change): 50 × 20,
       // still 50 processes at once through one daemon; a strict write each flushes, which took
       // 74 increments/s on a loaded 2-core machine, so 50 × 200 could overrun the child's 90 s.
-      return profile.name === "full" ? [25, 50].map((procs) => ({ procs, incrementsPerProc: 200 })) : [{ procs: 50, incrementsPerProc: 20 }];
+      return profile.name === "full"
+        ? [25, 50].map((procs) => ({ procs, incrementsPerProc: 200 }))
+        : [{ procs: 50, incrementsPerProc: 20 }];
     default:
       return [{}];
   }
@@ -71,9 +73,11 @@ function sweep(profile: Profile, scenario: string, adapter?: AdapterDescriptor):
 /** The jobs of a run, in order: floors first, then every scenario on every selected adapter. */
 export function planJobs(profile: Profile, options: PlanOptions = {}): Job[] {
   const known = new Set(SCENARIOS.map((s) => s.name));
-  for (const s of options.scenarios ?? []) if (!known.has(s)) throw new ConfigError(`unknown scenario "${s}"; known: ${[...known].join(", ")}`);
+  for (const s of options.scenarios ?? [])
+    if (!known.has(s)) throw new ConfigError(`unknown scenario "${s}"; known: ${[...known].join(", ")}`);
   const adapterNames = new Set(ADAPTERS.map((a) => a.name));
-  for (const a of options.adapters ?? []) if (!adapterNames.has(a)) throw new ConfigError(`unknown adapter "${a}"; known: ${[...adapterNames].join(", ")}`);
+  for (const a of options.adapters ?? [])
+    if (!adapterNames.has(a)) throw new ConfigError(`unknown adapter "${a}"; known: ${[...adapterNames].join(", ")}`);
   const settings = options.timeMs === undefined ? profile.settings : { ...profile.settings, timeMs: options.timeMs };
   const named = options.scenarios === undefined ? undefined : new Set(options.scenarios);
   // A named scenario brings the floors its ratios need, so `--scenarios mcp` still has its ratios.

@@ -40,33 +40,39 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<BenchRes
   await mkdir(dir, { mode: 0o700 });
   const outFile = join(work, "result.json");
   try {
-    const { code, signal, stderr, timedOut } = await new Promise<{ code: number | null; signal: string | null; stderr: string; timedOut: boolean }>(
-      (resolve) => {
-        // Its own process group, so a timeout also kills the scenario's own workers.
-        const child = spawn(process.execPath, [CHILD, JSON.stringify(job), dir, outFile], { stdio: ["ignore", "ignore", "pipe"], detached: true });
-        let stderr = "";
-        let timedOut = false;
-        child.stderr.on("data", (d: Buffer) => {
-          stderr = (stderr + d.toString()).slice(-4000);
-        });
-        const timer = setTimeout(() => {
-          timedOut = true;
-          try {
-            process.kill(-child.pid!, "SIGKILL");
-          } catch {
-            child.kill("SIGKILL");
-          }
-        }, job.settings.childTimeoutMs);
-        child.on("error", (err) => {
-          clearTimeout(timer);
-          resolve({ code: null, signal: null, stderr: err.message, timedOut });
-        });
-        child.on("close", (code, signal) => {
-          clearTimeout(timer);
-          resolve({ code, signal, stderr, timedOut });
-        });
-      },
-    );
+    const { code, signal, stderr, timedOut } = await new Promise<{
+      code: number | null;
+      signal: string | null;
+      stderr: string;
+      timedOut: boolean;
+    }>((resolve) => {
+      // Its own process group, so a timeout also kills the scenario's own workers.
+      const child = spawn(process.execPath, [CHILD, JSON.stringify(job), dir, outFile], {
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      });
+      let stderr = "";
+      let timedOut = false;
+      child.stderr.on("data", (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      }, job.settings.childTimeoutMs);
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        resolve({ code: null, signal: null, stderr: err.message, timedOut });
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stderr, timedOut });
+      });
+    });
     if (timedOut) return fail(`timed out after ${job.settings.childTimeoutMs} ms and was killed`);
     if (code !== 0) return fail(`child exited with ${code ?? signal}: ${childError(stderr)}`);
     const out = JSON.parse(await readFile(outFile, "utf8")) as ChildOutput;
@@ -75,7 +81,9 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<BenchRes
     return fail(`could not read the child's result: ${(err as Error).message}`);
   } finally {
     // A store outside `dir` (a server's schema) goes with it; a failure to drop it costs no result.
-    await findAdapter(job.adapter ?? "")?.dispose?.(dir).catch(() => undefined);
+    await findAdapter(job.adapter ?? "")
+      ?.dispose?.(dir)
+      .catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -57,7 +57,12 @@ export function paramsLabel(params: Readonly<Record<string, number>>): string {
 }
 
 /** The stable identity of a result: what the gate matches across runs. */
-export function resultKey(adapter: string, durability: Durability | undefined, op: string, params: Readonly<Record<string, number>>): string {
+export function resultKey(
+  adapter: string,
+  durability: Durability | undefined,
+  op: string,
+  params: Readonly<Record<string, number>>,
+): string {
   return [adapter, durability ?? "-", op, paramsLabel(params)].join("·");
 }
 
@@ -120,7 +125,13 @@ export function errorText(err: unknown): string {
   return String(err).slice(0, 500);
 }
 
-export function failedResult(job: Job, op: string, err: unknown, status: "failed" | "skipped" = "failed", params = job.params): BenchResult {
+export function failedResult(
+  job: Job,
+  op: string,
+  err: unknown,
+  status: "failed" | "skipped" = "failed",
+  params = job.params,
+): BenchResult {
   const adapter = job.adapter ?? "floor";
   return {
     key: resultKey(adapter, job.durability, op, params),

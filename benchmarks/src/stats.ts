@@ -29,15 +29,25 @@ export function p99(values: readonly number[]): number {
 // Two-sided 95 % critical values of Student's t for 1–30 degrees of freedom; past 30 the
 // normal value is close enough for a margin of error shown with two significant digits.
 const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101,
-  2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086,
+  2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
 /** Statistics of latency samples in milliseconds. */
 export function summarize(values: readonly number[]): Stats {
   const s = sorted(values);
   const n = s.length;
-  if (n === 0) return { median: Number.NaN, p99: Number.NaN, mean: Number.NaN, min: Number.NaN, max: Number.NaN, throughput: 0, rme: Number.NaN, count: 0 };
+  if (n === 0)
+    return {
+      median: Number.NaN,
+      p99: Number.NaN,
+      mean: Number.NaN,
+      min: Number.NaN,
+      max: Number.NaN,
+      throughput: 0,
+      rme: Number.NaN,
+      count: 0,
+    };
   let sum = 0;
   for (const v of s) sum += v;
   const mean = sum / n;
@@ -77,10 +87,10 @@ export function normalCdf(z: number): number {
 // erfc by the continued-fraction/Chebyshev fit of Numerical Recipes (erfccheb), relative
 // error below 1.2e-16 over the real line: p-values far in the tail stay meaningful.
 const COF = [
-  -1.3026537197817094, 6.419697923564902e-1, 1.9476473204185836e-2, -9.561514786808631e-3, -9.46595344482036e-4,
-  3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5, -1.624290004647e-6, 1.30365583558e-6, 1.5626441722e-8,
-  -8.5238095915e-8, 6.529054439e-9, 5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11, 2.394038e-12,
-  -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16, 7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17,
+  -1.3026537197817094, 6.419697923564902e-1, 1.9476473204185836e-2, -9.561514786808631e-3, -9.46595344482036e-4, 3.66839497852761e-4,
+  4.2523324806907e-5, -2.0278578112534e-5, -1.624290004647e-6, 1.30365583558e-6, 1.5626441722e-8, -8.5238095915e-8, 6.529054439e-9,
+  5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11, 2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13,
+  3.81e-16, 7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17,
 ];
 
 function erfccheb(z: number): number {

@@ -78,7 +78,8 @@ const fmtMs = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.
 
 export function judgeReport(t: ReportTarget | undefined, r: BenchResult): Judgement {
   if (t === undefined || (t.maxMs === undefined && t.exact !== true)) return { verdict: "n/a", detail: "no target in the report" };
-  if (r.status !== "ok" && !(t.exact === true && r.check !== undefined)) return { verdict: r.status === "failed" ? "missed" : "n/a", detail: r.reason ?? r.status };
+  if (r.status !== "ok" && !(t.exact === true && r.check !== undefined))
+    return { verdict: r.status === "failed" ? "missed" : "n/a", detail: r.reason ?? r.status };
   const parts: string[] = [];
   let met = true;
   if (t.exact === true) {
@@ -140,7 +141,10 @@ export function judgeGoal(g: Goal, r: BenchResult, all: readonly BenchResult[]):
 }
 
 /** Each goal with its verdict in this run, `n/a` with "not measured" when no result matched. */
-export function judgeAllGoals(targets: Targets, results: readonly BenchResult[]): { goal: Goal; result?: BenchResult; judgement: Judgement }[] {
+export function judgeAllGoals(
+  targets: Targets,
+  results: readonly BenchResult[],
+): { goal: Goal; result?: BenchResult; judgement: Judgement }[] {
   return targets.goals.map((goal) => {
     const result = results.find((r) => goalsFor(targets, r).includes(goal));
     if (result === undefined) return { goal, judgement: { verdict: "n/a", detail: "not measured in this run (profile or filters)" } };

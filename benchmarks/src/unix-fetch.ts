@@ -23,7 +23,9 @@ export function unixFetch(socketPath: string): UnixFetch {
         const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
         resolve(new Response(body, { status, headers: h }));
       });
-      req.on("error", (err) => reject(new IoError(`${init?.method ?? "GET"} ${u.pathname} over ${socketPath}: ${err.message}`, { cause: err })));
+      req.on("error", (err) =>
+        reject(new IoError(`${init?.method ?? "GET"} ${u.pathname} over ${socketPath}: ${err.message}`, { cause: err })),
+      );
       // The SDK reuses one signal for many requests: each request removes its listener when it closes.
       const abort = () => req.destroy();
       init?.signal?.addEventListener("abort", abort, { once: true });

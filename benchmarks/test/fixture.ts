@@ -27,7 +27,9 @@ export function fixtureRun(id = "2026-11-28T05-40-00Z-abc1234", seed = 1): RunRe
   for (const bytes of [1024, 102400, 1048576]) {
     for (const adapter of ["memory", "file"]) {
       const d = adapter === "file" ? "strict" : "-";
-      results.push(withScenario(result(`${adapter}·${d}·doc-query·bytes=${bytes}`, s(0.001 * (bytes / 1024) ** 0.5)), "doc-size", { bytes }));
+      results.push(
+        withScenario(result(`${adapter}·${d}·doc-query·bytes=${bytes}`, s(0.001 * (bytes / 1024) ** 0.5)), "doc-size", { bytes }),
+      );
     }
   }
   for (const procs of [1, 5, 25]) {
@@ -41,7 +43,13 @@ export function fixtureRun(id = "2026-11-28T05-40-00Z-abc1234", seed = 1): RunRe
   results.push(withScenario(result("file·strict·cli-state-get·", s(45, 10), { floor: "process·-·node-e-0·" }), "cli"));
   results.push(withScenario(result("v2·-·python-floor·", s(20, 10)), "v2-peer"));
   results.push(withScenario(result("v2·-·v2-state-query·", s(90, 10), { floor: "v2·-·python-floor·" }), "v2-peer"));
-  results.push(withScenario(result("file·strict·session-list·sessions=10000", s(0.3), { diskBytes: 12_000_000, diskBytesPerSession: 1200 }), "session-count", { sessions: 10000 }));
+  results.push(
+    withScenario(
+      result("file·strict·session-list·sessions=10000", s(0.3), { diskBytes: 12_000_000, diskBytesPerSession: 1200 }),
+      "session-count",
+      { sessions: 10000 },
+    ),
+  );
   fillRatios(results);
   return run(id, results);
 }

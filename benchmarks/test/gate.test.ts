@@ -98,7 +98,9 @@ describe("regression gate", () => {
     const report = compareRuns(synthetic(12), cur);
     expect(report.passed).toBe(false);
     expect(report.regressions).toEqual([]);
-    expect(formatGateReport(report)).toContain("FAILED file·strict·concurrent-increment·procs=25: correctness check failed: expected 5000, got 4990");
+    expect(formatGateReport(report)).toContain(
+      "FAILED file·strict·concurrent-increment·procs=25: correctness check failed: expected 5000, got 4990",
+    );
   });
 });
 

@@ -41,7 +41,17 @@ export function run(id: string, results: BenchResult[], profile = "quick"): RunR
     profile,
     filters: {},
     api: "domain",
-    env: { cpu: "test cpu", cores: 2, memoryBytes: 2 ** 34, node: "v20.0.0", platform: "linux x64", kernel: "6", commit: id.slice(-7), dirty: false, storeDir: "/tmp" },
+    env: {
+      cpu: "test cpu",
+      cores: 2,
+      memoryBytes: 2 ** 34,
+      node: "v20.0.0",
+      platform: "linux x64",
+      kernel: "6",
+      commit: id.slice(-7),
+      dirty: false,
+      storeDir: "/tmp",
+    },
     results,
   };
 }

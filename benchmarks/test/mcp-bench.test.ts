@@ -27,7 +27,19 @@ describe("the mcp scenario", () => {
 
   it("times a tool call over stdio and over the daemon's /mcp, each as a ratio to its floor, and the report shows both", async () => {
     const out = join(dir, "reports");
-    const args = [CLI, "--adapters", "memory", "--scenarios", "mcp", "--out", out, "--store-dir", join(dir, "stores"), "--no-history", "--quiet"];
+    const args = [
+      CLI,
+      "--adapters",
+      "memory",
+      "--scenarios",
+      "mcp",
+      "--out",
+      out,
+      "--store-dir",
+      join(dir, "stores"),
+      "--no-history",
+      "--quiet",
+    ];
     await exec(process.execPath, args, { timeout: 170_000 });
     const run = JSON.parse(await readFile(join(out, "latest.json"), "utf8")) as RunResult;
     const by = (op: string) => run.results.find((r) => r.op === op) as BenchResult;
@@ -47,6 +59,7 @@ describe("the mcp scenario", () => {
       expect(r.ratio).toBeCloseTo(r.stats!.median / by(floor).stats!.median, 6);
     }
     const md = await readFile(join(out, "latest.md"), "utf8");
-    for (const [op] of rows) expect(md).toMatch(new RegExp(`\\| memory \\| ${op} \\| [\\d.]+ (µs|ms) \\| [\\d.]+ (µs|ms) \\|.*\\| [\\d.]+× \\|`));
+    for (const [op] of rows)
+      expect(md).toMatch(new RegExp(`\\| memory \\| ${op} \\| [\\d.]+ (µs|ms) \\| [\\d.]+ (µs|ms) \\|.*\\| [\\d.]+× \\|`));
   }, 180_000);
 });

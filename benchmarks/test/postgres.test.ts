@@ -88,7 +88,10 @@ describe("benchmark harness on PostgreSQL", () => {
       expect(code).toBe(0);
       for (const bytes of [1024, 102_400, 1_048_576]) {
         for (const f of ["pg-select", "pg-commit-strict", "pg-commit-relaxed"]) {
-          expect(results.some((r) => r.key === `floor·-·floor:${f}·bytes=${bytes}` && r.status === "ok"), `${f} at ${bytes}`).toBe(true);
+          expect(
+            results.some((r) => r.key === `floor·-·floor:${f}·bytes=${bytes}` && r.status === "ok"),
+            `${f} at ${bytes}`,
+          ).toBe(true);
         }
       }
       const byKey = new Map(results.map((r) => [r.key, r]));

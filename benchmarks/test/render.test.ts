@@ -36,7 +36,13 @@ describe("markdown report", () => {
     // Changing the numbers changes the verdict: it is computed, not written.
     const cli = run.results.find((r) => r.op === "cli-state-get")!;
     const halve = (xs: number[]) => xs.map((x) => x / 2);
-    const rival = { ...cli, key: "sqlite·strict·cli-state-get·", adapter: "sqlite", samples: halve(cli.samples!), stats: summarize(halve(cli.samples!)) };
+    const rival = {
+      ...cli,
+      key: "sqlite·strict·cli-state-get·",
+      adapter: "sqlite",
+      samples: halve(cli.samples!),
+      stats: summarize(halve(cli.samples!)),
+    };
     const withRival = { ...run, results: [...run.results, rival] };
     const again = section(renderMarkdown(withRival, targets, [withRival]), "Which adapter, for what");
     expect(tableRow(again, "Hooks (a new process per call)", "sqlite (strict)", "file (strict)", "(2.00×)")).toBeDefined();
@@ -58,7 +64,10 @@ describe("markdown report", () => {
     const rows = table.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Report's target") && !l.startsWith("| ---"));
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
-      const [results, met, missed, notJudged] = row.split("|").slice(-5, -1).map((c) => Number(c.trim()));
+      const [results, met, missed, notJudged] = row
+        .split("|")
+        .slice(-5, -1)
+        .map((c) => Number(c.trim()));
       expect(met! + missed! + notJudged!).toBe(results);
     }
   });
@@ -102,11 +111,21 @@ describe("markdown report", () => {
   });
 
   it("has a section per scenario, the failures, and the environment in a details block", () => {
-    for (const h of ["Physical floors", "Document size sweep", "Concurrent processes incrementing one counter", "CLI whole-process timings", "Memory and disk", "Trend", "Failed and skipped"]) {
+    for (const h of [
+      "Physical floors",
+      "Document size sweep",
+      "Concurrent processes incrementing one counter",
+      "CLI whole-process timings",
+      "Memory and disk",
+      "Trend",
+      "Failed and skipped",
+    ]) {
       expect(md).toContain(`## ${h}\n`);
     }
     expect(tableRow(section(md, "Memory and disk"), "file (strict)", "10,000 sessions")).toContain("1.17 KB");
-    expect(md).toMatch(/<details><summary>Environment<\/summary>[\s\S]*\| CPU \| test cpu \|[\s\S]*\| Node.js \| v20.0.0 \|[\s\S]*\| Commit \| abc1234 \|[\s\S]*Durability modes measured \| none \(memory\), strict \|[\s\S]*<\/details>/);
+    expect(md).toMatch(
+      /<details><summary>Environment<\/summary>[\s\S]*\| CPU \| test cpu \|[\s\S]*\| Node.js \| v20.0.0 \|[\s\S]*\| Commit \| abc1234 \|[\s\S]*Durability modes measured \| none \(memory\), strict \|[\s\S]*<\/details>/,
+    );
   });
 
   it("shows the trend across earlier runs", () => {
@@ -121,7 +140,16 @@ describe("markdown report", () => {
 
 describe("charts", () => {
   it("render offline to SVG with marks", async () => {
-    const svg = await renderChartSvg({ data: { values: [{ a: "x", b: 1 }, { a: "y", b: 10 }] }, mark: "bar", encoding: { y: { field: "a", type: "nominal" }, x: { field: "b", type: "quantitative", scale: { type: "log" } } } });
+    const svg = await renderChartSvg({
+      data: {
+        values: [
+          { a: "x", b: 1 },
+          { a: "y", b: 10 },
+        ],
+      },
+      mark: "bar",
+      encoding: { y: { field: "a", type: "nominal" }, x: { field: "b", type: "quantitative", scale: { type: "log" } } },
+    });
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("mark-rect");
     expect((svg.match(/<path/g) ?? []).length).toBeGreaterThanOrEqual(2);

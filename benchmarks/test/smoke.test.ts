@@ -22,9 +22,24 @@ describe("harness smoke run", () => {
 
   it("runs one scenario on the memory adapter in a child process and writes valid reports to --out", async () => {
     const out = join(dir, "reports");
-    const { stdout, stderr } = await exec(process.execPath, [CLI, "--adapters", "memory", "--scenarios", "state-query,session-list", "--time-ms", "20", "--out", out, "--store-dir", join(dir, "stores")]);
+    const { stdout, stderr } = await exec(process.execPath, [
+      CLI,
+      "--adapters",
+      "memory",
+      "--scenarios",
+      "state-query,session-list",
+      "--time-ms",
+      "20",
+      "--out",
+      out,
+      "--store-dir",
+      join(dir, "stores"),
+    ]);
     // Not a terminal: one plain progress line per scenario on stderr, nothing else.
-    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^\[1\/2\] memory · state-query — 1 ok \(/), expect.stringMatching(/^\[2\/2\] memory · session-list — 1 ok \(/)]);
+    expect(stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^\[1\/2\] memory · state-query — 1 ok \(/),
+      expect.stringMatching(/^\[2\/2\] memory · session-list — 1 ok \(/),
+    ]);
     expect(stdout).toMatch(/2 results in \d+ s \(profile quick, (domain|spi) API\): 0 failed, 0 skipped/);
 
     const run = JSON.parse(await readFile(join(out, "latest.json"), "utf8"));
@@ -69,7 +84,10 @@ describe("harness smoke run", () => {
     expect(crashed).toHaveLength(1);
     expect(crashed[0]).toMatchObject({ status: "failed", op: "state-query" });
     expect(crashed[0]!.reason).toContain("unknown adapter no-such-adapter");
-    const hung = await runJob({ scenario: "process-floor", params: {}, settings: { ...settings, processRuns: 1000, childTimeoutMs: 300 } }, { storeRoot });
+    const hung = await runJob(
+      { scenario: "process-floor", params: {}, settings: { ...settings, processRuns: 1000, childTimeoutMs: 300 } },
+      { storeRoot },
+    );
     expect(hung[0]).toMatchObject({ status: "failed", op: "node-e-0" });
     expect(hung[0]!.reason).toContain("timed out after 300 ms");
     expect(await readdir(storeRoot)).toEqual([]);

@@ -45,7 +45,11 @@ function bars(title: string, rows: { label: string; median: number; p99: number 
     lines.length === 0
       ? []
       : [
-          { data: { values: lines }, mark: { type: "rule", color: "#54a24b", strokeDash: [4, 3], strokeWidth: 2 }, encoding: { x: { field: "value", type: "quantitative" } } },
+          {
+            data: { values: lines },
+            mark: { type: "rule", color: "#54a24b", strokeDash: [4, 3], strokeWidth: 2 },
+            encoding: { x: { field: "value", type: "quantitative" } },
+          },
           {
             data: { values: lines },
             mark: { type: "text", color: "#54a24b", align: "left", dx: 3, dy: -4, baseline: "bottom", fontSize: 10 },
@@ -127,29 +131,67 @@ export function chartsFor(
     case "operation":
     case "cli":
       return [...byOp(good).entries()].map(([op, rs]) =>
-        bars(op, rs.map((r) => ({ label: who(r), median: r.stats!.median, p99: r.stats!.p99 })), linesFor(op)),
+        bars(
+          op,
+          rs.map((r) => ({ label: who(r), median: r.stats!.median, p99: r.stats!.p99 })),
+          linesFor(op),
+        ),
       );
     case "floor":
       if (scenario !== "floors") return [];
-      return [bars("floors (1 KB)", good.filter((r) => r.params.bytes === 1024).map((r) => ({ label: r.op.replace(/^floor:/, ""), median: r.stats!.median, p99: r.stats!.p99 })))];
+      return [
+        bars(
+          "floors (1 KB)",
+          good
+            .filter((r) => r.params.bytes === 1024)
+            .map((r) => ({ label: r.op.replace(/^floor:/, ""), median: r.stats!.median, p99: r.stats!.p99 })),
+        ),
+      ];
     case "doc-size":
       return [...byOp(good).entries()].map(([op, rs]) =>
-        curves(`${op}: median by document size`, rs.map((r) => ({ series: who(r), x: r.params.bytes!, y: r.stats!.median })), "document size (bytes, log)", "median (ms, log)"),
+        curves(
+          `${op}: median by document size`,
+          rs.map((r) => ({ series: who(r), x: r.params.bytes!, y: r.stats!.median })),
+          "document size (bytes, log)",
+          "median (ms, log)",
+        ),
       );
     case "session-count": {
       const out = [...byOp(good).entries()].map(([op, rs]) =>
-        curves(`${op}: median by session count`, rs.map((r) => ({ series: who(r), x: r.params.sessions!, y: r.stats!.median })), "sessions (log)", "median (ms, log)"),
+        curves(
+          `${op}: median by session count`,
+          rs.map((r) => ({ series: who(r), x: r.params.sessions!, y: r.stats!.median })),
+          "sessions (log)",
+          "median (ms, log)",
+        ),
       );
       const disk = good.filter((r) => r.op === "session-list" && r.diskBytesPerSession !== undefined && r.diskBytesPerSession > 0);
       if (disk.length > 0) {
-        out.push(curves("disk bytes per session", disk.map((r) => ({ series: who(r), x: r.params.sessions!, y: r.diskBytesPerSession! })), "sessions (log)", "bytes per session (log)"));
+        out.push(
+          curves(
+            "disk bytes per session",
+            disk.map((r) => ({ series: who(r), x: r.params.sessions!, y: r.diskBytesPerSession! })),
+            "sessions (log)",
+            "bytes per session (log)",
+          ),
+        );
       }
       return out;
     }
     case "concurrency":
       return [
-        curves("concurrent increments: p99 latency", good.map((r) => ({ series: who(r), x: r.params.procs!, y: r.stats!.p99 })), "processes (log)", "p99 (ms, log)"),
-        curves("concurrent increments: aggregate throughput", good.map((r) => ({ series: who(r), x: r.params.procs!, y: r.stats!.throughput })), "processes (log)", "increments per second (log)"),
+        curves(
+          "concurrent increments: p99 latency",
+          good.map((r) => ({ series: who(r), x: r.params.procs!, y: r.stats!.p99 })),
+          "processes (log)",
+          "p99 (ms, log)",
+        ),
+        curves(
+          "concurrent increments: aggregate throughput",
+          good.map((r) => ({ series: who(r), x: r.params.procs!, y: r.stats!.throughput })),
+          "processes (log)",
+          "increments per second (log)",
+        ),
       ];
     default:
       return [];
@@ -159,7 +201,9 @@ export function chartsFor(
 /** Key medians across the history's runs. */
 export function trendChart(runs: readonly RunResult[], series: readonly TrendSeries[]): Block {
   const rows = series.flatMap((s) =>
-    s.medians.flatMap((m, i) => (m !== undefined && m > 0 ? [{ series: s.label, run: `${i + 1}: ${runs[i]!.env.commit.slice(0, 7)}`, y: m }] : [])),
+    s.medians.flatMap((m, i) =>
+      m !== undefined && m > 0 ? [{ series: s.label, run: `${i + 1}: ${runs[i]!.env.commit.slice(0, 7)}`, y: m }] : [],
+    ),
   );
   return chart("key medians across runs", {
     height: 300,
@@ -172,4 +216,3 @@ export function trendChart(runs: readonly RunResult[], series: readonly TrendSer
     },
   });
 }
-

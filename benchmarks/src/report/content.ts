@@ -20,7 +20,16 @@ function opLabel(r: BenchResult): string {
 export function summaryTable(run: RunResult, targets: Targets): Block {
   const rows = summaryResults(run, groupOf).map((r) => {
     const j = judge(run, targets, r);
-    return [who(r), opLabel(r), fmtDuration(r.stats?.median), fmtDuration(r.stats?.p99), targetText(j), goalText(j), verdictText(j), fmtRatio(r.ratio)];
+    return [
+      who(r),
+      opLabel(r),
+      fmtDuration(r.stats?.median),
+      fmtDuration(r.stats?.p99),
+      targetText(j),
+      goalText(j),
+      verdictText(j),
+      fmtRatio(r.ratio),
+    ];
   });
   return { kind: "table", header: ["Adapter", "Operation", "Median", "p99", "Report's target", "Our goal", "Verdict", "× floor"], rows };
 }
@@ -50,7 +59,11 @@ function resultTable(run: RunResult, targets: Targets, results: BenchResult[]): 
       extra,
     ];
   });
-  return { kind: "table", header: ["Adapter", "Operation", "Median", "p99", "Throughput", "RME", "Samples", "× floor", "Peak RSS", "Verdict", "Notes"], rows };
+  return {
+    kind: "table",
+    header: ["Adapter", "Operation", "Median", "p99", "Throughput", "RME", "Samples", "× floor", "Peak RSS", "Verdict", "Notes"],
+    rows,
+  };
 }
 
 function goalsBlocks(run: RunResult, targets: Targets): Block[] {
@@ -108,7 +121,19 @@ function reportTargetsBlocks(run: RunResult, targets: Targets): Block[] {
         "The v2 figures were taken whole process (a Python script started per call), so the whole-process columns are the fair comparison; " +
         "in-process figures are what a long-lived program sees. A path that has no result in this run shows “—”.",
     },
-    { kind: "table", header: ["Report's target", "v2 measured", ...PATHS.map((p) => p[0]!.toUpperCase() + p.slice(1)), "Results", "Met", "Missed", "Not judged"], rows },
+    {
+      kind: "table",
+      header: [
+        "Report's target",
+        "v2 measured",
+        ...PATHS.map((p) => p[0]!.toUpperCase() + p.slice(1)),
+        "Results",
+        "Met",
+        "Missed",
+        "Not judged",
+      ],
+      rows,
+    },
   ];
 }
 
@@ -116,7 +141,13 @@ function memoryBlocks(run: RunResult, targets: Targets): Block[] {
   const m = targets.report.memory;
   const diskRows = run.results
     .filter((r) => r.diskBytesPerSession !== undefined && r.op === "session-list")
-    .map((r) => [who(r), fmtParams(r.params), fmtBytes(r.diskBytes), fmtBytes(r.diskBytesPerSession), `${fmtBytes(m.perSessionBytesLow)}–${fmtBytes(m.perSessionBytesHigh)}`]);
+    .map((r) => [
+      who(r),
+      fmtParams(r.params),
+      fmtBytes(r.diskBytes),
+      fmtBytes(r.diskBytesPerSession),
+      `${fmtBytes(m.perSessionBytesLow)}–${fmtBytes(m.perSessionBytesHigh)}`,
+    ]);
   const rss = new Map<string, number>();
   for (const r of run.results) if (r.maxRssBytes !== undefined) rss.set(who(r), Math.max(rss.get(who(r)) ?? 0, r.maxRssBytes));
   return [
@@ -127,17 +158,24 @@ function memoryBlocks(run: RunResult, targets: Targets): Block[] {
     diskRows.length > 0
       ? { kind: "table", header: ["Adapter", "Store", "Disk", "Per session", "v2 report"], rows: diskRows }
       : { kind: "para", text: "No disk measurements in this run." },
-    { kind: "para", text: "Peak RSS is `process.resourceUsage().maxRSS` of each scenario's child process (per scenario in the sections above); the largest per adapter:" },
+    {
+      kind: "para",
+      text: "Peak RSS is `process.resourceUsage().maxRSS` of each scenario's child process (per scenario in the sections above); the largest per adapter:",
+    },
     { kind: "table", header: ["Adapter", "Largest peak RSS"], rows: [...rss.entries()].map(([a, b]) => [a, fmtBytes(b)]) },
   ];
 }
 
 function trendBlocks(history: readonly RunResult[]): Block[] {
   const { runs, series } = trend(history);
-  if (runs.length < 2) return [{ kind: "para", text: `${runs.length} run in the history so far: the trend appears from the second run on.` }];
+  if (runs.length < 2)
+    return [{ kind: "para", text: `${runs.length} run in the history so far: the trend appears from the second run on.` }];
   const header = ["Result", "Trend", ...runs.map((r) => `${r.startedAt.slice(5, 16).replace("T", " ")} ${r.env.commit.slice(0, 7)}`)];
   return [
-    { kind: "para", text: `Medians of key results across the last ${runs.length} runs, oldest first (each run is a file in reports/history/).` },
+    {
+      kind: "para",
+      text: `Medians of key results across the last ${runs.length} runs, oldest first (each run is a file in reports/history/).`,
+    },
     { kind: "table", header, rows: series.map((s) => [s.label, sparkline(s.medians), ...s.medians.map((m) => fmtDuration(m))]) },
     trendChart(runs, series),
   ];
@@ -145,7 +183,9 @@ function trendBlocks(history: readonly RunResult[]): Block[] {
 
 function environmentBlock(run: RunResult): Block {
   const e = run.env;
-  const durabilities = [...new Set(run.results.filter((r) => r.adapter !== "floor" && r.adapter !== "process").map((r) => r.durability ?? "none (memory)"))].join(", ");
+  const durabilities = [
+    ...new Set(run.results.filter((r) => r.adapter !== "floor" && r.adapter !== "process").map((r) => r.durability ?? "none (memory)")),
+  ].join(", ");
   return {
     kind: "details",
     summary: "Environment",
@@ -163,7 +203,10 @@ function environmentBlock(run: RunResult): Block {
           ["Durability modes measured", durabilities],
           ["Stores in", e.storeDir],
           ["Profile", run.profile],
-          ["API measured", run.api === "domain" ? "domain API (open(url))" : "adapter SPI (openAdapterUrl): core did not export open() yet"],
+          [
+            "API measured",
+            run.api === "domain" ? "domain API (open(url))" : "adapter SPI (openAdapterUrl): core did not export open() yet",
+          ],
           ["Started / finished", `${run.startedAt} / ${run.finishedAt}`],
         ],
       },
@@ -222,7 +265,10 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
   out.push({ kind: "heading", level: 2, text: "Memory and disk" }, ...memoryBlocks(run, targets));
   out.push({ kind: "heading", level: 2, text: "Trend" }, ...trendBlocks(history).filter((b) => withCharts || b.kind !== "chart"));
   if (failed.length + skipped.length > 0) {
-    out.push({ kind: "heading", level: 2, text: "Failed and skipped" }, { kind: "list", items: [...failed, ...skipped].map((r) => `${r.status}: ${r.key}: ${r.reason ?? ""}`) });
+    out.push(
+      { kind: "heading", level: 2, text: "Failed and skipped" },
+      { kind: "list", items: [...failed, ...skipped].map((r) => `${r.status}: ${r.key}: ${r.reason ?? ""}`) },
+    );
   }
   out.push(environmentBlock(run));
   return out;

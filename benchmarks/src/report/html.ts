@@ -30,7 +30,9 @@ async function renderBlock(b: Block): Promise<string> {
       return `<ul>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`;
     case "table": {
       const head = `<tr>${b.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
-      const rows = b.rows.map((r) => `<tr>${r.map((c) => `<td class="${/FAILED|failed|✗/.test(c) ? "bad" : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
+      const rows = b.rows
+        .map((r) => `<tr>${r.map((c) => `<td class="${/FAILED|failed|✗/.test(c) ? "bad" : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`)
+        .join("\n");
       return `<div class="scroll"><table>\n<thead>${head}</thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
     }
     case "chart":

@@ -13,7 +13,11 @@ function renderBlock(b: Block): string {
     case "list":
       return b.items.map((i) => `- ${i}`).join("\n");
     case "table":
-      return [`| ${b.header.map(cell).join(" | ")} |`, `| ${b.header.map(() => "---").join(" | ")} |`, ...b.rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
+      return [
+        `| ${b.header.map(cell).join(" | ")} |`,
+        `| ${b.header.map(() => "---").join(" | ")} |`,
+        ...b.rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+      ].join("\n");
     case "chart":
       return "";
     case "details":
@@ -24,5 +28,8 @@ function renderBlock(b: Block): string {
 /** `reports/latest.md`: the report without its charts (those are in `latest.html`). */
 export function renderMarkdown(run: RunResult, targets: Targets, history: readonly RunResult[] = [run]): string {
   const blocks = reportBlocks(run, targets, history, false);
-  return `${blocks.map(renderBlock).filter((s) => s !== "").join("\n\n")}\n\n_Charts: reports/latest.html. Raw results: reports/latest.json._\n`;
+  return `${blocks
+    .map(renderBlock)
+    .filter((s) => s !== "")
+    .join("\n\n")}\n\n_Charts: reports/latest.html. Raw results: reports/latest.json._\n`;
 }

@@ -1,4 +1,13 @@
-import { type Goal, type Judgement, type ReportTarget, type Targets, goalsFor, judgeGoal, judgeReport, reportTargetFor } from "../targets.js";
+import {
+  type Goal,
+  type Judgement,
+  type ReportTarget,
+  type Targets,
+  goalsFor,
+  judgeGoal,
+  judgeReport,
+  reportTargetFor,
+} from "../targets.js";
 import type { BenchResult, RunResult } from "../types.js";
 
 export interface JudgedResult {

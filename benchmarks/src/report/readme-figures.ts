@@ -27,7 +27,10 @@ const med = (r: BenchResult | undefined) => fmtDuration(r?.stats?.median);
 
 /** The markdown between the markers: whole process first (what a hook pays), then in process. */
 export function readmeFigures(run: RunResult): string {
-  const maxProcs = Math.max(0, ...run.results.filter((r) => r.op === "concurrent-increment" && r.status === "ok").map((r) => r.params.procs ?? 0));
+  const maxProcs = Math.max(
+    0,
+    ...run.results.filter((r) => r.op === "concurrent-increment" && r.status === "ok").map((r) => r.params.procs ?? 0),
+  );
   const v2 = (op: string) => run.results.find((r) => r.adapter === "v2" && r.op === V2_PEER_OF[op] && r.status === "ok");
   const vsV2 = (r: BenchResult | undefined, op: string) => {
     const peer = v2(op);

@@ -33,7 +33,10 @@ const USE_CASES: readonly UseCase[] = [
   {
     label: "A long-lived process (in process)",
     basis: "geometric mean of the in-process medians of state query, update, session create, list and config get",
-    pick: (rs) => rs.filter((r) => ["state-query", "state-update", "session-create", "session-list", "config-get"].includes(r.op) && r.scenario === r.op),
+    pick: (rs) =>
+      rs.filter(
+        (r) => ["state-query", "state-update", "session-create", "session-list", "config-get"].includes(r.op) && r.scenario === r.op,
+      ),
     value: median,
     show: fmtDuration,
   },
@@ -53,7 +56,9 @@ const USE_CASES: readonly UseCase[] = [
     pick: (rs) => {
       const sessions = maxParam(rs, "session-list-active", "sessions");
       const bytes = maxParam(rs, "doc-query", "bytes");
-      return rs.filter((r) => (r.op === "session-list-active" && r.params.sessions === sessions) || (r.op === "doc-query" && r.params.bytes === bytes));
+      return rs.filter(
+        (r) => (r.op === "session-list-active" && r.params.sessions === sessions) || (r.op === "doc-query" && r.params.bytes === bytes),
+      );
     },
     value: median,
     show: fmtDuration,
@@ -86,7 +91,8 @@ export function recommendationBlocks(run: RunResult): Block[] {
     const ranked = scores(u, run.results);
     const [best, next] = ranked;
     if (best === undefined) return [u.label, "not measured in this run", "—", "—", u.basis];
-    const margin = next === undefined ? "only one measured" : `${next.adapter}: ${u.show(next.score)} (${(next.score / best.score).toFixed(2)}×)`;
+    const margin =
+      next === undefined ? "only one measured" : `${next.adapter}: ${u.show(next.score)} (${(next.score / best.score).toFixed(2)}×)`;
     return [u.label, best.adapter, u.show(best.score), margin, u.basis];
   });
   const shared = run.results.filter((r) => r.adapter === "postgres" && ok(r));

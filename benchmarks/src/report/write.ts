@@ -20,7 +20,12 @@ export interface WrittenReports {
 }
 
 /** Writes `latest.json`, `latest.md`, `latest.html` and the run's history file into `outDir`. */
-export async function writeReports(run: RunResult, targets: Targets, outDir: string, options: WriteReportsOptions = {}): Promise<WrittenReports> {
+export async function writeReports(
+  run: RunResult,
+  targets: Targets,
+  outDir: string,
+  options: WriteReportsOptions = {},
+): Promise<WrittenReports> {
   await mkdir(outDir, { recursive: true });
   const historyDir = join(outDir, "history");
   const historyFile = options.history === false ? undefined : await appendHistory(historyDir, run);

@@ -29,7 +29,12 @@ export function locateCli(): { bin: string } | { missing: string } {
 }
 
 function firstLine(text: string): string {
-  return text.trim().split("\n").find((l) => l.trim() !== "") ?? "";
+  return (
+    text
+      .trim()
+      .split("\n")
+      .find((l) => l.trim() !== "") ?? ""
+  );
 }
 
 /**
@@ -48,17 +53,26 @@ export const cliScenario: Scenario = {
     if (ctx.adapter?.name === "memory") return skipAll("a memory: store does not outlive the CLI process, so there is nothing to time");
     const where = locateCli();
     if ("missing" in where) return skipAll(`CLI not available: ${where.missing}`);
-    const cli = (args: readonly string[]) => timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", ...args], { cwd: ctx.dir });
+    const cli = (args: readonly string[]) =>
+      timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", ...args], { cwd: ctx.dir });
     // Probe before timing: a CLI that is still being written is skipped with its own error.
     const probe = cli(["state", "set", "/probe", "1"]);
-    if (probe.status !== 0) return skipAll(`CLI probe \`state set /probe 1\` exited ${probe.status}: ${firstLine(probe.stderr || probe.stdout)}`);
+    if (probe.status !== 0)
+      return skipAll(`CLI probe \`state set /probe 1\` exited ${probe.status}: ${firstLine(probe.stderr || probe.stdout)}`);
     // The project config `config get` reads, as the v2 peer's row reads its own.
     cli(["config", "set", "web", '{"name":"web","maxConcurrentAgents":4}']);
     const out: BenchResult[] = [];
     for (const c of COMMANDS) {
       const first = cli(c.args);
       if (first.status !== 0) {
-        out.push(failedResult(ctx.job, c.op, `\`statehouse ${c.args.join(" ")}\` exited ${first.status}: ${firstLine(first.stderr || first.stdout)}`, "skipped"));
+        out.push(
+          failedResult(
+            ctx.job,
+            c.op,
+            `\`statehouse ${c.args.join(" ")}\` exited ${first.status}: ${firstLine(first.stderr || first.stdout)}`,
+            "skipped",
+          ),
+        );
         continue;
       }
       const samples: number[] = [];
@@ -68,7 +82,11 @@ export const cliScenario: Scenario = {
         if (r.status !== 0) failure = `run ${i} exited ${r.status}: ${firstLine(r.stderr)}`;
         samples.push(r.ms);
       }
-      out.push(failure === undefined ? okResult(ctx.job, c.op, fromSamples(samples), { floor: PROCESS_FLOOR_KEY }) : failedResult(ctx.job, c.op, failure));
+      out.push(
+        failure === undefined
+          ? okResult(ctx.job, c.op, fromSamples(samples), { floor: PROCESS_FLOOR_KEY })
+          : failedResult(ctx.job, c.op, failure),
+      );
     }
     return out;
   },

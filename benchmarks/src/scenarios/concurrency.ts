@@ -50,7 +50,8 @@ export const concurrencyScenario: Scenario = {
     try {
       const init = await openBenchStore(ctx.url, { durability });
       try {
-        if (!init.multiProcess) return [failedResult(ctx.job, "concurrent-increment", `${ctx.adapter?.name} is a single-process adapter`, "skipped")];
+        if (!init.multiProcess)
+          return [failedResult(ctx.job, "concurrent-increment", `${ctx.adapter?.name} is a single-process adapter`, "skipped")];
         await init.setDocument("counter", { n: 0 });
       } finally {
         await init.close();
@@ -115,7 +116,8 @@ export const concurrencyScenario: Scenario = {
         {
           ...r,
           maxRssBytes: maxRss,
-          reason: r.status === "failed" ? `${r.reason}${errors > 0 ? `; ${errors} increments failed, first: ${firstError}` : ""}` : undefined,
+          reason:
+            r.status === "failed" ? `${r.reason}${errors > 0 ? `; ${errors} increments failed, first: ${firstError}` : ""}` : undefined,
         },
       ];
     } catch (err) {

@@ -85,7 +85,8 @@ export const daemonScenario: Scenario = {
       const out: BenchResult[] = [];
       const timed = (op: string, floor: string, run: () => ReturnType<typeof timeProcess>) => {
         const first = run();
-        if (first.status !== 0) return out.push(failedResult(ctx.job, op, `exited ${first.status}: ${(first.stderr || first.stdout).trim().slice(0, 300)}`));
+        if (first.status !== 0)
+          return out.push(failedResult(ctx.job, op, `exited ${first.status}: ${(first.stderr || first.stdout).trim().slice(0, 300)}`));
         const samples: number[] = [];
         for (let i = 0; i < ctx.job.settings.processRuns; i++) {
           const r = run();
@@ -105,7 +106,9 @@ export const daemonScenario: Scenario = {
       }
       // The CLI finds the daemon by its discovery file, next to STATEHOUSE_SOCKET.
       const env = { ...process.env, STATEHOUSE_SOCKET: socket };
-      timed("daemon-cli-state-get", PROCESS_FLOOR_KEY, () => timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", "state", "get", "/probe"], { cwd: ctx.dir, env }));
+      timed("daemon-cli-state-get", PROCESS_FLOOR_KEY, () =>
+        timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", "state", "get", "/probe"], { cwd: ctx.dir, env }),
+      );
       return out;
     } catch (err) {
       return PROCESS_OPS.map((op) => failedResult(ctx.job, op, err));
@@ -160,7 +163,9 @@ export const daemonConcurrencyScenario: Scenario = {
               if (m.type === "done") done.push(m);
               if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
             });
-            child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new IoError(`worker ${i} exited with ${code ?? signal}: ${err.trim()}`))));
+            child.once("exit", (code, signal) =>
+              code === 0 ? resolve() : reject(new IoError(`worker ${i} exited with ${code ?? signal}: ${err.trim()}`)),
+            );
           }),
         );
       }

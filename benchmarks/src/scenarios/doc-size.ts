@@ -29,7 +29,13 @@ export const docSizeScenario: Scenario = {
       try {
         const m = await measure("doc-query", () => s.queryValue("doc", "/project/name"), { timeMs, iterations });
         const ok = (await s.queryValue("doc", "/project/name")) === "statehouse";
-        out.push(okResult(ctx.job, "doc-query", m, { floor: floorFor(ctx.job, "read", bytes), check: { expected: 1, actual: ok ? 1 : 0, ok }, note: `api: ${s.api}` }));
+        out.push(
+          okResult(ctx.job, "doc-query", m, {
+            floor: floorFor(ctx.job, "read", bytes),
+            check: { expected: 1, actual: ok ? 1 : 0, ok },
+            note: `api: ${s.api}`,
+          }),
+        );
       } catch (err) {
         out.push(failedResult(ctx.job, "doc-query", err));
       }
@@ -37,7 +43,13 @@ export const docSizeScenario: Scenario = {
         let i = 0;
         const m = await measure("doc-update", () => s.setValue("doc", "/counters/tokens", ++i), { timeMs, iterations });
         const actual = Number(await s.queryValue("doc", "/counters/tokens"));
-        out.push(okResult(ctx.job, "doc-update", m, { floor: floorFor(ctx.job, "write", bytes), check: { expected: i, actual, ok: actual === i }, note: `api: ${s.api}` }));
+        out.push(
+          okResult(ctx.job, "doc-update", m, {
+            floor: floorFor(ctx.job, "write", bytes),
+            check: { expected: i, actual, ok: actual === i },
+            note: `api: ${s.api}`,
+          }),
+        );
       } catch (err) {
         out.push(failedResult(ctx.job, "doc-update", err));
       }

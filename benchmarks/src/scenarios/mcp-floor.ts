@@ -14,7 +14,12 @@ export const STDIO_ECHO_FLOOR_KEY = resultKey("process", undefined, "stdio-echo-
 export const HTTP_UNIX_FLOOR_KEY = resultKey("process", undefined, "http-unix-floor", {});
 
 /** The message both floors carry: what the SDK's client sends for a `state_get` call. */
-const MESSAGE = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "state_get", arguments: { query: "/probe" } } });
+const MESSAGE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: "state_get", arguments: { query: "/probe" } },
+});
 /** Round trips timed per floor, as many as the mcp scenario times per operation. */
 export const CALLS_PER_PROCESS_RUN = 10;
 export const WARM_UP = 20;
@@ -83,7 +88,10 @@ export const mcpFloorScenario: Scenario = {
   ops: () => ["stdio-echo-floor", "http-unix-floor"],
   async run(ctx): Promise<BenchResult[]> {
     const out: BenchResult[] = [];
-    for (const [op, fn] of [["stdio-echo-floor", stdioEcho], ["http-unix-floor", httpUnix]] as const) {
+    for (const [op, fn] of [
+      ["stdio-echo-floor", stdioEcho],
+      ["http-unix-floor", httpUnix],
+    ] as const) {
       try {
         out.push(await fn(ctx));
       } catch (err) {

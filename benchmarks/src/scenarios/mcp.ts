@@ -118,7 +118,8 @@ export const mcpScenario: Scenario = {
   ops: () => TRANSPORTS.flatMap(opsOf),
   async run(ctx): Promise<BenchResult[]> {
     const where = locateCli();
-    if ("missing" in where) return TRANSPORTS.flatMap(opsOf).map((op) => failedResult(ctx.job, op, `CLI not available: ${where.missing}`, "skipped"));
+    if ("missing" in where)
+      return TRANSPORTS.flatMap(opsOf).map((op) => failedResult(ctx.job, op, `CLI not available: ${where.missing}`, "skipped"));
     return [...(await overStdio(ctx, where.bin)), ...(await overHttp(ctx, where.bin))];
   },
 };

@@ -12,7 +12,10 @@ interface OperationSpec {
   /** Which floor the operation is compared with. */
   readonly floor: "read" | "write";
   /** Fills the store; returns the measured function and a check of its answer. */
-  prepare(store: BenchStore, ctx: ScenarioContext): Promise<{ fn: () => Promise<unknown>; check?: () => Promise<{ expected: number; actual: number }> }>;
+  prepare(
+    store: BenchStore,
+    ctx: ScenarioContext,
+  ): Promise<{ fn: () => Promise<unknown>; check?: () => Promise<{ expected: number; actual: number }> }>;
 }
 
 async function populateSessions(store: BenchStore, n: number): Promise<string[]> {
@@ -83,7 +86,10 @@ const SPECS: OperationSpec[] = [
       await store.setConfig("statehouse", projectConfig("statehouse"));
       return {
         fn: () => store.getConfig("statehouse"),
-        check: async () => ({ expected: 1, actual: ((await store.getConfig("statehouse")) as { name?: string }).name === "statehouse" ? 1 : 0 }),
+        check: async () => ({
+          expected: 1,
+          actual: ((await store.getConfig("statehouse")) as { name?: string }).name === "statehouse" ? 1 : 0,
+        }),
       };
     },
   },
@@ -118,7 +124,10 @@ const SPECS: OperationSpec[] = [
       return {
         fn: () => {
           i++;
-          return store.batch("batch", Array.from({ length: 100 }, (_, j) => ({ pointer: `/k/f${j}`, value: i })));
+          return store.batch(
+            "batch",
+            Array.from({ length: 100 }, (_, j) => ({ pointer: `/k/f${j}`, value: i })),
+          );
         },
         check: async () => ({ expected: i, actual: Number(await store.queryValue("batch", "/k/f99")) }),
       };

@@ -41,7 +41,14 @@ export const sessionCountScenario: Scenario = {
         try {
           const m = await measure(op, fn, { timeMs });
           const actual = await fn();
-          out.push(okResult(ctx.job, op, m, { floor: floorFor(ctx.job, "read"), check: { expected, actual, ok: actual === expected }, note, ...diskExtra }));
+          out.push(
+            okResult(ctx.job, op, m, {
+              floor: floorFor(ctx.job, "read"),
+              check: { expected, actual, ok: actual === expected },
+              note,
+              ...diskExtra,
+            }),
+          );
         } catch (err) {
           out.push(failedResult(ctx.job, op, err));
         }

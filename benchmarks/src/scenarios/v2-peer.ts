@@ -50,7 +50,8 @@ function peerScript(): string {
 export function v2PeerMissing(): string | undefined {
   if (!existsSync(V2_PYTHON)) return `${V2_PYTHON} is not installed`;
   const probe = spawnSync(V2_PYTHON, ["-c", `import ${MODULES.join(", ")}`], { encoding: "utf8" });
-  if (probe.status !== 0) return `the v2 stand-in needs the Debian packages python3-filelock python3-jsonpath-rw-ext python3-pydantic python3-rich (${probe.stderr.trim().split("\n").pop()})`;
+  if (probe.status !== 0)
+    return `the v2 stand-in needs the Debian packages python3-filelock python3-jsonpath-rw-ext python3-pydantic python3-rich (${probe.stderr.trim().split("\n").pop()})`;
   if (!existsSync(peerScript())) return `${peerScript()} is missing`;
   return undefined;
 }

@@ -25,14 +25,17 @@ export const watchLatencyScenario: Scenario = {
   ops: () => ["watch-delivery"],
   async run(ctx): Promise<BenchResult[]> {
     const store = await open(ctx.url, ctx.job.durability === undefined ? {} : { durability: ctx.job.durability });
-    const child = fork(WRITER, [ctx.url, ctx.job.durability ?? "", String(WRITES), String(GAP_MS)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(WRITER, [ctx.url, ctx.job.durability ?? "", String(WRITES), String(GAP_MS)], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
     const controller = new AbortController();
     try {
-      if (!store.adapter.capabilities.multiProcess) return [failedResult(ctx.job, "watch-delivery", `${ctx.adapter?.name} is a single-process adapter`, "skipped")];
+      if (!store.adapter.capabilities.multiProcess)
+        return [failedResult(ctx.job, "watch-delivery", `${ctx.adapter?.name} is a single-process adapter`, "skipped")];
       const acks = new Promise<Array<[number, number]>>((resolve, reject) => {
         child.on("message", (m: { type: string; acks?: Array<[number, number]>; message?: string }) => {
           if (m.type === "ready") child.send("go");

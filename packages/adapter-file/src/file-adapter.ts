@@ -22,7 +22,7 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { SortedIndex, cursorOf, resolvePageSize, runTransaction, pathExists } from "@statehouse/core/spi";
+import { cursorOf, pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { fold, readHistory } from "./fold.js";
 import { checkStore } from "./integrity.js";
@@ -112,7 +112,11 @@ export class FileAdapter implements StorageAdapter {
   static async open(location: string, options: FileAdapterOptions = {}): Promise<FileAdapter> {
     const adapter = new FileAdapter(location, options);
     // A store has its marker or its commit log (a lost marker is rewritten on open).
-    if (options.create === false && !pathExists(adapter.layout.storeFile, "looking for the store") && !pathExists(adapter.layout.walDir, "looking for the store")) {
+    if (
+      options.create === false &&
+      !pathExists(adapter.layout.storeFile, "looking for the store") &&
+      !pathExists(adapter.layout.walDir, "looking for the store")
+    ) {
       throw new NotFoundError(`no file store at ${adapter.layout.root} (opened without create; a write creates it)`, {
         details: { store: adapter.layout.root, hint: "check the store location (--store, STATEHOUSE_STORE), or write to it first" },
       });
@@ -158,7 +162,10 @@ export class FileAdapter implements StorageAdapter {
     validateListOptions(options);
     if (!validCollection(collection)) return 0;
     this.view.refresh();
-    return this.view.full(collection).index(options.index ?? BY_ID).countPrefix(options.prefix ?? "");
+    return this.view
+      .full(collection)
+      .index(options.index ?? BY_ID)
+      .countPrefix(options.prefix ?? "");
   }
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
@@ -284,7 +291,12 @@ export class FileAdapter implements StorageAdapter {
   }
 
   private foldOptions() {
-    return { durable: this.options.durable, changeRetention: this.options.changeRetention, assertHeld: () => this.lock.assertHeld(), keepAlive: () => this.lock.keepAlive() };
+    return {
+      durable: this.options.durable,
+      changeRetention: this.options.changeRetention,
+      assertHeld: () => this.lock.assertHeld(),
+      keepAlive: () => this.lock.keepAlive(),
+    };
   }
 
   /**
@@ -431,7 +443,9 @@ export class FileAdapter implements StorageAdapter {
         `${this.layout.dataDir}: folding fails since ${fault.since} (${fault.consecutive} attempts in a row; ${fault.error.code}: ${fault.error.message}); ${unfolded} commits wait in ${this.layout.walDir}`,
       );
     } else if (unfolded >= this.options.maxUnfolded) {
-      problems.push(`${this.layout.walDir}: ${unfolded} commits are not folded into data/ (bound ${this.options.maxUnfolded}): folding fails in the writers`);
+      problems.push(
+        `${this.layout.walDir}: ${unfolded} commits are not folded into data/ (bound ${this.options.maxUnfolded}): folding fails in the writers`,
+      );
     }
     return { ok: problems.length === 0, problems, repaired: report.repaired };
   }

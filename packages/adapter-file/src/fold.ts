@@ -62,7 +62,10 @@ export function fold(view: StoreView, layout: Layout, options: FoldOptions): voi
       for (const copy of [false, true]) {
         // A version that exists already was written by an earlier, interrupted fold of the same
         // commits: it holds the same records.
-        publishNew(writeTemp(layout.segmentFile(collection, bucket, to, copy), buf, options.durable), layout.segmentFile(collection, bucket, to, copy));
+        publishNew(
+          writeTemp(layout.segmentFile(collection, bucket, to, copy), buf, options.durable),
+          layout.segmentFile(collection, bucket, to, copy),
+        );
       }
     }
     if (options.durable) fsyncDir(layout.collectionDir(collection));

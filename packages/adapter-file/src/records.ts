@@ -101,12 +101,7 @@ export function decodeCommit(buf: Buffer, seq: number): Commit {
   return { seq, at: str(header.at, "the commit time"), writes, ...(lost !== undefined && { lost }) };
 }
 
-export function encodeSegment(
-  collection: string,
-  bucket: number,
-  seq: number,
-  records: readonly (SegmentRecord | SegmentLine)[],
-): Buffer {
+export function encodeSegment(collection: string, bucket: number, seq: number, records: readonly (SegmentRecord | SegmentLine)[]): Buffer {
   const lines = records.map(
     (r) =>
       `{"id":${JSON.stringify(r.id)},"rev":${r.rev},"index":${JSON.stringify(r.index)},"value":${"valueText" in r ? r.valueText : JSON.stringify(r.value)}}`,

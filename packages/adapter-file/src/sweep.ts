@@ -32,7 +32,13 @@ export function sweepTemporaryFiles(layout: Layout): string[] {
     [layout.walDir, [TEMP]],
     [layout.historyDir, [TEMP]],
     [layout.quarantineDir, [TEMP]],
-    [waiters, [{ re: TICKET_NAME, pid: 2, start: 3 }, { re: IDLE_NAME, pid: 1, start: 2 }]],
+    [
+      waiters,
+      [
+        { re: TICKET_NAME, pid: 2, start: 3 },
+        { re: IDLE_NAME, pid: 1, start: 2 },
+      ],
+    ],
     [owners, [{ re: OWNER_RECORD, pid: 1, start: 2 }]],
   ];
   for (const c of names(layout.dataDir)) rules.push([join(layout.dataDir, c), [TEMP]]);

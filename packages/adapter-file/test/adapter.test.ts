@@ -19,7 +19,13 @@ describe("file adapter: reads", () => {
   it("opens through openAdapterUrl(file:DIR) and declares its capabilities", async () => {
     const a = await openAdapterUrl(`file:${fresh()}`);
     expect(a.kind).toBe("file");
-    expect(a.capabilities).toMatchObject({ persistent: true, multiProcess: true, filesystem: true, corruptionRecovery: true, compaction: true });
+    expect(a.capabilities).toMatchObject({
+      persistent: true,
+      multiProcess: true,
+      filesystem: true,
+      corruptionRecovery: true,
+      compaction: true,
+    });
     expect(a.durability).toBe("strict");
     await a.close();
   });
@@ -85,9 +91,9 @@ describe("file adapter: reads", () => {
   it("records read back from data files (values parsed on first access) are deep-frozen, stable and complete", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir);
-    const value = { name: "x", nested: { list: [1, { deep: true }] }, text: "},\"value\":{" };
+    const value = { name: "x", nested: { list: [1, { deep: true }] }, text: '},"value":{' };
     // Index names are validated at the SPI boundary now; the key still looks like the data file's own JSON.
-    await a.transact((tx) => tx.put("docs", "d1", value, { index: { tricky: "},\"value\":" } }));
+    await a.transact((tx) => tx.put("docs", "d1", value, { index: { tricky: '},"value":' } }));
     await a.compact();
     await a.close();
     const b = await FileAdapter.open(dir);
@@ -102,7 +108,8 @@ describe("file adapter: reads", () => {
   it("cacheRecords bounds what a process keeps loaded; dropped buckets read back the same", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir, { foldEvery: 8, cacheRecords: 10 });
-    for (let i = 0; i < 60; i++) await a.transact((tx) => tx.put("docs", `d${i}`, { i, doubled: tx.get("docs", `d${i - 1}`)?.revision ?? 0 }));
+    for (let i = 0; i < 60; i++)
+      await a.transact((tx) => tx.put("docs", `d${i}`, { i, doubled: tx.get("docs", `d${i - 1}`)?.revision ?? 0 }));
     const b = await FileAdapter.open(dir, { cacheRecords: 10 });
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 60; i++) expect((await b.get("docs", `d${i}`))?.value).toEqual({ i, doubled: i === 0 ? 0 : 1 });

@@ -41,13 +41,21 @@ async function build(store: string): Promise<Expected> {
   const a = await FileAdapter.open(store, { foldEvery: 10_000 });
   for (let i = 0; i < 40; i++) {
     await a.transact((tx) => {
-      tx.put("sessions", `s${i}`, { name: `session ${i}`, status: i % 3 === 0 ? "done" : "active", n: i }, { index: { status: i % 3 === 0 ? "done" : "active" } });
+      tx.put(
+        "sessions",
+        `s${i}`,
+        { name: `session ${i}`, status: i % 3 === 0 ? "done" : "active", n: i },
+        { index: { status: i % 3 === 0 ? "done" : "active" } },
+      );
       if (i % 8 === 0) tx.put("state", `doc${i}`, { counter: i, nested: { list: [1, 2, i] } });
     });
   }
   await a.transact((tx) => tx.put("tools", "grep", { description: "search", command: "rg" }));
   await a.compact();
-  for (let i = 0; i < 10; i++) await a.transact((tx) => tx.put("sessions", `s${i}`, { name: `session ${i}`, status: "done", n: i + 100 }, { index: { status: "done" } }));
+  for (let i = 0; i < 10; i++)
+    await a.transact((tx) =>
+      tx.put("sessions", `s${i}`, { name: `session ${i}`, status: "done", n: i + 100 }, { index: { status: "done" } }),
+    );
   await a.compact();
   // Unfolded commits, each writing one record of its own, so the loss of one is exactly one record.
   const tailIds: string[] = [];
@@ -118,12 +126,15 @@ async function readEverything(a: FileAdapter, expected: Expected, lost: Set<stri
     if (page.records.length !== want) wrong.push(`${c} lists ${page.records.length} records instead of ${want}`);
   }
   const sets = await attempt(() => a.changes(0, 10_000));
-  if (sets !== failed && sets.length > 0 && sets[sets.length - 1]!.sequence !== expected.sequence) wrong.push("changes() does not end at the sequence");
+  if (sets !== failed && sets.length > 0 && sets[sets.length - 1]!.sequence !== expected.sequence)
+    wrong.push("changes() does not end at the sequence");
   return { errors, wrong };
 }
 
 function corruptNaming(errors: unknown[], file: string): StatehouseError | undefined {
-  return errors.find((e): e is StatehouseError => isStatehouseError(e, "E_CORRUPT") && e.details.file === file) as StatehouseError | undefined;
+  return errors.find((e): e is StatehouseError => isStatehouseError(e, "E_CORRUPT") && e.details.file === file) as
+    | StatehouseError
+    | undefined;
 }
 
 describe(`file adapter: corruption of every kind of store file (TESTPLAN; ${PER_MUTATION} × truncate, flip, zero-fill)`, () => {
@@ -137,7 +148,11 @@ describe(`file adapter: corruption of every kind of store file (TESTPLAN; ${PER_
     root = tempDir("corrupt");
     pristine = join(root, "pristine");
     expected = await build(pristine);
-    folded = Math.max(...readdirSync(join(pristine, "wal")).filter((n) => n.endsWith(".folded")).map((n) => Number(n.slice(0, 16))));
+    folded = Math.max(
+      ...readdirSync(join(pristine, "wal"))
+        .filter((n) => n.endsWith(".folded"))
+        .map((n) => Number(n.slice(0, 16))),
+    );
   });
   afterAll(() => removeDir(root));
 
@@ -153,7 +168,7 @@ describe(`file adapter: corruption of every kind of store file (TESTPLAN; ${PER_
     let detected = 0;
     for (const how of MUTATIONS) {
       for (let i = 0; i < PER_MUTATION; i++) {
-        const kind = KINDS[(cases++) % KINDS.length]!;
+        const kind = KINDS[cases++ % KINDS.length]!;
         const work = join(root, `case-${cases}`);
         cpSync(pristine, work, { recursive: true });
         const candidates = files(work).filter((f) => kindOf(work, f, folded) === kind);
@@ -179,7 +194,8 @@ describe(`file adapter: corruption of every kind of store file (TESTPLAN; ${PER_
 
 async function runCase(store: string, file: string, kind: Kind, expected: Expected): Promise<{ detected: boolean; failures: string[] }> {
   const failures: string[] = [];
-  const quarantinedExists = (e: StatehouseError | undefined) => typeof e?.details.quarantined === "string" && existsSync(e.details.quarantined as string);
+  const quarantinedExists = (e: StatehouseError | undefined) =>
+    typeof e?.details.quarantined === "string" && existsSync(e.details.quarantined as string);
   const onlyCorrupt = (errors: unknown[], when: string) => {
     for (const e of errors) if (!isStatehouseError(e, "E_CORRUPT")) failures.push(`${when}: an error other than E_CORRUPT: ${String(e)}`);
   };
@@ -209,14 +225,16 @@ async function runCase(store: string, file: string, kind: Kind, expected: Expect
     else if (named.details.recovered !== true) failures.push("the data file was not restored from its copy");
     // Restored from the identical copy: everything reads back exactly, with no repair needed.
     const again = await readEverything(a, expected, new Set());
-    if (again.errors.length > 0 || again.wrong.length > 0) failures.push(`after restore: ${String(again.errors[0] ?? "")} ${again.wrong.join("; ")}`);
+    if (again.errors.length > 0 || again.wrong.length > 0)
+      failures.push(`after restore: ${String(again.errors[0] ?? "")} ${again.wrong.join("; ")}`);
   } else if (kind === "commit" || kind === "history") {
     if (named === undefined) failures.push(`no E_CORRUPT named the corrupt ${kind} file`);
   } else if (kind === "segment-copy" || kind === "folded-commit") {
     // Never read on the way to a record: found by check().
     if (first.errors.length > 0) failures.push(`reads failed: ${String(first.errors[0])}`);
     const report = await a.check();
-    if (report.ok || !report.problems.some((p) => p.startsWith(file))) failures.push(`check() did not report ${file}: ${JSON.stringify(report)}`);
+    if (report.ok || !report.problems.some((p) => p.startsWith(file)))
+      failures.push(`check() did not report ${file}: ${JSON.stringify(report)}`);
     else detected = true;
   }
   if (kind !== "commit" && first.wrong.length > 0) failures.push(`silent damage: ${first.wrong.join("; ")}`);
@@ -238,7 +256,8 @@ async function runCase(store: string, file: string, kind: Kind, expected: Expect
     // The change sets of the corrupt history file are gone (reported); records are all intact.
     after.wrong = after.wrong.filter((w) => !w.startsWith("changes()"));
   }
-  if (after.errors.length > 0 || after.wrong.length > 0) failures.push(`after repair: ${String(after.errors[0] ?? "")} ${after.wrong.join("; ")}`);
+  if (after.errors.length > 0 || after.wrong.length > 0)
+    failures.push(`after repair: ${String(after.errors[0] ?? "")} ${after.wrong.join("; ")}`);
   const final = await a.check();
   if (!final.ok) failures.push(`check() after repair: ${final.problems.join("; ")}`);
   await a.close();

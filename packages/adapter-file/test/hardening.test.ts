@@ -26,7 +26,9 @@ afterAll(() => {
 function framed(header: Record<string, unknown>, lines: string[]): Buffer {
   const body = Buffer.from(lines.length === 0 ? "" : `${lines.join("\n")}\n`, "utf8");
   const base = JSON.stringify({ ...header, bytes: body.length });
-  const crc = crc32(body, crc32(Buffer.from(`${base}\n`, "utf8"))).toString(16).padStart(8, "0");
+  const crc = crc32(body, crc32(Buffer.from(`${base}\n`, "utf8")))
+    .toString(16)
+    .padStart(8, "0");
   return Buffer.concat([Buffer.from(`${base.slice(0, -1)},"crc32":"${crc}"}\n`, "utf8"), body]);
 }
 
@@ -182,10 +184,12 @@ describe("file adapter: every failure is a StatehouseError", () => {
     const root = fresh();
     const a = await FileAdapter.open(root, { lockTimeoutMs: 1_500 });
     writeFileSync(join(root, "lock"), "not a directory");
-    const caught = await a.transact((tx) => tx.put("items", "x", { n: 1 })).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const caught = await a
+      .transact((tx) => tx.put("items", "x", { n: 1 }))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     await a.close();
     expect(isStatehouseError(caught), String(caught)).toBe(true);
   });
@@ -194,41 +198,44 @@ describe("file adapter: every failure is a StatehouseError", () => {
 const SETPRIV = spawnSync("setpriv", ["--version"]).status === 0 && process.getuid?.() === 0;
 
 describe("file adapter: a fold that keeps failing is surfaced, backed off and bounded", () => {
-  it.skipIf(!SETPRIV)("persistent EACCES under data/: counted, warned once, reported by check(), retried with back-off, writes refused past maxUnfolded, then recovered", () => {
-    const root = join(fresh(), "store");
-    mkdirSync(root, { mode: 0o700 });
-    chownSync(root, 65534, 65534);
-    chownSync(dirname(root), 65534, 65534);
-    const r = spawnSync(
-      "setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, FOLD_FAULT, root, "300", "100"],
-      { cwd: PACKAGE_DIR, encoding: "utf8", timeout: 120_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    // The first 100 or so commits are accepted (the log may hold maxUnfolded), the rest refused
-    // with the fold's own typed error, not by growing wal/ without bound.
-    expect(out.committed).toBeGreaterThanOrEqual(95);
-    expect(out.committed).toBeLessThan(110);
-    expect(out.codes).toEqual({ E_PERMISSION: 300 - out.committed });
-    expect(out.refusal).toMatchObject({ code: "E_PERMISSION", reason: "fold-failing" });
-    expect(out.refusal.message).toMatch(/not applied/);
-    expect(out.walFilesDuring).toBeLessThanOrEqual(110);
-    // Every write used to re-fold the whole log; with back-off, attempts are few (one per doubling
-    // interval of 250 ms, plus one per refused write only once the back-off allows it).
-    const budget = 3 + 2 * Math.ceil(Math.log2(out.elapsedMs / 250 + 2));
-    expect(out.health.attempts, JSON.stringify(out.health)).toBeLessThanOrEqual(budget);
-    expect(out.health.failures).toBe(out.health.attempts - 1);
-    expect(out.health.fault).toEqual({ code: "E_PERMISSION", consecutive: out.health.failures });
-    expect(out.warnings).toBe(1);
-    expect(out.check.ok).toBe(false);
-    expect(out.check.problems.join("\n")).toMatch(/folding fails .*E_PERMISSION/);
-    // The fault cleared: one fold catches up, nothing acknowledged is lost.
-    expect(out.healthAfter.fault).toBe(false);
-    expect(out.checkAfter.ok).toBe(true);
-    expect(out.count).toBe(1 + out.committed + 9);
-    expect(out.walFilesAfter).toBeLessThanOrEqual(8);
-  });
+  it.skipIf(!SETPRIV)(
+    "persistent EACCES under data/: counted, warned once, reported by check(), retried with back-off, writes refused past maxUnfolded, then recovered",
+    () => {
+      const root = join(fresh(), "store");
+      mkdirSync(root, { mode: 0o700 });
+      chownSync(root, 65534, 65534);
+      chownSync(dirname(root), 65534, 65534);
+      const r = spawnSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, FOLD_FAULT, root, "300", "100"],
+        { cwd: PACKAGE_DIR, encoding: "utf8", timeout: 120_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      // The first 100 or so commits are accepted (the log may hold maxUnfolded), the rest refused
+      // with the fold's own typed error, not by growing wal/ without bound.
+      expect(out.committed).toBeGreaterThanOrEqual(95);
+      expect(out.committed).toBeLessThan(110);
+      expect(out.codes).toEqual({ E_PERMISSION: 300 - out.committed });
+      expect(out.refusal).toMatchObject({ code: "E_PERMISSION", reason: "fold-failing" });
+      expect(out.refusal.message).toMatch(/not applied/);
+      expect(out.walFilesDuring).toBeLessThanOrEqual(110);
+      // Every write used to re-fold the whole log; with back-off, attempts are few (one per doubling
+      // interval of 250 ms, plus one per refused write only once the back-off allows it).
+      const budget = 3 + 2 * Math.ceil(Math.log2(out.elapsedMs / 250 + 2));
+      expect(out.health.attempts, JSON.stringify(out.health)).toBeLessThanOrEqual(budget);
+      expect(out.health.failures).toBe(out.health.attempts - 1);
+      expect(out.health.fault).toEqual({ code: "E_PERMISSION", consecutive: out.health.failures });
+      expect(out.warnings).toBe(1);
+      expect(out.check.ok).toBe(false);
+      expect(out.check.problems.join("\n")).toMatch(/folding fails .*E_PERMISSION/);
+      // The fault cleared: one fold catches up, nothing acknowledged is lost.
+      expect(out.healthAfter.fault).toBe(false);
+      expect(out.checkAfter.ok).toBe(true);
+      expect(out.count).toBe(1 + out.committed + 9);
+      expect(out.walFilesAfter).toBeLessThanOrEqual(8);
+    },
+  );
 });
 
 describe("file adapter: check() and concurrent folds", () => {

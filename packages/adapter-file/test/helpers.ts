@@ -59,7 +59,12 @@ export class Child {
     if (seen.length > idx) return Promise.resolve(seen[idx]!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for "${t}"; stderr: ${this.stderr.slice(-500)}; messages: ${JSON.stringify(this.messages).slice(-500)}`)),
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for "${t}"; stderr: ${this.stderr.slice(-500)}; messages: ${JSON.stringify(this.messages).slice(-500)}`,
+            ),
+          ),
         timeoutMs,
       );
       this.waiters.push({
@@ -98,7 +103,15 @@ export function deadOwner(): string {
   } catch {
     // not Linux: liveness falls back to kill(pid, 0)
   }
-  return JSON.stringify({ pid: deadPid(), start: "1", boot, host: hostname(), ns, token: "deadbeefdeadbeef", at: new Date().toISOString() });
+  return JSON.stringify({
+    pid: deadPid(),
+    start: "1",
+    boot,
+    host: hostname(),
+    ns,
+    token: "deadbeefdeadbeef",
+    at: new Date().toISOString(),
+  });
 }
 
 export function mkdirp(dir: string): void {

@@ -9,7 +9,13 @@ const TRIALS = 30;
 const HOLD_MS = 15;
 
 /** TESTPLAN "stale lock race": a stale lock, 16 processes race for it, count trials with two holders at once. */
-async function race(racers: Child[], root: string, mode: "store" | "plain" | "ownerless", trials: number, stopAtFirst = false): Promise<number> {
+async function race(
+  racers: Child[],
+  root: string,
+  mode: "store" | "plain" | "ownerless",
+  trials: number,
+  stopAtFirst = false,
+): Promise<number> {
   let bad = 0;
   for (let trial = 0; trial < trials && !(stopAtFirst && bad > 0); trial++) {
     const dir = join(root, `${mode}-${trial}`);
@@ -63,7 +69,9 @@ describe("file adapter lock: stale lock race (TESTPLAN)", () => {
   it(`control: plain proper-lockfile (stale 2 s, retries) does let two holders in, in at least 1 of ${TRIALS} trials`, async () => {
     // Quick runs stop at the first trial with two holders; full runs count all 30.
     const bad = await race(racers, root, "plain", TRIALS, !TORTURE);
-    console.log(`[adapter-file] plain proper-lockfile: ${bad} stale-lock race(s) with two holders at once${TORTURE ? ` in ${TRIALS}` : ""}`);
+    console.log(
+      `[adapter-file] plain proper-lockfile: ${bad} stale-lock race(s) with two holders at once${TORTURE ? ` in ${TRIALS}` : ""}`,
+    );
     expect(bad).toBeGreaterThan(0);
   });
 });

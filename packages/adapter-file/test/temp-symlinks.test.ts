@@ -14,7 +14,10 @@ function likelyNames(store: string, from: number, to: number): string[] {
   for (let seq = from; seq <= to; seq++) {
     out.push(...variants(join(store, "wal", `${pad(seq)}.json`)), join(store, "wal", `${pad(seq)}.folded`));
     for (const b of ["00", "01", "1f", "3f"]) {
-      out.push(...variants(join(store, "data", "docs", `${b}-${pad(seq)}.json`)), ...variants(join(store, "data", "docs", `${b}-${pad(seq)}.copy.json`)));
+      out.push(
+        ...variants(join(store, "data", "docs", `${b}-${pad(seq)}.json`)),
+        ...variants(join(store, "data", "docs", `${b}-${pad(seq)}.copy.json`)),
+      );
     }
     for (let f = Math.max(1, seq - 8); f <= seq; f++) out.push(join(store, "history", `${pad(f)}-${pad(seq)}.json`));
     // Temporary names in this adapter's own pattern, with guessed pids and random tails.

@@ -27,13 +27,7 @@ export function readSequence(log: Log): number {
  * change sets past the retention on every LOG_SWEEP_EVERY-th commit, or now when `sweepNow`;
  * returns whether it swept.
  */
-export function appendChangeSet(
-  log: Log,
-  writes: readonly CommitWrite[],
-  sequence: number,
-  retention: number,
-  sweepNow: boolean,
-): boolean {
+export function appendChangeSet(log: Log, writes: readonly CommitWrite[], sequence: number, retention: number, sweepNow: boolean): boolean {
   const entry: StoredChangeSet = {
     at: new Date().toISOString(),
     c: writes.map((w) => [w.type === "put" ? 1 : 0, w.collection, w.id, w.revision]),

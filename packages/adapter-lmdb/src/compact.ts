@@ -12,7 +12,10 @@ import { openCount } from "./registry.js";
 const TMP_PREFIX = ".compact-";
 
 function refuse(env: Environment, pids: number[], inProcess: number): LockTimeoutError {
-  const who = [...(pids.length > 0 ? [`process(es) ${pids.join(", ")}`] : []), ...(inProcess > 0 ? [`${inProcess} other adapter(s) in this process`] : [])];
+  const who = [
+    ...(pids.length > 0 ? [`process(es) ${pids.join(", ")}`] : []),
+    ...(inProcess > 0 ? [`${inProcess} other adapter(s) in this process`] : []),
+  ];
   return new LockTimeoutError(`compaction needs exclusive access to ${env.path}, but ${who.join(" and ")} have it open`, {
     details: { path: env.path, pids },
   });

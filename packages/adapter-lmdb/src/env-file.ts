@@ -83,7 +83,10 @@ export function checkEnvHeader(file: string, initialised: boolean): EnvHeader | 
     if ((lastPage + 1) * pageSize > size) {
       const problems = verifyEnvironmentFile(file);
       if (problems.length > 0) {
-        throw corrupt(file, `truncated or damaged: the meta pages reach page ${lastPage}, the file has ${Math.floor(size / pageSize)} pages; ${problems.slice(0, 3).join("; ")}`);
+        throw corrupt(
+          file,
+          `truncated or damaged: the meta pages reach page ${lastPage}, the file has ${Math.floor(size / pageSize)} pages; ${problems.slice(0, 3).join("; ")}`,
+        );
       }
     }
     return { pageSize, lastPage, txnId, fileSize: size };

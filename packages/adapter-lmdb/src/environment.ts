@@ -131,12 +131,24 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
     if (!initialised) {
       const foreign = [...root.getKeys({})].map(String).filter((k) => !(SUB_DATABASES as readonly string[]).includes(k));
       if (foreign.length > 0) {
-        throw new ConfigError(`${path} holds an LMDB environment that is not a statehouse store (it has ${foreign.slice(0, 3).join(", ")})`, {
-          details: { path },
-        });
+        throw new ConfigError(
+          `${path} holds an LMDB environment that is not a statehouse store (it has ${foreign.slice(0, 3).join(", ")})`,
+          {
+            details: { path },
+          },
+        );
       }
     }
-    env = { path, file, root, meta: sub(root, "meta"), records: sub(root, "records"), index: sub(root, "index"), log: sub(root, "log"), mutex };
+    env = {
+      path,
+      file,
+      root,
+      meta: sub(root, "meta"),
+      records: sub(root, "records"),
+      index: sub(root, "index"),
+      log: sub(root, "log"),
+      mutex,
+    };
     ensureFormat(env, options, initialised);
   } catch (err) {
     void root.close().catch(() => undefined);
@@ -285,4 +297,3 @@ function ensureFormat(env: Environment, options: ResolvedLmdbOptions, initialise
     env.meta.put(META_FORMAT, Buffer.from(JSON.stringify({ ...f, sync: mode })));
   });
 }
-

@@ -47,7 +47,10 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
       const entry = decodeIndexKey(k);
       if (entry === undefined || !wanted.delete(k.toString("latin1"))) {
         dangling.push(k);
-        if (!repair) add(`${env.file}: index entry ${entry === undefined ? k.toString("hex") : `${entry.collection}/${entry.name}=${entry.key} → ${entry.id}`} has no matching record`);
+        if (!repair)
+          add(
+            `${env.file}: index entry ${entry === undefined ? k.toString("hex") : `${entry.collection}/${entry.name}=${entry.key} → ${entry.id}`} has no matching record`,
+          );
       }
     }
     const missing = [...wanted].map((k) => Buffer.from(k, "latin1"));
@@ -71,7 +74,8 @@ export async function checkEnvironment(env: Environment, repair: boolean): Promi
     }
     const raw = env.log.get(LOG_SEQUENCE, { transaction: txn }) as Buffer | undefined;
     const sequence = raw === undefined ? 0 : raw.readDoubleLE(0);
-    if (previous !== undefined && previous !== sequence) add(`${env.file}: the change log ends at ${previous}, the sequence is ${sequence}`);
+    if (previous !== undefined && previous !== sequence)
+      add(`${env.file}: the change log ends at ${previous}, the sequence is ${sequence}`);
     if (previous === undefined && sequence !== 0) add(`${env.file}: the sequence is ${sequence} but the change log is empty`);
     if (repair && (dangling.length > 0 || missing.length > 0)) {
       writeTransaction(env, () => {

@@ -206,24 +206,28 @@ export class LmdbAdapter implements StorageAdapter {
     let userFailed = false;
     let attempted: CommitWrite[] = [];
     try {
-      writeTransaction(env, () => {
-        let ran: { result: T; writes: CommitWrite[] };
-        try {
-          ran = runTransaction(fn, (c, id) => this.readInTransaction(c, id), this.limits);
-        } catch (err) {
-          userFailed = true;
-          throw err;
-        }
-        if (ran.writes.length === 0) {
-          outcome = { ...ran, sequence: 0 };
-          return ABORT;
-        }
-        const sequence = readSequence(this.env.log) + 1;
-        attempted = ran.writes;
-        this.apply(ran.writes, sequence);
-        outcome = { ...ran, sequence };
-        return undefined;
-      }, flags);
+      writeTransaction(
+        env,
+        () => {
+          let ran: { result: T; writes: CommitWrite[] };
+          try {
+            ran = runTransaction(fn, (c, id) => this.readInTransaction(c, id), this.limits);
+          } catch (err) {
+            userFailed = true;
+            throw err;
+          }
+          if (ran.writes.length === 0) {
+            outcome = { ...ran, sequence: 0 };
+            return ABORT;
+          }
+          const sequence = readSequence(this.env.log) + 1;
+          attempted = ran.writes;
+          this.apply(ran.writes, sequence);
+          outcome = { ...ran, sequence };
+          return undefined;
+        },
+        flags,
+      );
     } catch (err) {
       if (userFailed) throw err;
       let bytes = 0;
@@ -237,7 +241,8 @@ export class LmdbAdapter implements StorageAdapter {
     if (done.writes.length === 0) return { result: done.result, sequence: undefined };
     for (const w of done.writes) {
       const key = `${w.collection}\u0000${w.id}`;
-      if (w.type === "put") this.cache.store(key, done.sequence, { collection: w.collection, id: w.id, revision: w.revision, value: w.value });
+      if (w.type === "put")
+        this.cache.store(key, done.sequence, { collection: w.collection, id: w.id, revision: w.revision, value: w.value });
       else this.cache.delete(key);
     }
     return { result: done.result, sequence: done.sequence };

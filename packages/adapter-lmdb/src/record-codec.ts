@@ -65,7 +65,10 @@ export function decodeRecord(collection: string, id: string, raw: Uint8Array, fi
   try {
     value = JSON.parse(buf.toString("utf8", HEADER + indexBytes)) as JsonValue;
   } catch (err) {
-    throw new CorruptError(`corrupt record ${collection}/${id} in ${file}: unparseable JSON`, { cause: err, details: { file, collection, id } });
+    throw new CorruptError(`corrupt record ${collection}/${id} in ${file}: unparseable JSON`, {
+      cause: err,
+      details: { file, collection, id },
+    });
   }
   return { record: { collection, id, revision, value: deepFreeze(value) }, stamp };
 }

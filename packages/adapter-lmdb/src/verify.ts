@@ -126,7 +126,8 @@ export function verifyEnvironmentBytes(data: Bytes, file: string, metas?: Buffer
   };
   if (data.length < 2 * 512) return [`${file}: too short (${data.length} bytes)`];
   const psize = data.readUInt32LE(HDR + 24);
-  if (psize < 512 || psize > 65536 || (psize & (psize - 1)) !== 0 || data.length < 2 * psize) return [`${file}: implausible page size ${psize}`];
+  if (psize < 512 || psize > 65536 || (psize & (psize - 1)) !== 0 || data.length < 2 * psize)
+    return [`${file}: implausible page size ${psize}`];
   // The newest valid meta page is the one LMDB uses.
   let best: { txn: number; last: number; free: Db; main: Db } | undefined;
   for (let m = 0; m < 2; m++) {
@@ -165,7 +166,8 @@ export function verifyEnvironmentBytes(data: Bytes, file: string, metas?: Buffer
       seen[pgno] = 1;
       if (!present(pgno)) return problem(`${name}: page ${pgno} is past the end of the file (${pages} pages): truncated`);
       const p = pgno * psize;
-      if (Number(data.readBigUInt64LE(p)) !== pgno) return problem(`${name}: page ${pgno} says it is page ${Number(data.readBigUInt64LE(p))}`);
+      if (Number(data.readBigUInt64LE(p)) !== pgno)
+        return problem(`${name}: page ${pgno} says it is page ${Number(data.readBigUInt64LE(p))}`);
       const flags = data.readUInt16LE(p + 18);
       const lower = data.readUInt16LE(p + 20);
       const upper = data.readUInt16LE(p + 22);
@@ -190,21 +192,28 @@ export function verifyEnvironmentBytes(data: Bytes, file: string, metas?: Buffer
         if (!isLeaf) {
           const child = lo + hi * 0x10000 + nflags * 0x100000000;
           // The first key of a branch page is empty by LMDB's design.
-          if (i > 0 && ordered && previous !== undefined && Buffer.compare(key, previous) < 0) problem(`${name}: keys out of order on page ${pgno}`);
+          if (i > 0 && ordered && previous !== undefined && Buffer.compare(key, previous) < 0)
+            problem(`${name}: keys out of order on page ${pgno}`);
           visit(child, level + 1);
           continue;
         }
         const dsize = lo + hi * 0x10000;
-        if ((nflags & ~(F_BIGDATA | F_SUBDATA)) !== 0 || (nflags & F_DUPDATA) !== 0) return problem(`${name}: page ${pgno} node ${i} has flags ${nflags}`);
+        if ((nflags & ~(F_BIGDATA | F_SUBDATA)) !== 0 || (nflags & F_DUPDATA) !== 0)
+          return problem(`${name}: page ${pgno} node ${i} has flags ${nflags}`);
         let value: Buffer;
         if (nflags & F_BIGDATA) {
           if (keyEnd + 8 > psize - HDR) return problem(`${name}: page ${pgno} node ${i} overflow pointer runs past the page`);
           const ov = Number(data.readBigUInt64LE(node + 8 + ksize));
           const need = Math.ceil((dsize + HDR) / psize);
           if (!Number.isSafeInteger(ov) || ov < 2 || ov + need - 1 > last) return problem(`${name}: overflow page ${ov} out of range`);
-          if (!present(ov, need)) return problem(`${name}: overflow pages ${ov}–${ov + need - 1} run past the end of the file (${pages} pages): truncated`);
+          if (!present(ov, need))
+            return problem(`${name}: overflow pages ${ov}–${ov + need - 1} run past the end of the file (${pages} pages): truncated`);
           const q = ov * psize;
-          if (Number(data.readBigUInt64LE(q)) !== ov || (data.readUInt16LE(q + 18) & P_OVERFLOW) === 0 || data.readUInt32LE(q + 20) < need) {
+          if (
+            Number(data.readBigUInt64LE(q)) !== ov ||
+            (data.readUInt16LE(q + 18) & P_OVERFLOW) === 0 ||
+            data.readUInt32LE(q + 20) < need
+          ) {
             return problem(`${name}: overflow page ${ov} is not the overflow page of ${need} pages it should be`);
           }
           for (let k = 0; k < need; k++) {

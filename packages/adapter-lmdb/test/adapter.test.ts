@@ -22,7 +22,13 @@ describe("LMDB adapter specifics", () => {
       const path = join(dir, "a", "b", "env");
       const a = await openAdapterUrl(`lmdb:${path}`);
       expect(a.kind).toBe("lmdb");
-      expect(a.capabilities).toMatchObject({ persistent: true, multiProcess: true, filesystem: true, compaction: true, durability: ["strict", "relaxed"] });
+      expect(a.capabilities).toMatchObject({
+        persistent: true,
+        multiProcess: true,
+        filesystem: true,
+        compaction: true,
+        durability: ["strict", "relaxed"],
+      });
       await a.transact((tx) => tx.put("docs", "x", { v: 1 }));
       await a.close();
       for (const d of [join(dir, "a"), join(dir, "a", "b"), path]) expect(statSync(d).mode & 0o777, d).toBe(0o700);
@@ -50,10 +56,14 @@ describe("LMDB adapter specifics", () => {
     const a = await LmdbAdapter.open(join(dir, "keysize"));
     await a.transact((tx) => tx.put("docs", "ok", { v: 1 }, { index: { k: "short" } }));
     const huge = "k".repeat(3000);
-    expect(await code(a.transact((tx) => {
-      tx.put("docs", "other", { v: 2 });
-      tx.put("docs", "ok", { v: 3 }, { index: { k: huge } });
-    }))).toBe("E_VALIDATION");
+    expect(
+      await code(
+        a.transact((tx) => {
+          tx.put("docs", "other", { v: 2 });
+          tx.put("docs", "ok", { v: 3 }, { index: { k: huge } });
+        }),
+      ),
+    ).toBe("E_VALIDATION");
     expect(await a.get("docs", "other")).toBeUndefined();
     expect((await a.get("docs", "ok"))?.value).toEqual({ v: 1 });
     expect(await a.sequence()).toBe(1);
@@ -78,7 +88,16 @@ describe("LMDB adapter specifics", () => {
     expect(await code(LmdbAdapter.open(join(dir, "bad"), { cacheSize: -1 }))).toBe("E_CONFIG");
     const a = await LmdbAdapter.open(join(dir, "closed"));
     await a.close();
-    for (const p of [a.get("docs", "x"), a.list("docs"), a.count("docs"), a.transact(() => 1), a.changes(0), a.sequence(), a.check(), a.compact()]) {
+    for (const p of [
+      a.get("docs", "x"),
+      a.list("docs"),
+      a.count("docs"),
+      a.transact(() => 1),
+      a.changes(0),
+      a.sequence(),
+      a.check(),
+      a.compact(),
+    ]) {
       expect(await code(p)).toBe("E_CLOSED");
     }
   });

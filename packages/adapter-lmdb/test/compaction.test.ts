@@ -28,7 +28,8 @@ describe("compaction", () => {
     const a = await LmdbAdapter.open(path);
     for (let b = 0; b < 40; b++) {
       await a.transact((tx) => {
-        for (let i = 0; i < 50; i++) tx.put("docs", `d${b * 50 + i}`, { i: b * 50 + i, pad: "z".repeat(1000) }, { index: { mod: `${i % 7}` } });
+        for (let i = 0; i < 50; i++)
+          tx.put("docs", `d${b * 50 + i}`, { i: b * 50 + i, pad: "z".repeat(1000) }, { index: { mod: `${i % 7}` } });
       });
     }
     for (let b = 0; b < 40; b++) {
@@ -66,7 +67,10 @@ describe("compaction", () => {
     await sibling.close();
     const holder = runChild("hold", { path });
     await waitForLine(holder.child, "ready");
-    const err = await a.compact().then(() => undefined, (e: unknown) => e);
+    const err = await a.compact().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isStatehouseError(err, "E_LOCK_TIMEOUT")).toBe(true);
     expect((err as Error).message).toContain(String(holder.child.pid));
     holder.child.kill("SIGKILL");
@@ -82,7 +86,8 @@ describe("compaction", () => {
     const a = await LmdbAdapter.open(path);
     for (let b = 0; b < 30; b++) {
       await a.transact((tx) => {
-        for (let i = 0; i < 100; i++) tx.put("docs", `d${b * 100 + i}`, { i: b * 100 + i, pad: "q".repeat(300) }, { index: { m: `${i % 9}` } });
+        for (let i = 0; i < 100; i++)
+          tx.put("docs", `d${b * 100 + i}`, { i: b * 100 + i, pad: "q".repeat(300) }, { index: { m: `${i % 9}` } });
       });
     }
     const expected = await all(a);
@@ -141,7 +146,13 @@ describe("compaction marker owner record", () => {
     const { open } = await import("lmdb");
     const root = open({ path, overlappingSync: false, maxDbs: 8 });
     const meta = root.openDB({ name: "meta", encoding: "binary", keyEncoding: "binary" });
-    const before = { pid: 1, start: "1", boot: "00000000-0000-0000-0000-000000000000", host: hostname(), ns: readlinkSync("/proc/self/ns/pid") };
+    const before = {
+      pid: 1,
+      start: "1",
+      boot: "00000000-0000-0000-0000-000000000000",
+      host: hostname(),
+      ns: readlinkSync("/proc/self/ns/pid"),
+    };
     root.transactionSync(() => {
       meta.put(Buffer.from("compacting"), Buffer.from(JSON.stringify({ ...before, at: new Date().toISOString() })));
     });

@@ -72,13 +72,24 @@ describe("corruption of data.mdb", () => {
         mutate[kind](file, k, statSync(file).size);
         // Every other mutation also verifies the page structure at open (verifyOnOpen).
         const r = await runChild("probe", { path: copy, options: { verifyOnOpen: k % 2 === 1 } }, { timeoutMs: 20_000 }).done;
-        const res = r.json as { open: string; message?: string; check: { ok: boolean; first?: string } | null; records: Record<string, unknown> | null; error?: string; unhandled: number } | undefined;
+        const res = r.json as
+          | {
+              open: string;
+              message?: string;
+              check: { ok: boolean; first?: string } | null;
+              records: Record<string, unknown> | null;
+              error?: string;
+              unhandled: number;
+            }
+          | undefined;
         let outcome: string;
         if (r.timedOut) outcome = "hang";
         else if (r.signal !== null || res === undefined) outcome = `crash (${r.signal ?? `exit ${r.code}`}: ${r.stderr.slice(0, 200)})`;
-        else if (res.open === "E_CORRUPT") outcome = res.message?.includes("data.mdb") ? "E_CORRUPT at open" : "E_CORRUPT without the file name";
+        else if (res.open === "E_CORRUPT")
+          outcome = res.message?.includes("data.mdb") ? "E_CORRUPT at open" : "E_CORRUPT without the file name";
         else if (res.open !== "no error") outcome = `open gave ${res.open}`;
-        else if (res.check !== null && !res.check.ok) outcome = res.check.first?.includes("data.mdb") ? "check() found it" : "check() without the file name";
+        else if (res.check !== null && !res.check.ok)
+          outcome = res.check.first?.includes("data.mdb") ? "check() found it" : "check() without the file name";
         else if (res.error !== undefined) outcome = `error ${res.error}`;
         else outcome = JSON.stringify(res.records) === JSON.stringify(expected) ? "intact (free space)" : "silent damage";
         if (res !== undefined && res.unhandled > 0) outcome += " + unhandled rejection";

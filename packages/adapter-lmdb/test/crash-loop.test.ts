@@ -22,7 +22,9 @@ describe("crash loop with a full scan after each round", () => {
     const seed = await LmdbAdapter.open(path);
     await seed.transact((tx) => tx.put("docs", "seed", {}));
     await seed.close();
-    const writers = Array.from({ length: 3 }, (_, w) => runChild("writer", { path, writer: `c${w}`, big: false, options: { durability: "relaxed" } }));
+    const writers = Array.from({ length: 3 }, (_, w) =>
+      runChild("writer", { path, writer: `c${w}`, big: false, options: { durability: "relaxed" } }),
+    );
     await Promise.all(writers.map((c) => waitForLine(c.child, "ready")));
     const a = await LmdbAdapter.open(path);
     try {
@@ -47,16 +49,20 @@ describe("crash loop with a full scan after each round", () => {
       const lastAck = new Map<string, number>(); // writer → highest acknowledged i
       for (let round = 0; round < ROUNDS; round++) {
         const children = Array.from({ length: WRITERS }, (_, w) =>
-          runChild("writer", { path, writer: `${round}.${w}`, big: true, options: { durability } }, {
-            onLine: (line) => {
-              const m = /^ack (w([\d.]+)-(\d+))$/.exec(line);
-              if (m === null) return;
-              acked.set(m[1]!, round);
-              const i = Number(m[3]);
-              lastAck.set(m[2]!, Math.max(lastAck.get(m[2]!) ?? -1, i));
-              if (i % 3 === 2) deletedByAck.add(`w${m[2]}-${i - 2}`);
+          runChild(
+            "writer",
+            { path, writer: `${round}.${w}`, big: true, options: { durability } },
+            {
+              onLine: (line) => {
+                const m = /^ack (w([\d.]+)-(\d+))$/.exec(line);
+                if (m === null) return;
+                acked.set(m[1]!, round);
+                const i = Number(m[3]);
+                lastAck.set(m[2]!, Math.max(lastAck.get(m[2]!) ?? -1, i));
+                if (i % 3 === 2) deletedByAck.add(`w${m[2]}-${i - 2}`);
+              },
             },
-          }),
+          ),
         );
         // The random 0.2–1 s run starts once every writer has opened the store.
         await Promise.all(children.map((c) => waitForLine(c.child, "ready")));

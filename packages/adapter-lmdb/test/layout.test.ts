@@ -96,7 +96,8 @@ describe("a data file that ends before the meta's last page", () => {
     try {
       const path = join(dir, "env");
       let a = await LmdbAdapter.open(path);
-      for (let i = 0; i < 200; i++) await a.transact((tx) => tx.put("docs", `d${i}`, { i, pad: "x".repeat(500) }, { index: { k: `${i % 7}` } }));
+      for (let i = 0; i < 200; i++)
+        await a.transact((tx) => tx.put("docs", `d${i}`, { i, pad: "x".repeat(500) }, { index: { k: `${i % 7}` } }));
       await a.close();
       const file = join(path, "data.mdb");
       const bytes = readFileSync(file);

@@ -27,9 +27,28 @@ type Op =
   | { t: "reopen" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant("put" as const), id: idArb, value: valueArb, index: fc.dictionary(fc.constantFrom("k", "s"), indexKeyArb, { maxKeys: 2 }), ifRevision: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }) }, { requiredKeys: ["t", "id", "value", "index"] }) },
+  {
+    weight: 5,
+    arbitrary: fc.record(
+      {
+        t: fc.constant("put" as const),
+        id: idArb,
+        value: valueArb,
+        index: fc.dictionary(fc.constantFrom("k", "s"), indexKeyArb, { maxKeys: 2 }),
+        ifRevision: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      },
+      { requiredKeys: ["t", "id", "value", "index"] },
+    ),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("del" as const), id: idArb }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("batch" as const), ops: fc.array(fc.record({ id: idArb, value: valueArb, del: fc.boolean() }), { maxLength: 4 }), fail: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("batch" as const),
+      ops: fc.array(fc.record({ id: idArb, value: valueArb, del: fc.boolean() }), { maxLength: 4 }),
+      fail: fc.boolean(),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -41,7 +60,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       pages: fc.integer({ min: 1, max: 4 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("count" as const), index: fc.option(fc.constantFrom("k", "s"), { nil: undefined }), prefix: fc.option(indexKeyArb, { nil: undefined }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("count" as const),
+      index: fc.option(fc.constantFrom("k", "s"), { nil: undefined }),
+      prefix: fc.option(indexKeyArb, { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ t: "reopen" as const }) },
 );
 
@@ -57,7 +83,11 @@ async function outcome<T>(f: () => Promise<T>): Promise<{ ok: T } | { error: str
 async function step(a: StorageAdapter, op: Op): Promise<unknown> {
   switch (op.t) {
     case "put":
-      return outcome(() => a.transact((tx) => tx.put("docs", op.id, op.value, { index: op.index, ...(op.ifRevision !== undefined && { ifRevision: op.ifRevision }) })));
+      return outcome(() =>
+        a.transact((tx) =>
+          tx.put("docs", op.id, op.value, { index: op.index, ...(op.ifRevision !== undefined && { ifRevision: op.ifRevision }) }),
+        ),
+      );
     case "del":
       return outcome(() => a.transact((tx) => tx.delete("docs", op.id)));
     case "batch":
@@ -83,7 +113,9 @@ async function step(a: StorageAdapter, op: Op): Promise<unknown> {
       return pages;
     }
     case "count":
-      return outcome(() => a.count("docs", { ...(op.index !== undefined && { index: op.index }), ...(op.prefix !== undefined && { prefix: op.prefix }) }));
+      return outcome(() =>
+        a.count("docs", { ...(op.index !== undefined && { index: op.index }), ...(op.prefix !== undefined && { prefix: op.prefix }) }),
+      );
     case "reopen":
       return "reopen";
   }
@@ -120,7 +152,12 @@ describe("model-based: the LMDB adapter answers exactly like the memory adapter"
               expect(await step(lmdb, op), JSON.stringify(op)).toEqual(await step(model, op));
             }
             expect(await lmdb.sequence()).toBe(await model.sequence());
-            expect(await lmdb.changes(0)).toEqual((await model.changes(0)).map((c, i) => ({ ...c, at: (expect as unknown as { any: (c: unknown) => unknown }).any(String) ?? i })));
+            expect(await lmdb.changes(0)).toEqual(
+              (await model.changes(0)).map((c, i) => ({
+                ...c,
+                at: (expect as unknown as { any: (c: unknown) => unknown }).any(String) ?? i,
+              })),
+            );
             const report = await (lmdb as LmdbAdapter).check();
             expect(report).toEqual({ ok: true, problems: [], repaired: [] });
           } finally {

@@ -13,7 +13,11 @@ describe("lost update in the other write configurations", () => {
   afterEach(killChildren);
   afterAll(cleanup);
 
-  const configs: LmdbAdapterOptions[] = [{ durability: "relaxed" }, { durability: "strict", overlappingSync: true }, { durability: "relaxed", overlappingSync: true }];
+  const configs: LmdbAdapterOptions[] = [
+    { durability: "relaxed" },
+    { durability: "strict", overlappingSync: true },
+    { durability: "relaxed", overlappingSync: true },
+  ];
   for (const options of configs) {
     it(`${JSON.stringify(options)}: ${PROCS} processes × ${EACH} increments = ${PROCS * EACH}`, async () => {
       const path = join(dir, `env-${configs.indexOf(options)}`);

@@ -139,12 +139,7 @@ async function inSnapshot<T>(client: pg.ClientBase, fn: () => Promise<T>): Promi
  * each wrong record's entries replaced), under the counter row's lock so that no commit interleaves;
  * the sequence, the change log and the records themselves are only reported (there is no second copy).
  */
-export async function checkStore(
-  client: pg.ClientBase,
-  schema: string,
-  repair: boolean,
-  lockTimeoutMs: number,
-): Promise<IntegrityReport> {
+export async function checkStore(client: pg.ClientBase, schema: string, repair: boolean, lockTimeoutMs: number): Promise<IntegrityReport> {
   let result = await inSnapshot(client, () => scan(client, schema));
   const repaired: string[] = [];
   if (repair && (result.orphans > 0 || result.badEntries.length > 0)) {

@@ -10,7 +10,17 @@ import {
   isStatehouseError,
 } from "@statehouse/core";
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOENT",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
 
 /**
  * True when the server could not be reached or the connection was lost: connection refused, a
@@ -27,7 +37,9 @@ export function isUnavailable(err: unknown): boolean {
     if (code === "25P03" || code === "57P05") return true;
   }
   const message = err instanceof Error ? err.message : "";
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    message,
+  );
 }
 
 /**
@@ -39,12 +51,17 @@ export function mapEngineError(err: unknown, where: string, what: string): State
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   const details = { server: where, ...(typeof code === "string" ? { pgCode: code } : {}) };
-  if (isUnavailable(err)) return new UnavailableError(`the PostgreSQL server ${where} is unavailable while ${what}: ${message}`, { cause: err, details });
+  if (isUnavailable(err))
+    return new UnavailableError(`the PostgreSQL server ${where} is unavailable while ${what}: ${message}`, { cause: err, details });
   if (typeof code !== "string") return new IoError(`PostgreSQL error while ${what} (${where}): ${message}`, { cause: err, details });
   if (code === "55P03" || code === "57014") {
-    return new LockTimeoutError(`timed out waiting for another client's lock while ${what} (${where}): ${message}`, { cause: err, details });
+    return new LockTimeoutError(`timed out waiting for another client's lock while ${what} (${where}): ${message}`, {
+      cause: err,
+      details,
+    });
   }
-  if (code === "53100") return new StorageFullError(`the PostgreSQL server's disk is full while ${what} (${where})`, { cause: err, details });
+  if (code === "53100")
+    return new StorageFullError(`the PostgreSQL server's disk is full while ${what} (${where})`, { cause: err, details });
   if (code === "42501" || code.startsWith("28")) {
     return new PermissionError(`permission denied while ${what} (${where}): ${message}`, { cause: err, details });
   }

@@ -55,7 +55,9 @@ export async function migrate(pool: pg.Pool, schema: string, where: string, crea
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`statehouse:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${q}.statehouse_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${q}.statehouse_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const current = await appliedVersion(client, q);
     if (current > CURRENT_VERSION) throw newer(current, schema);
     const steps = migrations(schema);

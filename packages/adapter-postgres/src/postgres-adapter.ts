@@ -348,7 +348,13 @@ export class PostgresAdapter implements StorageAdapter {
    * in between, so it cannot lose again: a writer that another keeps beating (its cache is always
    * one commit behind) is not starved. Undefined: the connection was lost; retry with the token.
    */
-  private async locked<T>(fn: (tx: TxContext) => T, token: string, retry: boolean, deadline: number, attempt: number): Promise<TransactResult<T> | undefined> {
+  private async locked<T>(
+    fn: (tx: TxContext) => T,
+    token: string,
+    retry: boolean,
+    deadline: number,
+    attempt: number,
+  ): Promise<TransactResult<T> | undefined> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -567,10 +573,9 @@ export class PostgresAdapter implements StorageAdapter {
     this.assertOpen();
     const q = quoteIdent(this.schema);
     await this.retrying("compacting the store", async () => {
-      await this.pool.query(
-        `DELETE FROM ${q}.statehouse_changes WHERE seq <= (SELECT seq FROM ${q}.statehouse_counter) - $1::bigint`,
-        [this.options.changeRetention],
-      );
+      await this.pool.query(`DELETE FROM ${q}.statehouse_changes WHERE seq <= (SELECT seq FROM ${q}.statehouse_counter) - $1::bigint`, [
+        this.options.changeRetention,
+      ]);
       const tables = ["statehouse_records", "statehouse_index_entries", "statehouse_changes", "statehouse_counter"];
       await this.pool.query(`VACUUM (ANALYZE) ${tables.map((t) => `${q}.${t}`).join(", ")}`);
     });

@@ -75,10 +75,7 @@ export function statements(schema: string): Statements {
        ORDER BY e.key DESC, e.id DESC LIMIT $6`,
     ),
     countById: named("count_id", `SELECT count(*) AS n FROM ${records} WHERE collection = $1 AND id >= $2 AND id < $3`),
-    countByIndex: named(
-      "count_ix",
-      `SELECT count(*) AS n FROM ${entries} WHERE collection = $1 AND name = $2 AND key >= $3 AND key < $4`,
-    ),
+    countByIndex: named("count_ix", `SELECT count(*) AS n FROM ${entries} WHERE collection = $1 AND name = $2 AND key >= $3 AND key < $4`),
     changes: named("changes", `SELECT seq, at, entries FROM ${q}.statehouse_changes WHERE seq > $1 ORDER BY seq LIMIT $2`),
     sequence: named("sequence", `SELECT seq FROM ${q}.statehouse_counter`),
     lockCounter: named("lock", `SELECT seq FROM ${q}.statehouse_counter FOR UPDATE`),

@@ -15,7 +15,8 @@ if (reason !== undefined) {
   });
 } else {
   const db = await createTestDatabase({ empty: true });
-  const storeUrl = (dir: string) => withDatabase(db.url, db.name, { schema: `s_${createHash("sha256").update(dir).digest("hex").slice(0, 20)}` });
+  const storeUrl = (dir: string) =>
+    withDatabase(db.url, db.name, { schema: `s_${createHash("sha256").update(dir).digest("hex").slice(0, 20)}` });
   afterAll(() => db.drop());
   // Once per durability mode of the test kit: strict always, relaxed in torture runs.
   forEachDurability((durability) => {

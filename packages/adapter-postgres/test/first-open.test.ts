@@ -16,7 +16,10 @@ describe.skipIf(reason !== undefined)("opening a new database", () => {
   it("ten processes opening a fresh database at once make one schema, and none fails", async () => {
     const url = withDatabase(db.url, db.name, { schema: "fresh" });
     const startAt = Date.now() + 1500;
-    const runs = Array.from({ length: 10 }, (_, i) => runChild("open-store.mjs", [url, String(startAt), `p${i}`], { timeoutMs: 60_000 }).done);
+    const runs = Array.from(
+      { length: 10 },
+      (_, i) => runChild("open-store.mjs", [url, String(startAt), `p${i}`], { timeoutMs: 60_000 }).done,
+    );
     const results = await Promise.all(runs);
     for (const r of results) expect(`${r.code} ${r.stdout}${r.stderr}`).toBe("0 ok\n");
     const versions = await adminQuery("SELECT version FROM fresh.statehouse_schema", db.url);

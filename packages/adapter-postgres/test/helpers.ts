@@ -27,7 +27,9 @@ export async function adminQuery(sql: string, url = pgTarget().adminUrl!): Promi
 }
 
 /** A fresh database for one test file: a copy of the migrated template (or empty, when asked). */
-export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  options: { empty?: boolean } = {},
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const adminUrl = pgTarget().adminUrl!;
   const name = `t_${randomBytes(6).toString("hex")}`;
   await adminQuery(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);

@@ -58,63 +58,63 @@ describe.skipIf(reason !== undefined)("server faults", () => {
     const failures: string[] = [];
     let stop = false;
     try {
-    let round = 0;
-    const lastAckRound = [-1, -1, -1];
-    const loops = writers.map(async (w: StorageAdapter, k) => {
-      for (let i = 0; !stop; i++) {
-        const id = `w${k}-${i}`;
-        try {
-          await w.transact((tx) => {
-            if (tx.get("acks", id) !== undefined) throw new Error(`${id} exists before its write`);
-            tx.put("acks", id, { i });
-            const c = tx.get("meta", "total");
-            tx.put("meta", "total", { n: ((c?.value as { n: number } | undefined)?.n ?? 0) + 1 });
-          });
-          acked.set(id, i);
-          lastAckRound[k] = round;
-        } catch (err) {
-          failures.push(`${(err as { code?: string }).code ?? "RAW"}: ${(err as Error).message.slice(0, 200)}`);
+      let round = 0;
+      const lastAckRound = [-1, -1, -1];
+      const loops = writers.map(async (w: StorageAdapter, k) => {
+        for (let i = 0; !stop; i++) {
+          const id = `w${k}-${i}`;
+          try {
+            await w.transact((tx) => {
+              if (tx.get("acks", id) !== undefined) throw new Error(`${id} exists before its write`);
+              tx.put("acks", id, { i });
+              const c = tx.get("meta", "total");
+              tx.put("meta", "total", { n: ((c?.value as { n: number } | undefined)?.n ?? 0) + 1 });
+            });
+            acked.set(id, i);
+            lastAckRound[k] = round;
+          } catch (err) {
+            failures.push(`${(err as { code?: string }).code ?? "RAW"}: ${(err as Error).message.slice(0, 200)}`);
+          }
         }
+      });
+      const downtimes: number[] = [];
+      for (round = 1; round <= 10; round++) {
+        await sleep(300 + Math.random() * 500);
+        const t0 = Date.now();
+        server.crash();
+        await sleep(100 + Math.random() * 200);
+        server.startServer();
+        downtimes.push(Date.now() - t0);
       }
-    });
-    const downtimes: number[] = [];
-    for (round = 1; round <= 10; round++) {
-      await sleep(300 + Math.random() * 500);
-      const t0 = Date.now();
-      server.crash();
-      await sleep(100 + Math.random() * 200);
-      server.startServer();
-      downtimes.push(Date.now() - t0);
-    }
-    // Every client commits again after the last restart.
-    const deadline = Date.now() + 30_000;
-    while (lastAckRound.some((r) => r < 11) && Date.now() < deadline) await sleep(100);
-    stop = true;
-    await Promise.all(loops);
-    expect(lastAckRound).toEqual([11, 11, 11]);
-    // Within the lock timeout every commit reconnects: none may fail, not even as E_UNAVAILABLE.
-    expect(failures).toEqual([]);
-    const reader = await openAdapter(url);
-    try {
-      const all = await reader.list("acks", { limit: 10_000 });
-      const present = new Map(all.records.map((r) => [r.id, r]));
-      for (const [id, i] of acked) {
-        expect(present.get(id)?.value, id).toEqual({ i });
-        // Applied once: a commit retried after a lost connection did not write again.
-        expect(present.get(id)?.revision, id).toBe(1);
+      // Every client commits again after the last restart.
+      const deadline = Date.now() + 30_000;
+      while (lastAckRound.some((r) => r < 11) && Date.now() < deadline) await sleep(100);
+      stop = true;
+      await Promise.all(loops);
+      expect(lastAckRound).toEqual([11, 11, 11]);
+      // Within the lock timeout every commit reconnects: none may fail, not even as E_UNAVAILABLE.
+      expect(failures).toEqual([]);
+      const reader = await openAdapter(url);
+      try {
+        const all = await reader.list("acks", { limit: 10_000 });
+        const present = new Map(all.records.map((r) => [r.id, r]));
+        for (const [id, i] of acked) {
+          expect(present.get(id)?.value, id).toEqual({ i });
+          // Applied once: a commit retried after a lost connection did not write again.
+          expect(present.get(id)?.revision, id).toBe(1);
+        }
+        const total = (await reader.get("meta", "total"))!.value as { n: number };
+        expect(total.n).toBe(present.size);
+        const seq = await reader.sequence();
+        expect(seq).toBe(present.size);
+        const sequences = (await reader.changes(0, Number.POSITIVE_INFINITY)).map((c) => c.sequence);
+        expect(sequences).toEqual(Array.from({ length: seq }, (_, n) => n + 1));
+        console.log(
+          `[postgres restarts] 10 rounds (down ${downtimes.join(", ")} ms): ${acked.size} acknowledged, ${present.size} committed, ${seq} change sets, 0 failures`,
+        );
+      } finally {
+        await reader.close();
       }
-      const total = (await reader.get("meta", "total"))!.value as { n: number };
-      expect(total.n).toBe(present.size);
-      const seq = await reader.sequence();
-      expect(seq).toBe(present.size);
-      const sequences = (await reader.changes(0, Number.POSITIVE_INFINITY)).map((c) => c.sequence);
-      expect(sequences).toEqual(Array.from({ length: seq }, (_, n) => n + 1));
-      console.log(
-        `[postgres restarts] 10 rounds (down ${downtimes.join(", ")} ms): ${acked.size} acknowledged, ${present.size} committed, ${seq} change sets, 0 failures`,
-      );
-    } finally {
-      await reader.close();
-    }
     } finally {
       stop = true;
       await Promise.all(writers.map((w) => w.close()));

@@ -1,4 +1,12 @@
-import { type ChangeEntry, type ChangeSet, CorruptError, type IndexKeys, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import {
+  type ChangeEntry,
+  type ChangeSet,
+  CorruptError,
+  type IndexKeys,
+  type JsonValue,
+  type StoredRecord,
+  deepFreeze,
+} from "@statehouse/core";
 import { changeCrc, recordCrc } from "./checksum.js";
 import type { RecordRow } from "./statements.js";
 

@@ -29,9 +29,20 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
   // The entries of a damaged record cannot be judged (its index keys are untrustworthy too).
   const damaged = new Set<number>();
   let recordsOk = true;
-  const readRecords = db.prepare("SELECT rid, collection, id, seq, revision, crc, idx, value FROM records WHERE rid > ? ORDER BY rid LIMIT ?");
+  const readRecords = db.prepare(
+    "SELECT rid, collection, id, seq, revision, crc, idx, value FROM records WHERE rid > ? ORDER BY rid LIMIT ?",
+  );
   for (let last = -Infinity; ; ) {
-    const rows = readRecords.all(last, BATCH) as { rid: number; collection: string; id: string; seq: number; revision: number; crc: number; idx: string | null; value: string }[];
+    const rows = readRecords.all(last, BATCH) as {
+      rid: number;
+      collection: string;
+      id: string;
+      seq: number;
+      revision: number;
+      crc: number;
+      idx: string | null;
+      value: string;
+    }[];
     for (const r of rows) {
       const where = `record ${r.collection}/${r.id} (row ${r.rid})`;
       if (recordCrc(r.collection, r.id, r.seq, r.revision, r.idx, r.value) !== r.crc) {
@@ -59,18 +70,28 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
   }
   let entriesOk = true;
   const seen = new Set<string>();
-  for (const e of db.prepare("SELECT collection, name, key, id, rid FROM index_entries").all() as { collection: string; name: Buffer; key: Buffer; id: string; rid: number }[]) {
+  for (const e of db.prepare("SELECT collection, name, key, id, rid FROM index_entries").all() as {
+    collection: string;
+    name: Buffer;
+    key: Buffer;
+    id: string;
+    rid: number;
+  }[]) {
     const k = entryKey(e.collection, e.name, e.key, e.id, e.rid);
     seen.add(k);
     if (!expected.has(k) && !damaged.has(e.rid)) {
       entriesOk = false;
-      problems.push(`index entry ${e.collection}/${JSON.stringify(decodeKey(e.name))}/${JSON.stringify(decodeKey(e.key))} → ${e.id}: no record has it`);
+      problems.push(
+        `index entry ${e.collection}/${JSON.stringify(decodeKey(e.name))}/${JSON.stringify(decodeKey(e.key))} → ${e.id}: no record has it`,
+      );
     }
   }
   for (const [k, [collection, name, key, id]] of expected) {
     if (!seen.has(k)) {
       entriesOk = false;
-      problems.push(`index entry ${collection}/${JSON.stringify(decodeKey(name as Buffer))}/${JSON.stringify(decodeKey(key as Buffer))} → ${id}: missing`);
+      problems.push(
+        `index entry ${collection}/${JSON.stringify(decodeKey(name as Buffer))}/${JSON.stringify(decodeKey(key as Buffer))} → ${id}: missing`,
+      );
     }
   }
   let previous: number | undefined;
@@ -125,6 +146,7 @@ export function checkIntegrity(db: Database.Database, file: string, repair: bool
     result = run.deferred();
   }
   const problems = [...result.sqlite, ...result.problems, ...leftovers(file)];
-  const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more`] : problems;
+  const shown =
+    problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more`] : problems;
   return { ok: problems.length === 0, problems: shown, repaired };
 }

@@ -14,14 +14,23 @@ export interface ListContext {
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** A row's record, parsed only if the cache does not already hold this version of it. */
-function recordOf(ctx: ListContext, row: RecordRow, collection: string, id: string): { record: StoredRecord; index: Readonly<Record<string, string>> } {
+function recordOf(
+  ctx: ListContext,
+  row: RecordRow,
+  collection: string,
+  id: string,
+): { record: StoredRecord; index: Readonly<Record<string, string>> } {
   const key = RecordCache.key(collection, id);
   const cached = ctx.cache.get(key);
   if (cached !== undefined && cached.seq === row.seq && cached.record !== undefined && row.collection === collection && row.id === id) {
     return { record: cached.record, index: cached.index };
   }
   const decoded = decodeRecord(row, collection, id, ctx.file);
-  ctx.cache.set(key, { seq: row.seq, dataVersion: ctx.dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx }, row.value.length);
+  ctx.cache.set(
+    key,
+    { seq: row.seq, dataVersion: ctx.dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx },
+    row.value.length,
+  );
   return decoded;
 }
 
@@ -71,15 +80,21 @@ function byIndex(ctx: ListContext, collection: string, name: string, options: Li
   for (const row of page) {
     lastKey = decodeKey(row.ekey);
     if (row.rid === null || row.rid === undefined) {
-      throw new CorruptError(`corrupt store ${ctx.file}: index ${JSON.stringify(name)} lists ${collection}/${row.eid}, which has no record`, {
-        details: { file: ctx.file },
-      });
+      throw new CorruptError(
+        `corrupt store ${ctx.file}: index ${JSON.stringify(name)} lists ${collection}/${row.eid}, which has no record`,
+        {
+          details: { file: ctx.file },
+        },
+      );
     }
     const { record, index } = recordOf(ctx, row as RecordRow, collection, row.eid);
     if (index[name] !== lastKey) {
-      throw new CorruptError(`corrupt store ${ctx.file}: index ${JSON.stringify(name)} lists ${collection}/${row.eid} under a key the record does not have`, {
-        details: { file: ctx.file },
-      });
+      throw new CorruptError(
+        `corrupt store ${ctx.file}: index ${JSON.stringify(name)} lists ${collection}/${row.eid} under a key the record does not have`,
+        {
+          details: { file: ctx.file },
+        },
+      );
     }
     records.push(record);
   }

@@ -27,7 +27,14 @@ const v1ToV2: Migration = (db) => {
   );
   // better-sqlite3 cannot run a statement while iterating another, so the copy goes in batches.
   for (let last = -Infinity; ; ) {
-    const rows = readRecords.all(last, BATCH) as { rid: number; collection: string; id: string; revision: number; idx: string | null; value: string }[];
+    const rows = readRecords.all(last, BATCH) as {
+      rid: number;
+      collection: string;
+      id: string;
+      revision: number;
+      idx: string | null;
+      value: string;
+    }[];
     for (const r of rows) {
       const crc = recordCrc(r.collection, r.id, stamp, r.revision, r.idx, r.value);
       insertRecord.run(r.rid, r.collection, r.id, stamp, r.revision, crc, r.idx, r.value);
@@ -66,7 +73,9 @@ export function schemaVersion(db: Db, file: string): number {
     throw new CorruptError(`corrupt store ${file}: not a statehouse database, ${what}`, { details: { file } });
   }
   if (matched !== stated) {
-    throw new CorruptError(`corrupt store ${file}: user_version says ${stated} but the schema is version ${matched}`, { details: { file } });
+    throw new CorruptError(`corrupt store ${file}: user_version says ${stated} but the schema is version ${matched}`, {
+      details: { file },
+    });
   }
   return stated;
 }

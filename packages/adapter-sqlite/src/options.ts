@@ -53,7 +53,6 @@ export function resolveOptions(options: SqliteAdapterOptions): ResolvedSqliteOpt
     lockTimeoutMs: nonNegativeInteger("lockTimeoutMs", options.lockTimeoutMs, 10_000),
     changeRetention: nonNegativeInteger("changeRetention", options.changeRetention, 10_000, 1),
     cacheBytes: nonNegativeInteger("cacheBytes", options.cacheBytes, 64 * 1024 * 1024),
-    maxPageCount:
-      options.maxPageCount === undefined ? undefined : nonNegativeInteger("maxPageCount", options.maxPageCount, 0, 1),
+    maxPageCount: options.maxPageCount === undefined ? undefined : nonNegativeInteger("maxPageCount", options.maxPageCount, 0, 1),
   };
 }

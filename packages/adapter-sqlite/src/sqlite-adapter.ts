@@ -36,11 +36,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Database.SqliteError && typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+  return (
+    err instanceof Database.SqliteError && typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+  );
 }
 
 function isSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string" && typeof (err as NodeJS.ErrnoException).syscall === "string";
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === "string" &&
+    typeof (err as NodeJS.ErrnoException).syscall === "string"
+  );
 }
 
 // Trimming the change log every commit would cost a statement per write; every 64th is enough to
@@ -171,7 +177,11 @@ export class SqliteAdapter implements StorageAdapter {
       return undefined;
     }
     const decoded = decodeRecord(row, collection, id, this.file);
-    this.cache.set(key, { seq: row.seq, dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx }, row.value.length);
+    this.cache.set(
+      key,
+      { seq: row.seq, dataVersion, record: decoded.record, index: decoded.index, rid: row.rid, idx: row.idx },
+      row.value.length,
+    );
     return decoded.record;
   }
 
@@ -278,7 +288,9 @@ export class SqliteAdapter implements StorageAdapter {
     } catch {
       // reported below
     }
-    throw new CorruptError(`corrupt store ${this.file}: record ${collection}/${id} has unreadable index keys`, { details: { file: this.file } });
+    throw new CorruptError(`corrupt store ${this.file}: record ${collection}/${id} has unreadable index keys`, {
+      details: { file: this.file },
+    });
   }
 
   /** Index entries follow the record: the previous ones go, the new ones come. */

@@ -69,7 +69,8 @@ describe("sqlite adapter faults", () => {
       const { dir, cleanup } = tempDir();
       try {
         const file = `${dir}/top/a/b/store.db`;
-        const r = await runChild("modes.mjs", [file, dir], { timeoutMs: 30_000, wrap: ["sh", "-c", `umask ${umask} && exec "$0" "$@"`] }).done;
+        const r = await runChild("modes.mjs", [file, dir], { timeoutMs: 30_000, wrap: ["sh", "-c", `umask ${umask} && exec "$0" "$@"`] })
+          .done;
         expect(r.code, r.stderr).toBe(0);
         const out = JSON.parse(r.stdout) as Record<string, Record<string, string>>;
         expect(out.umask).toBe(umask === "000" ? "0" : "22");

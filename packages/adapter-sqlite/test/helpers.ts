@@ -16,4 +16,3 @@ export function tempDir(): TempDir {
 export function runChild(script: string, args: string[], options: RunChildOptions = {}): ReturnType<typeof runScript> {
   return runScript(join(FIXTURES, script), args, options);
 }
-

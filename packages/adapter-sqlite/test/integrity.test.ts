@@ -24,7 +24,10 @@ describe("sqlite adapter check()", () => {
       const file = `${dir}/store.db`;
       await seeded(file);
       raw(file, "DELETE FROM index_entries WHERE id = 'd4'");
-      raw(file, "INSERT INTO index_entries VALUES ('docs', CAST('tag' AS BLOB), CAST('t9' AS BLOB), 'd5', (SELECT rid FROM records WHERE id = 'd5'))");
+      raw(
+        file,
+        "INSERT INTO index_entries VALUES ('docs', CAST('tag' AS BLOB), CAST('t9' AS BLOB), 'd5', (SELECT rid FROM records WHERE id = 'd5'))",
+      );
       const store = new SqliteAdapter(file);
       // A listing walking the stray entry notices it.
       await expect(store.list("docs", { index: "tag", prefix: "t9" })).rejects.toMatchObject({ code: "E_CORRUPT" });
@@ -36,7 +39,15 @@ describe("sqlite adapter check()", () => {
       const repaired = await store.check({ repair: true });
       expect(repaired.ok).toBe(true);
       expect(repaired.repaired).toHaveLength(1);
-      expect((await store.list("docs", { index: "tag", prefix: "t1", limit: 100 })).records.map((r) => r.id)).toEqual(["d1", "d10", "d13", "d16", "d19", "d4", "d7"]);
+      expect((await store.list("docs", { index: "tag", prefix: "t1", limit: 100 })).records.map((r) => r.id)).toEqual([
+        "d1",
+        "d10",
+        "d13",
+        "d16",
+        "d19",
+        "d4",
+        "d7",
+      ]);
       expect(await store.count("docs", { index: "tag" })).toBe(20);
       await store.close();
     } finally {

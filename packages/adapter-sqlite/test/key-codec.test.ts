@@ -14,7 +14,10 @@ function sign(n: number): number {
 
 describe("key codec", () => {
   it("round-trips every string, lone surrogates included", () => {
-    fc.assert(fc.property(key, (k) => decodeKey(encodeKey(k)) === k), { numRuns: 5000 });
+    fc.assert(
+      fc.property(key, (k) => decodeKey(encodeKey(k)) === k),
+      { numRuns: 5000 },
+    );
   });
 
   it("orders encodings exactly as compareKeys orders strings", () => {

@@ -24,13 +24,28 @@ function buildV1(file: string): void {
   const entry = db.prepare("INSERT INTO index_entries VALUES (?, ?, ?, ?, ?)");
   const change = db.prepare("INSERT INTO changes VALUES (?, ?, ?)");
   db.transaction(() => {
-    record.run(1, "sessions", "s1", 3, '{"status":"active"}', JSON.stringify({ name: "first", status: "active", tags: ["a", "b"], n: 1.5 }));
+    record.run(
+      1,
+      "sessions",
+      "s1",
+      3,
+      '{"status":"active"}',
+      JSON.stringify({ name: "first", status: "active", tags: ["a", "b"], n: 1.5 }),
+    );
     entry.run("sessions", Buffer.from("status"), Buffer.from("active"), "s1", 1);
-    record.run(2, "sessions", "s2", 1, '{"status":"completed"}', JSON.stringify({ name: "second", status: "completed", text: "é ünïcode \u2028 😀" }));
+    record.run(
+      2,
+      "sessions",
+      "s2",
+      1,
+      '{"status":"completed"}',
+      JSON.stringify({ name: "second", status: "completed", text: "é ünïcode \u2028 😀" }),
+    );
     entry.run("sessions", Buffer.from("status"), Buffer.from("completed"), "s2", 2);
     record.run(3, "state", "global", 7, null, JSON.stringify({ counter: 7, nested: { deep: [1, { x: null }] } }));
     for (let seq = 1; seq <= 11; seq++) {
-      const entries = seq <= 3 ? [["p", "sessions", "s1", seq]] : seq === 4 ? [["p", "sessions", "s2", 1]] : [["p", "state", "global", seq - 4]];
+      const entries =
+        seq <= 3 ? [["p", "sessions", "s1", seq]] : seq === 4 ? [["p", "sessions", "s2", 1]] : [["p", "state", "global", seq - 4]];
       change.run(seq, 1_700_000_000_000 + seq, JSON.stringify(entries));
     }
   })();
@@ -58,9 +73,19 @@ describe("sqlite adapter schema migration", () => {
       expect(rawSchema(file)).toMatchObject({ version: 1, valueTypes: ["blob"] });
       const store = new SqliteAdapter(file);
       expect(SCHEMA_VERSION).toBe(2);
-      expect(rawSchema(file)).toEqual({ version: 2, columns: "rid,collection,id,seq,revision,crc,idx,value", valueTypes: ["text"], integrity: "ok" });
+      expect(rawSchema(file)).toEqual({
+        version: 2,
+        columns: "rid,collection,id,seq,revision,crc,idx,value",
+        valueTypes: ["text"],
+        integrity: "ok",
+      });
 
-      expect(await store.get("sessions", "s1")).toEqual({ collection: "sessions", id: "s1", revision: 3, value: { name: "first", status: "active", tags: ["a", "b"], n: 1.5 } });
+      expect(await store.get("sessions", "s1")).toEqual({
+        collection: "sessions",
+        id: "s1",
+        revision: 3,
+        value: { name: "first", status: "active", tags: ["a", "b"], n: 1.5 },
+      });
       expect(await store.get("sessions", "s2")).toMatchObject({ revision: 1, value: { text: "é ünïcode \u2028 😀" } });
       expect(await store.get("state", "global")).toMatchObject({ revision: 7, value: { counter: 7, nested: { deep: [1, { x: null }] } } });
       expect((await store.list("sessions", { index: "status", prefix: "act" })).records.map((r) => r.id)).toEqual(["s1"]);
@@ -68,7 +93,11 @@ describe("sqlite adapter schema migration", () => {
       expect(await store.sequence()).toBe(11);
       const history = await store.changes(0);
       expect(history.map((c) => c.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-      expect(history[3]).toEqual({ sequence: 4, at: new Date(1_700_000_000_004).toISOString(), changes: [{ type: "put", collection: "sessions", id: "s2", revision: 1 }] });
+      expect(history[3]).toEqual({
+        sequence: 4,
+        at: new Date(1_700_000_000_004).toISOString(),
+        changes: [{ type: "put", collection: "sessions", id: "s2", revision: 1 }],
+      });
 
       // Writing continues where version 1 left off.
       const out = await store.transact((tx) => {
@@ -98,7 +127,10 @@ describe("sqlite adapter schema migration", () => {
     try {
       const file = `${dir}/store.db`;
       buildV1(file);
-      const runs = Array.from({ length: 4 }, (_, i) => runChild("write-once.mjs", [file, JSON.stringify([["put", "docs", `p${i}`, { i }]])], { timeoutMs: 60_000 }).done);
+      const runs = Array.from(
+        { length: 4 },
+        (_, i) => runChild("write-once.mjs", [file, JSON.stringify([["put", "docs", `p${i}`, { i }]])], { timeoutMs: 60_000 }).done,
+      );
       for (const r of await Promise.all(runs)) expect(JSON.parse(r.stdout), r.stderr).toMatchObject({ ok: true });
       const store = new SqliteAdapter(file);
       expect(await store.count("docs")).toBe(4);

@@ -24,7 +24,14 @@ type Write =
   | { op: "put"; c: string; id: string; value: unknown; index: Record<string, string>; cond: object | undefined }
   | { op: "del"; c: string; id: string; cond: object | undefined };
 const write: fc.Arbitrary<Write> = fc.oneof(
-  fc.record({ op: fc.constant("put" as const), c: collection, id, value, index: fc.dictionary(indexName, hostileKey, { maxKeys: 2 }), cond: condition }),
+  fc.record({
+    op: fc.constant("put" as const),
+    c: collection,
+    id,
+    value,
+    index: fc.dictionary(indexName, hostileKey, { maxKeys: 2 }),
+    cond: condition,
+  }),
   fc.record({ op: fc.constant("del" as const), c: collection, id, cond: condition }),
 );
 
@@ -38,9 +45,22 @@ type Command =
   | { op: "reopen" };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant("tx" as const), writes: fc.array(write, { minLength: 1, maxLength: 4 }), abort: fc.integer({ min: 0, max: 5 }).map((n) => n === 0) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("tx" as const),
+      writes: fc.array(write, { minLength: 1, maxLength: 4 }),
+      abort: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+    }),
+  },
   // Transactions started together without awaiting each other, as callers interleaving awaits do.
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("concurrent" as const), txs: fc.array(fc.array(write, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 6 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("concurrent" as const),
+      txs: fc.array(fc.array(write, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 6 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("get" as const), c: collection, id }) },
   {
     weight: 3,
@@ -48,14 +68,34 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       op: fc.constant("list" as const),
       c: collection,
       options: fc.record(
-        { index: fc.constantFrom("status", "s.x", "by", "status", "status"), prefix: fc.oneof(hostileKey, fc.constantFrom("a", "A", "z", "é")), limit: fc.integer({ min: 1, max: 4 }), reverse: fc.boolean() },
+        {
+          index: fc.constantFrom("status", "s.x", "by", "status", "status"),
+          prefix: fc.oneof(hostileKey, fc.constantFrom("a", "A", "z", "é")),
+          limit: fc.integer({ min: 1, max: 4 }),
+          reverse: fc.boolean(),
+        },
         { requiredKeys: ["limit"] },
       ),
       forged: fc.option(fc.tuple(fc.oneof(hostileKey, id), id), { nil: undefined }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("count" as const), c: collection, index: fc.option(indexName, { nil: undefined }), prefix: fc.option(hostileKey, { nil: undefined }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("changes" as const), since: fc.integer({ min: 0, max: 30 }), limit: fc.integer({ min: 1, max: 5 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("count" as const),
+      c: collection,
+      index: fc.option(indexName, { nil: undefined }),
+      prefix: fc.option(hostileKey, { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("changes" as const),
+      since: fc.integer({ min: 0, max: 30 }),
+      limit: fc.integer({ min: 1, max: 5 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: "reopen" as const }) },
 );
 
@@ -118,7 +158,9 @@ describe("sqlite adapter against the memory adapter (model-based)", () => {
             for (const cmd of commands) {
               switch (cmd.op) {
                 case "tx":
-                  expect(await outcome(real.transact(txFn(cmd.writes, cmd.abort)))).toEqual(await outcome(model.transact(txFn(cmd.writes, cmd.abort))));
+                  expect(await outcome(real.transact(txFn(cmd.writes, cmd.abort)))).toEqual(
+                    await outcome(model.transact(txFn(cmd.writes, cmd.abort))),
+                  );
                   break;
                 case "concurrent": {
                   const run = (a: StorageAdapter) => Promise.all(cmd.txs.map((w) => outcome(a.transact(txFn(w, false)))));
@@ -135,12 +177,16 @@ describe("sqlite adapter against the memory adapter (model-based)", () => {
                   break;
                 }
                 case "count": {
-                  const options = { ...(cmd.index !== undefined && { index: cmd.index }), ...(cmd.prefix !== undefined && { prefix: cmd.prefix }) };
+                  const options = {
+                    ...(cmd.index !== undefined && { index: cmd.index }),
+                    ...(cmd.prefix !== undefined && { prefix: cmd.prefix }),
+                  };
                   expect(await real.count(cmd.c, options)).toBe(await model.count(cmd.c, options));
                   break;
                 }
                 case "changes": {
-                  const strip = (sets: { sequence: number; changes: readonly unknown[] }[]) => sets.map((s) => ({ sequence: s.sequence, changes: s.changes }));
+                  const strip = (sets: { sequence: number; changes: readonly unknown[] }[]) =>
+                    sets.map((s) => ({ sequence: s.sequence, changes: s.changes }));
                   expect(strip(await real.changes(cmd.since, cmd.limit))).toEqual(strip(await model.changes(cmd.since, cmd.limit)));
                   expect(await real.sequence()).toBe(await model.sequence());
                   break;

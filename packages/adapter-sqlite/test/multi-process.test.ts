@@ -13,7 +13,10 @@ interface IncrementResult {
 
 async function race(file: string, processes: number, count: number, mode: string): Promise<IncrementResult[]> {
   const startAt = String(Date.now() + 1500);
-  const runs = Array.from({ length: processes }, () => runChild("increment.mjs", [file, String(count), mode, startAt], { timeoutMs: 110_000 }).done);
+  const runs = Array.from(
+    { length: processes },
+    () => runChild("increment.mjs", [file, String(count), mode, startAt], { timeoutMs: 110_000 }).done,
+  );
   const results = await Promise.all(runs);
   return results.map((r) => {
     expect(r.code, r.stderr).toBe(0);

@@ -23,7 +23,10 @@ export function registerCliAdapters(): void {
       } catch (err) {
         if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
         const why = String((err as Error).message).split("\n")[0];
-        throw new ConfigError(`the ${scheme}: adapter is not installed (npm install ${specifier}): ${why}`, { cause: err, details: { scheme } });
+        throw new ConfigError(`the ${scheme}: adapter is not installed (npm install ${specifier}): ${why}`, {
+          cause: err,
+          details: { scheme },
+        });
       }
     });
   }

@@ -96,13 +96,21 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name.slice(group.length + 1));
       if (subs.length === 0) {
         const hint = closest(group, groups());
-        throw usageError(`unknown command "${group}"${hint === undefined ? "" : ` (did you mean "${hint}"?)`}`, "statehouse [--store URL] [--json | --plain] COMMAND", "statehouse --help");
+        throw usageError(
+          `unknown command "${group}"${hint === undefined ? "" : ` (did you mean "${hint}"?)`}`,
+          "statehouse [--store URL] [--json | --plain] COMMAND",
+          "statehouse --help",
+        );
       }
       const sub = words[1];
       // `statehouse state` or `statehouse state --help`: help on the group.
       if (sub === undefined) {
         if (rest.includes("--help") || rest.includes("-h")) return { kind: "help", topic: [group], values: {} };
-        throw usageError(`"${group}" needs a subcommand: ${subs.join(", ")}`, `statehouse ${group} ${subs.join("|")} …`, `statehouse ${group} --help`);
+        throw usageError(
+          `"${group}" needs a subcommand: ${subs.join(", ")}`,
+          `statehouse ${group} ${subs.join("|")} …`,
+          `statehouse ${group} --help`,
+        );
       }
       const hint = closest(sub, subs);
       throw usageError(
@@ -117,21 +125,31 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   try {
     parsed = parseArgs({ args: rest, options: toParseArgs(options), allowPositionals: true, strict: true });
   } catch (err) {
-    throw usageError(describeParseError(err, command), command === undefined ? "statehouse [--store URL] [--json | --plain] COMMAND" : usageLine(command), helpHint(command));
+    throw usageError(
+      describeParseError(err, command),
+      command === undefined ? "statehouse [--store URL] [--json | --plain] COMMAND" : usageLine(command),
+      helpHint(command),
+    );
   }
   const values: Values = {};
   for (const [k, v] of Object.entries(parsed.values)) values[k] = typeof v === "string" ? restore(v) : (v as boolean | undefined);
   const positionals = parsed.positionals.map(restore);
-  if (values.json === true && values.plain === true) throw usageError("--json and --plain exclude each other", "statehouse [--json | --plain] COMMAND", helpHint(command));
+  if (values.json === true && values.plain === true)
+    throw usageError("--json and --plain exclude each other", "statehouse [--json | --plain] COMMAND", helpHint(command));
   if (values.version === true) return { kind: "version", values };
-  if (values.help === true || command === undefined) return { kind: "help", topic: command === undefined ? [] : command.name.split(" "), values };
+  if (values.help === true || command === undefined)
+    return { kind: "help", topic: command === undefined ? [] : command.name.split(" "), values };
   const max = command.args.length;
   const min = command.args.filter((a) => !a.endsWith("?")).length;
   if (positionals.length < min) {
     throw usageError(`missing argument ${command.args[positionals.length]} for "${command.name}"`, usageLine(command), helpHint(command));
   }
   if (positionals.length > max) {
-    throw usageError(`unexpected argument ${JSON.stringify(positionals[max])} for "${command.name}"`, usageLine(command), helpHint(command));
+    throw usageError(
+      `unexpected argument ${JSON.stringify(positionals[max])} for "${command.name}"`,
+      usageLine(command),
+      helpHint(command),
+    );
   }
   return { kind: "run", command, positionals, values };
 }

@@ -40,7 +40,9 @@ export async function daemonSocketFor(command: CommandSpec, values: Values, stor
   }
   const mine = await version();
   if (health.version !== mine) {
-    out.error(`statehouse: warning: the daemon serving this store is version ${health.version}, this CLI is ${mine}; opening the store directly (restart the daemon: statehouse daemon stop && statehouse serve --detach)`);
+    out.error(
+      `statehouse: warning: the daemon serving this store is version ${health.version}, this CLI is ${mine}; opening the store directly (restart the daemon: statehouse daemon stop && statehouse serve --detach)`,
+    );
     return undefined;
   }
   return record.socket;

@@ -4,7 +4,9 @@ import { EXIT_CODES } from "./exit-codes.js";
 import type { Colors } from "./io/color.js";
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const rows = Object.entries(options).map(([k, o]) => [`${o.short === undefined ? "    " : `-${o.short}, `}--${k}${o.arg === undefined ? "" : ` ${o.arg}`}`, o.help] as const);
+  const rows = Object.entries(options).map(
+    ([k, o]) => [`${o.short === undefined ? "    " : `-${o.short}, `}--${k}${o.arg === undefined ? "" : ` ${o.arg}`}`, o.help] as const,
+  );
   const width = Math.max(...rows.map(([a]) => a.length));
   return rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`);
 }
@@ -24,7 +26,10 @@ function listHelp(commands: readonly CommandSpec[], colors: Colors): string[] {
 }
 
 function exitTable(): string[] {
-  return Object.entries(EXIT_CODES).map(([k, v]) => `  ${String(v).padStart(2)}  ${k === "OK" ? "ok" : k === "UNEXPECTED" ? "unexpected error" : k === "USAGE" ? "usage error (E_USAGE)" : k}`);
+  return Object.entries(EXIT_CODES).map(
+    ([k, v]) =>
+      `  ${String(v).padStart(2)}  ${k === "OK" ? "ok" : k === "UNEXPECTED" ? "unexpected error" : k === "USAGE" ? "usage error (E_USAGE)" : k}`,
+  );
 }
 
 /** Help for the whole CLI, a command group, or one command. */

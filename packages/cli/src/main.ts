@@ -94,13 +94,18 @@ function globalStoreOptions(values: Values): StoreOptions {
   const options: StoreOptions = {};
   const durability = values.durability;
   if (durability !== undefined) {
-    if (durability !== "strict" && durability !== "relaxed") throw usageError(`--durability must be strict or relaxed, got ${JSON.stringify(durability)}`, GLOBAL_USAGE, "statehouse --help");
+    if (durability !== "strict" && durability !== "relaxed")
+      throw usageError(`--durability must be strict or relaxed, got ${JSON.stringify(durability)}`, GLOBAL_USAGE, "statehouse --help");
     options.durability = durability;
   }
   const timeout = values["lock-timeout"];
   if (timeout !== undefined) {
     if (typeof timeout !== "string" || !/^\d+$/.test(timeout) || Number(timeout) > 3_600_000) {
-      throw usageError(`--lock-timeout must be a number of milliseconds (0 to 3600000), got ${JSON.stringify(timeout)}`, GLOBAL_USAGE, "statehouse --help");
+      throw usageError(
+        `--lock-timeout must be a number of milliseconds (0 to 3600000), got ${JSON.stringify(timeout)}`,
+        GLOBAL_USAGE,
+        "statehouse --help",
+      );
     }
     options.lockTimeoutMs = Number(timeout);
   }
@@ -121,7 +126,8 @@ function report(out: Output, mode: OutputMode, err: unknown): void {
   const message = listed && e.message.endsWith(joined) ? e.message.slice(0, -joined.length) : e.message;
   const lines = [`${c.red("statehouse:")} ${c.bold(e.code)}: ${message}`];
   if (typeof e.details.usage === "string") lines.push(`usage: ${e.details.usage}`, `see: ${String(e.details.help)}`);
-  if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number") lines.push(`current revision: ${e.details.currentRevision}`);
+  if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number")
+    lines.push(`current revision: ${e.details.currentRevision}`);
   if (listed) for (const i of issues) lines.push(`  - ${String(i)}`);
   if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);
   out.error(lines.join("\n"));

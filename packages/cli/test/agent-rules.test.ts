@@ -25,7 +25,14 @@ describe.each(PERSISTENT)("agents follow their sessions, from the CLI ($name)", 
     ok(await sh(["agent", "heartbeat", "alive"]));
     const listed = await sh(["--json", "agent", "list", "--session", "s"]);
     ok(listed);
-    expect(json(listed).items.map((a: { id: string; stale?: boolean }) => [a.id, a.stale ?? false]).sort()).toEqual([["alive", false], ["quiet", true]]);
+    expect(
+      json(listed)
+        .items.map((a: { id: string; stale?: boolean }) => [a.id, a.stale ?? false])
+        .sort(),
+    ).toEqual([
+      ["alive", false],
+      ["quiet", true],
+    ]);
     const human = await sh(["agent", "list"]);
     expect(human.stdout).toMatch(/quiet.*\(stale\)/);
     const reaped = await sh(["--json", "agent", "reap"]);
@@ -49,7 +56,28 @@ describe.each(PERSISTENT)("agents follow their sessions, from the CLI ($name)", 
     const raw = await openAdapterUrl(url);
     await raw.transact((tx) => {
       tx.put("session-state", "ghost", { a: 1 });
-      tx.put("agents", "lost", { id: "lost", sessionId: "gone", role: "r", status: "running", pid: null, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", heartbeatAt: null, metadata: {} }, { index: { session: "gone\u00002026-01-01T00:00:00.000Z", "session-status": "gone\u0000running\u00002026-01-01T00:00:00.000Z", status: "running\u00002026-01-01T00:00:00.000Z" } });
+      tx.put(
+        "agents",
+        "lost",
+        {
+          id: "lost",
+          sessionId: "gone",
+          role: "r",
+          status: "running",
+          pid: null,
+          createdAt: "2026-01-01T00:00:00.000Z",
+          updatedAt: "2026-01-01T00:00:00.000Z",
+          heartbeatAt: null,
+          metadata: {},
+        },
+        {
+          index: {
+            session: "gone\u00002026-01-01T00:00:00.000Z",
+            "session-status": "gone\u0000running\u00002026-01-01T00:00:00.000Z",
+            status: "running\u00002026-01-01T00:00:00.000Z",
+          },
+        },
+      );
     });
     await raw.close();
     const found = await sh(["--json", "doctor"]);

@@ -15,7 +15,9 @@ describe.each(PERSISTENT)("concurrent state incr on $name", (adapter) => {
     // A session's state document exists only with its session.
     expect((await sh(["session", "create", "--id", "s1"])).code).toBe(0);
     // Started together: every process races for the same document.
-    const results = await Promise.all(Array.from({ length: PROCESSES }, () => sh(["--plain", "state", "incr", "/hooks", "--session", "s1"])));
+    const results = await Promise.all(
+      Array.from({ length: PROCESSES }, () => sh(["--plain", "state", "incr", "/hooks", "--session", "s1"])),
+    );
     for (const r of results) expect(r.code, show(r)).toBe(0);
     const printed = results.map((r) => Number(r.stdout.trim())).sort((a, b) => a - b);
     expect(printed).toEqual(Array.from({ length: PROCESSES }, (_, i) => i + 1));

@@ -72,17 +72,32 @@ describe("export, import and migrate", () => {
 
   it("export: every record of every collection with its revision, checksummed", () => {
     for (const s of sources.values()) {
-      const lines = s.exported.trim().split("\n").map((l) => JSON.parse(l));
+      const lines = s.exported
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(lines[0]).toMatchObject({ statehouse: "export", format: 1, source: s.url, adapter: s.adapter.name, sequence: 4 });
       const body = lines.slice(1, -1);
-      expect(lines.at(-1)).toMatchObject({ statehouse: "end", records: body.length, checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      expect(lines.at(-1)).toMatchObject({
+        statehouse: "end",
+        records: body.length,
+        checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      });
       const byKey = new Map(body.map((r) => [`${r.collection}/${r.id}`, r]));
       expect(byKey.get("state/global")).toMatchObject({ revision: 3, value: { phase: "plan", runs: 2 } });
       expect(byKey.get("session-state/s-web-1")).toMatchObject({ revision: 3, value: { toolCalls: 3 } });
       expect(byKey.get("agents/a-1")).toMatchObject({ revision: 3, value: { status: "running" } });
       expect(byKey.get("sessions/s-api")).toMatchObject({ revision: 2, value: { status: "completed" } });
       expect(byKey.get("state/notes")).toMatchObject({ revision: 1, value: { unicode: "é ✓ 𝄞" } });
-      expect([...new Set(body.map((r) => r.collection))].sort()).toEqual(["agents", "config", "project-agents", "session-state", "sessions", "state", "tools"]);
+      expect([...new Set(body.map((r) => r.collection))].sort()).toEqual([
+        "agents",
+        "config",
+        "project-agents",
+        "session-state",
+        "sessions",
+        "state",
+        "tools",
+      ]);
       expect(body).toHaveLength(4 + 3 + 2 + 1 + 1 + 2 + 2);
     }
     // Every adapter exports the same records (timestamps aside: the stores were filled at different times).

@@ -102,7 +102,12 @@ describe.each(PERSISTENT)("dashboard on $name", (adapter) => {
     const r = await sh(["--json", "dashboard", "--once"]);
     ok(r);
     const d = json(r);
-    expect(d).toMatchObject({ store: url, sequence: 2, sessionsByStatus: { active: 1, completed: 1, failed: 1, cancelled: 0 }, totalSessions: 3 });
+    expect(d).toMatchObject({
+      store: url,
+      sequence: 2,
+      sessionsByStatus: { active: 1, completed: 1, failed: 1, cancelled: 0 },
+      totalSessions: 3,
+    });
     expect(d.agentsByStatus).toEqual({ spawning: 1, running: 1, idle: 0, completed: 0, failed: 1, cancelled: 0 });
     expect(d.activeAgents.map((a: { id: string }) => a.id).sort()).toEqual(["up", "waiting"]);
     expect(d.recentChanges.map((c: { sequence: number }) => c.sequence)).toEqual([1, 2]);
@@ -165,7 +170,11 @@ describe.each(PERSISTENT)("dashboard on $name", (adapter) => {
       tmux.start(`${process.execPath} ${BIN} --store '${url}' dashboard; echo EXIT=$?; sleep 60`);
       await tmux.waitFor((s) => s.includes("Recent changes"), 20_000, "the first frame");
       const shell = tmux.panePid();
-      const node = Number(execFileSync("pgrep", ["-P", String(shell), "-f", "dashboard"], { encoding: "utf8" }).trim().split("\n")[0]);
+      const node = Number(
+        execFileSync("pgrep", ["-P", String(shell), "-f", "dashboard"], { encoding: "utf8" })
+          .trim()
+          .split("\n")[0],
+      );
       expect(node).toBeGreaterThan(0);
       process.kill(node, "SIGTERM");
       await tmux.waitFor((s) => s.includes("EXIT=143"), 10_000, "the exit");

@@ -15,11 +15,24 @@ describe.each(PERSISTENT)("doctor on a sound $name store", (adapter) => {
 
   it("exits 0 and reports what it checked", async () => {
     const sh = at(adapter.url(dir));
-    ok(await sh(["batch"], { input: JSON.stringify([{ op: "session.create", id: "s" }, { op: "agent.spawn", sessionId: "s", role: "r" }, { op: "state.set", pointer: "/a", value: 1 }]) }));
+    ok(
+      await sh(["batch"], {
+        input: JSON.stringify([
+          { op: "session.create", id: "s" },
+          { op: "agent.spawn", sessionId: "s", role: "r" },
+          { op: "state.set", pointer: "/a", value: 1 },
+        ]),
+      }),
+    );
     const r = await sh(["--json", "doctor"]);
     ok(r);
     const report = json(r);
-    expect(report).toMatchObject({ adapter: adapter.name, ok: true, problems: [], generic: { records: { sessions: 1, agents: 1, state: 1, tools: 0 }, sequence: 1, problems: [] } });
+    expect(report).toMatchObject({
+      adapter: adapter.name,
+      ok: true,
+      problems: [],
+      generic: { records: { sessions: 1, agents: 1, state: 1, tools: 0 }, sequence: 1, problems: [] },
+    });
     const human = await sh(["doctor"]);
     ok(human);
     expect(human.stdout).toContain("the store is sound");
@@ -68,7 +81,15 @@ describe("doctor --compact on an lmdb store another process has open", () => {
     ok(await sh(["state", "set", "/a", "1"]));
     const { spawn } = await import("node:child_process");
     // Run from this package, so that @statehouse/core and the adapter resolve.
-    const holder = spawn(process.execPath, ["--input-type=module", "-e", `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); await s.state("global").get(""); console.log("open"); setTimeout(() => s.close(), 20000);`], { cwd: join(PACKAGES, "cli"), stdio: ["ignore", "pipe", "inherit"] });
+    const holder = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); await s.state("global").get(""); console.log("open"); setTimeout(() => s.close(), 20000);`,
+      ],
+      { cwd: join(PACKAGES, "cli"), stdio: ["ignore", "pipe", "inherit"] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         holder.stdout.once("data", () => resolve());

@@ -160,28 +160,32 @@ describe("export is written in batches, never as one string", () => {
 // exporting 600 MiB takes minutes; quick runs export the same way at 8 MiB.
 const EXPORT_MIB = TORTURE ? 600 : 8;
 describe(`an export of ${EXPORT_MIB} MiB`, () => {
-  it(`export -o of a store of ${EXPORT_MIB} MiB completes with every record and a valid trailer`, async () => {
-    const dir = fresh();
-    // SQLite: the file adapter lists a collection by re-reading every unfolded commit once per
-    // bucket, which takes tens of seconds with a few 8 MiB commits (a known limit, not export's).
-    const url = `sqlite:${dir}/store.db`;
-    const docChars = Math.min(8, EXPORT_MIB) * 1024 * 1024; // documents under the 16 MiB record limit
-    const docs = Math.ceil((EXPORT_MIB * 1024 * 1024) / docChars) + 1;
-    await seed(url, docs, docChars);
-    const file = join(dir, "big.jsonl");
-    const r = await at(url)(["--json", "export", "-o", file]);
-    expect(r.code, show(r)).toBe(0);
-    expect(JSON.parse(r.stdout).records).toBe(docs);
-    const size = statSync(file).size;
-    expect(size).toBeGreaterThan(EXPORT_MIB * 1024 * 1024);
-    if (TORTURE) expect(size).toBeGreaterThan(2 ** 29);
-    // The trailer, read from the end of the file without reading it whole.
-    const { openSync, readSync, closeSync } = await import("node:fs");
-    const fd = openSync(file, "r");
-    const tail = Buffer.alloc(256);
-    readSync(fd, tail, 0, 256, size - 256);
-    closeSync(fd);
-    const last = tail.toString("utf8").trimEnd().split("\n").pop()!;
-    expect(JSON.parse(last)).toMatchObject({ statehouse: "end", records: docs });
-  }, TORTURE ? 3_600_000 : 120_000);
+  it(
+    `export -o of a store of ${EXPORT_MIB} MiB completes with every record and a valid trailer`,
+    async () => {
+      const dir = fresh();
+      // SQLite: the file adapter lists a collection by re-reading every unfolded commit once per
+      // bucket, which takes tens of seconds with a few 8 MiB commits (a known limit, not export's).
+      const url = `sqlite:${dir}/store.db`;
+      const docChars = Math.min(8, EXPORT_MIB) * 1024 * 1024; // documents under the 16 MiB record limit
+      const docs = Math.ceil((EXPORT_MIB * 1024 * 1024) / docChars) + 1;
+      await seed(url, docs, docChars);
+      const file = join(dir, "big.jsonl");
+      const r = await at(url)(["--json", "export", "-o", file]);
+      expect(r.code, show(r)).toBe(0);
+      expect(JSON.parse(r.stdout).records).toBe(docs);
+      const size = statSync(file).size;
+      expect(size).toBeGreaterThan(EXPORT_MIB * 1024 * 1024);
+      if (TORTURE) expect(size).toBeGreaterThan(2 ** 29);
+      // The trailer, read from the end of the file without reading it whole.
+      const { openSync, readSync, closeSync } = await import("node:fs");
+      const fd = openSync(file, "r");
+      const tail = Buffer.alloc(256);
+      readSync(fd, tail, 0, 256, size - 256);
+      closeSync(fd);
+      const last = tail.toString("utf8").trimEnd().split("\n").pop()!;
+      expect(JSON.parse(last)).toMatchObject({ statehouse: "end", records: docs });
+    },
+    TORTURE ? 3_600_000 : 120_000,
+  );
 });

@@ -48,7 +48,8 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
     const url = adapter.url(join(dir, "perm"));
     mkdirSync(join(dir, "perm"), { mode: 0o755 });
     ok(await at(url)(["state", "set", "/a", "1"]));
-    const asNobody = (args: string) => sh(`setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} ${BIN} --store '${url}' ${args}`);
+    const asNobody = (args: string) =>
+      sh(`setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} ${BIN} --store '${url}' ${args}`);
     const read = asNobody("state get");
     expect(read.status, read.stderr).toBe(11);
     expect(read.stderr).toContain("E_PERMISSION");
@@ -59,7 +60,10 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
   });
 
   const noTimeout = NO_LOCK_TIMEOUT[adapter.name];
-  const lockTitle = noTimeout === undefined ? "another process holding the lock past --lock-timeout: E_LOCK_TIMEOUT (8), nothing written" : `lock timeout skipped: ${noTimeout}`;
+  const lockTitle =
+    noTimeout === undefined
+      ? "another process holding the lock past --lock-timeout: E_LOCK_TIMEOUT (8), nothing written"
+      : `lock timeout skipped: ${noTimeout}`;
   it.skipIf(noTimeout !== undefined)(lockTitle, async () => {
     const url = adapter.url(join(dir, "lock"));
     ok(await at(url)(["state", "set", "/a", "1"]));
@@ -103,6 +107,7 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
 
 if (!ROOT || !SETPRIV || !UNSHARE) {
   describe("faults", () => {
-    it.skip(`skipped in part: ${!ROOT ? "not root (mounting a tmpfs and dropping to nobody need root)" : !SETPRIV ? "setpriv is missing" : "unshare --mount is not permitted here"}`, () => undefined);
+    it.skip(`skipped in part: ${!ROOT ? "not root (mounting a tmpfs and dropping to nobody need root)" : !SETPRIV ? "setpriv is missing" : "unshare --mount is not permitted here"}`, () =>
+      undefined);
   });
 }

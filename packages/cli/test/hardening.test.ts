@@ -62,7 +62,14 @@ function exportText(records: { collection: string; id: string; revision: number;
   const sha = createHash("sha256");
   for (const r of records) sha.update(`${r.collection}\u0000${r.id}\u0000${r.revision}\u0000${JSON.stringify(r.value)}\n`);
   const lines = [
-    JSON.stringify({ statehouse: "export", format: 1, source: "file:x", adapter: "file", sequence: 1, exportedAt: new Date().toISOString() }),
+    JSON.stringify({
+      statehouse: "export",
+      format: 1,
+      source: "file:x",
+      adapter: "file",
+      sequence: 1,
+      exportedAt: new Date().toISOString(),
+    }),
     ...records.map((r) => JSON.stringify(r)),
     JSON.stringify({ statehouse: "end", records: records.length, checksum: `sha256:${sha.digest("hex")}` }),
   ];
@@ -105,12 +112,25 @@ describe("exit statuses agree with the README", () => {
 
   it("a tool's inputSchema that is not a JSON Schema is refused (5) with its location; a valid one is kept", async () => {
     const sh = at(`file:${fresh()}/store`);
-    for (const schema of ['{"type":"strin"}', '{"properties":{"a":{"type":7}}}', '{"required":"a"}', '{"pattern":"("}', "[1]", '{"anyOf":[]}']) {
+    for (const schema of [
+      '{"type":"strin"}',
+      '{"properties":{"a":{"type":7}}}',
+      '{"required":"a"}',
+      '{"pattern":"("}',
+      "[1]",
+      '{"anyOf":[]}',
+    ]) {
       const r = await sh(["tools", "register", "t1", "--input-schema", schema]);
       expect(r.code, `${schema}\n${show(r)}`).toBe(5);
       expect(r.stderr).toMatch(/inputSchema/);
     }
-    const ok = await sh(["tools", "register", "t1", "--input-schema", '{"type":"object","properties":{"q":{"type":"string","minLength":1}},"required":["q"]}']);
+    const ok = await sh([
+      "tools",
+      "register",
+      "t1",
+      "--input-schema",
+      '{"type":"object","properties":{"q":{"type":"string","minLength":1}},"required":["q"]}',
+    ]);
     expect(ok.code, show(ok)).toBe(0);
     const listed = await sh(["--plain", "tools", "list"]);
     expect(listed.stdout.trim()).toBe("t1");

@@ -29,9 +29,19 @@ export interface RunOptions {
 /** Runs `node bin/statehouse.js ARGS` as a child process. */
 export function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, ...options.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NO_COLOR: undefined,
+      FORCE_COLOR: undefined,
+      STATEHOUSE_STORE: undefined,
+      ...options.env,
+    };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: env as NodeJS.ProcessEnv,
+      cwd: options.cwd ?? tmpdir(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -96,7 +106,10 @@ export async function step(name: string, fn: () => Promise<void>): Promise<void>
 }
 
 /** The adapters with a title note: what a flow does on `memory:` (each process gets a new empty store). */
-export const FLOWS = ADAPTERS.map((a) => ({ ...a, label: a.persistent ? a.name : `${a.name}, single-command steps only (each process gets a new empty store)` }));
+export const FLOWS = ADAPTERS.map((a) => ({
+  ...a,
+  label: a.persistent ? a.name : `${a.name}, single-command steps only (each process gets a new empty store)`,
+}));
 
 /** A fresh private temporary directory; remove it with `cleanup`. */
 export function tempDir(prefix = "statehouse-cli-"): string {

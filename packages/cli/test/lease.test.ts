@@ -38,7 +38,11 @@ describe("statehouse lease", () => {
     expect((await sh(["state", "get", "/phase"])).stdout.trim()).toBe('"deploy"');
     const missing = await sh(["lease", "show", "nothing"]);
     expect(missing.code, show(missing)).toBe(3);
-    for (const bad of [["lease", "acquire", "x", "--ttl", "10"], ["lease", "acquire", "x", "--holder", "h", "--ttl", "0"], ["state", "set", "/a", "1", "--if-lease", "x"]]) {
+    for (const bad of [
+      ["lease", "acquire", "x", "--ttl", "10"],
+      ["lease", "acquire", "x", "--holder", "h", "--ttl", "0"],
+      ["state", "set", "/a", "1", "--if-lease", "x"],
+    ]) {
       const r = await sh(bad);
       expect(r.code, show(r)).toBe(2);
     }

@@ -51,7 +51,9 @@ describe("output piped to another process", () => {
   });
 
   it("a reader that goes away early (| head -c) ends the CLI at once with E_IO's status, without a crash report", async () => {
-    const quoted = [process.execPath, BIN, "--store", `sqlite:${join(dir, "s.db")}`, "--json", "state", "get"].map((a) => `'${a}'`).join(" ");
+    const quoted = [process.execPath, BIN, "--store", `sqlite:${join(dir, "s.db")}`, "--json", "state", "get"]
+      .map((a) => `'${a}'`)
+      .join(" ");
     const t0 = Date.now();
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const p = spawn("bash", ["-c", `set -o pipefail; ${quoted} | head -c 100`], { stdio: ["ignore", "pipe", "pipe"] });

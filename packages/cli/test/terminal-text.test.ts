@@ -24,7 +24,10 @@ function expectSafe(r: Result, what: string, colour = false): void {
   // The hostile text is shown, visibly escaped, not dropped: as `\x1b` in text, as `\u001b` in JSON.
   expect(r.stdout.includes("\\x1b]0;pwned\\x07") || r.stdout.includes("\\u001b]0;pwned\\u0007"), `${what}: ${r.stdout}`).toBe(true);
   // A newline in a stored value never makes a line of its own.
-  expect(r.stdout.split("\n").some((l) => l.startsWith("forged row")), what).toBe(false);
+  expect(
+    r.stdout.split("\n").some((l) => l.startsWith("forged row")),
+    what,
+  ).toBe(false);
 }
 
 describe("terminal-safe output of stored text", () => {
@@ -74,7 +77,10 @@ describe("terminal-safe output of stored text", () => {
     // A field line's one tab is its separator; no other control character may appear.
     const fields = what.endsWith("show") ? r.stdout.replace(/^([a-zA-Z]+)\t/gm, "$1 ") : r.stdout;
     expect(CONTROL.exec(fields), `${what}: ${JSON.stringify(r.stdout)}`).toBeNull();
-    expect(r.stdout.split("\n").some((l) => l.startsWith("forged row")), what).toBe(false);
+    expect(
+      r.stdout.split("\n").some((l) => l.startsWith("forged row")),
+      what,
+    ).toBe(false);
     // Field lines keep their tab separator: the value alone is escaped.
     if (what.endsWith("show")) expect(r.stdout).toMatch(/^[a-zA-Z]+\t/m);
   });

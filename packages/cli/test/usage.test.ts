@@ -3,17 +3,41 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, json, show } from "./helpers.js";
 
-const mem = (args: string[], input?: string, env?: Record<string, string | undefined>) => cli(["--store", "memory:", ...args], { input, env });
+const mem = (args: string[], input?: string, env?: Record<string, string | undefined>) =>
+  cli(["--store", "memory:", ...args], { input, env });
 
 // The command set of DESIGN.md's CLI section (plus `agent heartbeat`), spelled out here so that a
 // command missing from the CLI fails this test.
 const EXPECTED = [
-  "state get", "state set", "state merge", "state patch", "state del", "state incr",
-  "session create", "session list", "session show", "session end", "session rm",
-  "agent spawn", "agent list", "agent show", "agent update", "agent heartbeat",
-  "config get", "config set", "config validate",
-  "tools register", "tools list", "tools show", "tools rm",
-  "batch", "doctor", "export", "import", "migrate", "dashboard",
+  "state get",
+  "state set",
+  "state merge",
+  "state patch",
+  "state del",
+  "state incr",
+  "session create",
+  "session list",
+  "session show",
+  "session end",
+  "session rm",
+  "agent spawn",
+  "agent list",
+  "agent show",
+  "agent update",
+  "agent heartbeat",
+  "config get",
+  "config set",
+  "config validate",
+  "tools register",
+  "tools list",
+  "tools show",
+  "tools rm",
+  "batch",
+  "doctor",
+  "export",
+  "import",
+  "migrate",
+  "dashboard",
 ];
 
 describe("help and version", () => {
@@ -99,7 +123,11 @@ describe("usage errors: exit 2, the problem named, the right form shown", () => 
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     const e = JSON.parse(r.stderr).error;
-    expect(e).toMatchObject({ code: "E_USAGE", exitStatus: 2, details: { usage: expect.stringContaining("statehouse state set POINTER VALUE") } });
+    expect(e).toMatchObject({
+      code: "E_USAGE",
+      exitStatus: 2,
+      details: { usage: expect.stringContaining("statehouse state set POINTER VALUE") },
+    });
   });
 });
 

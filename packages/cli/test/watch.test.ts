@@ -47,14 +47,23 @@ describe("statehouse watch", () => {
       // --since 1 makes the run deterministic however late the watcher starts; the pause makes the usual
       // case a live delivery rather than a replay.
       await new Promise((r) => setTimeout(r, 500));
-      for (const args of [["state", "set", "/a", "2"], ["session", "create", "--id", "s1"], ["state", "incr", "/n", "--session", "s1"]]) {
+      for (const args of [
+        ["state", "set", "/a", "2"],
+        ["session", "create", "--id", "s1"],
+        ["state", "incr", "/n", "--session", "s1"],
+      ]) {
         const r = await sh(args);
         expect(r.code, show(r)).toBe(0);
       }
       const r = await w.done;
       expect(r.code, r.stderr).toBe(0);
-      const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-      expect(events.map((e) => [e.type, e.sequence, e.changes.map((c: { collection: string; id: string }) => `${c.collection}/${c.id}`)])).toEqual([
+      const events = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(
+        events.map((e) => [e.type, e.sequence, e.changes.map((c: { collection: string; id: string }) => `${c.collection}/${c.id}`)]),
+      ).toEqual([
         ["changes", 2, ["state/global"]],
         ["changes", 3, ["sessions/s1"]],
         ["changes", 4, ["session-state/s1"]],

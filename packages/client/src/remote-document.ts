@@ -1,4 +1,12 @@
-import type { Condition, DocumentSnapshotApi, JsonValue, QueryNode, StateDocumentApi, UpdateOptionsApi, WriteResult } from "@statehouse/core";
+import type {
+  Condition,
+  DocumentSnapshotApi,
+  JsonValue,
+  QueryNode,
+  StateDocumentApi,
+  UpdateOptionsApi,
+  WriteResult,
+} from "@statehouse/core";
 import { InvalidQueryError, isStatehouseError } from "@statehouse/core/errors";
 import { conditionHeaders, jsonText, qs } from "./encode.js";
 import type { Transport } from "./transport.js";
@@ -31,15 +39,21 @@ export class RemoteDocument implements StateDocumentApi {
     if (query === undefined) return (await this.read()).value;
     if (query.startsWith("$")) return (await this.query(query)).map((n) => n.value);
     if (query === "" || query.startsWith("/")) return this.at(query);
-    throw new InvalidQueryError(`a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(query)}`, {
-      details: { query },
-    });
+    throw new InvalidQueryError(
+      `a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(query)}`,
+      {
+        details: { query },
+      },
+    );
   }
 
   async query(expression: string): Promise<readonly QueryNode[]> {
     const path = `${this.base}${qs({ query: expression })}`;
     // A long expression would pass the server's header size limit in a URL: it goes in a body.
-    const a = path.length <= 4096 ? await this.t.send("GET", path) : await this.t.send("POST", `${this.base}/query`, { body: JSON.stringify({ query: expression }) });
+    const a =
+      path.length <= 4096
+        ? await this.t.send("GET", path)
+        : await this.t.send("POST", `${this.base}/query`, { body: JSON.stringify({ query: expression }) });
     return (a.body as DocAnswer).nodes ?? [];
   }
 
@@ -84,7 +98,10 @@ export class RemoteDocument implements StateDocumentApi {
    * Read, compute, write with `If-Match` the revision read; on a conflict (412) re-read and call `fn`
    * again, as the library does. `fn` runs in this process, outside any lock.
    */
-  async update(fn: (current: JsonValue | undefined) => JsonValue | Promise<JsonValue>, options: UpdateOptionsApi = {}): Promise<WriteResult> {
+  async update(
+    fn: (current: JsonValue | undefined) => JsonValue | Promise<JsonValue>,
+    options: UpdateOptionsApi = {},
+  ): Promise<WriteResult> {
     const maxAttempts = options.maxAttempts ?? 20;
     for (let attempt = 1; ; attempt++) {
       const { value, revision } = await this.read();
@@ -98,7 +115,13 @@ export class RemoteDocument implements StateDocumentApi {
     }
   }
 
-  private async write(method: string, path: string, body: string | undefined, condition?: Condition, contentType?: string): Promise<WriteResult> {
+  private async write(
+    method: string,
+    path: string,
+    body: string | undefined,
+    condition?: Condition,
+    contentType?: string,
+  ): Promise<WriteResult> {
     const a = await this.t.send(method, path, {
       ...(body !== undefined && { body }),
       ...(contentType !== undefined && { contentType }),

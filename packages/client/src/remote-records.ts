@@ -68,7 +68,10 @@ export class RemoteSessions implements SessionsApi {
 
   async update(id: string, changes: SessionUpdate, condition?: Condition): Promise<Session> {
     return body(
-      this.t.send("PATCH", `/v1/sessions/${seg(id, "session id")}`, { body: jsonText(changes, "changes"), headers: conditionHeaders(condition) }),
+      this.t.send("PATCH", `/v1/sessions/${seg(id, "session id")}`, {
+        body: jsonText(changes, "changes"),
+        headers: conditionHeaders(condition),
+      }),
     );
   }
 
@@ -100,7 +103,9 @@ export class RemoteAgents implements AgentsApi {
   }
 
   async delete(id: string, condition?: Condition): Promise<boolean> {
-    return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/agents/${seg(id, "agent id")}`, { headers: conditionHeaders(condition) }))).removed;
+    return (
+      await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/agents/${seg(id, "agent id")}`, { headers: conditionHeaders(condition) }))
+    ).removed;
   }
 
   async list(options: AgentListOptions = {}): Promise<Page<Agent>> {
@@ -113,7 +118,12 @@ export class RemoteAgents implements AgentsApi {
   }
 
   async update(id: string, changes: AgentUpdate, condition?: Condition): Promise<Agent> {
-    return body(this.t.send("PATCH", `/v1/agents/${seg(id, "agent id")}`, { body: jsonText(changes, "changes"), headers: conditionHeaders(condition) }));
+    return body(
+      this.t.send("PATCH", `/v1/agents/${seg(id, "agent id")}`, {
+        body: jsonText(changes, "changes"),
+        headers: conditionHeaders(condition),
+      }),
+    );
   }
 
   async heartbeat(id: string, condition?: Condition): Promise<Agent> {
@@ -141,12 +151,20 @@ export class RemoteConfigs implements ProjectConfigsApi {
   }
 
   async set(project: string, config: JsonObject, condition?: Condition): Promise<ConfigRecord> {
-    return body(this.t.send("PUT", `/v1/config/${seg(project, "project")}`, { body: jsonText(config, "config"), headers: conditionHeaders(condition) }));
+    return body(
+      this.t.send("PUT", `/v1/config/${seg(project, "project")}`, {
+        body: jsonText(config, "config"),
+        headers: conditionHeaders(condition),
+      }),
+    );
   }
 
   async delete(project: string, condition?: Condition): Promise<boolean> {
-    return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/config/${seg(project, "project")}`, { headers: conditionHeaders(condition) })))
-      .removed;
+    return (
+      await body<{ removed: boolean }>(
+        this.t.send("DELETE", `/v1/config/${seg(project, "project")}`, { headers: conditionHeaders(condition) }),
+      )
+    ).removed;
   }
 
   async list(options: ListOptionsBasic = {}): Promise<Page<ConfigRecord>> {
@@ -160,7 +178,10 @@ export class RemoteTools implements ToolsApi {
   async register(descriptor: ToolDescriptor, condition?: Condition): Promise<Tool> {
     const name = (descriptor as { name?: unknown } | null)?.name;
     return body(
-      this.t.send("PUT", `/v1/tools/${seg(name, "tool name")}`, { body: jsonText(descriptor, "tool descriptor"), headers: conditionHeaders(condition) }),
+      this.t.send("PUT", `/v1/tools/${seg(name, "tool name")}`, {
+        body: jsonText(descriptor, "tool descriptor"),
+        headers: conditionHeaders(condition),
+      }),
     );
   }
 
@@ -177,6 +198,10 @@ export class RemoteTools implements ToolsApi {
   }
 
   async unregister(name: string, condition?: Condition): Promise<boolean> {
-    return (await body<{ removed: boolean }>(this.t.send("DELETE", `/v1/tools/${seg(name, "tool name")}`, { headers: conditionHeaders(condition) }))).removed;
+    return (
+      await body<{ removed: boolean }>(
+        this.t.send("DELETE", `/v1/tools/${seg(name, "tool name")}`, { headers: conditionHeaders(condition) }),
+      )
+    ).removed;
   }
 }

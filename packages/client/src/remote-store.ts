@@ -1,4 +1,15 @@
-import type { BatchOperation, BatchOptions, ChangeSet, DocumentInfo, ListOptionsBasic, Page, DashboardSnapshotApi, SnapshotOptionsApi, StateDocumentApi, StoreApi } from "@statehouse/core";
+import type {
+  BatchOperation,
+  BatchOptions,
+  ChangeSet,
+  DocumentInfo,
+  ListOptionsBasic,
+  Page,
+  DashboardSnapshotApi,
+  SnapshotOptionsApi,
+  StateDocumentApi,
+  StoreApi,
+} from "@statehouse/core";
 import { isStatehouseError } from "@statehouse/core/errors";
 import { conditionHeaders, jsonText, qs, seg } from "./encode.js";
 import { RemoteDocument } from "./remote-document.js";

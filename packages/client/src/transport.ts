@@ -29,17 +29,22 @@ type Endpoint = { socketPath: string } | { host: string; port: number };
 function endpointOf(url: string): Endpoint {
   if (url.startsWith("unix:")) {
     const socketPath = url.slice("unix:".length).replace(/^\/\/(?=\/)/, "");
-    if (socketPath === "") throw new ValidationError("a unix: URL names a socket path, e.g. unix:/run/statehouse.sock", { details: { url } });
+    if (socketPath === "")
+      throw new ValidationError("a unix: URL names a socket path, e.g. unix:/run/statehouse.sock", { details: { url } });
     return { socketPath };
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError(`not a daemon URL: ${JSON.stringify(url)} (use unix:/path/to.sock or http://127.0.0.1:PORT)`, { details: { url } });
+    throw new ValidationError(`not a daemon URL: ${JSON.stringify(url)} (use unix:/path/to.sock or http://127.0.0.1:PORT)`, {
+      details: { url },
+    });
   }
   if (parsed.protocol !== "http:") {
-    throw new ValidationError(`not a daemon URL: ${JSON.stringify(url)} (use unix:/path/to.sock or http://127.0.0.1:PORT)`, { details: { url } });
+    throw new ValidationError(`not a daemon URL: ${JSON.stringify(url)} (use unix:/path/to.sock or http://127.0.0.1:PORT)`, {
+      details: { url },
+    });
   }
   return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port || 80) };
 }

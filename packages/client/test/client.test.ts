@@ -48,7 +48,10 @@ describe("@statehouse/client", () => {
   it("errors come back as the library's classes with their details", async () => {
     const remote = await open(`unix:${socket}`);
     await remote.state("e").set("/a", 1);
-    const err = await remote.state("e").set("/a", 2, { ifRevision: 5 }).catch((e) => e);
+    const err = await remote
+      .state("e")
+      .set("/a", 2, { ifRevision: 5 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect([err.code, err.currentRevision]).toEqual(["E_CONFLICT", 1]);
     expect(await remote.sessions.get("nope").catch((e) => e)).toBeInstanceOf(NotFoundError);
@@ -67,7 +70,8 @@ describe("@statehouse/client", () => {
     const clients = await Promise.all(Array.from({ length: 4 }, () => open(`unix:${socket}`)));
     await Promise.all(
       clients.map(async (c) => {
-        for (let i = 0; i < 25; i++) await c.state("u").update((cur) => ({ n: ((cur as { n?: number } | undefined)?.n ?? 0) + 1 }), { maxAttempts: 500 });
+        for (let i = 0; i < 25; i++)
+          await c.state("u").update((cur) => ({ n: ((cur as { n?: number } | undefined)?.n ?? 0) + 1 }), { maxAttempts: 500 });
       }),
     );
     expect(await store.state("u").read()).toEqual({ value: { n: 100 }, revision: 100 });
@@ -101,7 +105,10 @@ describe("@statehouse/client", () => {
     expect((await good.state().increment("/tcp")).value).toBe(1);
     await good.close();
     const bad = await open(`http://127.0.0.1:${port}`, { token: "wrong" });
-    const err = await bad.state().get().catch((e) => e);
+    const err = await bad
+      .state()
+      .get()
+      .catch((e) => e);
     expect([err.code, err.details.status]).toEqual(["E_PERMISSION", 401]);
     await bad.close();
     const none = await open(`http://127.0.0.1:${port}`);
@@ -111,7 +118,10 @@ describe("@statehouse/client", () => {
 
   it("an absent socket or a closed port gives E_UNAVAILABLE", async () => {
     const absent = await open(`unix:${join(dir, "no-such.sock")}`);
-    const err = await absent.state().get().catch((e) => e);
+    const err = await absent
+      .state()
+      .get()
+      .catch((e) => e);
     expect([err.code, err.name]).toEqual(["E_UNAVAILABLE", "UnavailableError"]);
     await absent.close();
     const refused = await open("http://127.0.0.1:1");

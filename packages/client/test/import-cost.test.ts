@@ -16,7 +16,10 @@ describe("the client stays light (the CLI forwards every hook call through it)",
     const r = spawnSync(process.execPath, ["--import", REGISTER, "--input-type=module", "-e", script], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("E_UNAVAILABLE");
-    const loaded = r.stderr.split("\n").filter((l) => l.startsWith("loaded ")).map((l) => l.slice("loaded ".length));
+    const loaded = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("loaded "))
+      .map((l) => l.slice("loaded ".length));
     expect(loaded.some((u) => u.endsWith("/client/dist/index.js"))).toBe(true);
     const files = loaded.filter((u) => u.startsWith("file:"));
     const heavy = files.filter((u) => /fastify|adapter-|better-sqlite3|lmdb|json-p3|re2js|cfworker|\/core\/dist\/index\.js/.test(u));

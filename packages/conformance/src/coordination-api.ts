@@ -47,7 +47,9 @@ export interface LeaseCondition {
 
 /** Says why the store has no leases, or undefined. */
 export function lacksLeases(store: DomainStore): string | undefined {
-  return typeof (store as Partial<CoordinationStore>).leases?.acquire === "function" ? undefined : "this @statehouse/core's Store has no leases";
+  return typeof (store as Partial<CoordinationStore>).leases?.acquire === "function"
+    ? undefined
+    : "this @statehouse/core's Store has no leases";
 }
 
 /** Opens a store through core's `open`, as one with the coordination API. */
@@ -59,7 +61,9 @@ export async function openCoordination(url: string, options?: DomainStoreOptions
 
 /** Says why the store has no agent rules (`agents.reap`), or undefined. */
 export function lacksAgentRules(store: DomainStore): string | undefined {
-  return typeof (store.agents as Partial<CoordinationStore["agents"]>).reap === "function" ? undefined : "this @statehouse/core has no agents.reap()";
+  return typeof (store.agents as Partial<CoordinationStore["agents"]>).reap === "function"
+    ? undefined
+    : "this @statehouse/core has no agents.reap()";
 }
 
 /** Says why the store has no `watch`, or undefined. */

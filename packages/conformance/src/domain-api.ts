@@ -87,7 +87,11 @@ export interface DomainStore {
       limit?: number;
       cursor?: string;
     }): Promise<Page<Session>>;
-    update(id: string, changes: { name?: string; status?: string; project?: string | null; metadata?: JsonObject }, condition?: WriteCondition): Promise<Session>;
+    update(
+      id: string,
+      changes: { name?: string; status?: string; project?: string | null; metadata?: JsonObject },
+      condition?: WriteCondition,
+    ): Promise<Session>;
     end(id: string, status?: string, condition?: WriteCondition): Promise<Session>;
     delete(id: string, condition?: WriteCondition): Promise<unknown>;
   };
@@ -99,14 +103,28 @@ export interface DomainStore {
     ): Promise<Agent>;
     get(id: string): Promise<Agent>;
     find(id: string): Promise<Agent | undefined>;
-    list(options?: { sessionId?: string; status?: string; direction?: "asc" | "desc"; limit?: number; cursor?: string }): Promise<Page<Agent>>;
-    update(id: string, changes: { role?: string; status?: string; pid?: number | null; metadata?: JsonObject }, condition?: WriteCondition): Promise<Agent>;
+    list(options?: {
+      sessionId?: string;
+      status?: string;
+      direction?: "asc" | "desc";
+      limit?: number;
+      cursor?: string;
+    }): Promise<Page<Agent>>;
+    update(
+      id: string,
+      changes: { role?: string; status?: string; pid?: number | null; metadata?: JsonObject },
+      condition?: WriteCondition,
+    ): Promise<Agent>;
     heartbeat(id: string, condition?: WriteCondition): Promise<Agent>;
   };
   readonly config: {
     get(project: string): Promise<{ project: string; config: JsonObject; revision: number }>;
     find(project: string): Promise<{ project: string; config: JsonObject; revision: number } | undefined>;
-    set(project: string, config: JsonObject, condition?: WriteCondition): Promise<{ project: string; config: JsonObject; revision: number }>;
+    set(
+      project: string,
+      config: JsonObject,
+      condition?: WriteCondition,
+    ): Promise<{ project: string; config: JsonObject; revision: number }>;
     validate(config: JsonValue): Promise<string[]>;
   };
   readonly tools: {

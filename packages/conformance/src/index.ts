@@ -30,7 +30,6 @@ export { type SizeTable, sizeTable } from "./sizes.js";
 export { CHILD_SCRIPT } from "./harness/child-process.js";
 export { TEMPORARY_NAME } from "./util/fs-walk.js";
 
-
 /**
  * Registers the statehouse conformance suite with your test framework: one `describe` named
  * `statehouse conformance: <name>`, holding a `describe` per clause group. Groups that need a

@@ -106,7 +106,9 @@ export function resolveOptions(options: ConformanceSuiteOptions): ResolvedOption
     const reason = at < 0 ? "" : entry.slice(at + 1).trim();
     // A misspelt group would otherwise run silently instead of being skipped.
     if (!(CLAUSE_GROUPS as readonly string[]).includes(group)) {
-      throw new ConfigError(`skip names an unknown clause group "${group}"; the groups are: ${CLAUSE_GROUPS.join(", ")}`, { details: { group } });
+      throw new ConfigError(`skip names an unknown clause group "${group}"; the groups are: ${CLAUSE_GROUPS.join(", ")}`, {
+        details: { group },
+      });
     }
     skip.set(group, reason === "" ? "skipped by the suite's options" : reason);
   }

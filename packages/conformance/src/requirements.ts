@@ -18,9 +18,13 @@ export const requires = {
   compaction: capability("compaction", "it has no compact()"),
   corruptionRecovery: capability("corruptionRecovery", "it does not detect and recover from corruption"),
   check: ((_caps, probe) =>
-    probe.hasCheck ? undefined : `the ${probe.kind} adapter has no check() (optional unless it declares corruptionRecovery)`) as Requirement,
+    probe.hasCheck
+      ? undefined
+      : `the ${probe.kind} adapter has no check() (optional unless it declares corruptionRecovery)`) as Requirement,
   domain: (async () =>
-    (await loadOpen()) === undefined ? "this @statehouse/core does not export open(): it has no domain API to test" : undefined) as Requirement,
+    (await loadOpen()) === undefined
+      ? "this @statehouse/core does not export open(): it has no domain API to test"
+      : undefined) as Requirement,
   root: ((): string | undefined =>
     process.getuid?.() === 0
       ? undefined
@@ -76,4 +80,3 @@ function dropToNobodyProblem(): string | undefined {
   nobodyCache = problem === undefined ? undefined : `cannot run the child script as uid 65534 (nobody): ${problem}`;
   return nobodyCache;
 }
-

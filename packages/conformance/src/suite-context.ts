@@ -256,7 +256,11 @@ export class ClauseScope {
   }
 
   /** Spawns a child running `role` on the store in `dir` (default: the clause's directory). */
-  spawn(role: string, params: Record<string, unknown> = {}, options: SpawnChildOptions & { dir?: string; extra?: AdapterOptions } = {}): ChildHandle {
+  spawn(
+    role: string,
+    params: Record<string, unknown> = {},
+    options: SpawnChildOptions & { dir?: string; extra?: AdapterOptions } = {},
+  ): ChildHandle {
     const dir = options.dir ?? this.dir;
     const remote = this.suite.options.remote;
     let remoteJob: ChildJob["remote"];

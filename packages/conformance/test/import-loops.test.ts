@@ -9,9 +9,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 // The one loop allowed by name: RFC 9535's own grammar (a filter contains queries, a query's
 // segments contain filters), issue 17 item 7.
-const ALLOWED = [
-  ["packages/core/src/query/filter.ts", "packages/core/src/query/segments.ts"],
-];
+const ALLOWED = [["packages/core/src/query/filter.ts", "packages/core/src/query/segments.ts"]];
 
 function workspaceSources(): string[] {
   const roots = readdirSync(join(ROOT, "packages")).map((p) => join(ROOT, "packages", p, "src"));

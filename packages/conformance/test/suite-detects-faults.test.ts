@@ -103,13 +103,19 @@ describe("the conformance suite detects broken adapters", () => {
       expect(failed.length, `failed clauses of ${group}: ${JSON.stringify(outcomes, null, 1)}`).toBeGreaterThan(0);
       const controls = await runSuite(scheme, [control]);
       expect(controls.length).toBeGreaterThan(0);
-      expect(controls.filter((o) => o.status !== "passed"), `the ${control} group`).toEqual([]);
+      expect(
+        controls.filter((o) => o.status !== "passed"),
+        `the ${control} group`,
+      ).toEqual([]);
     });
   }
 
   it("the reference memory adapter passes those same groups", async () => {
     registerAdapter("reference-memory", { openAdapter: async (_location, options) => new MemoryAdapter(options) });
-    const outcomes = await runSuite("reference-memory", CASES.map(([, group]) => group));
+    const outcomes = await runSuite(
+      "reference-memory",
+      CASES.map(([, group]) => group),
+    );
     expect(outcomes.filter((o) => o.status === "failed")).toEqual([]);
     expect(outcomes.filter((o) => o.status === "passed").length).toBeGreaterThan(10);
   });

@@ -3,9 +3,24 @@
  * query helpers, domain and adapter-contract types). What adapter authors need is on `@statehouse/core/spi`.
  */
 export {
-  ERROR_CODES, type ErrorCode, type StatehouseErrorOptions, StatehouseError, isStatehouseError, NotFoundError, ValidationError,
-  InvalidQueryError, InvalidPathError, LockTimeoutError, CorruptError, StorageFullError, PermissionError, ClosedError,
-  ConfigError, IoError, UnavailableError, ConflictError,
+  ERROR_CODES,
+  type ErrorCode,
+  type StatehouseErrorOptions,
+  StatehouseError,
+  isStatehouseError,
+  NotFoundError,
+  ValidationError,
+  InvalidQueryError,
+  InvalidPathError,
+  LockTimeoutError,
+  CorruptError,
+  StorageFullError,
+  PermissionError,
+  ClosedError,
+  ConfigError,
+  IoError,
+  UnavailableError,
+  ConflictError,
 } from "./errors.js";
 export type * from "./json/types.js";
 export * from "./validation.js";
@@ -15,8 +30,26 @@ export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
-export { Alerts, ALERTS, ALERT_KPIS, ALERT_STATES, type AlertKpi, type Alert, type AlertData, type AlertListOptions, type AlertState } from "./domain/alerts.js";
-export { Leases, LEASES, MAX_TTL_MS, type Lease, type LeaseAcquireOptions, type LeaseRenewOptions, type LeaseFence } from "./domain/leases.js";
+export {
+  Alerts,
+  ALERTS,
+  ALERT_KPIS,
+  ALERT_STATES,
+  type AlertKpi,
+  type Alert,
+  type AlertData,
+  type AlertListOptions,
+  type AlertState,
+} from "./domain/alerts.js";
+export {
+  Leases,
+  LEASES,
+  MAX_TTL_MS,
+  type Lease,
+  type LeaseAcquireOptions,
+  type LeaseRenewOptions,
+  type LeaseFence,
+} from "./domain/leases.js";
 export {
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   IDEMPOTENCY,
@@ -30,5 +63,26 @@ export { watchChanges, type WatchOptions, type WatchEvent, type WatchChangeSet, 
 export { BATCH_OPERATIONS, type BatchOperation, type BatchOptions } from "./domain/batch.js";
 export { Metrics, type MetricsListener, type OperationStats } from "./domain/metrics.js";
 export * from "./domain/types.js";
-export { parsePointer, formatPointer, getAt, setAt, deleteAt, mergePatch, applyPatch, incrementAt, jsonEqual, type JsonPatchOperation, type IncrementResult } from "./json/index.js";
-export { compileQuery, runQuery, isJsonPath, type CompiledQuery, type QueryNode, type QueryLimitsOptions, DEFAULT_MAX_MILLIS, DEFAULT_MAX_NODES } from "./query/index.js";
+export {
+  parsePointer,
+  formatPointer,
+  getAt,
+  setAt,
+  deleteAt,
+  mergePatch,
+  applyPatch,
+  incrementAt,
+  jsonEqual,
+  type JsonPatchOperation,
+  type IncrementResult,
+} from "./json/index.js";
+export {
+  compileQuery,
+  runQuery,
+  isJsonPath,
+  type CompiledQuery,
+  type QueryNode,
+  type QueryLimitsOptions,
+  DEFAULT_MAX_MILLIS,
+  DEFAULT_MAX_NODES,
+} from "./query/index.js";

@@ -87,7 +87,8 @@ interface Pending {
 // Paths are only built for the error message: building one per node cost more than the check.
 function pathOf(p: Pending | undefined): string {
   const tokens: string[] = [];
-  for (let at = p; at?.parent !== undefined; at = at.parent) tokens.push(typeof at.key === "number" ? String(at.key) : escapePointerToken(at.key));
+  for (let at = p; at?.parent !== undefined; at = at.parent)
+    tokens.push(typeof at.key === "number" ? String(at.key) : escapePointerToken(at.key));
   return tokens.length === 0 ? "" : `/${tokens.reverse().join("/")}`;
 }
 

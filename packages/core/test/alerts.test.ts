@@ -4,7 +4,19 @@ import { DOMAIN_COLLECTIONS } from "../dist/spi.js";
 
 function episode(kpi: string, state: AlertData["state"]): AlertData {
   const at = new Date().toISOString();
-  return { id: Alerts.newId(), kpi, state, value: 2, threshold: 1, comparison: ">", unit: "%", windowSeconds: 60, message: "m", startedAt: at, updatedAt: at };
+  return {
+    id: Alerts.newId(),
+    kpi,
+    state,
+    value: 2,
+    threshold: 1,
+    comparison: ">",
+    unit: "%",
+    windowSeconds: 60,
+    message: "m",
+    startedAt: at,
+    updatedAt: at,
+  };
 }
 
 describe("store.alerts", () => {
@@ -28,7 +40,9 @@ describe("store.alerts", () => {
   it("refuses a bad alert or limit with E_VALIDATION, writing nothing", async () => {
     const store = await open("memory:");
     for (const bad of [{ kpi: "Bad KPI" }, { state: "exploded" }, { value: Number.NaN }, { comparison: "=" }]) {
-      await expect(store.alerts.save({ ...episode("cpu", "pending"), ...bad } as AlertData, 0)).rejects.toMatchObject({ code: "E_VALIDATION" });
+      await expect(store.alerts.save({ ...episode("cpu", "pending"), ...bad } as AlertData, 0)).rejects.toMatchObject({
+        code: "E_VALIDATION",
+      });
     }
     await expect(store.alerts.save({ ...episode("cpu", "pending"), id: "../x" }, 0)).rejects.toMatchObject({ code: "E_INVALID_PATH" });
     for (const limit of [0, 1001, 2.5]) await expect(store.alerts.list({ limit })).rejects.toMatchObject({ code: "E_VALIDATION" });

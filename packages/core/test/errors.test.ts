@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConflictError,
-  ERROR_CODES,
-  NotFoundError,
-  StatehouseError,
-  ValidationError,
-  isStatehouseError,
-} from "../dist/index.js";
+import { ConflictError, ERROR_CODES, NotFoundError, StatehouseError, ValidationError, isStatehouseError } from "../dist/index.js";
 import { conflict, fromSystemError } from "../dist/spi.js";
 
 describe("errors", () => {

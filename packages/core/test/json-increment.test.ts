@@ -41,14 +41,20 @@ describe("incrementAt", () => {
 
   it("refuses a value that is not a number with a ValidationError naming the pointer", () => {
     for (const v of ["1", null, true, [], {}]) {
-      expect(codeOf(() => incrementAt(frozen({ v }), "/v")), JSON.stringify(v)).toBe("E_VALIDATION");
+      expect(
+        codeOf(() => incrementAt(frozen({ v }), "/v")),
+        JSON.stringify(v),
+      ).toBe("E_VALIDATION");
     }
     expect(() => incrementAt(frozen({ v: "1" }), "/v")).toThrow(/"\/v".*a string, not a number/);
   });
 
   it("refuses an increment that is not a finite number", () => {
     for (const by of [Number.NaN, Number.POSITIVE_INFINITY, "1", null]) {
-      expect(codeOf(() => incrementAt(frozen({}), "/n", by as number)), String(by)).toBe("E_VALIDATION");
+      expect(
+        codeOf(() => incrementAt(frozen({}), "/n", by as number)),
+        String(by),
+      ).toBe("E_VALIDATION");
     }
   });
 
@@ -77,7 +83,10 @@ describe("incrementAt", () => {
   it("refuses malformed pointers, __proto__, - and scalars in the way with InvalidPathError", () => {
     const doc = frozen({ list: [1], s: "x" });
     for (const p of ["n", "/__proto__", "/__proto__/n", "/list/-", "/list/01", "/list/2", "/s/n"]) {
-      expect(codeOf(() => incrementAt(doc, p)), p).toBe("E_INVALID_PATH");
+      expect(
+        codeOf(() => incrementAt(doc, p)),
+        p,
+      ).toBe("E_INVALID_PATH");
     }
   });
 });

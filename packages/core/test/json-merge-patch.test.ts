@@ -16,7 +16,11 @@ const RFC_EXAMPLES: Array<[JsonValue, JsonValue, JsonValue]> = [
   [{ a: "c" }, { a: ["b"] }, { a: ["b"] }],
   [{ a: { b: "c" } }, { a: { b: "d", c: null } }, { a: { b: "d" } }],
   [{ a: [{ b: "c" }] }, { a: [1] }, { a: [1] }],
-  [["a", "b"], ["c", "d"], ["c", "d"]],
+  [
+    ["a", "b"],
+    ["c", "d"],
+    ["c", "d"],
+  ],
   [{ a: "b" }, ["c"], ["c"]],
   [{ a: "foo" }, null, null],
   [{ a: "foo" }, "bar", "bar"],
@@ -37,7 +41,12 @@ describe("mergePatch", () => {
   });
 
   it("passes the RFC 7396 section 3 example", () => {
-    const target = frozen({ title: "Goodbye!", author: { givenName: "John", familyName: "Doe" }, tags: ["example", "sample"], content: "This will be unchanged" });
+    const target = frozen({
+      title: "Goodbye!",
+      author: { givenName: "John", familyName: "Doe" },
+      tags: ["example", "sample"],
+      content: "This will be unchanged",
+    });
     const patch = frozen({ title: "Hello!", phoneNumber: "+01-123-456-7890", author: { familyName: null }, tags: ["example"] });
     expect(mergePatch(target, patch)).toEqual({
       title: "Hello!",

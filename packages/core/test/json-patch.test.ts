@@ -33,7 +33,11 @@ describe("applyPatch: operations", () => {
     expect(applyPatch(doc, [{ op: "replace", path: "/d", value: null }])).toEqual({ a: { b: 1, c: [1, 2, 3] }, d: null });
     expect(applyPatch(doc, [{ op: "move", from: "/a/b", path: "/e" }])).toEqual({ a: { c: [1, 2, 3] }, d: "x", e: 1 });
     expect(applyPatch(doc, [{ op: "move", from: "/a/c/0", path: "/a/c/-" }])).toEqual({ a: { b: 1, c: [2, 3, 1] }, d: "x" });
-    expect(applyPatch(doc, [{ op: "copy", from: "/a", path: "/f" }])).toEqual({ a: { b: 1, c: [1, 2, 3] }, d: "x", f: { b: 1, c: [1, 2, 3] } });
+    expect(applyPatch(doc, [{ op: "copy", from: "/a", path: "/f" }])).toEqual({
+      a: { b: 1, c: [1, 2, 3] },
+      d: "x",
+      f: { b: 1, c: [1, 2, 3] },
+    });
     expect(applyPatch(doc, [{ op: "test", path: "/a", value: { c: [1, 2, 3], b: 1 } }])).toBe(doc);
   });
 
@@ -118,7 +122,10 @@ describe("applyPatch: errors", () => {
       [{ op: "move", path: "/a" }, /operation 1 \(move\): "from" must be/],
       [{ op: "copy", path: "/a", from: null }, /operation 1 \(copy\): "from" must be .*got null/],
       [{ op: "add", path: "/a", value: Number.NaN }, /operation 1 \(add\): "value": NaN is not a finite number/],
-      [{ op: "add", path: "/a", value: JSON.parse('{"x":{"__proto__":1}}') }, /operation 1 \(add\): "value" at \/x\/__proto__: the key "__proto__" is not allowed/],
+      [
+        { op: "add", path: "/a", value: JSON.parse('{"x":{"__proto__":1}}') },
+        /operation 1 \(add\): "value" at \/x\/__proto__: the key "__proto__" is not allowed/,
+      ],
     ];
     for (const [op, message] of cases) {
       const e = errorOf(() => applyPatch(frozen({ a: 1 }), patchOf([{ op: "test", path: "/a", value: 1 }, op])));
@@ -130,7 +137,15 @@ describe("applyPatch: errors", () => {
   });
 
   it("reports a malformed later operation even when an earlier one would fail", () => {
-    const e = errorOf(() => applyPatch(frozen({}), patchOf([{ op: "remove", path: "/missing" }, { op: "nope", path: "" }])));
+    const e = errorOf(() =>
+      applyPatch(
+        frozen({}),
+        patchOf([
+          { op: "remove", path: "/missing" },
+          { op: "nope", path: "" },
+        ]),
+      ),
+    );
     expect(e.code).toBe("E_VALIDATION");
     expect(e.details.operation).toBe(1);
   });
@@ -194,7 +209,12 @@ describe("applyPatch: errors", () => {
       ["/missing", null],
       ["/o/constructor", {}],
     ] as Array<[string, JsonValue]>) {
-      const e = errorOf(() => applyPatch(doc, [{ op: "add", path: "/x", value: 1 }, { op: "test", path, value }]));
+      const e = errorOf(() =>
+        applyPatch(doc, [
+          { op: "add", path: "/x", value: 1 },
+          { op: "test", path, value },
+        ]),
+      );
       expect(e.code, path).toBe("E_CONFLICT");
       expect(e.err).toBeInstanceOf(ConflictError);
       expect(e.details).toEqual({ operation: 1, pointer: path });
@@ -208,9 +228,9 @@ describe("applyPatch: errors", () => {
     expect(() => applyPatch(doc, [{ op: "test", path: "/o", value: { c: true, a: [1, { b: null }] } }])).not.toThrow();
     expect(errorOf(() => applyPatch(doc, [{ op: "test", path: "/o/a", value: [{ b: null }, 1] }])).code).toBe("E_CONFLICT");
     expect(errorOf(() => applyPatch(doc, [{ op: "test", path: "/o/c", value: 1 }])).code).toBe("E_CONFLICT");
-    expect(errorOf(() => applyPatch(doc, [{ op: "test", path: "/o/a/1", value: { b: null, d: undefined as unknown as JsonValue } }])).code).toBe(
-      "E_VALIDATION",
-    );
+    expect(
+      errorOf(() => applyPatch(doc, [{ op: "test", path: "/o/a/1", value: { b: null, d: undefined as unknown as JsonValue } }])).code,
+    ).toBe("E_VALIDATION");
   });
 
   it("constructor, prototype and toString are ordinary keys for every operation", () => {

@@ -306,7 +306,22 @@ function pollution(before: string[]): string | undefined {
 
 // ---------- generators ----------
 
-const HOSTILE = ["constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "", "~", "/", "~1", "~0/", "é", "😀", "length", "polluted"];
+const HOSTILE = [
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "",
+  "~",
+  "/",
+  "~1",
+  "~0/",
+  "é",
+  "😀",
+  "length",
+  "polluted",
+];
 const ORDINARY = ["a", "b", "0", "1", "2", "01", "-"];
 const docKey = fc.constantFrom(...HOSTILE, ...ORDINARY);
 // __proto__ is rare, so that most operations get past the refusal and exercise the rest.
@@ -376,7 +391,10 @@ interface PatchOpSpec {
 
 const patchOp: fc.Arbitrary<PatchOpSpec> = fc.record(
   {
-    op: fc.oneof({ weight: 12, arbitrary: fc.constantFrom("add", "remove", "replace", "move", "copy", "test") }, { weight: 1, arbitrary: fc.constant("bogus") }),
+    op: fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom("add", "remove", "replace", "move", "copy", "test") },
+      { weight: 1, arbitrary: fc.constant("bogus") },
+    ),
     path: pointerSpec,
     from: pointerSpec,
     value: valueModel,
@@ -401,7 +419,11 @@ type Op =
 const operation: fc.Arbitrary<OpSpec> = fc.oneof(
   fc.record({ kind: fc.constantFrom("get" as const, "del" as const), pointer: pointerSpec }),
   fc.record({ kind: fc.constant("set" as const), pointer: pointerSpec, value: valueModel, copyExisting: fc.boolean() }),
-  fc.record({ kind: fc.constant("incr" as const), pointer: pointerSpec, by: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0.25, 2 ** 53, 1e308)) }),
+  fc.record({
+    kind: fc.constant("incr" as const),
+    pointer: pointerSpec,
+    by: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0.25, 2 ** 53, 1e308)),
+  }),
   fc.record({ kind: fc.constant("merge" as const), patch: valueModel }),
   fc.record({ kind: fc.constant("patch" as const), ops: fc.array(patchOp, { minLength: 1, maxLength: 3 }), testExisting: fc.boolean() }),
 );
@@ -544,8 +566,17 @@ describe("prototype pollution fuzz (TESTPLAN)", () => {
     expect(pollution(before)).toBeUndefined();
     expect(operations).toBeGreaterThanOrEqual(10_000);
     // The fuzz must reach both the successes and the refusals of every kind of operation.
-    for (const kind of ["get", "set", "del", "incr", "merge", "patch"]) expect(outcomes.get(`${kind} ok`) ?? 0, `${kind} ok`).toBeGreaterThan(50);
-    for (const label of ["set E_INVALID_PATH", "set E_VALIDATION", "del E_NOT_FOUND", "patch E_CONFLICT", "patch E_NOT_FOUND", "merge E_VALIDATION", "incr E_VALIDATION"]) {
+    for (const kind of ["get", "set", "del", "incr", "merge", "patch"])
+      expect(outcomes.get(`${kind} ok`) ?? 0, `${kind} ok`).toBeGreaterThan(50);
+    for (const label of [
+      "set E_INVALID_PATH",
+      "set E_VALIDATION",
+      "del E_NOT_FOUND",
+      "patch E_CONFLICT",
+      "patch E_NOT_FOUND",
+      "merge E_VALIDATION",
+      "incr E_VALIDATION",
+    ]) {
       expect(outcomes.get(label) ?? 0, label).toBeGreaterThan(10);
     }
   });

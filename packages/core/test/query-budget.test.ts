@@ -114,7 +114,9 @@ describe("bounded queries: adversarial shapes", () => {
   });
 
   it("a long union list of missing names over many nodes is aborted in budget", () => {
-    const names = range(1_500).map((i) => `'m${i}'`).join(",");
+    const names = range(1_500)
+      .map((i) => `'m${i}'`)
+      .join(",");
     const doc = { items: range(200_000).map((i) => ({ i })) };
     expectAborted(bounded(doc, `$..[${names}]`));
     const indexes = range(3_000).join(",");
@@ -161,7 +163,12 @@ const query = fc.oneof(
   test.map((t) => `$.items[?${t}]`),
   test.map((t) => `$..[?${t}]`),
   fc.constantFrom("$..*", "$..q", "$.x[*]", "$.x..[0]"),
-  fc.integer({ min: 1, max: 1_500 }).map((n) => `$..[${range(n).map((i) => `'n${i}'`).join(",")}]`),
+  fc.integer({ min: 1, max: 1_500 }).map(
+    (n) =>
+      `$..[${range(n)
+        .map((i) => `'n${i}'`)
+        .join(",")}]`,
+  ),
 );
 
 describe("bounded queries: property", () => {

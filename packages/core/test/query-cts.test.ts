@@ -44,8 +44,8 @@ function runCase(c: CtsCase): Outcome {
   let nodes: { path: string; value: JsonValue }[];
   try {
     // Correctness only: the time limit is generous, so a loaded machine (the first regex compiled
-      // took over 40 ms at load 30) cannot turn a slow case into a failure. Budgets have their own tests.
-      nodes = compileQuery(c.selector).run(c.document as JsonValue, { maxMillis: 10_000 });
+    // took over 40 ms at load 30) cannot turn a slow case into a failure. Budgets have their own tests.
+    nodes = compileQuery(c.selector).run(c.document as JsonValue, { maxMillis: 10_000 });
   } catch (err) {
     return { ok: false, why: `threw ${String(err)}` };
   }
@@ -90,8 +90,8 @@ describe("RFC 9535 compliance test suite", () => {
     for (const c of cts.tests) {
       if (c.invalid_selector || c.result_paths === undefined || KNOWN_FAILURES.has(c.name)) continue;
       const // Correctness only: the time limit is generous, so a loaded machine (the first regex compiled
-      // took over 40 ms at load 30) cannot turn a slow case into a failure. Budgets have their own tests.
-      nodes = compileQuery(c.selector).run(c.document as JsonValue, { maxMillis: 10_000 });
+        // took over 40 ms at load 30) cannot turn a slow case into a failure. Budgets have their own tests.
+        nodes = compileQuery(c.selector).run(c.document as JsonValue, { maxMillis: 10_000 });
       expect(nodes.map((n) => n.path)).toEqual(c.result_paths);
       checked++;
     }

@@ -129,7 +129,12 @@ describe("I-Regexp (RFC 9485) on re2js", () => {
   });
 
   it("is false when either argument is not a string", () => {
-    const doc = [{ s: 1, p: "1" }, { s: "1", p: 1 }, { s: "1", p: "1" }, { s: null, p: null }];
+    const doc = [
+      { s: 1, p: "1" },
+      { s: "1", p: 1 },
+      { s: "1", p: "1" },
+      { s: null, p: null },
+    ];
     expect(runQuery(doc, "$[?match(@.s, @.p)]").map((n) => n.path)).toEqual(["$[2]"]);
     expect(runQuery(doc, "$[?search(@.s, @.missing)]")).toEqual([]);
   });

@@ -38,7 +38,9 @@ function samples(file: string): Sample[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end]!.trim() !== "```") end++;
-    const marker = /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 1] ?? "")?.[1] ?? /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 2] ?? "")?.[1];
+    const marker =
+      /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 1] ?? "")?.[1] ??
+      /<!--\s*sample:\s*not run:\s*(.+?)\s*-->/.exec(lines[i - 2] ?? "")?.[1];
     out.push({ file, line: start, code: lines.slice(start, end).join("\n"), ...(marker !== undefined && { skip: marker }) });
     i = end;
   }
@@ -82,7 +84,10 @@ describe("README code samples", () => {
       const file = join(moduleDir, `${relative(ROOT, join(ROOT, s.file)).replace(/[\\/]/g, "_")}-${s.line}.mjs`);
       writeFileSync(file, js.outputText);
       const r = spawnSync(process.execPath, [file], { cwd: work, encoding: "utf8", timeout: 60_000 });
-      expect(r.status, `${s.file}:${s.line} exited ${r.status} (${r.signal ?? "no signal"})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
+      expect(
+        r.status,
+        `${s.file}:${s.line} exited ${r.status} (${r.signal ?? "no signal"})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+      ).toBe(0);
     });
   }
 });

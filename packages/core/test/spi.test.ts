@@ -2,13 +2,34 @@ import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as user from "../dist/index.js";
 import { isStatehouseError } from "../dist/index.js";
-import { MemoryAdapter, SortedIndex, compareKeys, decodeCursor, encodeCursor, fromSystemError, openAdapterUrl, parseStoreUrl } from "../dist/spi.js";
+import {
+  MemoryAdapter,
+  SortedIndex,
+  compareKeys,
+  decodeCursor,
+  encodeCursor,
+  fromSystemError,
+  openAdapterUrl,
+  parseStoreUrl,
+} from "../dist/spi.js";
 
 describe("the package's two entries", () => {
   it("`.` is the user API; the adapter helpers are on `./spi`, with the same error classes", () => {
     expect(typeof user.open).toBe("function");
-    const helpers = ["TxBuffer", "runTransaction", "SortedIndex", "MemoryAdapter", "registerAdapter", "openAdapterUrl", "compareKeys",
-      "fromSystemError", "encodeKey", "pathExists", "liveness", "indexKeysFor"];
+    const helpers = [
+      "TxBuffer",
+      "runTransaction",
+      "SortedIndex",
+      "MemoryAdapter",
+      "registerAdapter",
+      "openAdapterUrl",
+      "compareKeys",
+      "fromSystemError",
+      "encodeKey",
+      "pathExists",
+      "liveness",
+      "indexKeysFor",
+    ];
     for (const name of helpers) expect(name in user, name).toBe(false);
     const full = fromSystemError(Object.assign(new Error("no space"), { code: "ENOSPC" }), "writing");
     expect(full).toBeInstanceOf(user.StorageFullError);
@@ -84,7 +105,10 @@ describe("transactions (memory adapter)", () => {
       return tx.put("c", "x", { n: 3 });
     });
     expect(r2.result).toBe(2);
-    await expect(a.transact((tx) => tx.put("c", "x", {}, { ifRevision: 1 }))).rejects.toMatchObject({ code: "E_CONFLICT", currentRevision: 2 });
+    await expect(a.transact((tx) => tx.put("c", "x", {}, { ifRevision: 1 }))).rejects.toMatchObject({
+      code: "E_CONFLICT",
+      currentRevision: 2,
+    });
     await expect(
       a.transact((tx) => {
         tx.put("c", "y", 1);

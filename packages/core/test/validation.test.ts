@@ -110,8 +110,27 @@ describe("isValidId / isValidCollection", () => {
     }
   };
   const samples: unknown[] = [
-    "a", "session-1", "x".repeat(200), "x".repeat(201), "", ".hidden", "-x", "a..b", "a/b", "a\u0000", "é", "ok:1@host+x", "Upper",
-    "snake_case", "a".repeat(64), "a".repeat(65), "1abc", 42, null, undefined, {},
+    "a",
+    "session-1",
+    "x".repeat(200),
+    "x".repeat(201),
+    "",
+    ".hidden",
+    "-x",
+    "a..b",
+    "a/b",
+    "a\u0000",
+    "é",
+    "ok:1@host+x",
+    "Upper",
+    "snake_case",
+    "a".repeat(64),
+    "a".repeat(65),
+    "1abc",
+    42,
+    null,
+    undefined,
+    {},
   ];
 
   it("answer exactly what validateId and validateCollection accept, without throwing", () => {

@@ -27,8 +27,18 @@ describe("lease tools", () => {
     const { tools } = await a.listTools();
     const acquire = tools.find((t) => t.name === "lease_acquire")!;
     expect(acquire.inputSchema.required?.slice().sort()).toEqual(["holder", "name", "ttlMs"]);
-    expect(tools.find((t) => t.name === "lease_release")!.inputSchema.required?.slice().sort()).toEqual(["name", "token"]);
-    expect(tools.find((t) => t.name === "lease_renew")!.inputSchema.required?.slice().sort()).toEqual(["name", "token"]);
+    expect(
+      tools
+        .find((t) => t.name === "lease_release")!
+        .inputSchema.required?.slice()
+        .sort(),
+    ).toEqual(["name", "token"]);
+    expect(
+      tools
+        .find((t) => t.name === "lease_renew")!
+        .inputSchema.required?.slice()
+        .sort(),
+    ).toEqual(["name", "token"]);
     for (const name of ["state_set", "state_merge", "state_patch", "state_increment"]) {
       expect(Object.keys(tools.find((t) => t.name === name)!.inputSchema.properties ?? {}), name).toContain("ifLease");
     }

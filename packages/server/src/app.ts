@@ -124,7 +124,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (inProcess) {
     alertRoutes(app, store as Store);
     if (options.alerts !== undefined && options.alerts !== false) {
-      evaluator = new AlertEvaluator({ store: store as Store, errorCounts: metrics.errorCounts, events: hub.stats }, options.alerts, app.log);
+      evaluator = new AlertEvaluator(
+        { store: store as Store, errorCounts: metrics.errorCounts, events: hub.stats },
+        options.alerts,
+        app.log,
+      );
       app.addHook("preClose", async () => evaluator?.stop());
     }
   }

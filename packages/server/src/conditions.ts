@@ -18,9 +18,12 @@ export function conditionOf(request: FastifyRequest): Condition | undefined {
   if (typeof ifMatch === "string") {
     const m = /^\s*"(0|[1-9][0-9]{0,15})"\s*$/.exec(ifMatch);
     if (m === null) {
-      throw new ValidationError(`If-Match must be one strong ETag holding a revision, like "3"; got ${JSON.stringify(ifMatch.slice(0, 60))}`, {
-        details: { issues: ["bad If-Match"], malformed: true },
-      });
+      throw new ValidationError(
+        `If-Match must be one strong ETag holding a revision, like "3"; got ${JSON.stringify(ifMatch.slice(0, 60))}`,
+        {
+          details: { issues: ["bad If-Match"], malformed: true },
+        },
+      );
     }
     condition = { ifRevision: Number(m[1]) };
   }
@@ -41,7 +44,8 @@ export function conditionOf(request: FastifyRequest): Condition | undefined {
  */
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = request.headers["idempotency-key"];
-  if (Array.isArray(key)) throw new ValidationError("send one Idempotency-Key header", { details: { issues: ["bad Idempotency-Key"], malformed: true } });
+  if (Array.isArray(key))
+    throw new ValidationError("send one Idempotency-Key header", { details: { issues: ["bad Idempotency-Key"], malformed: true } });
   return key;
 }
 

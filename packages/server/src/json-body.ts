@@ -11,7 +11,8 @@ export function jsonDepth(text: string, stopAt: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
@@ -29,12 +30,16 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   if (text.trim() === "") return undefined;
   const depth = jsonDepth(text, maxDepth);
   if (depth > maxDepth) {
-    throw new ValidationError(`the body nests deeper than ${maxDepth} levels`, { details: { issues: [`nesting deeper than ${maxDepth}`] } });
+    throw new ValidationError(`the body nests deeper than ${maxDepth} levels`, {
+      details: { issues: [`nesting deeper than ${maxDepth}`] },
+    });
   }
   try {
     // Plain JSON.parse: a "__proto__" key becomes an ordinary own property, exactly as in the library.
     return JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(`malformed JSON body: ${(err as Error).message}`, { details: { issues: ["malformed JSON"], malformed: true } });
+    throw new ValidationError(`malformed JSON body: ${(err as Error).message}`, {
+      details: { issues: ["malformed JSON"], malformed: true },
+    });
   }
 }

@@ -15,7 +15,8 @@ const IDEMPOTENCY_KEY = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  description: "A retry with the same key (within the store's window, 24 h by default) returns the first result and changes nothing; " +
+  description:
+    "A retry with the same key (within the store's window, 24 h by default) returns the first result and changes nothing; " +
     "the same key with a different request is a 409 with reason idempotency-key-reused. 1 to 255 printable ASCII characters.",
   schema: { type: "string", minLength: 1, maxLength: 255 },
 };
@@ -65,7 +66,10 @@ export function collectOpenApi(app: FastifyInstance, version: string): () => obj
         ...(r.schema.tags !== undefined && { tags: r.schema.tags }),
         parameters: r.method === "GET" ? parametersOf(r.schema) : [...parametersOf(r.schema), IDEMPOTENCY_KEY],
         responses: {
-          "200": { description: "OK", content: { "application/json": { schema: (r.schema.response as Record<string, unknown>)?.["200"] ?? {} } } },
+          "200": {
+            description: "OK",
+            content: { "application/json": { schema: (r.schema.response as Record<string, unknown>)?.["200"] ?? {} } },
+          },
           default: {
             description: "An RFC 9457 problem with the library's error code",
             content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },

@@ -71,7 +71,8 @@ export function toProblem(err: unknown, conditional: boolean): Problem {
     if (err.code === "E_VALIDATION" && err.details.malformed === true) status = 400;
     if (err.code === "E_PERMISSION" && typeof err.details.httpStatus === "number") status = err.details.httpStatus;
     const extra: Partial<Problem> = { details: err.details };
-    if (err.code === "E_CONFLICT") extra.currentRevision = typeof err.details.currentRevision === "number" ? err.details.currentRevision : 0;
+    if (err.code === "E_CONFLICT")
+      extra.currentRevision = typeof err.details.currentRevision === "number" ? err.details.currentRevision : 0;
     return problem(status, err.code, err.message, extra);
   }
   // fastify's own errors (body too large, unsupported media type, schema validation, timeouts).

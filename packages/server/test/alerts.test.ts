@@ -23,10 +23,19 @@ interface AlertJson {
 }
 
 /** Noise on a loaded test machine, off for this test: the daemon's own CPU, memory and commit rate. */
-const QUIET = { memory: { enabled: false }, cpu: { enabled: false }, "disk-io": { enabled: false }, "operation-failures": { enabled: false } };
+const QUIET = {
+  memory: { enabled: false },
+  cpu: { enabled: false },
+  "disk-io": { enabled: false },
+  "operation-failures": { enabled: false },
+};
 
 function alertsConfig(rules: Record<string, unknown>): string {
-  return JSON.stringify({ heartbeatTimeoutSeconds: 1, maxConcurrentAgents: 1, alerts: { evaluateEverySeconds: 0.2, windowSeconds: 2, forSeconds: 1.5, rules: { ...QUIET, ...rules } } });
+  return JSON.stringify({
+    heartbeatTimeoutSeconds: 1,
+    maxConcurrentAgents: 1,
+    alerts: { evaluateEverySeconds: 0.2, windowSeconds: 2, forSeconds: 1.5, rules: { ...QUIET, ...rules } },
+  });
 }
 
 const HOLDER = `
@@ -57,10 +66,14 @@ describe("alerts kept in the store, judged by the daemon", () => {
   const alertsFromApi = async (): Promise<AlertJson[]> => JSON.parse((await http({ socket }, "GET", "/v1/alerts?all=true")).body).items;
   const episode = async (kpi: string, state: AlertJson["state"], timeoutMs = 30_000): Promise<AlertJson> => {
     let found: AlertJson | undefined;
-    await waitFor(`${kpi} ${state}`, async () => {
-      found = (await alertsFromApi()).find((a) => a.kpi === kpi && a.state === state);
-      return found !== undefined;
-    }, timeoutMs);
+    await waitFor(
+      `${kpi} ${state}`,
+      async () => {
+        found = (await alertsFromApi()).find((a) => a.kpi === kpi && a.state === state);
+        return found !== undefined;
+      },
+      timeoutMs,
+    );
     return found!;
   };
   const setConfig = async (rules: Record<string, unknown>) => {
@@ -70,7 +83,12 @@ describe("alerts kept in the store, judged by the daemon", () => {
 
   beforeAll(async () => {
     // Everything quiet but the KPI of the first case; later cases change the config while the daemon runs.
-    await setConfig({ "state-query-latency": { threshold: 0.000001, forSeconds: 4 }, "lock-timeouts": { enabled: false }, "agent-spawn-success": { enabled: false }, "stale-agents": { enabled: false } });
+    await setConfig({
+      "state-query-latency": { threshold: 0.000001, forSeconds: 4 },
+      "lock-timeouts": { enabled: false },
+      "agent-spawn-success": { enabled: false },
+      "stale-agents": { enabled: false },
+    });
     // --lock-timeout 200: the daemon's writes wait 200 ms for a lock another process holds.
     daemon = await startDaemon(url, ["--lock-timeout", "200"], { env: { ...s.env, STATEHOUSE_SOCKET: join(s.runtime, "d.sock") } });
     socket = daemon.info.socket;
@@ -129,7 +147,10 @@ describe("alerts kept in the store, judged by the daemon", () => {
     expect(first.status).toBe(201);
     const agent = JSON.parse(first.body);
     // maxConcurrentAgents 1: every further spawn is refused.
-    for (let i = 0; i < 4; i++) expect((await http({ socket }, "POST", "/v1/agents", { body: { sessionId: session.id, role: "worker" } })).status).toBeGreaterThanOrEqual(400);
+    for (let i = 0; i < 4; i++)
+      expect(
+        (await http({ socket }, "POST", "/v1/agents", { body: { sessionId: session.id, role: "worker" } })).status,
+      ).toBeGreaterThanOrEqual(400);
     const spawnFiring = await episode("agent-spawn-success", "firing");
     expect(spawnFiring.value).toBeLessThan(95);
     // heartbeatTimeoutSeconds 1 and no heartbeat: the agent is stale.
@@ -148,7 +169,12 @@ describe("alerts kept in the store, judged by the daemon", () => {
   });
 
   it("lock timeouts from a lock another process holds", async () => {
-    await setConfig({ "state-query-latency": { enabled: false }, "agent-spawn-success": { enabled: false }, "stale-agents": { enabled: false }, "lock-timeouts": { windowSeconds: 5, forSeconds: 1 } });
+    await setConfig({
+      "state-query-latency": { enabled: false },
+      "agent-spawn-success": { enabled: false },
+      "stale-agents": { enabled: false },
+      "lock-timeouts": { windowSeconds: 5, forSeconds: 1 },
+    });
     // Let the new config be read before the lock is taken (the evaluator reads it from the store too).
     await new Promise((r) => setTimeout(r, 500));
     const script = join(s.dir, "holder.mjs");
@@ -174,7 +200,9 @@ describe("alerts kept in the store, judged by the daemon", () => {
 
   it("the config schema refuses a bad alerts section (an unknown KPI, a negative window) before it lands", async () => {
     for (const bad of [{ rules: { nope: { threshold: 1 } } }, { windowSeconds: -1 }, { rules: { cpu: { threshold: "high" } } }]) {
-      const r = await cli(["--store", url, "--no-daemon", "--json", "config", "set", "default", JSON.stringify({ alerts: bad })], { env: s.env });
+      const r = await cli(["--store", url, "--no-daemon", "--json", "config", "set", "default", JSON.stringify({ alerts: bad })], {
+        env: s.env,
+      });
       expect(r.code, r.stderr).toBe(13);
       expect(JSON.parse(r.stderr).error.code).toBe("E_CONFIG");
     }

@@ -30,17 +30,29 @@ describe("API v1 over a unix socket (file adapter)", () => {
 
   it("PATCH takes merge-patch and json-patch; other types are refused", async () => {
     await call(s.socket, "PUT", "/v1/state/doc2", { a: 1, b: { c: 2 } });
-    const merge = await call(s.socket, "PATCH", "/v1/state/doc2", '{"b":{"c":null,"d":3}}', { "content-type": "application/merge-patch+json" });
+    const merge = await call(s.socket, "PATCH", "/v1/state/doc2", '{"b":{"c":null,"d":3}}', {
+      "content-type": "application/merge-patch+json",
+    });
     expect(merge.status).toBe(200);
     expect(await s.store.state("doc2").get()).toEqual({ a: 1, b: { d: 3 } });
-    const ops = JSON.stringify([{ op: "replace", path: "/a", value: 5 }, { op: "add", path: "/e", value: [] }]);
+    const ops = JSON.stringify([
+      { op: "replace", path: "/a", value: 5 },
+      { op: "add", path: "/e", value: [] },
+    ]);
     const patch = await call(s.socket, "PATCH", "/v1/state/doc2", ops, { "content-type": "application/json-patch+json" });
     expect(patch.json.revision).toBe(3);
     expect(await s.store.state("doc2").get()).toEqual({ a: 5, b: { d: 3 }, e: [] });
-    const failing = JSON.stringify([{ op: "replace", path: "/a", value: 6 }, { op: "test", path: "/a", value: 0 }]);
+    const failing = JSON.stringify([
+      { op: "replace", path: "/a", value: 6 },
+      { op: "test", path: "/a", value: 0 },
+    ]);
     const bad = await call(s.socket, "PATCH", "/v1/state/doc2", failing, { "content-type": "application/json-patch+json" });
     // The library answers a failed "test" operation with E_CONFLICT; nothing of the patch lands.
-    expect([bad.status, bad.json.code, bad.headers["content-type"]]).toEqual([409, "E_CONFLICT", "application/problem+json; charset=utf-8"]);
+    expect([bad.status, bad.json.code, bad.headers["content-type"]]).toEqual([
+      409,
+      "E_CONFLICT",
+      "application/problem+json; charset=utf-8",
+    ]);
     expect(await s.store.state("doc2").get("/a")).toBe(5);
     const plain = await call(s.socket, "PATCH", "/v1/state/doc2", { a: 7 });
     expect([plain.status, plain.json.code]).toEqual([400, "E_VALIDATION"]);
@@ -71,7 +83,11 @@ describe("API v1 over a unix socket (file adapter)", () => {
     for (const id of ["s-b", "s-c", "s-d"]) await call(s.socket, "POST", "/v1/sessions", { id, project: "p2" });
     const page1 = await call(s.socket, "GET", "/v1/sessions?project=p2&limit=2&direction=asc");
     expect(page1.json.items.map((x: { id: string }) => x.id)).toEqual(["s-b", "s-c"]);
-    const page2 = await call(s.socket, "GET", `/v1/sessions?project=p2&limit=2&direction=asc&cursor=${encodeURIComponent(page1.json.cursor)}`);
+    const page2 = await call(
+      s.socket,
+      "GET",
+      `/v1/sessions?project=p2&limit=2&direction=asc&cursor=${encodeURIComponent(page1.json.cursor)}`,
+    );
     expect(page2.json.items.map((x: { id: string }) => x.id)).toEqual(["s-d"]);
     const upd = await call(s.socket, "PATCH", "/v1/sessions/s-b", { metadata: { k: 1 } }, { "if-match": '"1"' });
     expect([upd.status, upd.json.metadata]).toEqual([200, { k: 1 }]);
@@ -116,7 +132,10 @@ describe("API v1 over a unix socket (file adapter)", () => {
       { revision: 1, sequence: seq + 1, value: 1 },
       { revision: 1, sequence: seq + 1 },
     ]);
-    const failing = await call(s.socket, "POST", "/v1/batch", [{ op: "state.increment", pointer: "/x" }, { op: "session.end", id: "nope" }]);
+    const failing = await call(s.socket, "POST", "/v1/batch", [
+      { op: "state.increment", pointer: "/x" },
+      { op: "session.end", id: "nope" },
+    ]);
     expect([failing.status, failing.json.code, failing.json.details.operation]).toEqual([404, "E_NOT_FOUND", 1]);
     expect(await s.store.state().get("/x")).toBe(1);
     const changes = await call(s.socket, "GET", `/v1/changes?since=${seq}`);
@@ -139,7 +158,11 @@ describe("API v1 over a unix socket (file adapter)", () => {
     await call(s.socket, "POST", "/v1/batch", ops, { "idempotency-key": "batch-1" });
     expect(await s.store.state("idem").get()).toEqual({ n: 2, b: 1 });
     const reused = await call(s.socket, "PUT", "/v1/state/idem?pointer=/n", 5, key);
-    expect([reused.status, reused.json.code, reused.json.details?.reason ?? reused.json.reason]).toEqual([409, "E_CONFLICT", "idempotency-key-reused"]);
+    expect([reused.status, reused.json.code, reused.json.details?.reason ?? reused.json.reason]).toEqual([
+      409,
+      "E_CONFLICT",
+      "idempotency-key-reused",
+    ]);
     const bad = await call(s.socket, "PUT", "/v1/state/idem?pointer=/n", 5, { "idempotency-key": "x".repeat(256) });
     expect([bad.status, bad.json.code]).toEqual([422, "E_VALIDATION"]);
     expect(await s.store.state("idem").get("/n")).toBe(2);
@@ -149,7 +172,9 @@ describe("API v1 over a unix socket (file adapter)", () => {
     expect((await call(s.socket, "GET", "/v1/version")).json).toEqual({ version: expect.any(String), api: "v1" });
     const doc = (await call(s.socket, "GET", "/v1/openapi.json")).json;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/state/{name}", "/v1/sessions/{id}/state/increment", "/v1/events", "/v1/batch"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/state/{name}", "/v1/sessions/{id}/state/increment", "/v1/events", "/v1/batch"]),
+    );
     expect(doc.paths["/v1/sessions"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(["status", "project", "cursor", "limit"]),
     );

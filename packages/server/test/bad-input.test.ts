@@ -43,7 +43,11 @@ describe("bad input: typed answers, bounded work, the daemon keeps serving, noth
 
   it("malformed JSON → 400; a body over the limit → 413; deep nesting → 422, each a problem with its code", async () => {
     const malformed = await call(s.socket, "PUT", "/v1/state/global?pointer=/counter", "{not json");
-    expect([malformed.status, malformed.json.code, malformed.headers["content-type"]]).toEqual([400, "E_VALIDATION", "application/problem+json; charset=utf-8"]);
+    expect([malformed.status, malformed.json.code, malformed.headers["content-type"]]).toEqual([
+      400,
+      "E_VALIDATION",
+      "application/problem+json; charset=utf-8",
+    ]);
     const big = await call(s.socket, "PUT", "/v1/state/global?pointer=/x", JSON.stringify("x".repeat(70 * 1024)));
     expect([big.status, big.json.code]).toEqual([413, "E_VALIDATION"]);
     const t0 = performance.now();
@@ -66,7 +70,13 @@ describe("bad input: typed answers, bounded work, the daemon keeps serving, noth
   });
 
   it("path tricks in URLs (.., encoded slashes and dots, __proto__) are refused or harmless", async () => {
-    for (const path of ["/v1/state/..", "/v1/state/%2E%2E", "/v1/state/a%2Fb", "/v1/state/..%2F..%2Fetc", "/v1/sessions/%2E%2E%2Fx/state"]) {
+    for (const path of [
+      "/v1/state/..",
+      "/v1/state/%2E%2E",
+      "/v1/state/a%2Fb",
+      "/v1/state/..%2F..%2Fetc",
+      "/v1/sessions/%2E%2E%2Fx/state",
+    ]) {
       const r = await call(s.socket, "PUT", `${path}?pointer=/x`, "1");
       expect([r.status, r.json.code], path).toEqual([400, "E_INVALID_PATH"]);
     }
@@ -77,7 +87,9 @@ describe("bad input: typed answers, bounded work, the daemon keeps serving, noth
     }
     const proto = await call(s.socket, "PUT", "/v1/state/global?pointer=/__proto__/polluted", "true");
     expect(proto.status).toBeGreaterThanOrEqual(400);
-    const body = await call(s.socket, "PATCH", "/v1/state/global", '{"__proto__":{"polluted":true}}', { "content-type": "application/merge-patch+json" });
+    const body = await call(s.socket, "PATCH", "/v1/state/global", '{"__proto__":{"polluted":true}}', {
+      "content-type": "application/merge-patch+json",
+    });
     expect(body.status).toBeGreaterThanOrEqual(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -109,7 +121,11 @@ describe("bad input: typed answers, bounded work, the daemon keeps serving, noth
 
   it("a client sending one byte per second is cut off (headers, then body); other clients are served meanwhile", async () => {
     const slowHeaders = trickle(s.socket, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", 1_000);
-    const slowBody = trickle(s.socket, `PUT /v1/state/global?pointer=/counter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n`, 1);
+    const slowBody = trickle(
+      s.socket,
+      `PUT /v1/state/global?pointer=/counter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n`,
+      1,
+    );
     // The slow-body client sends its headers at once, then one body byte per second.
     const served: number[] = [];
     for (let i = 0; i < 10; i++) {

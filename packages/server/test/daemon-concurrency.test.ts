@@ -42,7 +42,9 @@ interface WorkerResult {
 
 function worker(mode: "daemon" | "direct", target: string, count: number): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(fixtures, "incr-worker.mjs"), mode, target, String(count), "relaxed"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(fixtures, "incr-worker.mjs"), mode, target, String(count), "relaxed"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -65,103 +67,117 @@ describe("statehouse serve: concurrent writers", () => {
   // request timeout); STATEHOUSE_TORTURE=1: 50 × 200, the issue's size.
   const perProcess = TORTURE ? 200 : 10;
 
-  it(`50 processes × ${perProcess} increments through the daemon: exact`, async () => {
-    const s = setup();
-    const store = `file:${s.dir}/store`;
-    const d = await daemonFor(store, s.env);
-    const results = await Promise.all(Array.from({ length: 50 }, () => worker("daemon", d.info.socket, perProcess)));
-    expect(results.flatMap((r) => Object.keys(r.errors))).toEqual([]);
-    expect(results.reduce((a, r) => a + r.done, 0)).toBe(50 * perProcess);
-    process.kill(d.info.pid, "SIGTERM");
-    expect((await d.exited).code).toBe(0);
-    expect(await directValue(store, s.env, "/n")).toBe(50 * perProcess);
-  }, LONG);
+  it(
+    `50 processes × ${perProcess} increments through the daemon: exact`,
+    async () => {
+      const s = setup();
+      const store = `file:${s.dir}/store`;
+      const d = await daemonFor(store, s.env);
+      const results = await Promise.all(Array.from({ length: 50 }, () => worker("daemon", d.info.socket, perProcess)));
+      expect(results.flatMap((r) => Object.keys(r.errors))).toEqual([]);
+      expect(results.reduce((a, r) => a + r.done, 0)).toBe(50 * perProcess);
+      process.kill(d.info.pid, "SIGTERM");
+      expect((await d.exited).code).toBe(0);
+      expect(await directValue(store, s.env, "/n")).toBe(50 * perProcess);
+    },
+    LONG,
+  );
 
-  it("mixed: 10 processes through the daemon and 10 writing the store directly: exact", async () => {
-    const s = setup();
-    const store = `file:${s.dir}/store`;
-    const d = await daemonFor(store, s.env);
-    const n = TORTURE ? 200 : 10;
-    const results = await Promise.all([
-      ...Array.from({ length: 10 }, () => worker("daemon", d.info.socket, n)),
-      ...Array.from({ length: 10 }, () => worker("direct", store, n)),
-    ]);
-    expect(results.flatMap((r) => Object.keys(r.errors))).toEqual([]);
-    // Read through the daemon first: it must see the direct writers' increments too (freshness).
-    const through = await cli(["--json", "--store", store, "state", "get", "/n"], { env: s.env });
-    expect(JSON.parse(through.stdout).value).toBe(20 * n);
-    process.kill(d.info.pid, "SIGTERM");
-    expect((await d.exited).code).toBe(0);
-    expect(await directValue(store, s.env, "/n")).toBe(20 * n);
-  }, LONG);
+  it(
+    "mixed: 10 processes through the daemon and 10 writing the store directly: exact",
+    async () => {
+      const s = setup();
+      const store = `file:${s.dir}/store`;
+      const d = await daemonFor(store, s.env);
+      const n = TORTURE ? 200 : 10;
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, () => worker("daemon", d.info.socket, n)),
+        ...Array.from({ length: 10 }, () => worker("direct", store, n)),
+      ]);
+      expect(results.flatMap((r) => Object.keys(r.errors))).toEqual([]);
+      // Read through the daemon first: it must see the direct writers' increments too (freshness).
+      const through = await cli(["--json", "--store", store, "state", "get", "/n"], { env: s.env });
+      expect(JSON.parse(through.stdout).value).toBe(20 * n);
+      process.kill(d.info.pid, "SIGTERM");
+      expect((await d.exited).code).toBe(0);
+      expect(await directValue(store, s.env, "/n")).toBe(20 * n);
+    },
+    LONG,
+  );
 });
 
 describe("statehouse serve: kill -9 under writers", () => {
   const rounds = TORTURE ? 200 : 20;
 
-  it(`${rounds} rounds of kill -9 during writes from 10 clients: every acknowledged write present, restarts, typed errors while down`, async () => {
-    const s = setup();
-    const store = `file:${s.dir}/store`;
-    let d = await daemonFor(store, s.env);
-    const acked = new Map<number, number>();
-    const codes = new Map<string, number>();
-    const messages: string[] = [];
-    const clients: ChildProcess[] = [];
-    for (let id = 0; id < 10; id++) {
-      const c = spawn(process.execPath, [join(fixtures, "crash-client.mjs"), d.info.socket, String(id)], { stdio: ["pipe", "pipe", "inherit"] });
-      clients.push(c);
-      cleanups.unshift(() => c.kill("SIGKILL"));
-      let buf = "";
-      c.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          const [kind, value] = line.split(" ");
-          if (kind === "ack") acked.set(id, Math.max(acked.get(id) ?? 0, Number(value)));
-          else {
-            codes.set(value!, (codes.get(value!) ?? 0) + 1);
-            if (value !== "E_UNAVAILABLE" && messages.length < 5) messages.push(line);
+  it(
+    `${rounds} rounds of kill -9 during writes from 10 clients: every acknowledged write present, restarts, typed errors while down`,
+    async () => {
+      const s = setup();
+      const store = `file:${s.dir}/store`;
+      let d = await daemonFor(store, s.env);
+      const acked = new Map<number, number>();
+      const codes = new Map<string, number>();
+      const messages: string[] = [];
+      const clients: ChildProcess[] = [];
+      for (let id = 0; id < 10; id++) {
+        const c = spawn(process.execPath, [join(fixtures, "crash-client.mjs"), d.info.socket, String(id)], {
+          stdio: ["pipe", "pipe", "inherit"],
+        });
+        clients.push(c);
+        cleanups.unshift(() => c.kill("SIGKILL"));
+        let buf = "";
+        c.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            const [kind, value] = line.split(" ");
+            if (kind === "ack") acked.set(id, Math.max(acked.get(id) ?? 0, Number(value)));
+            else {
+              codes.set(value!, (codes.get(value!) ?? 0) + 1);
+              if (value !== "E_UNAVAILABLE" && messages.length < 5) messages.push(line);
+            }
           }
-        }
-      });
-    }
-    const total = () => [...acked.values()].reduce((a, b) => a + b, 0);
-    const unavailable = () => codes.get("E_UNAVAILABLE") ?? 0;
-    // Every client is connected and writing before the first kill.
-    await waitFor("every client's first acknowledged write", () => acked.size === 10, 120_000);
-    const downAcks: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 500));
-      process.kill(d.info.pid, "SIGKILL");
-      await d.exited;
-      // Answers read before the kill may still be on their way to us: let them land first.
-      await new Promise((r) => setTimeout(r, 50));
-      // While it is down: clients fail with E_UNAVAILABLE, and nothing is acknowledged.
-      const before = total();
-      const errorsBefore = unavailable();
-      await waitFor(`round ${round}: a client to see the daemon down`, () => unavailable() > errorsBefore, 30_000);
-      await new Promise((r) => setTimeout(r, 100));
-      downAcks.push(total() - before);
-      // The next serve starts: stale socket and lock are handled; the clients carry on through it.
-      d = await daemonFor(store, s.env);
-      const restarted = total();
-      await waitFor(`round ${round}: writes acknowledged by the restarted daemon`, () => total() > restarted, 60_000);
-    }
-    for (const c of clients) c.stdin!.end();
-    await Promise.all(clients.map((c) => new Promise((r) => c.on("close", r))));
-    process.kill(d.info.pid, "SIGTERM");
-    expect((await d.exited).code).toBe(0);
-    expect(messages, "errors other than E_UNAVAILABLE").toEqual([]);
-    expect([...codes.keys()]).toEqual(["E_UNAVAILABLE"]);
-    expect(downAcks.every((n) => n === 0)).toBe(true);
-    for (let id = 0; id < 10; id++) {
-      expect(acked.get(id) ?? 0, `client ${id} made progress`).toBeGreaterThan(0);
-      const stored = (await directValue(store, s.env, `/c/${id}`)) as number;
-      // Every acknowledged increment is there; at most the one in flight at each kill was applied unacknowledged.
-      expect(stored).toBeGreaterThanOrEqual(acked.get(id)!);
-      expect(stored).toBeLessThanOrEqual(acked.get(id)! + rounds);
-    }
-  }, LONG);
+        });
+      }
+      const total = () => [...acked.values()].reduce((a, b) => a + b, 0);
+      const unavailable = () => codes.get("E_UNAVAILABLE") ?? 0;
+      // Every client is connected and writing before the first kill.
+      await waitFor("every client's first acknowledged write", () => acked.size === 10, 120_000);
+      const downAcks: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        await new Promise((r) => setTimeout(r, 200 + Math.random() * 500));
+        process.kill(d.info.pid, "SIGKILL");
+        await d.exited;
+        // Answers read before the kill may still be on their way to us: let them land first.
+        await new Promise((r) => setTimeout(r, 50));
+        // While it is down: clients fail with E_UNAVAILABLE, and nothing is acknowledged.
+        const before = total();
+        const errorsBefore = unavailable();
+        await waitFor(`round ${round}: a client to see the daemon down`, () => unavailable() > errorsBefore, 30_000);
+        await new Promise((r) => setTimeout(r, 100));
+        downAcks.push(total() - before);
+        // The next serve starts: stale socket and lock are handled; the clients carry on through it.
+        d = await daemonFor(store, s.env);
+        const restarted = total();
+        await waitFor(`round ${round}: writes acknowledged by the restarted daemon`, () => total() > restarted, 60_000);
+      }
+      for (const c of clients) c.stdin!.end();
+      await Promise.all(clients.map((c) => new Promise((r) => c.on("close", r))));
+      process.kill(d.info.pid, "SIGTERM");
+      expect((await d.exited).code).toBe(0);
+      expect(messages, "errors other than E_UNAVAILABLE").toEqual([]);
+      expect([...codes.keys()]).toEqual(["E_UNAVAILABLE"]);
+      expect(downAcks.every((n) => n === 0)).toBe(true);
+      for (let id = 0; id < 10; id++) {
+        expect(acked.get(id) ?? 0, `client ${id} made progress`).toBeGreaterThan(0);
+        const stored = (await directValue(store, s.env, `/c/${id}`)) as number;
+        // Every acknowledged increment is there; at most the one in flight at each kill was applied unacknowledged.
+        expect(stored).toBeGreaterThanOrEqual(acked.get(id)!);
+        expect(stored).toBeLessThanOrEqual(acked.get(id)! + rounds);
+      }
+    },
+    LONG,
+  );
 });

@@ -30,7 +30,12 @@ async function daemon(store: string, env: Record<string, string>) {
 }
 
 /** Runs the CLI with every resolved module recorded; returns the result and the module URLs. */
-function traced(bin: string, args: readonly string[], env: Record<string, string>, traceFile: string): Promise<Result & { modules: string[] }> {
+function traced(
+  bin: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  traceFile: string,
+): Promise<Result & { modules: string[] }> {
   rmSync(traceFile, { force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", TRACE, bin, ...args], {
@@ -54,7 +59,8 @@ function traced(bin: string, args: readonly string[], env: Record<string, string
   });
 }
 
-const heavy = (modules: string[]) => modules.filter((m) => /adapter-(file|sqlite|lmdb)|better-sqlite3|\/lmdb\/|fastify|proper-lockfile/.test(m));
+const heavy = (modules: string[]) =>
+  modules.filter((m) => /adapter-(file|sqlite|lmdb)|better-sqlite3|\/lmdb\/|fastify|proper-lockfile/.test(m));
 
 // A script of commands covering every forwarded group, in every output mode, errors included.
 // Ids are given, so both runs make the same records; timestamps are masked before comparing.

@@ -33,13 +33,23 @@ export function scratch(prefix = "sh-daemon-"): { dir: string; runtime: string; 
 }
 
 function baseEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const e: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, STATEHOUSE_SOCKET: undefined, ...env };
+  const e: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    STATEHOUSE_STORE: undefined,
+    STATEHOUSE_SOCKET: undefined,
+    ...env,
+  };
   for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
   return e as NodeJS.ProcessEnv;
 }
 
 /** Runs the CLI to completion. `umask` runs it under that umask (through sh). */
-export function cli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string; umask?: string } = {}): Promise<Result> {
+export function cli(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; input?: string; umask?: string } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(args, options);
     let stdout = "";
@@ -53,10 +63,16 @@ export function cli(args: readonly string[], options: { env?: Record<string, str
   });
 }
 
-export function spawnCli(args: readonly string[], options: { env?: Record<string, string | undefined>; umask?: string } = {}): ChildProcess {
+export function spawnCli(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; umask?: string } = {},
+): ChildProcess {
   const env = baseEnv(options.env ?? {});
   if (options.umask !== undefined) {
-    return spawn("sh", ["-c", `umask ${options.umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    return spawn("sh", ["-c", `umask ${options.umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   }
   return spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
 }
@@ -71,13 +87,19 @@ export interface Daemon {
 }
 
 /** Starts `statehouse --json --store URL serve ARGS` and waits for its start line (or its failure). */
-export function startDaemon(storeUrl: string, args: readonly string[] = [], options: { env?: Record<string, string | undefined>; umask?: string } = {}): Promise<Daemon> {
+export function startDaemon(
+  storeUrl: string,
+  args: readonly string[] = [],
+  options: { env?: Record<string, string | undefined>; umask?: string } = {},
+): Promise<Daemon> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(["--json", "--store", storeUrl, "serve", ...args], options);
     child.stdin!.end();
     let stdout = "";
     let stderr = "";
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.on("exit", (code, signal) => r({ code, signal })),
+    );
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;

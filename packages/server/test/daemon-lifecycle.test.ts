@@ -145,7 +145,12 @@ describe("statehouse serve: lifecycle", () => {
     // A request whose body is still arriving when SIGTERM comes: in flight by any definition.
     const { request } = await import("node:http");
     const body = JSON.stringify({ pointer: "/n", by: 5 });
-    const req = request({ socketPath: d.info.socket, method: "POST", path: "/v1/state/global/increment", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } });
+    const req = request({
+      socketPath: d.info.socket,
+      method: "POST",
+      path: "/v1/state/global/increment",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on("response", (res) => {
         let t = "";
@@ -204,7 +209,10 @@ describe("statehouse serve: lifecycle", () => {
     const stop = await cli(["--json", "--store", store, "daemon", "stop"], { env: s.env });
     expect(stop.code, stop.stderr).toBe(0);
     expect(JSON.parse(stop.stdout)).toMatchObject({ stopped: true, pid: info.pid });
-    const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.some((l) => l.level === "debug" && l.msg === "request" && l.url === "/v1/health" && l.status === 200)).toBe(true);
     expect(lines.some((l) => l.msg === "stopped")).toBe(true);
     expect(lines.every((l) => l.level !== "error")).toBe(true);

@@ -47,12 +47,16 @@ describe("statehouse serve --listen: the token exchanged for the page's cookie",
     const page = await http({ port }, "GET", "/", { headers: { host, cookie } });
     expect(page.status).toBe(200);
     expect(page.body).toContain("<title>statehouse</title>");
-    expect((await http({ port }, "GET", "/v1/health", { headers: { host: `localhost:${port}`, cookie: `other=1; ${cookie}` } })).status).toBe(200);
+    expect(
+      (await http({ port }, "GET", "/v1/health", { headers: { host: `localhost:${port}`, cookie: `other=1; ${cookie}` } })).status,
+    ).toBe(200);
     const write = await http({ port }, "POST", "/v1/state/global/increment", { body: { pointer: "/n" }, headers: { host, cookie } });
     expect(write.status).toBe(200);
 
     // A wrong cookie, or the right one with a foreign Host (DNS rebinding), is refused.
-    expect((await http({ port }, "GET", "/v1/health", { headers: { host, cookie: `statehouse_session=${"0".repeat(64)}` } })).status).toBe(401);
+    expect((await http({ port }, "GET", "/v1/health", { headers: { host, cookie: `statehouse_session=${"0".repeat(64)}` } })).status).toBe(
+      401,
+    );
     expect((await http({ port }, "GET", "/v1/health", { headers: { host: "evil.example", cookie } })).status).toBe(403);
     // The unix socket needs neither.
     expect((await http({ socket: d.info.socket }, "GET", "/v1/health")).status).toBe(200);

@@ -38,7 +38,10 @@ describe("statehouse serve --listen", () => {
     expect(short.status).toBe(401);
     const rebind = await http(tcp, "GET", "/v1/health", { headers: { ...ok, host: `evil.example:${port}` } });
     expect(rebind.status).toBe(403);
-    const write = await http(tcp, "POST", "/v1/state/global/increment", { body: { pointer: "/n" }, headers: { ...ok, host: "evil.example" } });
+    const write = await http(tcp, "POST", "/v1/state/global/increment", {
+      body: { pointer: "/n" },
+      headers: { ...ok, host: "evil.example" },
+    });
     expect(write.status).toBe(403);
 
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "localhost"]) {
@@ -57,7 +60,9 @@ describe("statehouse serve --listen", () => {
     expect(JSON.parse(get.body).value).toBeUndefined();
 
     // Bound to loopback only: another local address of this machine refuses the port.
-    const external = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && !i.internal && i.family === "IPv4");
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && !i.internal && i.family === "IPv4");
     if (external !== undefined) {
       const refused = await new Promise<string>((resolve) => {
         const c = connect(port, external.address);

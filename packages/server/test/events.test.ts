@@ -110,7 +110,9 @@ describe("GET /v1/events (server-sent events)", () => {
     while (s.app.statehouse.events.active < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
     let batches = 0;
     while (s.app.statehouse.events.dropped === 0 && batches < 400) {
-      await s.store.batch(Array.from({ length: 500 }, (_, i) => ({ op: "state.set" as const, doc: `d${i}`, pointer: "/v", value: batches })));
+      await s.store.batch(
+        Array.from({ length: 500 }, (_, i) => ({ op: "state.set" as const, doc: `d${i}`, pointer: "/v", value: batches })),
+      );
       batches++;
       await new Promise((r) => setTimeout(r, 5));
     }

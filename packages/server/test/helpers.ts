@@ -42,13 +42,7 @@ export interface Answer {
 }
 
 /** One HTTP request over the socket; `body` is sent as is when a string, else as JSON. */
-export function call(
-  socket: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
+export function call(socket: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     const req = request(

@@ -50,7 +50,15 @@ describe.skipIf(!present)("the page's alerts in headless Chromium", () => {
     await app.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launchPersistentContext(join(dir, "profile"), {
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = await browser.newPage();
     page.on("console", (m) => {

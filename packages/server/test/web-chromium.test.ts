@@ -55,7 +55,10 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
     url = `sqlite:${join(dir, "store.db")}`;
     store = await open(url);
     await startApp(0);
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), chromiumLaunchOptions({ viewport: { width: 1280, height: 900 } }));
+    browser = await chromium.launchPersistentContext(
+      join(dir, "profile"),
+      chromiumLaunchOptions({ viewport: { width: 1280, height: 900 } }),
+    );
     page = await browser.newPage();
     page.on("console", (m) => {
       if (expect400 && m.text().includes("status of 400")) return;

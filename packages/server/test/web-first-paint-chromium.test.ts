@@ -25,14 +25,25 @@ describe.skipIf(!present)("the page with 10,000 sessions in headless Chromium", 
     dir = mkdtempSync(join(tmpdir(), "statehouse-web-paint-"));
     store = await open(`sqlite:${join(dir, "store.db")}`, { durability: "relaxed" });
     for (let i = 0; i < SESSIONS; i += 1000) {
-      const ops = Array.from({ length: 1000 }, (_, j): BatchOperation => ({ op: "session.create", name: `session ${i + j}`, project: `p${(i + j) % 7}` }));
+      const ops = Array.from(
+        { length: 1000 },
+        (_, j): BatchOperation => ({ op: "session.create", name: `session ${i + j}`, project: `p${(i + j) % 7}` }),
+      );
       await store.batch(ops);
     }
     app = await createApp({ store, storeUrl: "sqlite:" });
     await app.listen({ host: "127.0.0.1", port: 0 });
     browser = await chromium.launchPersistentContext(join(dir, "profile"), {
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       viewport: { width: 1280, height: 900 },
     });
   }, 180_000);

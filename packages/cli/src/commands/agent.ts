@@ -22,7 +22,8 @@ function pidOption(ctx: CommandContext, allowNull: boolean): number | null | und
   const v = str(ctx, "pid");
   if (v === undefined) return undefined;
   if (allowNull && v === "null") return null;
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw usage(ctx, `--pid must be a non-negative integer${allowNull ? " or null" : ""}, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw usage(ctx, `--pid must be a non-negative integer${allowNull ? " or null" : ""}, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -31,13 +32,17 @@ export async function spawn(ctx: CommandContext): Promise<number | undefined> {
   const metadata = jsonOption(ctx, "metadata") as JsonObject | undefined;
   const pid = pidOption(ctx, false);
   const status = oneOf(ctx, "status", AGENT_STATUSES);
-  const a = await (await ctx.open()).agents.spawn(ctx.args[0]!, {
-    role: ctx.args[1]!,
-    ...(str(ctx, "id") !== undefined && { id: str(ctx, "id") }),
-    ...(status !== undefined && { status }),
-    ...(pid !== undefined && { pid }),
-    ...(metadata !== undefined && { metadata }),
-  }, idempotencyKey(ctx));
+  const a = await (await ctx.open()).agents.spawn(
+    ctx.args[0]!,
+    {
+      role: ctx.args[1]!,
+      ...(str(ctx, "id") !== undefined && { id: str(ctx, "id") }),
+      ...(status !== undefined && { status }),
+      ...(pid !== undefined && { pid }),
+      ...(metadata !== undefined && { metadata }),
+    },
+    idempotencyKey(ctx),
+  );
   await showOne(ctx, a, true);
   return undefined;
 }
@@ -117,7 +122,11 @@ export async function reap(ctx: CommandContext): Promise<number | undefined> {
     plain: () => reaped.map((a) => a.id),
     human: async () => {
       if (reaped.length === 0) ctx.out.line("no stale agents");
-      else await ctx.out.table(["ID", "SESSION", "ROLE", "LAST HEARTBEAT"], reaped.map((a) => [a.id, a.sessionId, a.role, shortTime(a.heartbeatAt)]));
+      else
+        await ctx.out.table(
+          ["ID", "SESSION", "ROLE", "LAST HEARTBEAT"],
+          reaped.map((a) => [a.id, a.sessionId, a.role, shortTime(a.heartbeatAt)]),
+        );
     },
   });
   return undefined;

@@ -10,7 +10,9 @@ export async function batch(ctx: CommandContext): Promise<number | undefined> {
   const text = file === undefined || file === "-" ? await readStdin() : await readText(file);
   const operations = parseJsonInput(text, file === undefined || file === "-" ? "stdin" : file);
   if (!Array.isArray(operations)) {
-    throw new ValidationError('a batch is a JSON array of operations, e.g. [{"op": "state.set", "pointer": "/a", "value": 1}]', { details: { issues: ["not an array"] } });
+    throw new ValidationError('a batch is a JSON array of operations, e.g. [{"op": "state.set", "pointer": "/a", "value": 1}]', {
+      details: { issues: ["not an array"] },
+    });
   }
   const results = await (await ctx.open()).batch(operations as BatchOperation[], idempotencyKey(ctx) ?? {});
   await emit(ctx, {

@@ -111,7 +111,10 @@ export async function collect<T>(args: ListArgs, page: (limit: number, cursor: s
 }
 
 /** Prints a result the way the mode asks. */
-export async function emit(ctx: CommandContext, ways: { json: () => unknown; plain: () => unknown[]; human: () => Promise<void> | void }): Promise<void> {
+export async function emit(
+  ctx: CommandContext,
+  ways: { json: () => unknown; plain: () => unknown[]; human: () => Promise<void> | void },
+): Promise<void> {
   const { out } = ctx;
   if (out.mode === "json") out.json(ways.json());
   else if (out.mode === "plain") for (const v of ways.plain()) out.plain(v);
@@ -125,10 +128,12 @@ export async function emit(ctx: CommandContext, ways: { json: () => unknown; pla
 export function plainRecord(record: object, idField: string, onlyId: boolean): unknown[] {
   const r = record as Record<string, unknown>;
   if (onlyId) return [r[idField]];
-  return Object.entries(r)
-    .filter(([, v]) => v !== undefined)
-    // The tab is the field separator: the value alone is made terminal-safe (a tab in it shows as `\t`).
-    .map(([k, v]) => styled(`${k}\t${plainText(v)}`));
+  return (
+    Object.entries(r)
+      .filter(([, v]) => v !== undefined)
+      // The tab is the field separator: the value alone is made terminal-safe (a tab in it shows as `\t`).
+      .map(([k, v]) => styled(`${k}\t${plainText(v)}`))
+  );
 }
 
 /** A short local time for tables: `2025-01-31 14:05:09`. */

@@ -2,7 +2,10 @@ import type { CommandContext } from "../contract.js";
 import type { StoreDigest } from "../store-io/records.js";
 
 /** Prints what an import or migrate wrote and verified. */
-export async function copyReport(ctx: CommandContext, report: { from: string; to: string; digest: StoreDigest; verified: boolean }): Promise<void> {
+export async function copyReport(
+  ctx: CommandContext,
+  report: { from: string; to: string; digest: StoreDigest; verified: boolean },
+): Promise<void> {
   const { out } = ctx;
   if (out.mode === "json") {
     out.json(report);
@@ -16,5 +19,7 @@ export async function copyReport(ctx: CommandContext, report: { from: string; to
     ["COLLECTION", "RECORDS", "CHECKSUM"],
     Object.entries(report.digest.collections).map(([c, d]) => [c, d.count, d.checksum.slice(0, 23)]),
   );
-  out.line(`${out.colors.green("verified")}: ${report.digest.count} records from ${report.from} to ${report.to}, counts and checksums equal`);
+  out.line(
+    `${out.colors.green("verified")}: ${report.digest.count} records from ${report.from} to ${report.to}, counts and checksums equal`,
+  );
 }

@@ -23,11 +23,20 @@ export async function status(ctx: CommandContext): Promise<number | undefined> {
   const { daemonPaths, probeHealth, readDiscovery } = await locate();
   const paths = daemonPaths(ctx.storeUrl);
   const record = readDiscovery(paths.discovery);
-  if (record === undefined) throw new UnavailableError(`no statehouse daemon serves ${ctx.storeUrl} (no discovery file at ${paths.discovery})`, { details: { socket: paths.socket } });
+  if (record === undefined)
+    throw new UnavailableError(`no statehouse daemon serves ${ctx.storeUrl} (no discovery file at ${paths.discovery})`, {
+      details: { socket: paths.socket },
+    });
   const health = await probeHealth(record.socket);
   await emit(ctx, {
     json: () => ({ running: true, ...record, health }),
-    plain: () => [`pid\t${record.pid}`, `version\t${record.version}`, `socket\t${record.socket}`, `store\t${record.store}`, ...(record.tcp === undefined ? [] : [`tcp\t${record.tcp}`])],
+    plain: () => [
+      `pid\t${record.pid}`,
+      `version\t${record.version}`,
+      `socket\t${record.socket}`,
+      `store\t${record.store}`,
+      ...(record.tcp === undefined ? [] : [`tcp\t${record.tcp}`]),
+    ],
     human: () =>
       ctx.out.line(
         `statehouse daemon running: pid ${record.pid}, version ${record.version}, store ${record.store}\n  socket ${record.socket}${record.tcp === undefined ? "" : `\n  tcp    ${record.tcp}`}\n  since  ${record.startedAt}`,
@@ -42,17 +51,26 @@ export async function stop(ctx: CommandContext): Promise<number | undefined> {
   const timeoutMs = (int(ctx, "timeout", 1, 3600) ?? 30) * 1000;
   const paths = daemonPaths(ctx.storeUrl);
   const record = readDiscovery(paths.discovery);
-  if (record === undefined) throw new UnavailableError(`no statehouse daemon serves ${ctx.storeUrl} (no discovery file at ${paths.discovery})`, { details: { socket: paths.socket } });
+  if (record === undefined)
+    throw new UnavailableError(`no statehouse daemon serves ${ctx.storeUrl} (no discovery file at ${paths.discovery})`, {
+      details: { socket: paths.socket },
+    });
   // Signal only the process that answers on the socket with the recorded pid: a pid left in a
   // stale file may belong to an unrelated process by now.
   const health = await probeHealth(record.socket);
   if (health.pid !== record.pid) {
-    throw new UnavailableError(`the daemon answering at ${record.socket} is pid ${health.pid}, not the recorded ${record.pid}; not signalling`, { details: { socket: record.socket } });
+    throw new UnavailableError(
+      `the daemon answering at ${record.socket} is pid ${health.pid}, not the recorded ${record.pid}; not signalling`,
+      { details: { socket: record.socket } },
+    );
   }
   process.kill(record.pid, "SIGTERM");
   const deadline = Date.now() + timeoutMs;
   while (alive(record.pid)) {
-    if (Date.now() > deadline) throw new UnavailableError(`the daemon (pid ${record.pid}) did not exit within ${timeoutMs / 1000} s`, { details: { pid: record.pid } });
+    if (Date.now() > deadline)
+      throw new UnavailableError(`the daemon (pid ${record.pid}) did not exit within ${timeoutMs / 1000} s`, {
+        details: { pid: record.pid },
+      });
     await new Promise((r) => setTimeout(r, 25));
   }
   await emit(ctx, {

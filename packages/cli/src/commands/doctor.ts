@@ -35,10 +35,22 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
   // The raw adapter, not the domain: a store too damaged for the domain must still be examined.
   // Never create the store it is asked to examine: a mistyped location is E_NOT_FOUND.
   const adapter = await openAdapterUrl(ctx.storeUrl, { ...ctx.storeOptions, create: false });
-  const report: DoctorReport = { store: ctx.storeUrl, origin: ctx.storeOrigin, adapter: adapter.kind, ok: false, found: null, repaired: [], generic: null, problems: [], compacted: null };
+  const report: DoctorReport = {
+    store: ctx.storeUrl,
+    origin: ctx.storeOrigin,
+    adapter: adapter.kind,
+    ok: false,
+    found: null,
+    repaired: [],
+    generic: null,
+    problems: [],
+    compacted: null,
+  };
   try {
     if (compact && adapter.compact === undefined) {
-      throw new ConfigError(`the ${adapter.kind} adapter cannot compact a store (capabilities.compaction is false)`, { details: { adapter: adapter.kind } });
+      throw new ConfigError(`the ${adapter.kind} adapter cannot compact a store (capabilities.compaction is false)`, {
+        details: { adapter: adapter.kind },
+      });
     }
     if (adapter.check !== undefined) {
       const first = await adapter.check({ repair });
@@ -88,9 +100,12 @@ export async function doctor(ctx: CommandContext): Promise<number | undefined> {
 
 function corrupt(ctx: CommandContext, report: DoctorReport, repair: boolean): CorruptError {
   const n = report.problems.length;
-  return new CorruptError(`the store ${ctx.storeUrl} has ${n} problem${n === 1 ? "" : "s"}${repair ? "" : "; run statehouse doctor --repair"}`, {
-    details: { issues: report.problems },
-  });
+  return new CorruptError(
+    `the store ${ctx.storeUrl} has ${n} problem${n === 1 ? "" : "s"}${repair ? "" : "; run statehouse doctor --repair"}`,
+    {
+      details: { issues: report.problems },
+    },
+  );
 }
 
 function engineProblems(r: IntegrityReport): string[] {
@@ -113,11 +128,15 @@ function print(ctx: CommandContext, r: DoctorReport, skipped?: string): void {
   const c = out.colors;
   out.line(`${c.bold("store")}    ${r.store} (${r.adapter} adapter)`);
   out.line(`${c.bold("why")}      ${r.origin}`);
-  out.line(`${c.bold("engine")}   ${r.found === null ? c.dim("no engine check (the adapter has none)") : r.found.length === 0 ? c.green("ok") : c.yellow(`${r.found.length} problem(s) found`)}`);
+  out.line(
+    `${c.bold("engine")}   ${r.found === null ? c.dim("no engine check (the adapter has none)") : r.found.length === 0 ? c.green("ok") : c.yellow(`${r.found.length} problem(s) found`)}`,
+  );
   if (r.repaired.length > 0) for (const p of r.found ?? []) out.line(`  ${c.yellow("!")} found: ${p}`);
   if (skipped !== undefined) out.line(`${c.bold("records")}  ${c.dim(skipped)}`);
   if (r.generic !== null) {
-    const counts = Object.entries(r.generic.records).map(([k, v]) => `${k} ${v}`).join(", ");
+    const counts = Object.entries(r.generic.records)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     out.line(`${c.bold("records")}  ${counts}; sequence ${r.generic.sequence}`);
   }
   for (const p of r.repaired) out.line(`  ${c.green("✓")} repaired: ${p}`);

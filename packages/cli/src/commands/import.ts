@@ -9,10 +9,7 @@ import { verifyCopy } from "./verify.js";
 /** `import [FILE]`: an export into an empty store, revisions kept, verified. */
 export async function importCommand(ctx: CommandContext): Promise<number | undefined> {
   const file = ctx.args[0];
-  const text =
-    file === undefined || file === "-"
-      ? await readStdin()
-      : await readText(file);
+  const text = file === undefined || file === "-" ? await readStdin() : await readText(file);
   // Everything is parsed and checked before the store is touched.
   const { records, digest } = parseExport(text);
   await restore(ctx.storeUrl, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });

@@ -12,9 +12,11 @@ export async function migrate(ctx: CommandContext): Promise<number | undefined> 
   if (to === undefined) throw usage(ctx, "migrate needs --to URL (the target store)");
   const from = parseStoreUrl(ctx.storeUrl);
   const dest = parseStoreUrl(to);
-  if (from.scheme === dest.scheme && from.location === dest.location && from.scheme !== "memory") throw usage(ctx, "--to names the source store itself");
+  if (from.scheme === dest.scheme && from.location === dest.location && from.scheme !== "memory")
+    throw usage(ctx, "--to names the source store itself");
   // A memory: store lives only in this process: the copy would be verified, then discarded.
-  if (dest.scheme === "memory") throw usage(ctx, "--to memory: would discard everything when the command ends; name a persistent store (file:, sqlite:, lmdb:)");
+  if (dest.scheme === "memory")
+    throw usage(ctx, "--to memory: would discard everything when the command ends; name a persistent store (file:, sqlite:, lmdb:)");
   const source = (await ctx.openLocal()).adapter;
   const { records } = await readAll(source);
   const expected = digest(records);

@@ -20,10 +20,13 @@ const DETACH_WAIT_MS = 15_000;
 export async function serve(ctx: CommandContext): Promise<number | undefined> {
   const idle = str(ctx, "idle-exit");
   const idleExitMs = idle === undefined ? undefined : parseDuration(idle);
-  if (idle !== undefined && (idleExitMs === undefined || idleExitMs === 0)) throw usage(ctx, `--idle-exit takes a duration such as 30s, 10m or 1h, got ${JSON.stringify(idle)}`);
+  if (idle !== undefined && (idleExitMs === undefined || idleExitMs === 0))
+    throw usage(ctx, `--idle-exit takes a duration such as 30s, 10m or 1h, got ${JSON.stringify(idle)}`);
   const logLevel = str(ctx, "log-level") ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw usage(ctx, `--log-level must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
-  if (ctx.storeUrl.startsWith("memory:") && ctx.opts.detach === true) throw usage(ctx, "a memory: store lives in one process: serve it in the foreground, with STATEHOUSE_SOCKET");
+  if (!["debug", "info", "warn", "error"].includes(logLevel))
+    throw usage(ctx, `--log-level must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (ctx.storeUrl.startsWith("memory:") && ctx.opts.detach === true)
+    throw usage(ctx, "a memory: store lives in one process: serve it in the foreground, with STATEHOUSE_SOCKET");
   if (ctx.opts.detach === true) return detach(ctx);
 
   const daemon = await import("@statehouse/server/daemon");
@@ -51,7 +54,10 @@ export async function serve(ctx: CommandContext): Promise<number | undefined> {
   await emit(ctx, {
     json: () => ({ socket: paths.socket, pid: process.pid, store: ctx.storeUrl, tcp: tcp ?? null, discovery: paths.discovery }),
     plain: () => [paths.socket],
-    human: () => ctx.out.line(`statehouse daemon serving ${ctx.storeUrl} on ${paths.socket}${tcp === undefined ? "" : ` and ${tcp}`} (pid ${process.pid})`),
+    human: () =>
+      ctx.out.line(
+        `statehouse daemon serving ${ctx.storeUrl} on ${paths.socket}${tcp === undefined ? "" : ` and ${tcp}`} (pid ${process.pid})`,
+      ),
   });
   await running.stopped;
   return EXIT_CODES.OK;
@@ -99,7 +105,9 @@ async function detach(ctx: CommandContext): Promise<number> {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new UnavailableError(`the daemon did not answer within ${DETACH_WAIT_MS} ms (pid ${child.pid}); see its log`, { details: { pid: child.pid } });
+    throw new UnavailableError(`the daemon did not answer within ${DETACH_WAIT_MS} ms (pid ${child.pid}); see its log`, {
+      details: { pid: child.pid },
+    });
   } finally {
     closeSync(fd);
     rmSync(errFile, { force: true });

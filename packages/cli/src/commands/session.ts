@@ -41,7 +41,8 @@ export async function list(ctx: CommandContext): Promise<number | undefined> {
   const args = listArgs(ctx);
   const status = oneOf(ctx, "status", SESSION_STATUSES);
   const orderBy = str(ctx, "order-by");
-  if (orderBy !== undefined && orderBy !== "createdAt" && orderBy !== "updatedAt") throw usage(ctx, `--order-by must be createdAt or updatedAt, got ${JSON.stringify(orderBy)}`);
+  if (orderBy !== undefined && orderBy !== "createdAt" && orderBy !== "updatedAt")
+    throw usage(ctx, `--order-by must be createdAt or updatedAt, got ${JSON.stringify(orderBy)}`);
   const store = await ctx.open();
   const page = await collect(args, (limit, cursor) =>
     store.sessions.list({

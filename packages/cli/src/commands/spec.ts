@@ -1,11 +1,23 @@
 import type { CommandSpec, Handler, OptionSpec } from "../contract.js";
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  store: { type: "string", arg: "URL", help: "store URL: file:DIR, sqlite:FILE, lmdb:DIR or memory: (default $STATEHOUSE_STORE, else file:./.statehouse)" },
+  store: {
+    type: "string",
+    arg: "URL",
+    help: "store URL: file:DIR, sqlite:FILE, lmdb:DIR or memory: (default $STATEHOUSE_STORE, else file:./.statehouse)",
+  },
   json: { type: "boolean", help: "print one JSON document (stable shapes, see the README); errors as JSON on stderr" },
   plain: { type: "boolean", help: "print one value per line, for shells" },
-  durability: { type: "string", arg: "MODE", help: "strict (default: a write survives power loss) or relaxed (survives a crash of any process; faster)" },
-  "lock-timeout": { type: "string", arg: "MS", help: "how long a write waits for another process's lock before E_LOCK_TIMEOUT (default 10000)" },
+  durability: {
+    type: "string",
+    arg: "MODE",
+    help: "strict (default: a write survives power loss) or relaxed (survives a crash of any process; faster)",
+  },
+  "lock-timeout": {
+    type: "string",
+    arg: "MS",
+    help: "how long a write waits for another process's lock before E_LOCK_TIMEOUT (default 10000)",
+  },
   "no-daemon": { type: "boolean", help: "open the store directly even when a daemon (statehouse serve) serves it" },
   help: { type: "boolean", short: "h", help: "show help" },
   version: { type: "boolean", short: "V", help: "print the version" },
@@ -25,7 +37,11 @@ const idempotency = {
 const ifRevision = {
   ...idempotency,
   "if-revision": { type: "string", arg: "N", help: "write only if the record's revision is N (0: only if absent); else E_CONFLICT" },
-  "if-lease": { type: "string", arg: "NAME:TOKEN", help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT" },
+  "if-lease": {
+    type: "string",
+    arg: "NAME:TOKEN",
+    help: "write only while this lease token is current (not expired, not moved on); else E_CONFLICT",
+  },
 } as const satisfies Record<string, OptionSpec>;
 const paging = {
   limit: { type: "string", arg: "N", help: "at most N items (default 50)" },
@@ -53,7 +69,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "No QUERY: the whole document. /a/b: the value there (E_NOT_FOUND, exit 3, if absent).",
       "$…: the values of every match, as an array (empty when nothing matches).",
     ],
-    examples: ["statehouse state get /toolCalls --session \"$SESSION_ID\"", "statehouse state get '$.tasks[?@.done == false].title' --plain"],
+    examples: ['statehouse state get /toolCalls --session "$SESSION_ID"', "statehouse state get '$.tasks[?@.done == false].title' --plain"],
     load: state("get"),
   },
   {
@@ -69,7 +85,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["PATCH"],
     options: { ...target, ...ifRevision },
     summary: "Apply a JSON Merge Patch (RFC 7396) to the document. PATCH is JSON, or - for stdin.",
-    examples: ["statehouse state merge '{\"phase\": \"done\", \"draft\": null}'"],
+    examples: ['statehouse state merge \'{"phase": "done", "draft": null}\''],
     load: state("merge"),
   },
   {
@@ -77,7 +93,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["OPERATIONS"],
     options: { ...target, ...ifRevision },
     summary: "Apply a JSON Patch (RFC 6902): all operations or none. OPERATIONS is JSON, or - for stdin.",
-    examples: ["statehouse state patch '[{\"op\": \"add\", \"path\": \"/tags/-\", \"value\": \"x\"}]'"],
+    examples: ['statehouse state patch \'[{"op": "add", "path": "/tags/-", "value": "x"}]\''],
     load: state("patch"),
   },
   {
@@ -93,7 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["POINTER", "BY?"],
     options: { ...target, ...ifRevision },
     summary: "Atomically add BY (default 1) to the number at POINTER (missing counts as 0); prints the new value.",
-    examples: ["statehouse state incr /toolCalls --session \"$SESSION_ID\"", "statehouse state incr /budget -250"],
+    examples: ['statehouse state incr /toolCalls --session "$SESSION_ID"', "statehouse state incr /budget -250"],
     load: state("incr"),
   },
   {
@@ -137,7 +153,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["ID"],
     options: {},
     summary: "Show one session.",
-    examples: ["statehouse session show \"$SESSION_ID\""],
+    examples: ['statehouse session show "$SESSION_ID"'],
     load: session("show"),
   },
   {
@@ -145,7 +161,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["ID"],
     options: { status: { type: "string", arg: "STATUS", help: "completed (default), failed or cancelled" }, ...ifRevision },
     summary: "End an active session with a final status.",
-    examples: ["statehouse session end \"$SESSION_ID\" --status failed"],
+    examples: ['statehouse session end "$SESSION_ID" --status failed'],
     load: session("end"),
   },
   {
@@ -167,7 +183,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...idempotency,
     },
     summary: "Spawn an agent into an active session; prints it (--plain: just its id).",
-    examples: ["AGENT_ID=$(statehouse --plain agent spawn \"$SESSION_ID\" reviewer --pid $$)"],
+    examples: ['AGENT_ID=$(statehouse --plain agent spawn "$SESSION_ID" reviewer --pid $$)'],
     load: agent("spawn"),
   },
   {
@@ -180,7 +196,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...paging,
     },
     summary: "List agents, oldest first.",
-    examples: ["statehouse agent list --session \"$SESSION_ID\" --status running"],
+    examples: ['statehouse agent list --session "$SESSION_ID" --status running'],
     load: agent("list"),
   },
   {
@@ -188,7 +204,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["ID"],
     options: {},
     summary: "Show one agent.",
-    examples: ["statehouse agent show \"$AGENT_ID\""],
+    examples: ['statehouse agent show "$AGENT_ID"'],
     load: agent("show"),
   },
   {
@@ -202,7 +218,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...ifRevision,
     },
     summary: "Change an agent's status, role, pid or metadata.",
-    examples: ["statehouse agent update \"$AGENT_ID\" --status completed"],
+    examples: ['statehouse agent update "$AGENT_ID" --status completed'],
     load: agent("update"),
   },
   {
@@ -210,7 +226,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["ID"],
     options: { ...ifRevision },
     summary: "Record that the agent is alive now (a spawning agent becomes running).",
-    examples: ["statehouse agent heartbeat \"$AGENT_ID\""],
+    examples: ['statehouse agent heartbeat "$AGENT_ID"'],
     load: agent("heartbeat"),
   },
   {
@@ -219,10 +235,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { session: { type: "string", arg: "ID", help: "only the agents of this session" } },
     summary: "Mark stale agents failed: active agents whose last heartbeat is older than their project's heartbeatTimeoutSeconds.",
     details: [
-      "Listings mark such agents stale (--json: \"stale\": true) until they heartbeat or are reaped.",
-      "--json: {\"reaped\": [agent, …]}; --plain: the ids reaped, one per line.",
+      'Listings mark such agents stale (--json: "stale": true) until they heartbeat or are reaped.',
+      '--json: {"reaped": [agent, …]}; --plain: the ids reaped, one per line.',
     ],
-    examples: ["statehouse agent reap", "statehouse --plain agent reap --session \"$SESSION_ID\""],
+    examples: ["statehouse agent reap", 'statehouse --plain agent reap --session "$SESSION_ID"'],
     load: agent("reap"),
   },
   {
@@ -230,7 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["ID"],
     options: { ...ifRevision },
     summary: "Delete an agent record (E_NOT_FOUND, exit 3, if there is none); its project slot is freed.",
-    examples: ["statehouse agent rm \"$AGENT_ID\""],
+    examples: ['statehouse agent rm "$AGENT_ID"'],
     load: agent("rm"),
   },
   {
@@ -291,10 +307,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       metadata: { type: "string", arg: "JSON", help: "a JSON object of metadata" },
       ...ifRevision,
     },
-    summary: "Register (or replace) a tool: a name with options, or a whole descriptor as JSON ({\"name\": …}, or - for stdin).",
+    summary: 'Register (or replace) a tool: a name with options, or a whole descriptor as JSON ({"name": …}, or - for stdin).',
     examples: [
       "statehouse tools register lint --command 'pnpm lint' --description 'Run the linter'",
-      "statehouse tools register '{\"name\": \"search\", \"inputSchema\": {\"type\": \"object\"}}'",
+      'statehouse tools register \'{"name": "search", "inputSchema": {"type": "object"}}\'',
     ],
     load: tools("register"),
   },
@@ -332,7 +348,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       "session.create, session.update, session.end, session.delete, agent.spawn, agent.update, agent.heartbeat,",
       "config.set, config.delete, tools.register, tools.unregister (fields as in the README).",
     ],
-    examples: ["echo '[{\"op\":\"state.increment\",\"pointer\":\"/runs\"},{\"op\":\"state.set\",\"pointer\":\"/last\",\"value\":\"ok\"}]' | statehouse batch"],
+    examples: [
+      'echo \'[{"op":"state.increment","pointer":"/runs"},{"op":"state.set","pointer":"/last","value":"ok"}]\' | statehouse batch',
+    ],
     load: () => import("./batch.js").then((m) => m.batch),
   },
   {
@@ -405,7 +423,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       "The holder acquiring again extends it and keeps its token; anyone else gets the next token (tokens only grow).",
       "Pass the token to writes with --if-lease NAME:TOKEN: they are refused once the lease expired or moved on.",
     ],
-    examples: ["TOKEN=$(statehouse lease acquire deploy --holder \"$AGENT_ID\" --ttl 30000)", "statehouse state set /phase '\"deploy\"' --if-lease \"deploy:$TOKEN\""],
+    examples: [
+      'TOKEN=$(statehouse lease acquire deploy --holder "$AGENT_ID" --ttl 30000)',
+      'statehouse state set /phase \'"deploy"\' --if-lease "deploy:$TOKEN"',
+    ],
     load: lease("acquire"),
   },
   {
@@ -416,7 +437,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ttl: { type: "string", arg: "MS", help: "the new ttl from now (default: the one it was acquired with)" },
     },
     summary: "Extend a lease still held with this token; exit 4 once it expired or moved on.",
-    examples: ["statehouse lease renew deploy --token \"$TOKEN\""],
+    examples: ['statehouse lease renew deploy --token "$TOKEN"'],
     load: lease("renew"),
   },
   {
@@ -424,7 +445,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["NAME"],
     options: { token: { type: "string", arg: "N", help: "the token acquire printed (required)" } },
     summary: "Give a lease up now (prints true, or false if it had already expired); exit 4 if another token is current.",
-    examples: ["statehouse lease release deploy --token \"$TOKEN\""],
+    examples: ['statehouse lease release deploy --token "$TOKEN"'],
     load: lease("release"),
   },
   {
@@ -446,12 +467,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       "A running daemon (statehouse serve) judges the KPIs on a schedule: state query, session operation and dashboard",
       "latency, CPU, memory, commits/s, failed operations, corruption, lock timeouts, spawn and session success, stale",
-      "agents, dropped event streams, once the \"default\" project's config has an alerts section ({} takes every",
+      'agents, dropped event streams, once the "default" project\'s config has an alerts section ({} takes every',
       "default threshold); its thresholds and windows apply while the daemon runs.",
       "An alert is pending once its KPI passes the threshold, firing once it stayed past it for forSeconds, then resolved.",
       "--json: {items:[{id,kpi,state,value,threshold,comparison,unit,windowSeconds,message,startedAt,firedAt,resolvedAt}]}.",
     ],
-    examples: ["statehouse alerts", "statehouse --json alerts --all", "statehouse config set default '{\"alerts\": {\"rules\": {\"memory\": {\"threshold\": 250}}}}'"],
+    examples: [
+      "statehouse alerts",
+      "statehouse --json alerts --all",
+      'statehouse config set default \'{"alerts": {"rules": {"memory": {"threshold": 250}}}}\'',
+    ],
     load: alerts("list"),
   },
   {
@@ -466,11 +491,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     summary: "Print change sets as other processes commit them, in order, each once. Ctrl-C stops.",
     details: [
-      "--json: one object per line: {type:\"changes\",sequence,at,changes:[{type,collection,id,revision}]}, or",
-      "{type:\"reset\",since,oldest,sequence} when change sets after --since are no longer retained (it resumes at oldest).",
+      '--json: one object per line: {type:"changes",sequence,at,changes:[{type,collection,id,revision}]}, or',
+      '{type:"reset",since,oldest,sequence} when change sets after --since are no longer retained (it resumes at oldest).',
       "--plain: one line per change: SEQUENCE TAB put|delete TAB COLLECTION TAB ID TAB REVISION.",
     ],
-    examples: ["statehouse watch --json", "statehouse watch --session \"$SESSION_ID\" --plain", "statehouse watch --since 0 --count 10"],
+    examples: ["statehouse watch --json", 'statehouse watch --session "$SESSION_ID" --plain', "statehouse watch --since 0 --count 10"],
     load: () => import("./watch.js").then((m) => m.watch),
   },
   // The daemon: `serve` and `daemon status|stop|path`.
@@ -478,16 +503,28 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "serve",
     args: [],
     options: {
-      listen: { type: "string", arg: "ADDR", help: "also listen on loopback TCP, 127.0.0.1:PORT (bearer token required; see --token-file)" },
-      "token-file": { type: "string", arg: "FILE", help: "the TCP bearer token's file, created 0600 if absent (default: next to the socket)" },
+      listen: {
+        type: "string",
+        arg: "ADDR",
+        help: "also listen on loopback TCP, 127.0.0.1:PORT (bearer token required; see --token-file)",
+      },
+      "token-file": {
+        type: "string",
+        arg: "FILE",
+        help: "the TCP bearer token's file, created 0600 if absent (default: next to the socket)",
+      },
       "idle-exit": { type: "string", arg: "DURATION", help: "exit after this long without requests (30s, 10m, 1h; default never)" },
       detach: { type: "boolean", help: "run in the background; return once the daemon answers" },
       log: { type: "string", arg: "FILE", help: "the log file, JSON lines, 0600 (default: next to the socket)" },
-      "log-level": { type: "string", arg: "LEVEL", help: "debug (one line per request), info (default: conflicts, start, stop), warn or error" },
+      "log-level": {
+        type: "string",
+        arg: "LEVEL",
+        help: "debug (one line per request), info (default: conflicts, start, stop), warn or error",
+      },
     },
     summary: "Serve the store over HTTP on a unix socket: other statehouse commands, the client and curl go through it.",
     details: [
-      "One daemon per store: a second serve for the same store exits with E_CONFLICT (4), \"already running\".",
+      'One daemon per store: a second serve for the same store exits with E_CONFLICT (4), "already running".',
       "The socket is 0600 in a 0700 directory: $XDG_RUNTIME_DIR/statehouse, else $TMPDIR/statehouse-UID;",
       "STATEHOUSE_SOCKET overrides its path. SIGTERM or SIGINT: finish requests in flight, close the store, exit 0.",
     ],
@@ -515,7 +552,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     options: {},
     summary: "Print the store's daemon socket path (for curl --unix-socket in hooks), whether or not a daemon runs.",
-    examples: ["curl -s --unix-socket \"$(statehouse daemon path)\" http://localhost/v1/state/global"],
+    examples: ['curl -s --unix-socket "$(statehouse daemon path)" http://localhost/v1/state/global'],
     load: daemon("path"),
   },
 ];

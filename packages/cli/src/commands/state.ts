@@ -9,7 +9,8 @@ export async function get(ctx: CommandContext): Promise<number | undefined> {
   const query = ctx.args[0];
   const defaultText = str(ctx, "default");
   // A JSONPath query never fails for want of a match (it prints []): a default would never apply.
-  if (defaultText !== undefined && query?.startsWith("$") === true) throw usage(ctx, "--default applies to a JSON Pointer or the whole document; a JSONPath prints [] when nothing matches");
+  if (defaultText !== undefined && query?.startsWith("$") === true)
+    throw usage(ctx, "--default applies to a JSON Pointer or the whole document; a JSONPath prints [] when nothing matches");
   const fallback = defaultText === undefined ? undefined : (parseJsonInput(defaultText, "--default") as JsonValue);
   const doc = targetDoc(ctx, await ctx.open());
   const document = targetName(ctx);
@@ -36,7 +37,10 @@ export async function get(ctx: CommandContext): Promise<number | undefined> {
   }
   // A JSON Pointer; anything else is refused by the domain with E_INVALID_QUERY.
   const value = (await doc.get(query)) ?? fallback;
-  if (value === undefined) throw new NotFoundError(`nothing at ${JSON.stringify(query)} in state document "${document}"`, { details: { document, pointer: query } });
+  if (value === undefined)
+    throw new NotFoundError(`nothing at ${JSON.stringify(query)} in state document "${document}"`, {
+      details: { document, pointer: query },
+    });
   await emit(ctx, {
     json: () => ({ document, pointer: query, value }),
     plain: () => [value],
@@ -101,7 +105,8 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 export async function incr(ctx: CommandContext): Promise<number | undefined> {
   checkTarget(ctx);
   const byText = ctx.args[1];
-  if (byText !== undefined && (!NUMBER.test(byText) || !Number.isFinite(Number(byText)))) throw usage(ctx, `BY must be a number, got ${JSON.stringify(byText)}`);
+  if (byText !== undefined && (!NUMBER.test(byText) || !Number.isFinite(Number(byText))))
+    throw usage(ctx, `BY must be a number, got ${JSON.stringify(byText)}`);
   const by = byText === undefined ? 1 : Number(byText);
   const cond = condition(ctx);
   const pointer = ctx.args[0]!;

@@ -30,7 +30,9 @@ export async function dashboard(ctx: CommandContext): Promise<number | undefined
 function printOnce(ctx: CommandContext, d: DashboardData): void {
   const { out } = ctx;
   if (out.mode === "json") out.json(d);
-  else if (out.mode === "plain") for (const k of d.kpis) out.line(`${k.key}\t${k.value === null ? "" : formatKpiValue(k)}\t${k.value === null ? "no-data" : k.alert ? "alert" : "ok"}`);
+  else if (out.mode === "plain")
+    for (const k of d.kpis)
+      out.line(`${k.key}\t${k.value === null ? "" : formatKpiValue(k)}\t${k.value === null ? "no-data" : k.alert ? "alert" : "ok"}`);
   else {
     // Cut to the terminal's width on a terminal; through a pipe nothing is cut (the reader decides).
     const width = process.stdout.isTTY ? (process.stdout.columns ?? 120) : Number.POSITIVE_INFINITY;
@@ -68,7 +70,13 @@ async function live(ctx: CommandContext, source: DashboardSource, interval: numb
 
   const draw = () => {
     if (data === undefined) {
-      screen.draw([ctx.out.colors.bold(`statehouse dashboard  ${terminalText(ctx.storeUrl)}`), "", ctx.out.colors.red(`cannot read the store: ${terminalText(error ?? "…")}`), "", "q quit"]);
+      screen.draw([
+        ctx.out.colors.bold(`statehouse dashboard  ${terminalText(ctx.storeUrl)}`),
+        "",
+        ctx.out.colors.red(`cannot read the store: ${terminalText(error ?? "…")}`),
+        "",
+        "q quit",
+      ]);
       return;
     }
     const o = { width: screen.width, height: screen.height, colors: ctx.out.colors, now: Date.now(), error, live: true };

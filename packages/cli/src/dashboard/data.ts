@@ -145,7 +145,8 @@ export class DashboardSource {
       scanned += page.items.length;
       cursor = page.cursor;
     } while (cursor !== undefined && scanned < FAILED_SCAN);
-    if (scanned < agentsByStatus.failed && scanned > 0) failedBeforeHeartbeat = Math.round((failedBeforeHeartbeat * agentsByStatus.failed) / scanned);
+    if (scanned < agentsByStatus.failed && scanned > 0)
+      failedBeforeHeartbeat = Math.round((failedBeforeHeartbeat * agentsByStatus.failed) / scanned);
     this.lastRefreshMs = performance.now() - t0;
     let operations = 0;
     let failed = 0;

@@ -85,7 +85,8 @@ export function computeKpis(i: KpiInputs): Kpi[] {
       unit: "%",
       threshold: 95,
       kind: "min",
-      basis: "agents past spawning (running, idle, completed, failed) minus failed agents that never sent a heartbeat, ÷ agents past spawning",
+      basis:
+        "agents past spawning (running, idle, completed, failed) minus failed agents that never sent a heartbeat, ÷ agents past spawning",
     }),
     kpi({
       key: "sessionSuccess",

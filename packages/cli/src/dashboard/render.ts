@@ -112,7 +112,9 @@ export function renderFrame(d: DashboardData, o: RenderOptions): string[] {
   for (const k of d.kpis) {
     const paint = k.value === null ? c.dim : k.alert ? c.red : c.green;
     const state = k.value === null ? "" : k.alert ? "ALERT" : "ok";
-    lines.push(`  ${paint(k.value === null ? "○" : "●")} ${pad(k.label, 22)}${pad(paint(formatKpiValue(k)), 12)}${pad(paint(state), 7)}${c.dim(formatThreshold(k))}`);
+    lines.push(
+      `  ${paint(k.value === null ? "○" : "●")} ${pad(k.label, 22)}${pad(paint(formatKpiValue(k)), 12)}${pad(paint(state), 7)}${c.dim(formatThreshold(k))}`,
+    );
   }
   lines.push("");
   // What remains of the screen (three titles and the help lines aside) is shared by the three lists.

@@ -10,7 +10,8 @@ export async function readText(file: string | URL): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") throw new NotFoundError(`no such file: ${String(file)}`, { cause: err, details: { file: String(file) } });
+    if ((err as { code?: string }).code === "ENOENT")
+      throw new NotFoundError(`no such file: ${String(file)}`, { cause: err, details: { file: String(file) } });
     throw fromSystemError(err, `reading ${String(file)}`);
   }
 }

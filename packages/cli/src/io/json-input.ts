@@ -11,7 +11,10 @@ export function parseJsonInput(text: string, what: string): unknown {
   } catch {
     const problem = locateJsonError(text) ?? { offset: 0, reason: "not valid JSON" };
     const { line, column } = lineColumn(text, problem.offset);
-    const hint = /^[A-Za-z_][\w .-]*$/.test(text.trim()) && text.trim() !== "" ? `\n  (a string must be quoted as JSON: '${JSON.stringify(text.trim())}')` : "";
+    const hint =
+      /^[A-Za-z_][\w .-]*$/.test(text.trim()) && text.trim() !== ""
+        ? `\n  (a string must be quoted as JSON: '${JSON.stringify(text.trim())}')`
+        : "";
     throw new ValidationError(
       `${what} is not valid JSON: ${problem.reason} at line ${line}, column ${column} (offset ${problem.offset})\n${caretExcerpt(text, problem.offset)}${hint}`,
       { details: { issues: [`${what}: ${problem.reason}`], input: what, line, column, offset: problem.offset } },

@@ -51,7 +51,8 @@ export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
     if (m === null || m[0] === "-") return fail("a number", m === null ? i : i + 1);
     i += m[0].length;
     const next = text.charCodeAt(i);
-    if ((next >= 0x30 && next <= 0x39) || next === 0x2e || next === 0x65 || next === 0x45) return fail("a valid number (no leading zeros, digits after '.' and 'e')");
+    if ((next >= 0x30 && next <= 0x39) || next === 0x2e || next === 0x65 || next === 0x45)
+      return fail("a valid number (no leading zeros, digits after '.' and 'e')");
     return undefined;
   };
 

@@ -72,7 +72,9 @@ export class Output {
   /** A JSON value for people: indented, keys coloured on a terminal. */
   pretty(value: unknown): void {
     const text = terminalJson(JSON.stringify(value, null, 2) ?? "undefined");
-    this.line(this.colors.enabled ? text.replace(/^(\s*)("(?:[^"\\]|\\.)*")(: )/gm, (_m, a, k, b) => `${a}${this.colors.cyan(k)}${b}`) : text);
+    this.line(
+      this.colors.enabled ? text.replace(/^(\s*)("(?:[^"\\]|\\.)*")(: )/gm, (_m, a, k, b) => `${a}${this.colors.cyan(k)}${b}`) : text,
+    );
   }
 
   /** A table with a header row. cli-table3 is loaded only here, so `--json` and `--plain` never pay for it. */

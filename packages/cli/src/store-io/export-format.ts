@@ -47,7 +47,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseExport(text: string): { header: ExportHeader; records: ExportRecord[]; digest: StoreDigest } {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  if (lines.length < 2) throw bad(lines.length, "an export has a header line and an end line; this input is too short (empty or truncated?)");
+  if (lines.length < 2)
+    throw bad(lines.length, "an export has a header line and an end line; this input is too short (empty or truncated?)");
   const header = parseJsonInput(lines[0]!, "export line 1");
   if (!isObject(header) || header.statehouse !== "export") throw bad(1, 'not a statehouse export header ({"statehouse":"export",…})');
   if (header.format !== FORMAT) throw bad(1, `unsupported export format ${JSON.stringify(header.format)} (this version reads ${FORMAT})`);
@@ -81,7 +82,9 @@ export function parseExport(text: string): { header: ExportHeader; records: Expo
   }
   if (trailer === undefined) throw bad(lines.length, "no end line: the export is truncated");
   const d = digest(records);
-  if (trailer.records !== d.count) throw bad(lines.length, `the end line counts ${JSON.stringify(trailer.records)} records, the file holds ${d.count}`);
-  if (trailer.checksum !== d.checksum) throw bad(lines.length, `checksum mismatch: the end line says ${String(trailer.checksum)}, the records give ${d.checksum}`);
+  if (trailer.records !== d.count)
+    throw bad(lines.length, `the end line counts ${JSON.stringify(trailer.records)} records, the file holds ${d.count}`);
+  if (trailer.checksum !== d.checksum)
+    throw bad(lines.length, `checksum mismatch: the end line says ${String(trailer.checksum)}, the records give ${d.checksum}`);
   return { header: header as unknown as ExportHeader, records, digest: d };
 }

@@ -37,7 +37,8 @@ export async function genericCheck(adapter: StorageAdapter, records: readonly Ex
   for (const r of records) {
     if (r.collection === "agents") {
       const sid = (r.value as { sessionId?: unknown } | null)?.sessionId;
-      if (typeof sid !== "string" || !sessions.has(sid)) problems.push(`agent "${r.id}" belongs to a missing session ${JSON.stringify(sid)}`);
+      if (typeof sid !== "string" || !sessions.has(sid))
+        problems.push(`agent "${r.id}" belongs to a missing session ${JSON.stringify(sid)}`);
     } else if (r.collection === "session-state" && !sessions.has(r.id)) {
       problems.push(`the state document of session "${r.id}" has no session`);
     }
@@ -54,7 +55,8 @@ export async function genericCheck(adapter: StorageAdapter, records: readonly Ex
       }
       expect++;
     }
-    if (problems.every((p) => !p.startsWith("change log")) && expect !== sequence + 1) problems.push(`change log: ends at ${expect - 1}, the store is at sequence ${sequence}`);
+    if (problems.every((p) => !p.startsWith("change log")) && expect !== sequence + 1)
+      problems.push(`change log: ends at ${expect - 1}, the store is at sequence ${sequence}`);
   }
   return { records: counts, sequence, problems };
 }

@@ -40,7 +40,9 @@ export function digest(records: readonly ExportRecord[]): StoreDigest {
     p.hash.update(line);
     p.count++;
   }
-  const collections = Object.fromEntries([...per].map(([c, p]) => [c, { count: p.count, checksum: `sha256:${p.hash.digest("hex")}` }])) as Record<CollectionName, Digest>;
+  const collections = Object.fromEntries(
+    [...per].map(([c, p]) => [c, { count: p.count, checksum: `sha256:${p.hash.digest("hex")}` }]),
+  ) as Record<CollectionName, Digest>;
   return { count: records.length, checksum: `sha256:${all.digest("hex")}`, collections };
 }
 

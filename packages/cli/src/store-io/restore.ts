@@ -18,9 +18,12 @@ export async function assertEmpty(adapter: StorageAdapter, url: string): Promise
   for (const c of COLLECTIONS) {
     const n = await adapter.count(c);
     if (n > 0) {
-      throw new ConflictError(`the target store ${url} is not empty (${n} record${n === 1 ? "" : "s"} in "${c}"); import and migrate only fill an empty store`, {
-        details: { currentRevision: 0, collection: c, count: n },
-      });
+      throw new ConflictError(
+        `the target store ${url} is not empty (${n} record${n === 1 ? "" : "s"} in "${c}"); import and migrate only fill an empty store`,
+        {
+          details: { currentRevision: 0, collection: c, count: n },
+        },
+      );
     }
   }
 }
@@ -36,7 +39,12 @@ async function openRelaxed(url: string, base: AdapterOptions): Promise<StorageAd
 }
 
 /** Puts each record once, conditioned on the revision the previous round left it at. */
-async function round(adapter: StorageAdapter, records: readonly ExportRecord[], target: (r: ExportRecord) => number, chunk: number): Promise<void> {
+async function round(
+  adapter: StorageAdapter,
+  records: readonly ExportRecord[],
+  target: (r: ExportRecord) => number,
+  chunk: number,
+): Promise<void> {
   for (let i = 0; i < records.length; i += chunk) {
     const slice = records.slice(i, i + chunk);
     await adapter.transact((tx) => {

@@ -44,10 +44,13 @@ const domainIncrement: Role = async (job, io) => {
   for (let i = 0; i < (job.params.increments as number); i++) {
     try {
       if (optimistic) {
-        await doc.update((cur) => {
-          const n = ((cur as { n?: number } | undefined)?.n ?? 0) + 1;
-          return { ...((cur as Record<string, JsonValue> | undefined) ?? {}), n };
-        }, { maxAttempts: 1_000 });
+        await doc.update(
+          (cur) => {
+            const n = ((cur as { n?: number } | undefined)?.n ?? 0) + 1;
+            return { ...((cur as Record<string, JsonValue> | undefined) ?? {}), n };
+          },
+          { maxAttempts: 1_000 },
+        );
       } else {
         await doc.increment("/n");
       }

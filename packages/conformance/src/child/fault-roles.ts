@@ -50,7 +50,8 @@ const diskFull: Role = async (job) => {
     else full = { kind: r.kind, at: i };
   }
   // A second write into the full store must fail the same way, not corrupt it.
-  const again = full === undefined ? undefined : await attempt(() => a.transact((tx) => tx.put("fill", "again", { pad: "a".repeat(64 * 1024) })));
+  const again =
+    full === undefined ? undefined : await attempt(() => a.transact((tx) => tx.put("fill", "again", { pad: "a".repeat(64 * 1024) })));
   const problemsWhileFull = await compareAll(a, written);
   const countWhileFull = await attempt(async () => {
     const n = await a.count("fill");
@@ -99,7 +100,9 @@ const permissionDenied: Role = async (job) => {
   for (const [id, value] of expected) {
     try {
       const got = await adapter.get("docs", id);
-      reads.push(got !== undefined && JSON.stringify(got.value) === JSON.stringify(value) ? "same" : `different: ${JSON.stringify(got?.value)}`);
+      reads.push(
+        got !== undefined && JSON.stringify(got.value) === JSON.stringify(value) ? "same" : `different: ${JSON.stringify(got?.value)}`,
+      );
     } catch (err) {
       reads.push(errorKind(err));
     }

@@ -119,7 +119,13 @@ const dirtyReader: Role = async (job, io) => {
       const clean = await a.get("dirty", "clean");
       const counted = await a.count("dirty");
       reads++;
-      if (marker !== undefined || listed.records.length > 0 || (clean?.value as { dirty?: boolean } | undefined)?.dirty === true || counted > 1) seen++;
+      if (
+        marker !== undefined ||
+        listed.records.length > 0 ||
+        (clean?.value as { dirty?: boolean } | undefined)?.dirty === true ||
+        counted > 1
+      )
+        seen++;
     } catch (err) {
       errors.push(errorKind(err));
     }
@@ -188,7 +194,11 @@ const openWriter: Role = async (job, io) => {
         tx.put("open-counter", "total", { n: total + 1 });
       });
       if (read !== lastWritten) {
-        recordError(errors, `${own} read its own counter as ${read} after ${acked} acknowledged increments (its last commit wrote ${lastWritten})`, dropped);
+        recordError(
+          errors,
+          `${own} read its own counter as ${read} after ${acked} acknowledged increments (its last commit wrote ${lastWritten})`,
+          dropped,
+        );
       }
       lastWritten = read + 1;
       acked++;

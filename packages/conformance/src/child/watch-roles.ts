@@ -38,10 +38,13 @@ const watcher: Role = async (job, io) => {
   const seen: number[] = [];
   const entries: string[] = [];
   const resets: number[] = [];
-  void io.waitFor("until").then((cmd) => {
-    until = cmd.sequence as number;
-    if (seen.length > 0 && seen[seen.length - 1]! >= until) controller.abort();
-  }, () => controller.abort());
+  void io.waitFor("until").then(
+    (cmd) => {
+      until = cmd.sequence as number;
+      if (seen.length > 0 && seen[seen.length - 1]! >= until) controller.abort();
+    },
+    () => controller.abort(),
+  );
   io.emit({ t: "ready" });
   for await (const ev of store.watch({ since: job.params.since as number, signal: controller.signal })) {
     if (ev.type === "reset") {

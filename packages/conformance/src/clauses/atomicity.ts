@@ -85,7 +85,14 @@ export function registerAtomicity(s: SuiteContext): void {
         tx.delete(C, "x");
         const deleted = tx.get(C, "x");
         tx.put(C, "y", { v: 9 });
-        return { before: before?.value, beforeRev: before?.revision, after: after?.value, afterRev: after?.revision, deleted, y: tx.get(C, "y")?.value };
+        return {
+          before: before?.value,
+          beforeRev: before?.revision,
+          after: after?.value,
+          afterRev: after?.revision,
+          deleted,
+          y: tx.get(C, "y")?.value,
+        };
       });
       expect(result).toEqual({ before: { v: 1 }, beforeRev: 1, after: { v: 2 }, afterRev: 2, deleted: undefined, y: { v: 9 } });
       expect(await a.get(C, "x")).toBeUndefined();

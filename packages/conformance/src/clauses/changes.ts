@@ -25,7 +25,8 @@ export async function allChanges(a: StorageAdapter, since = 0, limit = 1000): Pr
 export function sequenceProblem(sets: readonly ChangeSet[], from: number, to: number): string | undefined {
   if (sets.length !== to - from + 1) return `expected ${to - from + 1} change sets numbered ${from}..${to}, got ${sets.length}`;
   for (let i = 0; i < sets.length; i++) {
-    if (sets[i]!.sequence !== from + i) return `change set ${i} has sequence ${sets[i]!.sequence}, expected ${from + i} (a gap or a duplicate)`;
+    if (sets[i]!.sequence !== from + i)
+      return `change set ${i} has sequence ${sets[i]!.sequence}, expected ${from + i} (a gap or a duplicate)`;
   }
   return undefined;
 }

@@ -33,7 +33,11 @@ async function killRound(writers: ChildHandle[]): Promise<void> {
   writers.forEach((w, k) => {
     w.send({ cmd: "go" });
     if (k === 0) arm(w);
-    else w.next("ready", 120_000).then(() => arm(w), () => w.kill("SIGKILL"));
+    else
+      w.next("ready", 120_000).then(
+        () => arm(w),
+        () => w.kill("SIGKILL"),
+      );
   });
   await Promise.all(writers.map((w) => w.exit));
   for (const t of timers) clearTimeout(t);
@@ -51,7 +55,9 @@ async function checkRound(a: StorageAdapter, round: number, writers: ChildHandle
   writers.forEach((w, k) => {
     if (w.exited?.signal !== "SIGKILL") {
       const fatal = w.all("fatal")[0];
-      fail(`writer ${k} ended by itself (${fatal === undefined ? `exit ${w.exited?.code}` : `${String(fatal.kind)}: ${String(fatal.message)}`}; stderr: ${w.stderr.trim().slice(-500)})`);
+      fail(
+        `writer ${k} ended by itself (${fatal === undefined ? `exit ${w.exited?.code}` : `${String(fatal.kind)}: ${String(fatal.message)}`}; stderr: ${w.stderr.trim().slice(-500)})`,
+      );
     }
   });
   if (a.check !== undefined) {
@@ -66,7 +72,14 @@ async function checkRound(a: StorageAdapter, round: number, writers: ChildHandle
     const ns = new Set<number>();
     for (const r of records) {
       const v = r.value as { round?: unknown; writer?: unknown; n?: unknown; pad?: unknown };
-      if (v.round !== round || v.writer !== k || typeof v.n !== "number" || r.id !== `r${round}w${k}n${v.n}` || v.pad !== "p".repeat(PAD_BYTES) || r.revision !== 1) {
+      if (
+        v.round !== round ||
+        v.writer !== k ||
+        typeof v.n !== "number" ||
+        r.id !== `r${round}w${k}n${v.n}` ||
+        v.pad !== "p".repeat(PAD_BYTES) ||
+        r.revision !== 1
+      ) {
         fail(`record ${r.id} is not what was written: ${JSON.stringify(v).slice(0, 200)}`);
         continue;
       }
@@ -78,7 +91,8 @@ async function checkRound(a: StorageAdapter, round: number, writers: ChildHandle
     if (last < lastAck) fail(`writer ${k}: acknowledged n=${lastAck} but only n ≤ ${last} are present`);
     if (last > lastAck + 1) fail(`writer ${k}: ${last - lastAck} records past the last ack n=${lastAck}`);
     const counter = (await a.get("crash-counter", `w${k}`))?.value as { round?: number; n?: number } | undefined;
-    if (last >= 0 && (counter?.round !== round || counter?.n !== last)) fail(`writer ${k}: its counter ${JSON.stringify(counter)} disagrees with its last record n=${last}`);
+    if (last >= 0 && (counter?.round !== round || counter?.n !== last))
+      fail(`writer ${k}: its counter ${JSON.stringify(counter)} disagrees with its last record n=${last}`);
     committed += ns.size;
   }
   const total = ((await a.get("crash-counter", "total"))?.value as { n?: number } | undefined)?.n ?? 0;
@@ -96,81 +110,90 @@ async function checkRound(a: StorageAdapter, round: number, writers: ChildHandle
 
 export function registerCrashLoop(s: SuiteContext): void {
   const rounds = s.sizes.crashRounds;
-  s.describeGroup("crash-loop", "acknowledged writes survive kill -9; nothing is torn; nothing is left behind", [requires.multiProcess, requires.persistent], () => {
-    s.clause(
-      `${rounds} rounds of ${WRITERS} writers SIGKILLed at random 0.2–1 s: 0 integrity failures, every acknowledged write present, 0 sequence gaps; then leftovers: no temporary files, no stale lock`,
-      async (scope) => {
-        const { expect } = scope;
-        const failures: string[] = [];
-        let lastSeq = 0;
-        let acked = 0;
-        let committed = 0;
-        let checkMs = 0;
-        const loopStart = performance.now();
-        const writersOf = (round: number) => spawnWriters(scope, "crash-writer", (writer) => ({ writer, round, padBytes: PAD_BYTES }));
-        let next = writersOf(0);
-        for (let round = 0; round < rounds; round++) {
-          const writers = next;
-          await killRound(writers);
-          if (round + 1 < rounds) next = writersOf(round + 1);
-          const tc = performance.now();
-          acked += writers.reduce((sum, w) => sum + w.all("ack").length, 0);
-          let a: StorageAdapter;
-          try {
-            a = await scope.open();
-          } catch (err) {
-            failures.push(`round ${round}: reopening after the kills failed: ${errorKind(err)}`);
-            break;
+  s.describeGroup(
+    "crash-loop",
+    "acknowledged writes survive kill -9; nothing is torn; nothing is left behind",
+    [requires.multiProcess, requires.persistent],
+    () => {
+      s.clause(
+        `${rounds} rounds of ${WRITERS} writers SIGKILLed at random 0.2–1 s: 0 integrity failures, every acknowledged write present, 0 sequence gaps; then leftovers: no temporary files, no stale lock`,
+        async (scope) => {
+          const { expect } = scope;
+          const failures: string[] = [];
+          let lastSeq = 0;
+          let acked = 0;
+          let committed = 0;
+          let checkMs = 0;
+          const loopStart = performance.now();
+          const writersOf = (round: number) => spawnWriters(scope, "crash-writer", (writer) => ({ writer, round, padBytes: PAD_BYTES }));
+          let next = writersOf(0);
+          for (let round = 0; round < rounds; round++) {
+            const writers = next;
+            await killRound(writers);
+            if (round + 1 < rounds) next = writersOf(round + 1);
+            const tc = performance.now();
+            acked += writers.reduce((sum, w) => sum + w.all("ack").length, 0);
+            let a: StorageAdapter;
+            try {
+              a = await scope.open();
+            } catch (err) {
+              failures.push(`round ${round}: reopening after the kills failed: ${errorKind(err)}`);
+              break;
+            }
+            const r = await checkRound(a, round, writers, lastSeq);
+            failures.push(...r.failures);
+            committed += r.committed;
+            lastSeq = await a.sequence();
+            await scope.close(a);
+            checkMs += performance.now() - tc;
+            if (failures.length > 20) break;
           }
-          const r = await checkRound(a, round, writers, lastSeq);
-          failures.push(...r.failures);
-          committed += r.committed;
-          lastSeq = await a.sequence();
-          await scope.close(a);
-          checkMs += performance.now() - tc;
-          if (failures.length > 20) break;
-        }
-        console.log(`[statehouse conformance: ${s.options.name}] crash loop: ${rounds} rounds, ${acked} acknowledged and ${committed} committed writes, ${failures.length} failures; ${Math.round(performance.now() - loopStart)} ms, of which ${Math.round(checkMs)} ms reopening and checking`);
-        expect(failures, "integrity failures").toEqual([]);
-        expect(acked, "the writers acknowledged writes (the loop exercised the store)").toBeGreaterThan(0);
+          console.log(
+            `[statehouse conformance: ${s.options.name}] crash loop: ${rounds} rounds, ${acked} acknowledged and ${committed} committed writes, ${failures.length} failures; ${Math.round(performance.now() - loopStart)} ms, of which ${Math.round(checkMs)} ms reopening and checking`,
+          );
+          expect(failures, "integrity failures").toEqual([]);
+          expect(acked, "the writers acknowledged writes (the loop exercised the store)").toBeGreaterThan(0);
 
-        // Leftovers: a fresh open after the last kill cleans up and is not blocked by a dead process's lock.
-        const a = await scope.open();
-        const records = await listAll(a, "crash", { limit: 1000 });
-        expect(records.records.length, "every record readable after the loop").toBe(committed);
-        const t0 = performance.now();
-        await a.transact((tx) => tx.put("crash-counter", "after", { ok: true }));
-        const elapsed = performance.now() - t0;
-        expect(elapsed, `a write after the loop waited ${Math.round(elapsed)} ms for a dead process's lock`).toBeLessThanOrEqual(STALE_LOCK_BOUND_MS);
-        expect(temporaryFiles(scope.dir), "temporary files left after reopen (names matching /tmp|\\.tmp|~$/)").toEqual([]);
-      },
-    );
+          // Leftovers: a fresh open after the last kill cleans up and is not blocked by a dead process's lock.
+          const a = await scope.open();
+          const records = await listAll(a, "crash", { limit: 1000 });
+          expect(records.records.length, "every record readable after the loop").toBe(committed);
+          const t0 = performance.now();
+          await a.transact((tx) => tx.put("crash-counter", "after", { ok: true }));
+          const elapsed = performance.now() - t0;
+          expect(elapsed, `a write after the loop waited ${Math.round(elapsed)} ms for a dead process's lock`).toBeLessThanOrEqual(
+            STALE_LOCK_BOUND_MS,
+          );
+          expect(temporaryFiles(scope.dir), "temporary files left after reopen (names matching /tmp|\\.tmp|~$/)").toEqual([]);
+        },
+      );
 
-    s.clause("control: the same harness with a plain non-atomic writeFileSync of a JSON file detects ≥ 1 corruption", async (scope) => {
-      const { expect } = scope;
-      const file = join(scope.dir, "control.json");
-      // Large writes keep each writer inside its truncate-then-write window most of the time.
-      const padBytes = 4 << 20;
-      let corruptions = 0;
-      let tried = 0;
-      for (let round = 0; round < s.sizes.crashControlRounds && corruptions === 0; round++) {
-        tried++;
-        await killRound(spawnWriters(scope, "crash-control-writer", (writer) => ({ writer, file, padBytes })));
-        let text = "";
-        try {
-          text = readFileSync(file, "utf8");
-        } catch {
-          continue; // not written yet
+      s.clause("control: the same harness with a plain non-atomic writeFileSync of a JSON file detects ≥ 1 corruption", async (scope) => {
+        const { expect } = scope;
+        const file = join(scope.dir, "control.json");
+        // Large writes keep each writer inside its truncate-then-write window most of the time.
+        const padBytes = 4 << 20;
+        let corruptions = 0;
+        let tried = 0;
+        for (let round = 0; round < s.sizes.crashControlRounds && corruptions === 0; round++) {
+          tried++;
+          await killRound(spawnWriters(scope, "crash-control-writer", (writer) => ({ writer, file, padBytes })));
+          let text = "";
+          try {
+            text = readFileSync(file, "utf8");
+          } catch {
+            continue; // not written yet
+          }
+          try {
+            const v = JSON.parse(text) as { n?: unknown; pad?: unknown };
+            if (typeof v.n !== "number" || v.pad !== "p".repeat(padBytes)) corruptions++;
+          } catch {
+            corruptions++;
+          }
         }
-        try {
-          const v = JSON.parse(text) as { n?: unknown; pad?: unknown };
-          if (typeof v.n !== "number" || v.pad !== "p".repeat(padBytes)) corruptions++;
-        } catch {
-          corruptions++;
-        }
-      }
-      console.log(`[statehouse conformance: ${s.options.name}] crash control: ${corruptions} corruption(s) in ${tried} round(s)`);
-      expect(corruptions, `corruptions seen in ${tried} rounds of the non-atomic control`).toBeGreaterThanOrEqual(1);
-    });
-  });
+        console.log(`[statehouse conformance: ${s.options.name}] crash control: ${corruptions} corruption(s) in ${tried} round(s)`);
+        expect(corruptions, `corruptions seen in ${tried} rounds of the non-atomic control`).toBeGreaterThanOrEqual(1);
+      });
+    },
+  );
 }

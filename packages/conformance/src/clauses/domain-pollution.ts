@@ -5,11 +5,32 @@ import type { SuiteContext } from "../suite-context.js";
 import { seededRandom as prng } from "../testing/seeded-random.js";
 import { errorKind } from "../util/errors.js";
 
-const SEGMENTS = ["__proto__", "constructor", "prototype", "__proto__", "constructor", "prototype", "polluted", "a", "0", "-", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
+const SEGMENTS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "polluted",
+  "a",
+  "0",
+  "-",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "__defineGetter__",
+];
 
 function prototypeSnapshot(): string {
   const describe = (o: object) => Object.getOwnPropertyNames(o).sort().join(",");
-  return [describe(Object.prototype), describe(Array.prototype), describe(Function.prototype), describe(String.prototype), describe(Number.prototype)].join("|");
+  return [
+    describe(Object.prototype),
+    describe(Array.prototype),
+    describe(Function.prototype),
+    describe(String.prototype),
+    describe(Number.prototype),
+  ].join("|");
 }
 
 /** Says how prototypes were polluted, or undefined when they are clean. */
@@ -60,7 +81,11 @@ function fuzzOp(rand: () => number): Record<string, unknown> {
       return { op: "state.patch", doc: "p", operations: [{ op: kind, path: p, from: pointer(rand), value: { polluted: true } }] };
     }
     case 5:
-      return { op: "state.replace", doc: "p", value: rand() < 0.8 ? { a: { constructor: { prototype: { polluted: 1 } } } } : hostileObject(rand) };
+      return {
+        op: "state.replace",
+        doc: "p",
+        value: rand() < 0.8 ? { a: { constructor: { prototype: { polluted: 1 } } } } : hostileObject(rand),
+      };
     default:
       return { op: "state.set", doc: "p", pointer: `/a/${SEGMENTS[Math.floor(rand() * SEGMENTS.length)]!}`, value: 1 };
   }
@@ -91,55 +116,60 @@ async function runSingle(store: DomainStore, op: Record<string, unknown>): Promi
 
 export function registerDomainPollution(s: SuiteContext): void {
   s.describeGroup("prototype-pollution", "no path or document can pollute a prototype", [requires.domain], () => {
-    s.clause(`${s.sizes.pollutionOperations.toLocaleString("en")} fuzzed pointer / patch / merge operations with __proto__, constructor, prototype segments: 0 polluted prototypes, only typed errors`, async (scope) => {
-      const { expect } = scope;
-      const { caps } = await scope.suite.capabilities();
-      // The subject is pollution, not durability: relaxed (where declared) keeps 10,000 writes quick.
-      const store = await scope.openStore(caps.durability.includes("relaxed") ? { durability: "relaxed" } : {});
-      const snapshot = prototypeSnapshot();
-      const originalToString = Object.prototype.toString;
-      const seed = Math.floor(Math.random() * 2 ** 31);
-      const rand = prng(seed);
-      const untyped: string[] = [];
-      const kinds = new Map<string, number>();
-      const note = (kind: string) => kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-      let done = 0;
-      const total = s.sizes.pollutionOperations;
-      while (done < total) {
-        // One in five goes alone; the rest in batches of 20 (a failing op rolls its batch back, after running).
-        if (rand() < 0.2) {
-          const op = fuzzOp(rand);
-          try {
-            await runSingle(store, op);
-            note("ok");
-          } catch (err) {
-            note(errorKind(err));
-            if (!isStatehouseError(err)) untyped.push(`${JSON.stringify(op)} → ${errorKind(err)}`);
+    s.clause(
+      `${s.sizes.pollutionOperations.toLocaleString("en")} fuzzed pointer / patch / merge operations with __proto__, constructor, prototype segments: 0 polluted prototypes, only typed errors`,
+      async (scope) => {
+        const { expect } = scope;
+        const { caps } = await scope.suite.capabilities();
+        // The subject is pollution, not durability: relaxed (where declared) keeps 10,000 writes quick.
+        const store = await scope.openStore(caps.durability.includes("relaxed") ? { durability: "relaxed" } : {});
+        const snapshot = prototypeSnapshot();
+        const originalToString = Object.prototype.toString;
+        const seed = Math.floor(Math.random() * 2 ** 31);
+        const rand = prng(seed);
+        const untyped: string[] = [];
+        const kinds = new Map<string, number>();
+        const note = (kind: string) => kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        let done = 0;
+        const total = s.sizes.pollutionOperations;
+        while (done < total) {
+          // One in five goes alone; the rest in batches of 20 (a failing op rolls its batch back, after running).
+          if (rand() < 0.2) {
+            const op = fuzzOp(rand);
+            try {
+              await runSingle(store, op);
+              note("ok");
+            } catch (err) {
+              note(errorKind(err));
+              if (!isStatehouseError(err)) untyped.push(`${JSON.stringify(op)} → ${errorKind(err)}`);
+            }
+            done++;
+          } else {
+            const ops = Array.from({ length: Math.min(20, total - done) }, () => fuzzOp(rand));
+            try {
+              await store.batch(ops);
+              note("ok (batch)");
+            } catch (err) {
+              note(`${errorKind(err)} (batch)`);
+              if (!isStatehouseError(err)) untyped.push(`batch → ${errorKind(err)}`);
+            }
+            done += ops.length;
           }
-          done++;
-        } else {
-          const ops = Array.from({ length: Math.min(20, total - done) }, () => fuzzOp(rand));
-          try {
-            await store.batch(ops);
-            note("ok (batch)");
-          } catch (err) {
-            note(`${errorKind(err)} (batch)`);
-            if (!isStatehouseError(err)) untyped.push(`batch → ${errorKind(err)}`);
+          if (done % 500 < 20) {
+            const p = pollution(snapshot, originalToString);
+            expect(p, `after ${done} operations (seed ${seed})`).toBeUndefined();
           }
-          done += ops.length;
         }
-        if (done % 500 < 20) {
-          const p = pollution(snapshot, originalToString);
-          expect(p, `after ${done} operations (seed ${seed})`).toBeUndefined();
-        }
-      }
-      console.log(`[statehouse conformance: ${s.options.name}] prototype pollution fuzz (seed ${seed}): ${JSON.stringify(Object.fromEntries(kinds))}`);
-      expect(pollution(snapshot, originalToString), `seed ${seed}`).toBeUndefined();
-      expect(untyped.slice(0, 5), `untyped errors (seed ${seed})`).toEqual([]);
-      expect(kinds.get("ok") ?? 0, "some operations succeeded (the fuzz reached the store)").toBeGreaterThan(0);
-      // Whatever landed is plain JSON without a __proto__ member.
-      const value = await store.state("p").get();
-      expect(JSON.stringify(value ?? null).includes('"__proto__"'), "a stored __proto__ key").toBe(false);
-    });
+        console.log(
+          `[statehouse conformance: ${s.options.name}] prototype pollution fuzz (seed ${seed}): ${JSON.stringify(Object.fromEntries(kinds))}`,
+        );
+        expect(pollution(snapshot, originalToString), `seed ${seed}`).toBeUndefined();
+        expect(untyped.slice(0, 5), `untyped errors (seed ${seed})`).toEqual([]);
+        expect(kinds.get("ok") ?? 0, "some operations succeeded (the fuzz reached the store)").toBeGreaterThan(0);
+        // Whatever landed is plain JSON without a __proto__ member.
+        const value = await store.state("p").get();
+        expect(JSON.stringify(value ?? null).includes('"__proto__"'), "a stored __proto__ key").toBe(false);
+      },
+    );
   });
 }

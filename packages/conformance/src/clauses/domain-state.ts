@@ -133,31 +133,34 @@ export function registerDomainState(s: SuiteContext): void {
       expect(await doc.get("/n")).toBe(30);
     });
 
-    s.clause("input limits through the domain: depth 65 and 5,000, size limit + 1 byte give E_VALIDATION and write nothing; depth 64 round-trips", async (scope) => {
-      const { expect } = scope;
-      const maxBytes = 4096;
-      const store = await scope.openStore({ limits: { maxBytes } });
-      const doc = store.state("limits");
-      await doc.replace({ keep: true });
-      const seq = await store.sequence();
-      const attempts: Array<[string, () => Promise<unknown>]> = [
-        ["replace, depth 65", () => doc.replace(nestedObjects(65))],
-        ["replace, depth 5,000", () => doc.replace(nestedObjects(5_000))],
-        ["set, depth 5,000", () => doc.set("/deep", nestedObjects(5_000))],
-        ["set, depth 64 under the root (65 in all)", () => doc.set("/deep", nestedObjects(64))],
-        ["merge, depth 5,000", () => doc.merge({ deep: nestedObjects(5_000) })],
-        ["patch, depth 5,000", () => doc.patch([{ op: "add", path: "/deep", value: nestedObjects(5_000) }])],
-        ["replace, limit + 1 byte", () => doc.replace("x".repeat(maxBytes - 1))],
-        ["set, over the limit", () => doc.set("/big", "x".repeat(maxBytes))],
-      ];
-      for (const [what, attempt] of attempts) expect(await thrownKind(attempt), what).toBe("E_VALIDATION");
-      expect(await doc.read(), "the document is unchanged").toEqual({ value: { keep: true }, revision: 1 });
-      expect(await store.sequence()).toBe(seq);
-      await doc.replace(nestedObjects(64));
-      expect(await doc.get()).toEqual(nestedObjects(64));
-      await doc.replace("x".repeat(maxBytes - 2));
-      expect(((await doc.get()) as string).length).toBe(maxBytes - 2);
-    });
+    s.clause(
+      "input limits through the domain: depth 65 and 5,000, size limit + 1 byte give E_VALIDATION and write nothing; depth 64 round-trips",
+      async (scope) => {
+        const { expect } = scope;
+        const maxBytes = 4096;
+        const store = await scope.openStore({ limits: { maxBytes } });
+        const doc = store.state("limits");
+        await doc.replace({ keep: true });
+        const seq = await store.sequence();
+        const attempts: Array<[string, () => Promise<unknown>]> = [
+          ["replace, depth 65", () => doc.replace(nestedObjects(65))],
+          ["replace, depth 5,000", () => doc.replace(nestedObjects(5_000))],
+          ["set, depth 5,000", () => doc.set("/deep", nestedObjects(5_000))],
+          ["set, depth 64 under the root (65 in all)", () => doc.set("/deep", nestedObjects(64))],
+          ["merge, depth 5,000", () => doc.merge({ deep: nestedObjects(5_000) })],
+          ["patch, depth 5,000", () => doc.patch([{ op: "add", path: "/deep", value: nestedObjects(5_000) }])],
+          ["replace, limit + 1 byte", () => doc.replace("x".repeat(maxBytes - 1))],
+          ["set, over the limit", () => doc.set("/big", "x".repeat(maxBytes))],
+        ];
+        for (const [what, attempt] of attempts) expect(await thrownKind(attempt), what).toBe("E_VALIDATION");
+        expect(await doc.read(), "the document is unchanged").toEqual({ value: { keep: true }, revision: 1 });
+        expect(await store.sequence()).toBe(seq);
+        await doc.replace(nestedObjects(64));
+        expect(await doc.get()).toEqual(nestedObjects(64));
+        await doc.replace("x".repeat(maxBytes - 2));
+        expect(((await doc.get()) as string).length).toBe(maxBytes - 2);
+      },
+    );
 
     s.clause("a closed store gives E_CLOSED through the domain API", async (scope) => {
       const { expect } = scope;
@@ -170,37 +173,41 @@ export function registerDomainState(s: SuiteContext): void {
       expect(await thrownKind(() => store.batch([{ op: "state.set", pointer: "/b", value: 1 }])), "batch").toBe("E_CLOSED");
     });
 
-    s.clause("documents, sessions, agents, config and tools survive close and reopen", async (scope) => {
-      const { expect } = scope;
-      const store = await scope.openStore();
-      await store.state().set("/a/b", [1, "two"]);
-      await store.sessions.create({ id: "s1", project: "p" });
-      await store.sessionState("s1").increment("/calls", 3);
-      const agent = await store.agents.spawn("s1", { role: "coder" });
-      await store.config.set("p", { name: "p" });
-      await store.tools.register({ name: "t" });
-      const before = {
-        doc: await store.state().read(),
-        session: await store.sessions.get("s1"),
-        sessionDoc: await store.sessionState("s1").read(),
-        agent: await store.agents.get(agent.id),
-        config: await store.config.get("p"),
-        tool: await store.tools.get("t"),
-        sequence: await store.sequence(),
-      };
-      await scope.closeStore(store);
-      const again = await scope.openStore();
-      expect({
-        doc: await again.state().read(),
-        session: await again.sessions.get("s1"),
-        sessionDoc: await again.sessionState("s1").read(),
-        agent: await again.agents.get(agent.id),
-        config: await again.config.get("p"),
-        tool: await again.tools.get("t"),
-        sequence: await again.sequence(),
-      }).toEqual(before);
-      expect((await again.state().increment("/n")).revision, "revisions continue").toBe(before.doc.revision + 1);
-    }, { requires: [requires.persistent] });
+    s.clause(
+      "documents, sessions, agents, config and tools survive close and reopen",
+      async (scope) => {
+        const { expect } = scope;
+        const store = await scope.openStore();
+        await store.state().set("/a/b", [1, "two"]);
+        await store.sessions.create({ id: "s1", project: "p" });
+        await store.sessionState("s1").increment("/calls", 3);
+        const agent = await store.agents.spawn("s1", { role: "coder" });
+        await store.config.set("p", { name: "p" });
+        await store.tools.register({ name: "t" });
+        const before = {
+          doc: await store.state().read(),
+          session: await store.sessions.get("s1"),
+          sessionDoc: await store.sessionState("s1").read(),
+          agent: await store.agents.get(agent.id),
+          config: await store.config.get("p"),
+          tool: await store.tools.get("t"),
+          sequence: await store.sequence(),
+        };
+        await scope.closeStore(store);
+        const again = await scope.openStore();
+        expect({
+          doc: await again.state().read(),
+          session: await again.sessions.get("s1"),
+          sessionDoc: await again.sessionState("s1").read(),
+          agent: await again.agents.get(agent.id),
+          config: await again.config.get("p"),
+          tool: await again.tools.get("t"),
+          sequence: await again.sequence(),
+        }).toEqual(before);
+        expect((await again.state().increment("/n")).revision, "revisions continue").toBe(before.doc.revision + 1);
+      },
+      { requires: [requires.persistent] },
+    );
 
     s.clause("session state documents are separate from named ones and from each other", async (scope) => {
       const { expect } = scope;

@@ -30,7 +30,8 @@ async function observe(a: StorageAdapter): Promise<unknown> {
 }
 
 async function seed(a: StorageAdapter): Promise<void> {
-  for (let i = 0; i < 30; i++) await a.transact((tx) => tx.put(C, `r${i}`, { i, text: `é${i}\u{1F600}` }, { index: { by: `k${i % 4}-${i}` } }));
+  for (let i = 0; i < 30; i++)
+    await a.transact((tx) => tx.put(C, `r${i}`, { i, text: `é${i}\u{1F600}` }, { index: { by: `k${i % 4}-${i}` } }));
   await a.transact((tx) => {
     tx.delete(C, "r3");
     tx.put(C, "r4", { replaced: true }, { index: { by: "z" } });
@@ -78,31 +79,38 @@ export function registerLifecycle(s: SuiteContext): void {
       expect(await c.sequence()).toBe(32);
     });
 
-    s.clause("create: false on a location without a store is E_NOT_FOUND and creates nothing; it opens an existing store", async (scope) => {
-      const { expect } = scope;
-      const dir = scope.freshDir("create-false");
-      const before = filesUnder(dir);
-      expect(await thrownKind(() => scope.open({ create: false }, dir)), "open({ create: false }) of no store").toBe("E_NOT_FOUND");
-      expect(filesUnder(dir), "nothing was created").toEqual(before);
-      const a = await scope.open({}, dir);
-      await a.transact((tx) => tx.put(C, "x", { v: 1 }));
-      await scope.close(a);
-      const b = await scope.open({ create: false }, dir);
-      expect((await b.get(C, "x"))?.value).toEqual({ v: 1 });
-    });
+    s.clause(
+      "create: false on a location without a store is E_NOT_FOUND and creates nothing; it opens an existing store",
+      async (scope) => {
+        const { expect } = scope;
+        const dir = scope.freshDir("create-false");
+        const before = filesUnder(dir);
+        expect(await thrownKind(() => scope.open({ create: false }, dir)), "open({ create: false }) of no store").toBe("E_NOT_FOUND");
+        expect(filesUnder(dir), "nothing was created").toEqual(before);
+        const a = await scope.open({}, dir);
+        await a.transact((tx) => tx.put(C, "x", { v: 1 }));
+        await scope.close(a);
+        const b = await scope.open({ create: false }, dir);
+        expect((await b.get(C, "x"))?.value).toEqual({ v: 1 });
+      },
+    );
 
-    s.clause("two adapters opened on one store see each other's writes", async (scope) => {
-      const { expect } = scope;
-      const a = await scope.open();
-      const b = await scope.open();
-      await a.transact((tx) => tx.put(C, "from-a", { v: 1 }));
-      expect((await b.get(C, "from-a"))?.value).toEqual({ v: 1 });
-      await b.transact((tx) => tx.put(C, "from-b", { v: 2 }, { index: { by: "b" } }));
-      expect((await a.get(C, "from-b"))?.value).toEqual({ v: 2 });
-      expect((await a.list(C, { index: "by" })).records.map((r) => r.id)).toEqual(["from-b"]);
-      expect(await a.sequence()).toBe(2);
-      expect(await b.sequence()).toBe(2);
-    }, { requires: [requires.multiProcess] });
+    s.clause(
+      "two adapters opened on one store see each other's writes",
+      async (scope) => {
+        const { expect } = scope;
+        const a = await scope.open();
+        const b = await scope.open();
+        await a.transact((tx) => tx.put(C, "from-a", { v: 1 }));
+        expect((await b.get(C, "from-a"))?.value).toEqual({ v: 1 });
+        await b.transact((tx) => tx.put(C, "from-b", { v: 2 }, { index: { by: "b" } }));
+        expect((await a.get(C, "from-b"))?.value).toEqual({ v: 2 });
+        expect((await a.list(C, { index: "by" })).records.map((r) => r.id)).toEqual(["from-b"]);
+        expect(await a.sequence()).toBe(2);
+        expect(await b.sequence()).toBe(2);
+      },
+      { requires: [requires.multiProcess] },
+    );
   });
 
   s.describeGroup("durability", "every declared durability mode opens, writes and reopens", [], () => {
@@ -152,20 +160,28 @@ export function registerLifecycle(s: SuiteContext): void {
   });
 
   s.describeGroup("integrity", "check() reports a healthy store as ok", [], () => {
-    s.clause("an adapter declaring corruptionRecovery has check()", async (scope) => {
-      const { expect } = scope;
-      const a = await scope.open();
-      expect(typeof a.check).toBe("function");
-    }, { requires: [requires.corruptionRecovery] });
+    s.clause(
+      "an adapter declaring corruptionRecovery has check()",
+      async (scope) => {
+        const { expect } = scope;
+        const a = await scope.open();
+        expect(typeof a.check).toBe("function");
+      },
+      { requires: [requires.corruptionRecovery] },
+    );
 
-    s.clause("check() on a healthy store is ok with no problems", async (scope) => {
-      const { expect } = scope;
-      const a = await scope.open();
-      await seed(a);
-      const report = await a.check!();
-      expect(report.problems).toEqual([]);
-      expect(report.ok).toBe(true);
-      expect((await a.get(C, "r0"))?.value).toEqual({ i: 0, text: "é0\u{1F600}" });
-    }, { requires: [requires.check] });
+    s.clause(
+      "check() on a healthy store is ok with no problems",
+      async (scope) => {
+        const { expect } = scope;
+        const a = await scope.open();
+        await seed(a);
+        const report = await a.check!();
+        expect(report.problems).toEqual([]);
+        expect(report.ok).toBe(true);
+        expect((await a.get(C, "r0"))?.value).toEqual({ i: 0, text: "é0\u{1F600}" });
+      },
+      { requires: [requires.check] },
+    );
   });
 }

@@ -34,7 +34,11 @@ const KEYS = [
 ];
 
 /** Every record of a listing, following cursors; checks the page size and that paging terminates. */
-export async function listAll(a: StorageAdapter, collection: string, options: ListOptions = {}): Promise<{ records: StoredRecord[]; pages: number }> {
+export async function listAll(
+  a: StorageAdapter,
+  collection: string,
+  options: ListOptions = {},
+): Promise<{ records: StoredRecord[]; pages: number }> {
   const records: StoredRecord[] = [];
   let after: string | undefined;
   let pages = 0;
@@ -60,7 +64,9 @@ function ids(records: readonly StoredRecord[]): string[] {
 async function seedIndexed(a: StorageAdapter): Promise<Array<{ key: string; id: string }>> {
   const entries = KEYS.map((key, i) => ({ key, id: `k${String(i).padStart(2, "0")}` }));
   // Insert in a scrambled order so that insertion order cannot pass for sorted order.
-  const scrambled = [...entries].sort((x, y) => ((x.id.charCodeAt(2) * 7) % 10) - ((y.id.charCodeAt(2) * 7) % 10) || compareKeys(y.id, x.id));
+  const scrambled = [...entries].sort(
+    (x, y) => ((x.id.charCodeAt(2) * 7) % 10) - ((y.id.charCodeAt(2) * 7) % 10) || compareKeys(y.id, x.id),
+  );
   for (const e of scrambled) await a.transact((tx) => tx.put(C, e.id, { key: e.key }, { index: { by: e.key } }));
   return entries.sort((x, y) => compareEntries(x.key, x.id, y.key, y.id));
 }
@@ -168,29 +174,32 @@ export function registerListing(s: SuiteContext): void {
       }
     });
 
-    s.clause("limit bounds: 1 to 10,000 (default 100); anything else gives E_VALIDATION; a bad cursor gives E_VALIDATION", async (scope) => {
-      const { expect } = scope;
-      const a = await scope.open();
-      await a.transact((tx) => {
-        for (let i = 0; i < 150; i++) tx.put(C, `r${String(i).padStart(3, "0")}`, { i }, { index: { by: "same" } });
-      });
-      const first = await a.list(C);
-      expect(first.records.length, "default page size").toBe(100);
-      expect(first.cursor, "more follow").toBeDefined();
-      const rest = await a.list(C, { after: first.cursor! });
-      expect(rest.records.length).toBe(50);
-      expect(rest.records[0]!.id).toBe("r100");
-      expect((await a.list(C, { limit: 10_000 })).records.length).toBe(150);
-      expect((await a.list(C, { limit: 1 })).records.length).toBe(1);
-      for (const limit of [0, -1, 1.5, 10_001, Number.NaN, Number.POSITIVE_INFINITY]) {
-        expect(await thrownKind(() => a.list(C, { limit })), `limit ${limit}`).toBe("E_VALIDATION");
-      }
-      for (const after of ["not-a-cursor", "", "%%%", Buffer.from('{"x":1}').toString("base64url")]) {
-        expect(await thrownKind(() => a.list(C, { after })), `cursor ${JSON.stringify(after)}`).toBe("E_VALIDATION");
-      }
-      // Ties on one index key are broken by id.
-      expect(ids((await listAll(a, C, { index: "by", limit: 7 })).records)).toEqual(ids((await a.list(C, { limit: 150 })).records));
-    });
+    s.clause(
+      "limit bounds: 1 to 10,000 (default 100); anything else gives E_VALIDATION; a bad cursor gives E_VALIDATION",
+      async (scope) => {
+        const { expect } = scope;
+        const a = await scope.open();
+        await a.transact((tx) => {
+          for (let i = 0; i < 150; i++) tx.put(C, `r${String(i).padStart(3, "0")}`, { i }, { index: { by: "same" } });
+        });
+        const first = await a.list(C);
+        expect(first.records.length, "default page size").toBe(100);
+        expect(first.cursor, "more follow").toBeDefined();
+        const rest = await a.list(C, { after: first.cursor! });
+        expect(rest.records.length).toBe(50);
+        expect(rest.records[0]!.id).toBe("r100");
+        expect((await a.list(C, { limit: 10_000 })).records.length).toBe(150);
+        expect((await a.list(C, { limit: 1 })).records.length).toBe(1);
+        for (const limit of [0, -1, 1.5, 10_001, Number.NaN, Number.POSITIVE_INFINITY]) {
+          expect(await thrownKind(() => a.list(C, { limit })), `limit ${limit}`).toBe("E_VALIDATION");
+        }
+        for (const after of ["not-a-cursor", "", "%%%", Buffer.from('{"x":1}').toString("base64url")]) {
+          expect(await thrownKind(() => a.list(C, { after })), `cursor ${JSON.stringify(after)}`).toBe("E_VALIDATION");
+        }
+        // Ties on one index key are broken by id.
+        expect(ids((await listAll(a, C, { index: "by", limit: 7 })).records)).toEqual(ids((await a.list(C, { limit: 150 })).records));
+      },
+    );
 
     s.clause("index entries are replaced on put, removed on put without a key and on delete", async (scope) => {
       const { expect } = scope;
@@ -237,9 +246,7 @@ export function registerListing(s: SuiteContext): void {
       expect(await a.get(C, "r2"), "nothing was written by a refused put").toBeUndefined();
       expect(ids((await listAll(a, C)).records), "listing by id lists each record once").toEqual(["r1"]);
       expect(await a.count(C)).toBe(1);
-      const kind = await thrownKind(() =>
-        a.transact((tx) => tx.put(C, "r3", { v: 3 }, { index: { by: 7 as unknown as string } })),
-      );
+      const kind = await thrownKind(() => a.transact((tx) => tx.put(C, "r3", { v: 3 }, { index: { by: 7 as unknown as string } })));
       expect(kind, "a key that is not a string").toBe("E_VALIDATION");
     });
 

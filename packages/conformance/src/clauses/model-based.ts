@@ -40,17 +40,38 @@ const collectionArb = fc.oneof(
 /** Mostly valid ids (so records collide), some that the validator must refuse, some random strings. */
 const idArb = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom(...VALID_IDS) },
-  { weight: 2, arbitrary: fc.constantFrom("../x", "/etc/passwd", "a/../../b", "..\\x", "a\u0000b", "\u2024\u2024", "\uFF0E\uFF0E", "", ".h", "-d", "a..b", "x".repeat(201)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "../x",
+      "/etc/passwd",
+      "a/../../b",
+      "..\\x",
+      "a\u0000b",
+      "\u2024\u2024",
+      "\uFF0E\uFF0E",
+      "",
+      ".h",
+      "-d",
+      "a..b",
+      "x".repeat(201),
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
 );
 
 /** Index keys may be any string: non-ASCII, astral, NUL, empty. */
 const keyArb = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom("", "a", "ab", "é", "e\u0301", "\u{1F600}", "\uFFFF", "\uE000", "Z", "a\u0000", "a\u0000b", "日本") },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom("", "a", "ab", "é", "e\u0301", "\u{1F600}", "\uFFFF", "\uE000", "Z", "a\u0000", "a\u0000b", "日本"),
+  },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 3 }) },
 );
 
-const indexArb: fc.Arbitrary<IndexKeys | undefined> = fc.option(fc.record({ by: keyArb, k2: keyArb }, { requiredKeys: [] }), { nil: undefined });
+const indexArb: fc.Arbitrary<IndexKeys | undefined> = fc.option(fc.record({ by: keyArb, k2: keyArb }, { requiredKeys: [] }), {
+  nil: undefined,
+});
 
 const condArb: fc.Arbitrary<WriteCondition | undefined> = fc.option(
   fc.oneof(fc.record({ ifRevision: fc.nat(3) }), fc.constant({ ifAbsent: true })),
@@ -66,7 +87,10 @@ const putArb: fc.Arbitrary<Op> = fc.record(
   { t: fc.constant("put" as const), c: collectionArb, id: idArb, value: valueArb, index: indexArb, cond: condArb },
   { requiredKeys: ["t", "c", "id", "value"] },
 );
-const delArb: fc.Arbitrary<Op> = fc.record({ t: fc.constant("del" as const), c: collectionArb, id: idArb, cond: condArb }, { requiredKeys: ["t", "c", "id"] });
+const delArb: fc.Arbitrary<Op> = fc.record(
+  { t: fc.constant("del" as const), c: collectionArb, id: idArb, cond: condArb },
+  { requiredKeys: ["t", "c", "id"] },
+);
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 8, arbitrary: putArb },
@@ -93,7 +117,14 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
       { requiredKeys: ["t", "c"] },
     ),
   },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("batch" as const), ops: fc.array(fc.oneof(putArb, delArb), { maxLength: 5 }), abort: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("batch" as const),
+      ops: fc.array(fc.oneof(putArb, delArb), { maxLength: 5 }),
+      abort: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("changes" as const), since: fc.nat(25), limit: fc.integer({ min: 1, max: 5 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: "reopen" as const }) },
 );
@@ -146,12 +177,20 @@ async function run(subject: Subject, cmd: Cmd): Promise<unknown> {
       }
       case "list": {
         const { index, prefix, reverse, limit } = cmd;
-        const { records } = await listAll(a, cmd.c, { reverse, limit, ...(index !== undefined && { index }), ...(prefix !== undefined && { prefix }) });
+        const { records } = await listAll(a, cmd.c, {
+          reverse,
+          limit,
+          ...(index !== undefined && { index }),
+          ...(prefix !== undefined && { prefix }),
+        });
         if (records.length === 0 && refusedName(cmd.c)) return UNREACHABLE;
         return { ok: records.map((r) => [r.id, r.revision, r.value]) };
       }
       case "count": {
-        const n = await a.count(cmd.c, { ...(cmd.index !== undefined && { index: cmd.index }), ...(cmd.prefix !== undefined && { prefix: cmd.prefix }) });
+        const n = await a.count(cmd.c, {
+          ...(cmd.index !== undefined && { index: cmd.index }),
+          ...(cmd.prefix !== undefined && { prefix: cmd.prefix }),
+        });
         if (n === 0 && refusedName(cmd.c)) return UNREACHABLE;
         return { ok: n };
       }
@@ -163,7 +202,11 @@ async function run(subject: Subject, cmd: Cmd): Promise<unknown> {
     }
   } catch (err) {
     const kind = errorKind(err);
-    if (kind === "E_INVALID_PATH" && (cmd.t === "get" || cmd.t === "list" || cmd.t === "count") && refusedName(cmd.c, cmd.t === "get" ? cmd.id : undefined)) {
+    if (
+      kind === "E_INVALID_PATH" &&
+      (cmd.t === "get" || cmd.t === "list" || cmd.t === "count") &&
+      refusedName(cmd.c, cmd.t === "get" ? cmd.id : undefined)
+    ) {
       return UNREACHABLE;
     }
     return { error: kind };
@@ -201,7 +244,9 @@ async function dump(a: StorageAdapter): Promise<unknown> {
 }
 
 function describeCmd(cmd: Cmd): string {
-  return JSON.stringify(cmd, (_k, v) => (typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…(${v.length})` : v === undefined ? "<undefined>" : v));
+  return JSON.stringify(cmd, (_k, v) =>
+    typeof v === "string" && v.length > 40 ? `${v.slice(0, 40)}…(${v.length})` : v === undefined ? "<undefined>" : v,
+  );
 }
 
 async function oneRun(scope: ClauseScope, cmds: Cmd[], options: AdapterOptions): Promise<void> {
@@ -224,7 +269,8 @@ async function oneRun(scope: ClauseScope, cmds: Cmd[], options: AdapterOptions):
       scope.expect(got, `command ${i}: ${describeCmd(cmd)}`).toEqual(want);
       // Read back what the command wrote: a stale read cache shows here, not in listings.
       const pairs = touched(cmd);
-      if (pairs.length > 0) scope.expect(await readBack(subject, pairs), `reading back after command ${i}`).toEqual(await readBack(model, pairs));
+      if (pairs.length > 0)
+        scope.expect(await readBack(subject, pairs), `reading back after command ${i}`).toEqual(await readBack(model, pairs));
     }
     scope.expect(await dump(subject.adapter), "the whole store after the commands").toEqual(await dump(model.adapter));
   } finally {
@@ -237,14 +283,17 @@ async function oneRun(scope: ClauseScope, cmds: Cmd[], options: AdapterOptions):
 export function registerModelBased(s: SuiteContext): void {
   const { modelRuns, modelCommands } = s.sizes;
   s.describeGroup("model-based", "random command sequences give the same answers as the memory reference", [], () => {
-    s.clause(`${modelRuns} fast-check runs of up to ${modelCommands} commands (put, del, get, list, count, batch, changes, reopen) with hostile ids and keys`, async (scope) => {
-      // The subject is agreement with the reference, not durability: relaxed (where declared) keeps runs quick.
-      const { caps } = await scope.suite.capabilities();
-      const options = scope.adapterOptions(caps.durability.includes("relaxed") ? { durability: "relaxed" } : {});
-      await fc.assert(
-        fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: modelCommands }), (cmds) => oneRun(scope, cmds, options)),
-        { numRuns: modelRuns },
-      );
-    });
+    s.clause(
+      `${modelRuns} fast-check runs of up to ${modelCommands} commands (put, del, get, list, count, batch, changes, reopen) with hostile ids and keys`,
+      async (scope) => {
+        // The subject is agreement with the reference, not durability: relaxed (where declared) keeps runs quick.
+        const { caps } = await scope.suite.capabilities();
+        const options = scope.adapterOptions(caps.durability.includes("relaxed") ? { durability: "relaxed" } : {});
+        await fc.assert(
+          fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: modelCommands }), (cmds) => oneRun(scope, cmds, options)),
+          { numRuns: modelRuns },
+        );
+      },
+    );
   });
 }

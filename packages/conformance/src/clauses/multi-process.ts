@@ -9,7 +9,13 @@ async function startTogether(children: ChildHandle[]): Promise<void> {
   for (const c of children) c.send({ cmd: "go" });
 }
 
-async function runIncrements(scope: ClauseScope, role: "increment" | "increment-unsafe", processes: number, increments: number, dir: string) {
+async function runIncrements(
+  scope: ClauseScope,
+  role: "increment" | "increment-unsafe",
+  processes: number,
+  increments: number,
+  dir: string,
+) {
   const children = Array.from({ length: processes }, () => scope.spawn(role, { increments }, { dir }));
   await startTogether(children);
   const results = await Promise.all(children.map((c) => c.result()));
@@ -30,18 +36,21 @@ export function registerMultiProcess(s: SuiteContext): void {
   const { processes, increments } = sizes.lostUpdate;
 
   s.describeGroup("lost-update", "no update is lost, whatever the number of processes", [requires.multiProcess], () => {
-    s.clause(`${processes} processes × ${increments} read-modify-write increments in transact: final = N×M = acknowledged, 0 errors`, async (scope) => {
-      const { expect } = scope;
-      const r = await runIncrements(scope, "increment", processes, increments, scope.dir);
-      const expected = processes * increments;
-      expect(r.errors, "errors surfaced to the children").toEqual([]);
-      expect(r.acked, "acknowledged increments").toBe(expected);
-      expect(r.final, "final counter").toBe(expected);
-      expect(r.revision, "the counter's revision").toBe(expected);
-      expect(r.sequence, "one sequence number per increment").toBe(expected);
-      const from = Math.max(1, expected - r.retention + 1);
-      expect(sequenceProblem(r.sets, from, expected), "the change sequence across processes").toBeUndefined();
-    });
+    s.clause(
+      `${processes} processes × ${increments} read-modify-write increments in transact: final = N×M = acknowledged, 0 errors`,
+      async (scope) => {
+        const { expect } = scope;
+        const r = await runIncrements(scope, "increment", processes, increments, scope.dir);
+        const expected = processes * increments;
+        expect(r.errors, "errors surfaced to the children").toEqual([]);
+        expect(r.acked, "acknowledged increments").toBe(expected);
+        expect(r.final, "final counter").toBe(expected);
+        expect(r.revision, "the counter's revision").toBe(expected);
+        expect(r.sequence, "one sequence number per increment").toBe(expected);
+        const from = Math.max(1, expected - r.retention + 1);
+        expect(sequenceProblem(r.sets, from, expected), "the change sequence across processes").toBeUndefined();
+      },
+    );
 
     s.clause(`control: the same with the read outside the transaction loses updates (final < ${processes * increments})`, async (scope) => {
       const { expect } = scope;
@@ -55,9 +64,13 @@ export function registerMultiProcess(s: SuiteContext): void {
         expect(r.acked).toBe(expected);
         finals.push(r.final);
         if (r.final < expected) break;
-        console.log(`[statehouse conformance: ${s.options.name}] lost-update control try ${i + 1} lost no update (final ${r.final}); trying again`);
+        console.log(
+          `[statehouse conformance: ${s.options.name}] lost-update control try ${i + 1} lost no update (final ${r.final}); trying again`,
+        );
       }
-      expect(Math.min(...finals), `final counters of ${finals.length} control run(s): the harness can see a lost update`).toBeLessThan(expected);
+      expect(Math.min(...finals), `final counters of ${finals.length} control run(s): the harness can see a lost update`).toBeLessThan(
+        expected,
+      );
     });
   });
 
@@ -113,55 +126,66 @@ export function registerMultiProcess(s: SuiteContext): void {
 
 export function registerDomainMultiProcess(s: SuiteContext): void {
   const { processes, increments } = s.sizes.domainIncrement;
-  s.describeGroup("domain-multi-process", "domain increments from many processes lose nothing", [requires.domain, requires.multiProcess], () => {
-    s.clause(`${processes} processes × ${increments} increments (half increment(), half update(fn)): final = N×M, 0 errors`, async (scope) => {
-      const { expect } = scope;
-      // Opened first: a remote target starts its server here, and the children reach the same one.
-      const store = await scope.openStore();
-      const children = Array.from({ length: processes }, (_, writer) => scope.spawn("domain-increment", { writer, increments }));
-      await startTogether(children);
-      const results = await Promise.all(children.map((c) => c.result()));
-      expect(results.flatMap((r) => r.errors as string[]), "errors surfaced to the children").toEqual([]);
-      expect(results.reduce((sum, r) => sum + (r.acked as number), 0)).toBe(processes * increments);
-      expect(await store.state("counter").get("/n"), "final counter").toBe(processes * increments);
-      expect(await store.state("counter").revision(), "one revision per increment").toBe(processes * increments);
-    });
+  s.describeGroup(
+    "domain-multi-process",
+    "domain increments from many processes lose nothing",
+    [requires.domain, requires.multiProcess],
+    () => {
+      s.clause(
+        `${processes} processes × ${increments} increments (half increment(), half update(fn)): final = N×M, 0 errors`,
+        async (scope) => {
+          const { expect } = scope;
+          // Opened first: a remote target starts its server here, and the children reach the same one.
+          const store = await scope.openStore();
+          const children = Array.from({ length: processes }, (_, writer) => scope.spawn("domain-increment", { writer, increments }));
+          await startTogether(children);
+          const results = await Promise.all(children.map((c) => c.result()));
+          expect(
+            results.flatMap((r) => r.errors as string[]),
+            "errors surfaced to the children",
+          ).toEqual([]);
+          expect(results.reduce((sum, r) => sum + (r.acked as number), 0)).toBe(processes * increments);
+          expect(await store.state("counter").get("/n"), "final counter").toBe(processes * increments);
+          expect(await store.state("counter").revision(), "one revision per increment").toBe(processes * increments);
+        },
+      );
 
-    s.clause("a batch's session delete racing another process's spawns leaves no agent pointing at a deleted session", async (scope) => {
-      const { expect } = scope;
-      const sessions = 12;
-      const store = await scope.openStore();
-      for (let r = 0; r < sessions; r++) {
-        await store.sessions.create({ id: `s${r}` });
-        await store.agents.spawn(`s${r}`, { id: `s${r}-a`, role: "worker" });
-      }
-      const child = scope.spawn("domain-spawner", { sessions });
-      await startTogether([child]);
-      let refused = 0;
-      for (let r = 0; r < sessions; r++) {
-        // Let the other process spawn into the session for a while, then delete it in a batch.
-        await new Promise((resolve) => setTimeout(resolve, 5 + (r % 4) * 10));
-        try {
-          await store.batch([{ op: "session.delete", id: `s${r}` }]);
-        } catch (err) {
-          // Safety is this clause's point: a delete whose every re-plan lost to the spawner may be
-          // refused (E_CONFLICT, the listing went stale), leaving the session and its agents whole.
-          const e = err as { code?: string; details?: { reason?: unknown } };
-          if (e.code !== "E_CONFLICT" || e.details?.reason !== "agents changed since listed") throw err;
-          refused++;
+      s.clause("a batch's session delete racing another process's spawns leaves no agent pointing at a deleted session", async (scope) => {
+        const { expect } = scope;
+        const sessions = 12;
+        const store = await scope.openStore();
+        for (let r = 0; r < sessions; r++) {
+          await store.sessions.create({ id: `s${r}` });
+          await store.agents.spawn(`s${r}`, { id: `s${r}-a`, role: "worker" });
         }
-      }
-      const result = await child.result();
-      expect(result.errors as string[], "errors other than E_NOT_FOUND in the spawning process").toEqual([]);
-      const orphans: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.agents.list({ limit: 500, ...(cursor !== undefined && { cursor }) });
-        for (const agent of page.items) if ((await store.sessions.find(agent.sessionId)) === undefined) orphans.push(agent.id);
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      expect(orphans, `agents left behind (${result.spawned as number} spawned, ${refused} deletes refused)`).toEqual([]);
-      expect(refused, "deletes refused after every re-plan lost to the spawner").toBeLessThan(sessions);
-    });
-  });
+        const child = scope.spawn("domain-spawner", { sessions });
+        await startTogether([child]);
+        let refused = 0;
+        for (let r = 0; r < sessions; r++) {
+          // Let the other process spawn into the session for a while, then delete it in a batch.
+          await new Promise((resolve) => setTimeout(resolve, 5 + (r % 4) * 10));
+          try {
+            await store.batch([{ op: "session.delete", id: `s${r}` }]);
+          } catch (err) {
+            // Safety is this clause's point: a delete whose every re-plan lost to the spawner may be
+            // refused (E_CONFLICT, the listing went stale), leaving the session and its agents whole.
+            const e = err as { code?: string; details?: { reason?: unknown } };
+            if (e.code !== "E_CONFLICT" || e.details?.reason !== "agents changed since listed") throw err;
+            refused++;
+          }
+        }
+        const result = await child.result();
+        expect(result.errors as string[], "errors other than E_NOT_FOUND in the spawning process").toEqual([]);
+        const orphans: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.agents.list({ limit: 500, ...(cursor !== undefined && { cursor }) });
+          for (const agent of page.items) if ((await store.sessions.find(agent.sessionId)) === undefined) orphans.push(agent.id);
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        expect(orphans, `agents left behind (${result.spawned as number} spawned, ${refused} deletes refused)`).toEqual([]);
+        expect(refused, "deletes refused after every re-plan lost to the spawner").toBeLessThan(sessions);
+      });
+    },
+  );
 }

@@ -54,7 +54,10 @@ export function registerOpenUnderWrite(s: SuiteContext): void {
             `[statehouse conformance: ${s.options.name}] open-under-write: ${o.opens} opens while ${writers} writers acknowledged ${acks.join(" + ")} = ${acked} increments; final total ${counter(total?.value)}; ${firstErrors.length === 0 ? "no errors" : `first errors: ${firstErrors.join("; ")}`}`,
           );
 
-          expect(writerErrors, "writer errors (a failed transact, or a writer reading its own counter other than its last commit left it: that commit vanished)").toEqual([]);
+          expect(
+            writerErrors,
+            "writer errors (a failed transact, or a writer reading its own counter other than its last commit left it: that commit vanished)",
+          ).toEqual([]);
           expect(openerErrors, "opener errors (a total or sequence going backwards, a failed open)").toEqual([]);
           expect(o.opens, "opens completed by the opener").toBe(opens);
           for (const [k, n] of acks.entries()) expect(n, `increments acknowledged by writer ${k}`).toBeGreaterThan(0);

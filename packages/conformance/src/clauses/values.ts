@@ -69,12 +69,12 @@ function roundTripValues(): Array<[string, JsonValue]> {
     ["MAX_SAFE_INTEGER", Number.MAX_SAFE_INTEGER],
     ["0.1", 0.1],
     ["an empty string", ""],
-    ["a string with NUL and controls", "a\u0000b\u0001\n\t\"\\"],
+    ["a string with NUL and controls", 'a\u0000b\u0001\n\t"\\'],
     ["a non-ASCII string", "héllo, 世界, Ελληνικά"],
     ["astral-plane characters", "\u{1F600}\u{10FFFF}\u{20000}"],
     ["an empty object", {}],
     ["an empty array", []],
-    ["keys that need escaping", { "": 1, "a/b": 2, "m~n": 3, "é": 4, "\u{1F600}": 5, " ": 6, constructor: 7, prototype: 8 }],
+    ["keys that need escaping", { "": 1, "a/b": 2, "m~n": 3, é: 4, "\u{1F600}": 5, " ": 6, constructor: 7, prototype: 8 }],
     ["mixed nesting", { a: [1, "two", { three: [null, true, false] }], b: { c: { d: [] } } }],
     ["arrays nested 64 deep", nestedArrays(64)],
     ["objects nested 64 deep", nestedObjects(64)],
@@ -98,25 +98,28 @@ async function expectUnchanged(scope: ClauseScope, a: StorageAdapter, seq: numbe
 
 export function registerValues(s: SuiteContext): void {
   s.describeGroup("values", "JSON only, within the limits, refused before anything is stored", [], () => {
-    s.clause("non-JSON values (undefined, functions, NaN, Infinity, BigInt, cycles, depth 65 and 5,000, …) give E_VALIDATION and store nothing", async (scope) => {
-      const { expect } = scope;
-      const a = await scope.open();
-      await putValue(a, "keep", { kept: true });
-      const seq = await a.sequence();
-      for (const [what, value] of nonJsonValues()) {
-        expect(await thrownKind(() => putValue(a, "keep", value)), `${what}, over an existing record`).toBe("E_VALIDATION");
-        expect(await thrownKind(() => putValue(a, "fresh", value)), `${what}, as a new record`).toBe("E_VALIDATION");
-        // Refused inside a transaction that also wrote a valid record: the valid write goes too.
-        const mixed = await thrownKind(() =>
-          a.transact((tx) => {
-            tx.put("values", "fresh", { fine: true });
-            tx.put("values", "fresh2", value as JsonValue);
-          }),
-        );
-        expect(mixed, `${what}, after a valid write in the same transaction`).toBe("E_VALIDATION");
-        await expectUnchanged(scope, a, seq, what);
-      }
-    });
+    s.clause(
+      "non-JSON values (undefined, functions, NaN, Infinity, BigInt, cycles, depth 65 and 5,000, …) give E_VALIDATION and store nothing",
+      async (scope) => {
+        const { expect } = scope;
+        const a = await scope.open();
+        await putValue(a, "keep", { kept: true });
+        const seq = await a.sequence();
+        for (const [what, value] of nonJsonValues()) {
+          expect(await thrownKind(() => putValue(a, "keep", value)), `${what}, over an existing record`).toBe("E_VALIDATION");
+          expect(await thrownKind(() => putValue(a, "fresh", value)), `${what}, as a new record`).toBe("E_VALIDATION");
+          // Refused inside a transaction that also wrote a valid record: the valid write goes too.
+          const mixed = await thrownKind(() =>
+            a.transact((tx) => {
+              tx.put("values", "fresh", { fine: true });
+              tx.put("values", "fresh2", value as JsonValue);
+            }),
+          );
+          expect(mixed, `${what}, after a valid write in the same transaction`).toBe("E_VALIDATION");
+          await expectUnchanged(scope, a, seq, what);
+        }
+      },
+    );
 
     s.clause("values round-trip exactly (depth 64, unicode, escapes, 1 MiB) and come back deep-frozen", async (scope) => {
       const { expect } = scope;
@@ -152,31 +155,34 @@ export function registerValues(s: SuiteContext): void {
       expect((await a.get("values", "mine"))?.value).toEqual({ list: [1, 2], nested: { n: 1 } });
     });
 
-    s.clause("size limit: a record of exactly limits.maxBytes round-trips, one byte more gives E_VALIDATION (maxBytes 1,024)", async (scope) => {
-      const { expect } = scope;
-      const maxBytes = 1024;
-      const a = await scope.open({ limits: { maxBytes } });
-      await putValue(a, "keep", { kept: true });
-      // The limit counts the UTF-8 bytes of the JSON text: two quotes plus the characters.
-      const cases: Array<[string, string, string]> = [
-        ["ASCII", "x".repeat(maxBytes - 2), "x".repeat(maxBytes - 1)],
-        ["two-byte characters", "é".repeat((maxBytes - 2) / 2), `${"é".repeat((maxBytes - 2) / 2)}x`],
-        ["four-byte characters", `${"\u{1F600}".repeat(255)}xx`, `${"\u{1F600}".repeat(255)}xxx`],
-      ];
-      for (const [what, fits, over] of cases) {
-        expect(Buffer.byteLength(JSON.stringify(fits)), `${what}: test value size`).toBe(maxBytes);
-        const seq = await a.sequence();
-        expect(await thrownKind(() => putValue(a, "fresh", over)), `${what}: limit + 1 byte`).toBe("E_VALIDATION");
-        await expectUnchanged(scope, a, seq, `${what} over the limit`);
-        const id = `fits-${what.replace(/\W+/g, "-")}`;
-        await putValue(a, id, fits);
-        expect((await a.get("values", id))?.value, `${what}: exactly the limit round-trips`).toEqual(fits);
-        await a.transact((tx) => tx.delete("values", id));
-      }
-      // The limit applies to nested content too, not only to top-level strings.
-      const nested = { a: ["x".repeat(maxBytes)] };
-      expect(await thrownKind(() => putValue(a, "fresh", nested)), "a nested value over the limit").toBe("E_VALIDATION");
-    });
+    s.clause(
+      "size limit: a record of exactly limits.maxBytes round-trips, one byte more gives E_VALIDATION (maxBytes 1,024)",
+      async (scope) => {
+        const { expect } = scope;
+        const maxBytes = 1024;
+        const a = await scope.open({ limits: { maxBytes } });
+        await putValue(a, "keep", { kept: true });
+        // The limit counts the UTF-8 bytes of the JSON text: two quotes plus the characters.
+        const cases: Array<[string, string, string]> = [
+          ["ASCII", "x".repeat(maxBytes - 2), "x".repeat(maxBytes - 1)],
+          ["two-byte characters", "é".repeat((maxBytes - 2) / 2), `${"é".repeat((maxBytes - 2) / 2)}x`],
+          ["four-byte characters", `${"\u{1F600}".repeat(255)}xx`, `${"\u{1F600}".repeat(255)}xxx`],
+        ];
+        for (const [what, fits, over] of cases) {
+          expect(Buffer.byteLength(JSON.stringify(fits)), `${what}: test value size`).toBe(maxBytes);
+          const seq = await a.sequence();
+          expect(await thrownKind(() => putValue(a, "fresh", over)), `${what}: limit + 1 byte`).toBe("E_VALIDATION");
+          await expectUnchanged(scope, a, seq, `${what} over the limit`);
+          const id = `fits-${what.replace(/\W+/g, "-")}`;
+          await putValue(a, id, fits);
+          expect((await a.get("values", id))?.value, `${what}: exactly the limit round-trips`).toEqual(fits);
+          await a.transact((tx) => tx.delete("values", id));
+        }
+        // The limit applies to nested content too, not only to top-level strings.
+        const nested = { a: ["x".repeat(maxBytes)] };
+        expect(await thrownKind(() => putValue(a, "fresh", nested)), "a nested value over the limit").toBe("E_VALIDATION");
+      },
+    );
 
     s.clause("size limit: the default 16 MiB limit + 1 byte gives E_VALIDATION", async (scope) => {
       const { expect } = scope;

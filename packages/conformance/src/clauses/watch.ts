@@ -54,7 +54,10 @@ export function registerWatch(s: SuiteContext): void {
       // Two live writes once the iteration has started: they must arrive without another call.
       let live: Promise<unknown> = Promise.resolve();
       const timer = setTimeout(() => {
-        live = store.state("a").set("/x", 2).then(() => store.state("b").set("/y", 1));
+        live = store
+          .state("a")
+          .set("/x", 2)
+          .then(() => store.state("b").set("/y", 1));
       }, 50);
       const events = await collect(store, { since: 0 }, (evs) => lastSequence(evs) >= 6);
       clearTimeout(timer);
@@ -68,26 +71,29 @@ export function registerWatch(s: SuiteContext): void {
       expect(got.map((e) => (e as { sequence: number }).sequence)).toEqual([1, 2, 3, 4, 5, 6]);
     });
 
-    s.clause("without since: only what commits after the iteration starts; resumable from any sequence, no gap, no duplicate", async (scope) => {
-      const { expect } = scope;
-      const store = await openWatchable(scope);
-      for (let i = 0; i < 5; i++) await store.state("pre").set("/i", i);
-      const controller = new AbortController();
-      const it = store.watch({ signal: controller.signal, pollMs: 5 })[Symbol.asyncIterator]();
-      const first = it.next();
-      // The iteration starts at the first next(); give it time to read the sequence before writing.
-      await new Promise((r) => setTimeout(r, 100));
-      await store.state("live").set("/v", 1);
-      const ev = (await first).value as WatchEvent;
-      expect(ev.type).toBe("changes");
-      expect((ev as { sequence: number }).sequence, "the first live change set, not the 5 before").toBe(6);
-      controller.abort();
-      expect((await it.next()).done, "an aborted watch ends cleanly").toBe(true);
-      for (let i = 0; i < 4; i++) await store.state("more").set("/i", i);
-      // Resume after 6 as a consumer that stored its position would.
-      const resumed = await collect(store, { since: 6 }, (evs) => lastSequence(evs) >= 10);
-      expect(resumed.map((e) => (e.type === "changes" ? e.sequence : `reset ${e.since}`))).toEqual([7, 8, 9, 10]);
-    });
+    s.clause(
+      "without since: only what commits after the iteration starts; resumable from any sequence, no gap, no duplicate",
+      async (scope) => {
+        const { expect } = scope;
+        const store = await openWatchable(scope);
+        for (let i = 0; i < 5; i++) await store.state("pre").set("/i", i);
+        const controller = new AbortController();
+        const it = store.watch({ signal: controller.signal, pollMs: 5 })[Symbol.asyncIterator]();
+        const first = it.next();
+        // The iteration starts at the first next(); give it time to read the sequence before writing.
+        await new Promise((r) => setTimeout(r, 100));
+        await store.state("live").set("/v", 1);
+        const ev = (await first).value as WatchEvent;
+        expect(ev.type).toBe("changes");
+        expect((ev as { sequence: number }).sequence, "the first live change set, not the 5 before").toBe(6);
+        controller.abort();
+        expect((await it.next()).done, "an aborted watch ends cleanly").toBe(true);
+        for (let i = 0; i < 4; i++) await store.state("more").set("/i", i);
+        // Resume after 6 as a consumer that stored its position would.
+        const resumed = await collect(store, { since: 6 }, (evs) => lastSequence(evs) >= 10);
+        expect(resumed.map((e) => (e.type === "changes" ? e.sequence : `reset ${e.since}`))).toEqual([7, 8, 9, 10]);
+      },
+    );
 
     s.clause("filters: collections, and a session (its record, its state document, its agents)", async (scope) => {
       const { expect } = scope;
@@ -109,11 +115,7 @@ export function registerWatch(s: SuiteContext): void {
       const described = bySession.map((e) =>
         e.type === "changes" ? sortedEntries(e.changes).map((c) => `${c.collection}/${c.id}`) : [`reset ${e.since}`],
       );
-      expect(described).toEqual([
-        [`agents/${late.id}`, "sessions/mine"],
-        ["session-state/mine"],
-        [`agents/${before.id}`],
-      ]);
+      expect(described).toEqual([[`agents/${late.id}`, "sessions/mine"], ["session-state/mine"], [`agents/${before.id}`]]);
       const state = await collect(store, { since, collections: ["state"] }, (evs) => lastSequence(evs) >= end);
       expect(state.map((e) => (e.type === "changes" ? sortedEntries(e.changes).map((c) => `${c.collection}/${c.id}`) : e))).toEqual([
         ["state/global"],
@@ -123,63 +125,83 @@ export function registerWatch(s: SuiteContext): void {
       expect(await thrownKind(() => store.watch({ session: "../x" })), "a bad session id").toBe("E_INVALID_PATH");
     });
 
-    s.clause("since older than the retained change log: a typed reset naming the oldest retained, then every later set in order", async (scope) => {
-      const { expect } = scope;
-      // changeRetention is the option every bundled adapter takes; an adapter that ignores it keeps more.
-      const store = await openWatchable(scope, { changeRetention: 10 } as AdapterOptions);
-      let oldest = 1;
-      for (let i = 0; i < 400 && oldest === 1; i++) {
-        await store.state("r").set("/i", i);
-        if (i % 20 === 19) {
-          if (typeof store.adapter.compact === "function") await store.adapter.compact();
-          oldest = (await store.adapter.changes(0, 1))[0]?.sequence ?? 1;
+    s.clause(
+      "since older than the retained change log: a typed reset naming the oldest retained, then every later set in order",
+      async (scope) => {
+        const { expect } = scope;
+        // changeRetention is the option every bundled adapter takes; an adapter that ignores it keeps more.
+        const store = await openWatchable(scope, { changeRetention: 10 } as AdapterOptions);
+        let oldest = 1;
+        for (let i = 0; i < 400 && oldest === 1; i++) {
+          await store.state("r").set("/i", i);
+          if (i % 20 === 19) {
+            if (typeof store.adapter.compact === "function") await store.adapter.compact();
+            oldest = (await store.adapter.changes(0, 1))[0]?.sequence ?? 1;
+          }
         }
-      }
-      const head = await store.sequence();
-      const events = await collect(store, { since: 0 }, (evs) => lastSequence(evs) >= head);
-      if (oldest === 1) {
-        console.log(`[statehouse conformance: ${s.options.name}] watch reset: the change log was never trimmed in ${head} commits`);
-        expect(events.some((e) => e.type === "reset")).toBe(false);
-        return;
-      }
-      const first = events[0]!;
-      expect(first.type, "the first event").toBe("reset");
-      const reset = first as Extract<WatchEvent, { type: "reset" }>;
-      expect(reset.since).toBe(0);
-      expect(reset.oldest, "the oldest retained change set").toBeGreaterThanOrEqual(oldest);
-      const rest = events.slice(1).map((e) => (e.type === "changes" ? e.sequence : -1));
-      expect(rest).toEqual(Array.from({ length: head - reset.oldest + 1 }, (_, i) => reset.oldest + i));
-    });
+        const head = await store.sequence();
+        const events = await collect(store, { since: 0 }, (evs) => lastSequence(evs) >= head);
+        if (oldest === 1) {
+          console.log(`[statehouse conformance: ${s.options.name}] watch reset: the change log was never trimmed in ${head} commits`);
+          expect(events.some((e) => e.type === "reset")).toBe(false);
+          return;
+        }
+        const first = events[0]!;
+        expect(first.type, "the first event").toBe("reset");
+        const reset = first as Extract<WatchEvent, { type: "reset" }>;
+        expect(reset.since).toBe(0);
+        expect(reset.oldest, "the oldest retained change set").toBeGreaterThanOrEqual(oldest);
+        const rest = events.slice(1).map((e) => (e.type === "changes" ? e.sequence : -1));
+        expect(rest).toEqual(Array.from({ length: head - reset.oldest + 1 }, (_, i) => reset.oldest + i));
+      },
+    );
   });
 
   const writers = 5;
   const watchers = 2;
   const writes = s.options.sizes === "full" ? 400 : 40;
-  s.describeGroup("watch-multi-process", "watchers in other processes see every change set once, in order", [requires.domain, requires.multiProcess], () => {
-    s.clause(`${writers} writer processes × ${writes} writes, ${watchers} watcher processes: each sees 1..N exactly once, in order`, async (scope) => {
-      const { expect } = scope;
-      const store = await openWatchable(scope);
-      const retention = store.adapter.capabilities.changeRetention;
-      expect(writers * writes, "the run fits the change log's retention").toBeLessThanOrEqual(retention);
-      const watching = Array.from({ length: watchers }, () => scope.spawn("watcher", { since: 0 }));
-      const writing = Array.from({ length: writers }, (_, writer) => scope.spawn("watch-writer", { writer, writes }));
-      await Promise.all([...watching, ...writing].map((c) => c.next("ready", 120_000)));
-      for (const w of writing) w.send({ cmd: "go" });
-      const results = await Promise.all(writing.map((c) => c.result()));
-      expect(results.flatMap((r) => r.errors as string[]), "writer errors").toEqual([]);
-      const total = results.reduce((n, r) => n + (r.acked as number), 0);
-      expect(total).toBe(writers * writes);
-      const head = await store.sequence();
-      expect(head, "one change set per write").toBe(total);
-      for (const w of watching) w.send({ cmd: "until", sequence: head });
-      const seen = await Promise.all(watching.map((c) => c.result()));
-      const sets = await allChanges(store.adapter, 0);
-      const expected = sets.map((c) => JSON.stringify(sortedEntries(c.changes).map((e) => `${e.type} ${e.collection} ${e.id} ${e.revision}`).sort()));
-      for (const [i, r] of seen.entries()) {
-        expect(r.resets, `watcher ${i}: resets`).toEqual([]);
-        expect(r.seen, `watcher ${i}: sequences in delivery order`).toEqual(Array.from({ length: head }, (_, k) => k + 1));
-        expect(r.entries, `watcher ${i}: entries of each change set`).toEqual(expected);
-      }
-    });
-  });
+  s.describeGroup(
+    "watch-multi-process",
+    "watchers in other processes see every change set once, in order",
+    [requires.domain, requires.multiProcess],
+    () => {
+      s.clause(
+        `${writers} writer processes × ${writes} writes, ${watchers} watcher processes: each sees 1..N exactly once, in order`,
+        async (scope) => {
+          const { expect } = scope;
+          const store = await openWatchable(scope);
+          const retention = store.adapter.capabilities.changeRetention;
+          expect(writers * writes, "the run fits the change log's retention").toBeLessThanOrEqual(retention);
+          const watching = Array.from({ length: watchers }, () => scope.spawn("watcher", { since: 0 }));
+          const writing = Array.from({ length: writers }, (_, writer) => scope.spawn("watch-writer", { writer, writes }));
+          await Promise.all([...watching, ...writing].map((c) => c.next("ready", 120_000)));
+          for (const w of writing) w.send({ cmd: "go" });
+          const results = await Promise.all(writing.map((c) => c.result()));
+          expect(
+            results.flatMap((r) => r.errors as string[]),
+            "writer errors",
+          ).toEqual([]);
+          const total = results.reduce((n, r) => n + (r.acked as number), 0);
+          expect(total).toBe(writers * writes);
+          const head = await store.sequence();
+          expect(head, "one change set per write").toBe(total);
+          for (const w of watching) w.send({ cmd: "until", sequence: head });
+          const seen = await Promise.all(watching.map((c) => c.result()));
+          const sets = await allChanges(store.adapter, 0);
+          const expected = sets.map((c) =>
+            JSON.stringify(
+              sortedEntries(c.changes)
+                .map((e) => `${e.type} ${e.collection} ${e.id} ${e.revision}`)
+                .sort(),
+            ),
+          );
+          for (const [i, r] of seen.entries()) {
+            expect(r.resets, `watcher ${i}: resets`).toEqual([]);
+            expect(r.seen, `watcher ${i}: sequences in delivery order`).toEqual(Array.from({ length: head }, (_, k) => k + 1));
+            expect(r.entries, `watcher ${i}: entries of each change set`).toEqual(expected);
+          }
+        },
+      );
+    },
+  );
 }

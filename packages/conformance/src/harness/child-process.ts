@@ -173,7 +173,8 @@ export class ChildHandle {
   async result(timeoutMs = 600_000): Promise<ChildMessage> {
     const result = await this.next("result", timeoutMs);
     const exit = await this.exit;
-    if (exit.code !== 0) throw new Error(`child ${this.job.role} exited with ${exit.code ?? exit.signal} after its result; stderr: ${this.stderr}`);
+    if (exit.code !== 0)
+      throw new Error(`child ${this.job.role} exited with ${exit.code ?? exit.signal} after its result; stderr: ${this.stderr}`);
     return result;
   }
 }

@@ -60,4 +60,3 @@ export async function runSuite(
   for (const fn of afterAll) await fn();
   return outcomes;
 }
-

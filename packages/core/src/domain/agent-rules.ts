@@ -59,7 +59,17 @@ export function takeAgentSlot(tx: TxContext, project: string, agentId: string, s
   if (typeof limit === "number" && active >= limit) {
     throw new ConflictError(
       `project "${project}" allows at most ${limit} concurrent agents (maxConcurrentAgents), and ${active} are active; end or reap one first`,
-      { details: { project, limit: "maxConcurrentAgents", maxConcurrentAgents: limit, active, collection: PROJECT_AGENTS, id: project, currentRevision: r?.revision ?? 0 } },
+      {
+        details: {
+          project,
+          limit: "maxConcurrentAgents",
+          maxConcurrentAgents: limit,
+          active,
+          collection: PROJECT_AGENTS,
+          id: project,
+          currentRevision: r?.revision ?? 0,
+        },
+      },
     );
   }
   live[agentId] = sessionId;
@@ -78,7 +88,11 @@ export interface SessionAgents {
 }
 
 /** Lists a session's agents outside a transaction, with the session's agent count read first. */
-export async function agentsOf(adapter: StorageAdapter, sessionId: string, list: (id: string) => Promise<string[]>): Promise<SessionAgents | undefined> {
+export async function agentsOf(
+  adapter: StorageAdapter,
+  sessionId: string,
+  list: (id: string) => Promise<string[]>,
+): Promise<SessionAgents | undefined> {
   const s = await adapter.get(COLLECTION.sessions, sessionId);
   if (s === undefined) return undefined;
   const agentCount = (s.value as { agentCount?: number }).agentCount ?? 0;

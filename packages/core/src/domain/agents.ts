@@ -11,7 +11,16 @@ import { type DomainContext, type Plan, findRecord, found, own, snapshot } from 
 import { listPage } from "./paging.js";
 import { assertStatus, putSession, recordSpawn, requireSession } from "./sessions.js";
 import type { AgentsApi } from "./store-api.js";
-import { ACTIVE_AGENT_STATUSES, AGENT_STATUSES, type Agent, type AgentListOptions, type AgentSpawnOptions, type AgentUpdate, type Condition, type Page } from "./types.js";
+import {
+  ACTIVE_AGENT_STATUSES,
+  AGENT_STATUSES,
+  type Agent,
+  type AgentListOptions,
+  type AgentSpawnOptions,
+  type AgentUpdate,
+  type Condition,
+  type Page,
+} from "./types.js";
 
 type AgentData = Omit<Agent, "revision" | "stale">;
 
@@ -29,7 +38,9 @@ function checkRole(role: unknown): asserts role is string {
 
 function checkPid(pid: unknown): void {
   if (pid !== null && pid !== undefined && !(Number.isSafeInteger(pid) && (pid as number) >= 0)) {
-    throw new ValidationError(`pid must be a non-negative integer or null, got ${JSON.stringify(pid)}`, { details: { issues: ["bad pid"] } });
+    throw new ValidationError(`pid must be a non-negative integer or null, got ${JSON.stringify(pid)}`, {
+      details: { issues: ["bad pid"] },
+    });
   }
 }
 
@@ -182,7 +193,8 @@ export class Agents implements AgentsApi {
     condition = ownCondition(condition);
     validateId(id, "agent id");
     return (tx) => {
-      if (!tx.delete(COLLECTION.agents, id, condition ?? {})) throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
+      if (!tx.delete(COLLECTION.agents, id, condition ?? {}))
+        throw new NotFoundError(`agent "${id}" does not exist`, { details: { agent: id } });
       return true;
     };
   }

@@ -97,7 +97,9 @@ export class Alerts {
   async list(options: AlertListOptions = {}): Promise<Alert[]> {
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LISTED) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LISTED}, got ${String(limit)}`, { details: { issues: ["bad limit"] } });
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LISTED}, got ${String(limit)}`, {
+        details: { issues: ["bad limit"] },
+      });
     }
     return this.ctx.read("alert.list", async () => {
       const page = await this.ctx.adapter.list(ALERTS, { reverse: true, limit: MAX_LISTED });
@@ -123,7 +125,10 @@ export class Alerts {
   /** Deletes the oldest resolved alerts beyond the newest `keep`; resolves to how many went. */
   async prune(keep: number): Promise<number> {
     const page = await this.ctx.adapter.list(ALERTS, { reverse: true, limit: MAX_LISTED });
-    const old = page.records.map(toAlert).filter((a) => a.state === "resolved").slice(keep);
+    const old = page.records
+      .map(toAlert)
+      .filter((a) => a.state === "resolved")
+      .slice(keep);
     if (old.length === 0) return 0;
     // Conditioned on the revisions read: a record changed meanwhile fails the prune (E_CONFLICT), kept.
     return this.ctx.run("alert.prune", (tx) => old.filter((a) => tx.delete(ALERTS, a.id, { ifRevision: a.revision })).length);

@@ -35,10 +35,24 @@ export type BatchOperation = Condition &
   );
 
 export const BATCH_OPERATIONS = [
-  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "state.remove",
-  "session.create", "session.update", "session.end", "session.delete",
-  "agent.spawn", "agent.update", "agent.heartbeat",
-  "config.set", "config.delete", "tools.register", "tools.unregister",
+  "state.set",
+  "state.delete",
+  "state.merge",
+  "state.patch",
+  "state.increment",
+  "state.replace",
+  "state.remove",
+  "session.create",
+  "session.update",
+  "session.end",
+  "session.delete",
+  "agent.spawn",
+  "agent.update",
+  "agent.heartbeat",
+  "config.set",
+  "config.delete",
+  "tools.register",
+  "tools.unregister",
 ] as const;
 
 /** Options of `Store.batch`. */

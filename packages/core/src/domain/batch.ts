@@ -35,7 +35,10 @@ function cond(o: Condition): Condition | undefined {
 
 function need(o: Record<string, unknown>, i: number, ...fields: string[]): void {
   for (const f of fields) {
-    if (o[f] === undefined) throw new ValidationError(`batch operation ${i} (${String(o.op)}) needs "${f}"`, { details: { issues: [`operation ${i}: missing ${f}`], operation: i } });
+    if (o[f] === undefined)
+      throw new ValidationError(`batch operation ${i} (${String(o.op)}) needs "${f}"`, {
+        details: { issues: [`operation ${i}: missing ${f}`], operation: i },
+      });
   }
 }
 
@@ -51,7 +54,9 @@ async function planOf(store: BatchPlanners, o: BatchOperation, i: number): Promi
   const doc = () => {
     const t = o as Target;
     if (t.doc !== undefined && t.session !== undefined) {
-      throw new ValidationError(`batch operation ${i} names both "doc" and "session"`, { details: { issues: [`operation ${i}: doc and session`], operation: i } });
+      throw new ValidationError(`batch operation ${i} names both "doc" and "session"`, {
+        details: { issues: [`operation ${i}: doc and session`], operation: i },
+      });
     }
     return t.session !== undefined ? store.sessionState(t.session) : store.state(t.doc ?? "global");
   };
@@ -126,7 +131,13 @@ async function planOf(store: BatchPlanners, o: BatchOperation, i: number): Promi
 
 /** The operations whose result is a WriteResult: their plans give the revision, the batch adds the sequence. */
 const WRITE_RESULT_OPS: ReadonlySet<string> = new Set([
-  "state.set", "state.delete", "state.merge", "state.patch", "state.increment", "state.replace", "session.delete",
+  "state.set",
+  "state.delete",
+  "state.merge",
+  "state.patch",
+  "state.increment",
+  "state.replace",
+  "session.delete",
 ] satisfies BatchOperation["op"][]);
 
 /** The batch's results, the write results among them given the sequence number the batch's transaction took. */
@@ -157,7 +168,9 @@ export async function planBatch(store: BatchPlanners, operations: readonly Batch
   for (let i = 0; i < operations.length; i++) {
     const o = operations[i];
     if (typeof o !== "object" || o === null || typeof (o as { op?: unknown }).op !== "string") {
-      throw new ValidationError(`batch operation ${i} is not an object with an "op"`, { details: { issues: [`operation ${i}: no op`], operation: i } });
+      throw new ValidationError(`batch operation ${i} is not an object with an "op"`, {
+        details: { issues: [`operation ${i}: no op`], operation: i },
+      });
     }
     const copy = { ...o } as BatchOperation & Condition;
     if (typeof copy.ifLease === "object" && copy.ifLease !== null) copy.ifLease = { ...copy.ifLease };

@@ -6,7 +6,12 @@ const seconds = (max: number) => ({ type: "number", exclusiveMinimum: 0, maximum
 /** A KPI's overrides: its threshold (in the KPI's unit), window, time above it before firing, or off. */
 const ALERT_RULE: JsonObject = {
   type: "object",
-  properties: { threshold: { type: "number" }, windowSeconds: seconds(86_400), forSeconds: { type: "number", minimum: 0, maximum: 86_400 }, enabled: { type: "boolean" } },
+  properties: {
+    threshold: { type: "number" },
+    windowSeconds: seconds(86_400),
+    forSeconds: { type: "number", minimum: 0, maximum: 86_400 },
+    enabled: { type: "boolean" },
+  },
   additionalProperties: false,
 };
 

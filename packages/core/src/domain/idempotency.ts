@@ -62,7 +62,9 @@ function canonical(value: unknown): string {
  */
 export function fingerprint(kind: string, request: unknown, condition: object | undefined): string {
   const { idempotencyKey: _key, ...rest } = (condition ?? {}) as Record<string, unknown>;
-  return createHash("sha256").update(canonical([kind, request ?? null, rest])).digest("base64url");
+  return createHash("sha256")
+    .update(canonical([kind, request ?? null, rest]))
+    .digest("base64url");
 }
 
 function recordId(key: string): string {

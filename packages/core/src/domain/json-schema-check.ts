@@ -1,7 +1,19 @@
 import type { JsonValue } from "../json/types.js";
 
 const TYPES = new Set(["null", "boolean", "object", "array", "number", "string", "integer"]);
-const SCHEMA = ["items", "additionalProperties", "unevaluatedItems", "unevaluatedProperties", "contains", "propertyNames", "not", "if", "then", "else", "additionalItems"];
+const SCHEMA = [
+  "items",
+  "additionalProperties",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+  "contains",
+  "propertyNames",
+  "not",
+  "if",
+  "then",
+  "else",
+  "additionalItems",
+];
 const SCHEMA_MAPS = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
 const SCHEMA_LISTS = ["prefixItems", "allOf", "anyOf", "oneOf"];
 const NUMBERS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
@@ -48,15 +60,22 @@ export function jsonSchemaProblems(schema: JsonValue, at = ""): string[] {
     const t = s.type;
     if (t !== undefined) {
       const list = Array.isArray(t) ? t : [t];
-      if ((Array.isArray(t) && t.length === 0) || !list.every((x) => typeof x === "string" && TYPES.has(x)) || new Set(list).size !== list.length) {
+      if (
+        (Array.isArray(t) && t.length === 0) ||
+        !list.every((x) => typeof x === "string" && TYPES.has(x)) ||
+        new Set(list).size !== list.length
+      ) {
         bad(`${p}/type`, `must be one of ${[...TYPES].join(", ")}, or an array of distinct ones`);
       }
     }
     if (s.enum !== undefined && !Array.isArray(s.enum)) bad(`${p}/enum`, "must be an array");
-    if (s.required !== undefined && (!Array.isArray(s.required) || !s.required.every((x) => typeof x === "string"))) bad(`${p}/required`, "must be an array of strings");
+    if (s.required !== undefined && (!Array.isArray(s.required) || !s.required.every((x) => typeof x === "string")))
+      bad(`${p}/required`, "must be an array of strings");
     if (s.uniqueItems !== undefined && typeof s.uniqueItems !== "boolean") bad(`${p}/uniqueItems`, "must be a boolean");
-    if (s.multipleOf !== undefined && !(typeof s.multipleOf === "number" && s.multipleOf > 0)) bad(`${p}/multipleOf`, "must be a number greater than 0");
-    if (s.pattern !== undefined && (typeof s.pattern !== "string" || !validRegExp(s.pattern))) bad(`${p}/pattern`, "must be a valid regular expression");
+    if (s.multipleOf !== undefined && !(typeof s.multipleOf === "number" && s.multipleOf > 0))
+      bad(`${p}/multipleOf`, "must be a number greater than 0");
+    if (s.pattern !== undefined && (typeof s.pattern !== "string" || !validRegExp(s.pattern)))
+      bad(`${p}/pattern`, "must be a valid regular expression");
     for (const k of NUMBERS) if (s[k] !== undefined && typeof s[k] !== "number") bad(`${p}/${k}`, "must be a number");
     for (const k of COUNTS) if (s[k] !== undefined && !isCount(s[k])) bad(`${p}/${k}`, "must be a non-negative integer");
     for (const k of STRINGS) if (s[k] !== undefined && typeof s[k] !== "string") bad(`${p}/${k}`, "must be a string");
@@ -84,7 +103,8 @@ export function jsonSchemaProblems(schema: JsonValue, at = ""): string[] {
         continue;
       }
       for (const [name, sub] of Object.entries(v)) {
-        if (k === "patternProperties" && !validRegExp(name)) bad(`${p}/${k}/${name}`, "the property pattern is not a valid regular expression");
+        if (k === "patternProperties" && !validRegExp(name))
+          bad(`${p}/${k}/${name}`, "the property pattern is not a valid regular expression");
         push(sub, `${p}/${k}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`);
       }
     }

@@ -69,7 +69,9 @@ interface LeaseData {
 
 function checkTtl(ttlMs: unknown): number {
   if (typeof ttlMs !== "number" || !Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_TTL_MS) {
-    throw new ValidationError(`ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got ${String(ttlMs)}`, { details: { issues: ["bad ttlMs"] } });
+    throw new ValidationError(`ttlMs must be an integer from 1 to ${MAX_TTL_MS}, got ${String(ttlMs)}`, {
+      details: { issues: ["bad ttlMs"] },
+    });
   }
   return ttlMs;
 }
@@ -91,7 +93,8 @@ function checkToken(token: unknown): number {
 /** Validates a fence given with a write, before anything runs. */
 export function checkFence(fence: unknown): LeaseFence {
   const f = fence as Partial<LeaseFence> | null;
-  if (typeof f !== "object" || f === null) throw new ValidationError("ifLease is { name, token }", { details: { issues: ["bad ifLease"] } });
+  if (typeof f !== "object" || f === null)
+    throw new ValidationError("ifLease is { name, token }", { details: { issues: ["bad ifLease"] } });
   validateId(f.name as string, "lease name");
   checkToken(f.token);
   return { name: f.name as string, token: f.token as number };
@@ -113,7 +116,14 @@ function isHeld(data: LeaseData, at: number): boolean {
 }
 
 function toLease(data: LeaseData, at: number): Lease {
-  return { name: data.name, holder: data.holder, token: data.token, acquiredAt: data.acquiredAt, expiresAt: data.expiresAt, held: isHeld(data, at) };
+  return {
+    name: data.name,
+    holder: data.holder,
+    token: data.token,
+    acquiredAt: data.acquiredAt,
+    expiresAt: data.expiresAt,
+    held: isHeld(data, at),
+  };
 }
 
 function heldBy(name: string, data: LeaseData, what: string): ConflictError {
@@ -125,12 +135,22 @@ function heldBy(name: string, data: LeaseData, what: string): ConflictError {
 function movedOn(name: string, data: LeaseData | undefined, token: number, at: number): ConflictError {
   const current = data?.token ?? 0;
   const why =
-    data === undefined ? "it was never acquired"
-    : data.token !== token ? `it has moved on to token ${current}${data.holder === null ? "" : ` (holder "${data.holder}")`}`
-    : data.holder === null ? "it was released"
-    : `it expired at ${data.expiresAt}`;
+    data === undefined
+      ? "it was never acquired"
+      : data.token !== token
+        ? `it has moved on to token ${current}${data.holder === null ? "" : ` (holder "${data.holder}")`}`
+        : data.holder === null
+          ? "it was released"
+          : `it expired at ${data.expiresAt}`;
   return new ConflictError(`lease "${name}" token ${token} is no longer current: ${why}`, {
-    details: { lease: name, token, currentToken: current, holder: data !== undefined && isHeld(data, at) ? data.holder : null, collection: LEASES, id: name },
+    details: {
+      lease: name,
+      token,
+      currentToken: current,
+      holder: data !== undefined && isHeld(data, at) ? data.holder : null,
+      collection: LEASES,
+      id: name,
+    },
   });
 }
 

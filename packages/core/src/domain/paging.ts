@@ -21,7 +21,11 @@ export async function listPage<T>(adapter: StorageAdapter, collection: string, o
   // Checked here, on every path: the filtered one below never hands `limit` to the adapter, and
   // with 0, -1 or 2.5 its "page full" test never held, so it returned everything.
   resolvePageSize(o.limit);
-  const base = { reverse: o.reverse, ...(o.index !== undefined && { index: o.index }), ...(o.prefix !== undefined && { prefix: o.prefix }) };
+  const base = {
+    reverse: o.reverse,
+    ...(o.index !== undefined && { index: o.index }),
+    ...(o.prefix !== undefined && { prefix: o.prefix }),
+  };
   if (o.keep === undefined) {
     const page = await adapter.list(collection, { ...base, limit: o.limit, ...(o.cursor !== undefined && { after: o.cursor }) });
     const items = page.records.map(o.map);

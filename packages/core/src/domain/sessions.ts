@@ -201,9 +201,12 @@ export class Sessions implements SessionsApi {
     condition = ownCondition(condition);
     // Copied now: ending a session plans after an await, and a caller may change its object meanwhile.
     const changes = snapshot(input);
-    if (changes.status === undefined || changes.status === "active") return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
+    if (changes.status === undefined || changes.status === "active")
+      return this.ctx.run("session.update", this.planUpdate(id, changes, condition), condition, [id, changes]);
     // Ending it by update ends its agents too, as end() does.
-    return this.withAgents(id, (seen) => this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition, [id, changes]));
+    return this.withAgents(id, (seen) =>
+      this.ctx.run("session.update", this.planUpdate(id, changes, condition, seen), condition, [id, changes]),
+    );
   }
 
   /** `agents`: the session's agents listed beforehand (`agentsSnapshot`), ended with it if this ends it. @internal */

@@ -68,9 +68,12 @@ export class StateDocument implements StateDocumentApi {
     if (query === undefined) return (await this.read()).value;
     if (query.startsWith("$")) return (await this.query(query)).map((n) => n.value);
     if (query === "" || query.startsWith("/")) return this.at(query);
-    throw new InvalidQueryError(`a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(query)}`, {
-      details: { query },
-    });
+    throw new InvalidQueryError(
+      `a query is a JSONPath starting with "$" or a JSON Pointer starting with "/", got ${JSON.stringify(query)}`,
+      {
+        details: { query },
+      },
+    );
   }
 
   /** RFC 9535 JSONPath: the matching nodes, each with its normalized path and JSON Pointer. */
@@ -252,7 +255,9 @@ export class StateDocument implements StateDocumentApi {
     return (tx: TxContext) => {
       // A session's document lives only with its session (else doctor finds an orphan it cannot place).
       if (this.collection === COLLECTION.sessionState && tx.get(COLLECTION.sessions, this.name) === undefined) {
-        throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, { details: { session: this.name } });
+        throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, {
+          details: { session: this.name },
+        });
       }
       const current = tx.get(this.collection, this.name);
       checkCondition(this.collection, this.name, current?.revision ?? 0, condition);

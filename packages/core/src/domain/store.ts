@@ -17,7 +17,15 @@ import type { DocumentInfo, StoreApi } from "./store-api.js";
 import { listPage } from "./paging.js";
 import { Tools } from "./tools.js";
 import { type WatchEvent, type WatchOptions, checkWatchOptions, watchChanges } from "./watch.js";
-import { ACTIVE_AGENT_STATUSES, type Agent, type ListOptionsBasic, type Page, SESSION_STATUSES, type SessionStatus, type WriteResult } from "./types.js";
+import {
+  ACTIVE_AGENT_STATUSES,
+  type Agent,
+  type ListOptionsBasic,
+  type Page,
+  SESSION_STATUSES,
+  type SessionStatus,
+  type WriteResult,
+} from "./types.js";
 
 /** Options of `open()`: the adapter's, plus the domain's. */
 export interface StoreOptions extends AdapterOptions {
@@ -29,7 +37,6 @@ export interface StoreOptions extends AdapterOptions {
    */
   idempotencyWindowMs?: number;
 }
-
 
 /** What a dashboard refresh needs, in one call. */
 export interface DashboardSnapshot {
@@ -109,7 +116,12 @@ export class Store implements StoreApi {
       runWithSequence,
       run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> =>
         (await runWithSequence(kind, guard(kind, plan, condition, request))).result,
-      runWrite: async <T extends WriteResult>(kind: string, plan: Plan<Written<T>>, condition?: RunCondition, request?: unknown): Promise<T> => {
+      runWrite: async <T extends WriteResult>(
+        kind: string,
+        plan: Plan<Written<T>>,
+        condition?: RunCondition,
+        request?: unknown,
+      ): Promise<T> => {
         const { result, sequence } = await runWithSequence(kind, guard(kind, plan, condition, request));
         // A replayed idempotent write committed nothing: it has no sequence of its own.
         return { ...result, sequence } as T;

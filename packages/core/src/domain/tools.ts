@@ -16,7 +16,8 @@ function toTool(r: StoredRecord): Tool {
 }
 
 function checkDescriptor(d: ToolDescriptor): void {
-  if (typeof d !== "object" || d === null || Array.isArray(d)) throw new ValidationError("a tool descriptor is an object", { details: { issues: ["not an object"] } });
+  if (typeof d !== "object" || d === null || Array.isArray(d))
+    throw new ValidationError("a tool descriptor is an object", { details: { issues: ["not an object"] } });
   // A missing name is a malformed descriptor (E_VALIDATION); a name that is there but unusable as
   // an id is E_INVALID_PATH, as for every id.
   if (typeof d.name !== "string") {
@@ -28,9 +29,11 @@ function checkDescriptor(d: ToolDescriptor): void {
   if (d.description !== undefined && typeof d.description !== "string") issues.push("description must be a string");
   if (d.command !== undefined && typeof d.command !== "string") issues.push("command must be a string");
   if (d.inputSchema !== undefined) {
-    for (const problem of jsonSchemaProblems(d.inputSchema as JsonValue, "inputSchema")) issues.push(`${problem} (inputSchema must be a JSON Schema)`);
+    for (const problem of jsonSchemaProblems(d.inputSchema as JsonValue, "inputSchema"))
+      issues.push(`${problem} (inputSchema must be a JSON Schema)`);
   }
-  if (d.metadata !== undefined && (typeof d.metadata !== "object" || d.metadata === null || Array.isArray(d.metadata))) issues.push("metadata must be an object");
+  if (d.metadata !== undefined && (typeof d.metadata !== "object" || d.metadata === null || Array.isArray(d.metadata)))
+    issues.push("metadata must be an object");
   if (issues.length > 0) throw new ValidationError(`invalid tool "${d.name}": ${issues.join("; ")}`, { details: { issues } });
 }
 

@@ -91,7 +91,9 @@ export function checkWatchOptions(options: WatchOptions): void {
   if (options.session !== undefined) validateId(options.session, "session id");
   if (options.collections !== undefined) {
     if (!Array.isArray(options.collections) || options.collections.some((c) => typeof c !== "string" || c.length === 0)) {
-      throw new ValidationError("watch option collections must be an array of collection names", { details: { issues: ["bad collections"] } });
+      throw new ValidationError("watch option collections must be an array of collection names", {
+        details: { issues: ["bad collections"] },
+      });
     }
   }
 }

@@ -132,7 +132,11 @@ function compile(raw: unknown, index: number): Compiled {
 function pointerMember(raw: Record<string, unknown>, member: "path" | "from", index: number, name: string): string {
   const p = Object.hasOwn(raw, member) ? raw[member] : undefined;
   if (typeof p !== "string") {
-    throw invalid(index, name, `"${member}" must be a JSON Pointer string, ${p === undefined ? "and it is missing" : `got ${typeName(p)}`}`);
+    throw invalid(
+      index,
+      name,
+      `"${member}" must be a JSON Pointer string, ${p === undefined ? "and it is missing" : `got ${typeName(p)}`}`,
+    );
   }
   return p;
 }

@@ -27,10 +27,9 @@ export function parsePointer(pointer: string): string[] {
   }
   if (pointer === "") return [];
   if (pointer.charCodeAt(0) !== SLASH) {
-    throw new InvalidPathError(
-      `invalid JSON Pointer ${quote(pointer)}: it must be "" (the whole document) or start with "/"`,
-      { details: { pointer } },
-    );
+    throw new InvalidPathError(`invalid JSON Pointer ${quote(pointer)}: it must be "" (the whole document) or start with "/"`, {
+      details: { pointer },
+    });
   }
   const tokens = pointer.slice(1).split("/");
   for (let i = 0; i < tokens.length; i++) {
@@ -50,10 +49,9 @@ function unescapeToken(token: string, pointer: string): string {
     if (token.charCodeAt(i) !== TILDE) continue;
     const next = token[i + 1];
     if (next !== "0" && next !== "1") {
-      throw new InvalidPathError(
-        `invalid JSON Pointer ${quote(pointer)}: "~" must be followed by 0 (for "~") or 1 (for "/")`,
-        { details: { pointer } },
-      );
+      throw new InvalidPathError(`invalid JSON Pointer ${quote(pointer)}: "~" must be followed by 0 (for "~") or 1 (for "/")`, {
+        details: { pointer },
+      });
     }
   }
   // ~1 first, so that "~01" becomes the literal "~1" rather than "/".
@@ -74,7 +72,8 @@ export function formatPointer(tokens: readonly string[]): string {
   let out = "";
   for (const token of tokens) {
     const text = String(token);
-    if (isForbiddenKey(text)) throw new InvalidPathError(`the key "${text}" is not allowed in a JSON Pointer`, { details: { token: text } });
+    if (isForbiddenKey(text))
+      throw new InvalidPathError(`the key "${text}" is not allowed in a JSON Pointer`, { details: { token: text } });
     out += `/${escapeToken(text)}`;
   }
   return out;

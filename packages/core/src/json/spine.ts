@@ -140,9 +140,7 @@ function scalarInTheWay(
 ): Error {
   const at = prefixOf(tokens, depth);
   const message = `cannot ${action} ${shown(pointer)}: ${at === "" ? "the document" : shown(at)} is ${describeValue(node)}, not an object or array`;
-  return mode === "create"
-    ? new InvalidPathError(message, { details: { pointer } })
-    : new NotFoundError(message, { details: { pointer } });
+  return mode === "create" ? new InvalidPathError(message, { details: { pointer } }) : new NotFoundError(message, { details: { pointer } });
 }
 
 /** The error for a target whose parent (the spine's end) is a scalar. */

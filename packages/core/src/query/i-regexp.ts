@@ -230,22 +230,24 @@ class Translator {
   private atom(): Piece {
     const cp = this.peek();
     switch (cp) {
-      case 0x28 /* ( */: {
-        this.pos++;
-        const inner = this.regexp();
-        if (this.peek() !== 0x29 /* ) */) this.fail("expected ')'");
-        this.pos++;
-        return { text: `(?:${inner.text})`, size: inner.size + 1 };
-      }
+      case 0x28 /* ( */:
+        {
+          this.pos++;
+          const inner = this.regexp();
+          if (this.peek() !== 0x29 /* ) */) this.fail("expected ')'");
+          this.pos++;
+          return { text: `(?:${inner.text})`, size: inner.size + 1 };
+        }
       case 0x2e /* . */:
         this.pos++;
         return { text: "[^\\x{a}\\x{d}]", size: 1 };
       case 0x5b /* [ */:
         return this.charClassExpr();
-      case 0x5c /* \ */: {
-        const text = this.escape();
-        return { text, size: text.startsWith("\\p") || text.startsWith("\\P") ? CATEGORY_SIZE : 1 };
-      }
+      case 0x5c /* \ */:
+        {
+          const text = this.escape();
+          return { text, size: text.startsWith("\\p") || text.startsWith("\\P") ? CATEGORY_SIZE : 1 };
+        }
       case 0x5e /* ^ */:
         this.pos++;
         return { text: "^", size: 1 };

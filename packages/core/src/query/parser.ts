@@ -1,15 +1,5 @@
 import { InvalidQueryError } from "../errors.js";
-import type {
-  Comparable,
-  CompareOp,
-  ExprType,
-  FunctionArg,
-  FunctionCall,
-  LogicalExpr,
-  QueryAst,
-  Segment,
-  Selector,
-} from "./ast.js";
+import type { Comparable, CompareOp, ExprType, FunctionArg, FunctionCall, LogicalExpr, QueryAst, Segment, Selector } from "./ast.js";
 import { lookupFunction } from "./functions.js";
 import { Scanner } from "./scanner.js";
 
@@ -273,7 +263,9 @@ class Parser extends Scanner {
     const save = this.pos;
     this.skipS();
     const continues =
-      this.src.startsWith("&&", this.pos) || this.src.startsWith("||", this.pos) || COMPARE_OPS.some((op) => this.src.startsWith(op, this.pos));
+      this.src.startsWith("&&", this.pos) ||
+      this.src.startsWith("||", this.pos) ||
+      COMPARE_OPS.some((op) => this.src.startsWith(op, this.pos));
     this.pos = save;
     if (!continues) return first;
     // Continue from the parsed operand rather than re-parsing it, which would be exponential

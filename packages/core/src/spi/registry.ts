@@ -54,10 +54,7 @@ export function registeredSchemes(): string[] {
 export function parseStoreUrl(url: string): { scheme: string; location: string } {
   const m = /^([a-z][a-z0-9+.-]*):(.*)$/s.exec(url);
   if (m === null) {
-    throw new ConfigError(
-      `invalid store URL ${JSON.stringify(url)}: use memory:, file:DIR, sqlite:FILE or lmdb:DIR`,
-      { details: { url } },
-    );
+    throw new ConfigError(`invalid store URL ${JSON.stringify(url)}: use memory:, file:DIR, sqlite:FILE or lmdb:DIR`, { details: { url } });
   }
   if (WHOLE_URL_SCHEMES.has(m[1]!)) return { scheme: m[1]!, location: url };
   let location = m[2]!;
@@ -71,9 +68,14 @@ export async function openAdapterUrl(url: string, options: AdapterOptions = {}):
   const { scheme, location } = parseStoreUrl(url);
   const load = loaders.get(scheme);
   if (load === undefined) {
-    throw new ConfigError(`unknown store scheme "${scheme}:"; known: ${registeredSchemes().map((s) => `${s}:`).join(", ")}`, {
-      details: { url },
-    });
+    throw new ConfigError(
+      `unknown store scheme "${scheme}:"; known: ${registeredSchemes()
+        .map((s) => `${s}:`)
+        .join(", ")}`,
+      {
+        details: { url },
+      },
+    );
   }
   if (scheme !== "memory" && location === "") throw new ConfigError(`the store URL "${url}" names no location`, { details: { url } });
   const mod = await load();

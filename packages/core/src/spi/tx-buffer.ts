@@ -12,9 +12,7 @@ import {
 import { isOwned } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
-type Pending =
-  | { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number }
-  | { type: "delete"; base: number };
+type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
 
 /**
  * The transaction logic shared by every adapter: conditions, revision numbering, read-your-own
@@ -76,7 +74,12 @@ export class TxBuffer implements TxContext {
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
-    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)) };
+    const stored: StoredRecord = {
+      collection,
+      id,
+      revision,
+      value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)),
+    };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
   }

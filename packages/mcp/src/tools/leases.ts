@@ -41,8 +41,7 @@ export function registerLeaseTools(ctx: ToolContext): void {
   });
 
   defineTool(ctx, "lease_release", {
-    description:
-      "Give up a lease you hold so another agent can take it at once. released is false if it had already expired.",
+    description: "Give up a lease you hold so another agent can take it at once. released is false if it had already expired.",
     input: { name: leaseName, token },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     run: async (args) => ({ name: args.name, released: await store.leases.release(args.name, { token: args.token }) }),

@@ -43,10 +43,13 @@ export class AlertEvaluator {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.evaluate()
-        .then((s) => s.evaluateEverySeconds, (err: unknown) => {
-          this.log.warn({ err }, "alert evaluation failed");
-          return ALERT_DEFAULTS.evaluateEverySeconds;
-        })
+        .then(
+          (s) => s.evaluateEverySeconds,
+          (err: unknown) => {
+            this.log.warn({ err }, "alert evaluation failed");
+            return ALERT_DEFAULTS.evaluateEverySeconds;
+          },
+        )
         .then((every) => {
           this.running = undefined;
           this.schedule(every * 1000);

@@ -41,9 +41,30 @@ function averageMs(g: OpGroup): (o: Observation) => number | undefined {
 
 /** The KPIs, in the order the CLI and the page list them. */
 export const KPIS: readonly KpiDefinition[] = [
-  { id: "state-query-latency", label: "state query average", comparison: ">", threshold: 100, unit: "ms", measure: averageMs("stateQuery") },
-  { id: "session-op-latency", label: "session operation average", comparison: ">", threshold: 200, unit: "ms", measure: averageMs("session") },
-  { id: "dashboard-refresh-latency", label: "dashboard refresh average", comparison: ">", threshold: 750, unit: "ms", measure: averageMs("dashboard") },
+  {
+    id: "state-query-latency",
+    label: "state query average",
+    comparison: ">",
+    threshold: 100,
+    unit: "ms",
+    measure: averageMs("stateQuery"),
+  },
+  {
+    id: "session-op-latency",
+    label: "session operation average",
+    comparison: ">",
+    threshold: 200,
+    unit: "ms",
+    measure: averageMs("session"),
+  },
+  {
+    id: "dashboard-refresh-latency",
+    label: "dashboard refresh average",
+    comparison: ">",
+    threshold: 750,
+    unit: "ms",
+    measure: averageMs("dashboard"),
+  },
   {
     id: "cpu",
     label: "daemon CPU (one core = 100 %)",
@@ -52,8 +73,22 @@ export const KPIS: readonly KpiDefinition[] = [
     unit: "%",
     measure: (o) => ((o.end.cpuMicros - o.start.cpuMicros) / 1000 / (seconds(o) * 1000)) * 100,
   },
-  { id: "memory", label: "daemon resident memory", comparison: ">", threshold: 100, unit: "MB", measure: (o) => o.end.rssBytes / 1_000_000 },
-  { id: "disk-io", label: "commits to disk per second", comparison: ">", threshold: 50, unit: "ops/s", measure: (o) => (o.end.sequence - o.start.sequence) / seconds(o) },
+  {
+    id: "memory",
+    label: "daemon resident memory",
+    comparison: ">",
+    threshold: 100,
+    unit: "MB",
+    measure: (o) => o.end.rssBytes / 1_000_000,
+  },
+  {
+    id: "disk-io",
+    label: "commits to disk per second",
+    comparison: ">",
+    threshold: 50,
+    unit: "ops/s",
+    measure: (o) => (o.end.sequence - o.start.sequence) / seconds(o),
+  },
   {
     id: "operation-failures",
     label: "failed operations",
@@ -103,5 +138,12 @@ export const KPIS: readonly KpiDefinition[] = [
     },
   },
   { id: "stale-agents", label: "stale agents", comparison: ">", threshold: 0, unit: "agents", measure: (o) => o.staleAgents },
-  { id: "event-stream-drops", label: "event-stream clients dropped", comparison: ">", threshold: 0, unit: "clients", measure: (o) => o.end.streamDrops - o.start.streamDrops },
+  {
+    id: "event-stream-drops",
+    label: "event-stream clients dropped",
+    comparison: ">",
+    threshold: 0,
+    unit: "clients",
+    measure: (o) => o.end.streamDrops - o.start.streamDrops,
+  },
 ];

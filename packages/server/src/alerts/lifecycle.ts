@@ -49,7 +49,10 @@ export function nextTransition(active: Alert | undefined, rule: AlertRule, value
     return { alert: { ...data, state: "resolved", value: last, resolvedAt: iso, updatedAt: iso }, expectedRevision: revision };
   }
   if (data.state === "pending" && now - Date.parse(data.startedAt) >= rule.forSeconds * 1000) {
-    return { alert: { ...data, state: "firing", value: value!, message: message(rule, value!), firedAt: iso, updatedAt: iso }, expectedRevision: revision };
+    return {
+      alert: { ...data, state: "firing", value: value!, message: message(rule, value!), firedAt: iso, updatedAt: iso },
+      expectedRevision: revision,
+    };
   }
   return undefined;
 }

@@ -124,7 +124,11 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
   if (tcpAddress !== undefined && token !== undefined) {
     // The same app behind a second server: its routes, hooks (the auth check above) and limits.
     tcpServer = createServer(
-      { headersTimeout: app.server.headersTimeout, requestTimeout: app.server.requestTimeout, keepAliveTimeout: app.server.keepAliveTimeout },
+      {
+        headersTimeout: app.server.headersTimeout,
+        requestTimeout: app.server.requestTimeout,
+        keepAliveTimeout: app.server.keepAliveTimeout,
+      },
       (req, res) => {
         track(req, res, "tcp");
         // The page's address, `/?token=…`, trades the token for its session cookie before any routing.
@@ -169,7 +173,10 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
       const foreign = !isSameSocket(paths.socket, identity) && socketIdentity(paths.socket) !== undefined;
       const aside = `${paths.socket}.${process.pid}.aside`;
       if (foreign) renameSync(paths.socket, aside);
-      const closing = Promise.all([app.close(), tcpServer === undefined ? undefined : new Promise<void>((r) => tcpServer!.close(() => r()))]);
+      const closing = Promise.all([
+        app.close(),
+        tcpServer === undefined ? undefined : new Promise<void>((r) => tcpServer!.close(() => r())),
+      ]);
       if (foreign) renameSync(aside, paths.socket);
       // The app ends its event streams and bounds its own drain (limits.drainMs); the race below
       // is the backstop for the TCP server, which the app does not know about.
@@ -210,9 +217,12 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
   let idleTimer: NodeJS.Timeout | undefined;
   const idleMs = options.idleExitMs;
   if (idleMs !== undefined && idleMs > 0) {
-    idleTimer = setInterval(() => {
-      if (inflight.size === 0 && Date.now() - lastActivity >= idleMs) void stop("idle");
-    }, Math.max(10, Math.min(1000, Math.floor(idleMs / 4))));
+    idleTimer = setInterval(
+      () => {
+        if (inflight.size === 0 && Date.now() - lastActivity >= idleMs) void stop("idle");
+      },
+      Math.max(10, Math.min(1000, Math.floor(idleMs / 4))),
+    );
   }
 
   return { paths, tcp, stopped, stop };

@@ -125,7 +125,10 @@ function ensurePrivateDir(path: string, uid: number, create: boolean): string {
       mkdirSync(path, { mode: 0o700 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new PermissionError(`cannot create the daemon directory ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
+        throw new PermissionError(`cannot create the daemon directory ${path}: ${(err as Error).message}`, {
+          cause: err,
+          details: { path },
+        });
       }
     }
   }
@@ -138,7 +141,13 @@ function ensurePrivateDir(path: string, uid: number, create: boolean): string {
     throw new PermissionError(`cannot inspect the daemon directory ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
   }
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o777) !== 0o700) {
-    const what = st.isSymbolicLink() ? "a symlink" : !st.isDirectory() ? "not a directory" : st.uid !== uid ? `owned by uid ${st.uid}` : `mode ${(st.mode & 0o777).toString(8)}`;
+    const what = st.isSymbolicLink()
+      ? "a symlink"
+      : !st.isDirectory()
+        ? "not a directory"
+        : st.uid !== uid
+          ? `owned by uid ${st.uid}`
+          : `mode ${(st.mode & 0o777).toString(8)}`;
     throw new PermissionError(`refusing the daemon directory ${path}: it is ${what}, not a 0700 directory of uid ${uid}`, {
       details: { path, uid: st.uid, mode: st.mode & 0o777 },
     });
@@ -156,7 +165,8 @@ export function readDiscovery(path: string): DiscoveryRecord | undefined {
   }
   try {
     const r = JSON.parse(text) as Partial<DiscoveryRecord>;
-    if (typeof r.socket !== "string" || typeof r.pid !== "number" || typeof r.version !== "string" || typeof r.store !== "string") return undefined;
+    if (typeof r.socket !== "string" || typeof r.pid !== "number" || typeof r.version !== "string" || typeof r.store !== "string")
+      return undefined;
     return r as DiscoveryRecord;
   } catch {
     return undefined;

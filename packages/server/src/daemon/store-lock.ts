@@ -29,7 +29,11 @@ export async function acquireStoreLock(storeKey: string, socket: string): Promis
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "EADDRINUSE") {
-        reject(new ConflictError(`a statehouse daemon is already running for this store (socket ${socket})`, { details: { socket, store: storeKey } }));
+        reject(
+          new ConflictError(`a statehouse daemon is already running for this store (socket ${socket})`, {
+            details: { socket, store: storeKey },
+          }),
+        );
       } else {
         reject(new IoError(`cannot take the daemon lock: ${err.message}`, { cause: err }));
       }

@@ -20,14 +20,19 @@ export function parseListenAddress(text: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = m === null ? Number.NaN : Number(m[3]);
   if (m === null || !Number.isInteger(port) || port > 65535) {
-    throw new ConfigError(`--listen takes HOST:PORT with a loopback host, e.g. 127.0.0.1:7700; got ${JSON.stringify(text)}`, { details: { listen: text } });
+    throw new ConfigError(`--listen takes HOST:PORT with a loopback host, e.g. 127.0.0.1:7700; got ${JSON.stringify(text)}`, {
+      details: { listen: text },
+    });
   }
   const host = (m[1] ?? m[2])!;
   if (host === "127.0.0.1" || host === "localhost") return { host: "127.0.0.1", port };
   if (m[1] === "::1") return { host: "::1", port };
-  throw new ConfigError(`--listen accepts loopback addresses only (127.0.0.1, localhost, [::1]), not ${JSON.stringify(host)}: the daemon is not a network service`, {
-    details: { listen: text },
-  });
+  throw new ConfigError(
+    `--listen accepts loopback addresses only (127.0.0.1, localhost, [::1]), not ${JSON.stringify(host)}: the daemon is not a network service`,
+    {
+      details: { listen: text },
+    },
+  );
 }
 
 /** 256 random bits, hex. */
@@ -49,16 +54,20 @@ export function loadOrCreateToken(path: string): string {
     closeSync(fd);
     return token;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new PermissionError(`cannot create the token file ${path}: ${(err as Error).message}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST")
+      throw new PermissionError(`cannot create the token file ${path}: ${(err as Error).message}`, { cause: err });
   }
   fd = openSync(path, "r");
   try {
     const st = fstatSync(fd);
     if (st.uid !== (process.getuid?.() ?? st.uid) || (st.mode & 0o077) !== 0) {
-      throw new PermissionError(`refusing the token file ${path}: it must be ours and 0600 (mode ${(st.mode & 0o777).toString(8)})`, { details: { path } });
+      throw new PermissionError(`refusing the token file ${path}: it must be ours and 0600 (mode ${(st.mode & 0o777).toString(8)})`, {
+        details: { path },
+      });
     }
     const token = readFileSync(fd, "utf8").trim();
-    if (!/^[0-9a-f]{64}$/.test(token)) throw new ConfigError(`the token file ${path} does not hold a 256-bit hex token`, { details: { path } });
+    if (!/^[0-9a-f]{64}$/.test(token))
+      throw new ConfigError(`the token file ${path} does not hold a 256-bit hex token`, { details: { path } });
     return token;
   } finally {
     closeSync(fd);
@@ -115,7 +124,10 @@ export function checkTcpRequest(headers: IncomingHttpHeaders, token: string): Re
   const auth = headers.authorization;
   const given = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : "";
   if (same(given, token) || same(cookieOf(headers, SESSION_COOKIE), sessionCookieValue(token))) return undefined;
-  return { status: 401, detail: "a valid bearer token is required (Authorization: Bearer <the daemon's token file>), or open /?token=<it> once" };
+  return {
+    status: 401,
+    detail: "a valid bearer token is required (Authorization: Bearer <the daemon's token file>), or open /?token=<it> once",
+  };
 }
 
 /** The answer to a token exchange: written by the daemon before any routing. */
@@ -130,14 +142,26 @@ export interface ExchangeAnswer {
  * cookie, then a 303 to `/` so the token leaves the address bar and the history. Undefined for any
  * other request (routed as usual); a wrong token or a foreign Host is refused like any request.
  */
-export function exchangeToken(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders, token: string): ExchangeAnswer | undefined {
+export function exchangeToken(
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+  token: string,
+): ExchangeAnswer | undefined {
   if (method !== "GET" || url === undefined || !url.startsWith("/?")) return undefined;
   const given = new URLSearchParams(url.slice(2)).get("token");
   if (given === null) return undefined;
   const common = { "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" };
-  const refusal = hostRefusal(headers) ?? (same(given, token) ? undefined : { status: 401 as const, detail: "the token is not this daemon's" });
+  const refusal =
+    hostRefusal(headers) ?? (same(given, token) ? undefined : { status: 401 as const, detail: "the token is not this daemon's" });
   if (refusal !== undefined) {
-    const body = JSON.stringify({ type: "urn:statehouse:error:E_PERMISSION", title: "Refused", status: refusal.status, code: "E_PERMISSION", detail: refusal.detail });
+    const body = JSON.stringify({
+      type: "urn:statehouse:error:E_PERMISSION",
+      title: "Refused",
+      status: refusal.status,
+      code: "E_PERMISSION",
+      detail: refusal.detail,
+    });
     return { status: refusal.status, headers: { ...common, "content-type": "application/problem+json" }, body };
   }
   const cookie = `${SESSION_COOKIE}=${sessionCookieValue(token)}; HttpOnly; SameSite=Strict; Path=/`;

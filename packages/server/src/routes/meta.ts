@@ -21,7 +21,8 @@ export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/v1/batch",
     { schema: { tags: ["batch"], summary: "Apply operations atomically, in order", body: { type: "array", items: { type: "object" } } } },
     async (request, reply) => {
-      if (!Array.isArray(request.body)) throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
+      if (!Array.isArray(request.body))
+        throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
       const key = idempotencyKeyOf(request);
       const results = await store.batch(request.body as BatchOperation[], key === undefined ? {} : { idempotencyKey: key });
       return sendJson(reply, 200, { results });
@@ -52,7 +53,10 @@ export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary: "Sessions by status, active agents and recent changes: one dashboard refresh",
         querystring: {
           type: "object",
-          properties: { recentChanges: { type: "integer", minimum: 0, maximum: 1000 }, activeAgents: { type: "integer", minimum: 0, maximum: 10000 } },
+          properties: {
+            recentChanges: { type: "integer", minimum: 0, maximum: 1000 },
+            activeAgents: { type: "integer", minimum: 0, maximum: 10000 },
+          },
         },
       },
     },

@@ -64,13 +64,23 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   );
   app.get<{ Querystring: { status?: SessionStatus } }>(
     "/v1/count/sessions",
-    { schema: { tags: ["sessions"], summary: "Count sessions, optionally of one status", querystring: { type: "object", properties: { status: { type: "string" } } } } },
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "Count sessions, optionally of one status",
+        querystring: { type: "object", properties: { status: { type: "string" } } },
+      },
+    },
     async (request, reply) => sendJson(reply, 200, { count: await store.sessions.count(request.query.status) }),
   );
-  app.get<{ Params: Id }>("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "One session", params: sessionId } }, async (request, reply) => {
-    const s = await store.sessions.get(request.params.id);
-    return sendJson(reply, 200, s, s.revision);
-  });
+  app.get<{ Params: Id }>(
+    "/v1/sessions/:id",
+    { schema: { tags: ["sessions"], summary: "One session", params: sessionId } },
+    async (request, reply) => {
+      const s = await store.sessions.get(request.params.id);
+      return sendJson(reply, 200, s, s.revision);
+    },
+  );
   app.patch<{ Params: Id; Body: SessionUpdate }>(
     "/v1/sessions/:id",
     { schema: { tags: ["sessions"], summary: "Update name, status, project, metadata (merged)", params: sessionId, body: objectBody } },
@@ -107,7 +117,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
       schema: {
         tags: ["agents"],
         summary: "Spawn an agent into an active session",
-        body: { type: "object", required: ["sessionId", "role"], properties: { sessionId: { description: "The session's id" }, role: { description: "The agent's role" } } },
+        body: {
+          type: "object",
+          required: ["sessionId", "role"],
+          properties: { sessionId: { description: "The session's id" }, role: { description: "The agent's role" } },
+        },
       },
     },
     async (request, reply) => {
@@ -125,7 +139,12 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
         summary: "List agents, by session and status, paged by cursor",
         querystring: {
           type: "object",
-          properties: { sessionId: { type: "string" }, status: { type: "string" }, direction: { type: "string", enum: ["asc", "desc"] }, ...pageQuery },
+          properties: {
+            sessionId: { type: "string" },
+            status: { type: "string" },
+            direction: { type: "string", enum: ["asc", "desc"] },
+            ...pageQuery,
+          },
         },
       },
     },
@@ -133,13 +152,23 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   );
   app.get<{ Querystring: { status?: AgentStatus } }>(
     "/v1/count/agents",
-    { schema: { tags: ["agents"], summary: "Count agents, optionally of one status", querystring: { type: "object", properties: { status: { type: "string" } } } } },
+    {
+      schema: {
+        tags: ["agents"],
+        summary: "Count agents, optionally of one status",
+        querystring: { type: "object", properties: { status: { type: "string" } } },
+      },
+    },
     async (request, reply) => sendJson(reply, 200, { count: await store.agents.count(request.query.status) }),
   );
-  app.get<{ Params: Id }>("/v1/agents/:id", { schema: { tags: ["agents"], summary: "One agent", params: agentId } }, async (request, reply) => {
-    const a = await store.agents.get(request.params.id);
-    return sendJson(reply, 200, a, a.revision);
-  });
+  app.get<{ Params: Id }>(
+    "/v1/agents/:id",
+    { schema: { tags: ["agents"], summary: "One agent", params: agentId } },
+    async (request, reply) => {
+      const a = await store.agents.get(request.params.id);
+      return sendJson(reply, 200, a, a.revision);
+    },
+  );
   app.patch<{ Params: Id; Body: AgentUpdate }>(
     "/v1/agents/:id",
     { schema: { tags: ["agents"], summary: "Update role, status, pid, metadata (merged)", params: agentId, body: objectBody } },
@@ -164,8 +193,10 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
 
   // Project configs
   const project = idParam("project", "The project's name.");
-  app.get("/v1/config-schema", { schema: { tags: ["config"], summary: "The JSON Schema project configs are validated against" } }, async (_request, reply) =>
-    sendJson(reply, 200, await store.config.schema()),
+  app.get(
+    "/v1/config-schema",
+    { schema: { tags: ["config"], summary: "The JSON Schema project configs are validated against" } },
+    async (_request, reply) => sendJson(reply, 200, await store.config.schema()),
   );
   app.post<{ Body: JsonValue }>(
     "/v1/config-validate",
@@ -182,7 +213,14 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   );
   app.put<{ Params: { project: string }; Body: JsonObject }>(
     "/v1/config/:project",
-    { schema: { tags: ["config"], summary: "Replace a project's config after validating it (422 E_CONFIG if invalid)", params: project, body: anyJson } },
+    {
+      schema: {
+        tags: ["config"],
+        summary: "Replace a project's config after validating it (422 E_CONFIG if invalid)",
+        params: project,
+        body: anyJson,
+      },
+    },
     async (request, reply) => {
       // Not checked here: the library's validation answers E_CONFIG with its messages for a non-object too.
       const c = await store.config.set(request.params.project, request.body, conditionOf(request));
@@ -191,7 +229,13 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   );
   app.get<{ Querystring: { limit?: number; cursor?: string } }>(
     "/v1/config",
-    { schema: { tags: ["config"], summary: "Every project's config, in project order, paged", querystring: { type: "object", properties: { ...pageQuery } } } },
+    {
+      schema: {
+        tags: ["config"],
+        summary: "Every project's config, in project order, paged",
+        querystring: { type: "object", properties: { ...pageQuery } },
+      },
+    },
     async (request, reply) => sendJson(reply, 200, await store.config.list(request.query)),
   );
   app.delete<{ Params: { project: string } }>(
@@ -204,13 +248,23 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
   const tool = idParam("name", "The tool's name.");
   app.put<{ Params: { name: string }; Body: ToolDescriptor }>(
     "/v1/tools/:name",
-    { schema: { tags: ["tools"], summary: "Register or replace a tool (If-None-Match: * refuses replacing)", params: tool, body: objectBody } },
+    {
+      schema: {
+        tags: ["tools"],
+        summary: "Register or replace a tool (If-None-Match: * refuses replacing)",
+        params: tool,
+        body: objectBody,
+      },
+    },
     async (request, reply) => {
       const body = needObject(request.body, "a tool descriptor");
       if (body.name !== undefined && body.name !== request.params.name) {
-        throw new ValidationError(`the body names tool ${JSON.stringify(body.name)} but the URL names ${JSON.stringify(request.params.name)}`, {
-          details: { issues: ["name mismatch"] },
-        });
+        throw new ValidationError(
+          `the body names tool ${JSON.stringify(body.name)} but the URL names ${JSON.stringify(request.params.name)}`,
+          {
+            details: { issues: ["name mismatch"] },
+          },
+        );
       }
       const t = await store.tools.register({ ...body, name: request.params.name } as unknown as ToolDescriptor, conditionOf(request));
       return sendJson(reply, 200, t, revisionOf(t));
@@ -221,10 +275,14 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
     { schema: { tags: ["tools"], summary: "Tools in name order, paged", querystring: { type: "object", properties: { ...pageQuery } } } },
     async (request, reply) => sendJson(reply, 200, await store.tools.list(request.query)),
   );
-  app.get<{ Params: { name: string } }>("/v1/tools/:name", { schema: { tags: ["tools"], summary: "One tool", params: tool } }, async (request, reply) => {
-    const t = await store.tools.get(request.params.name);
-    return sendJson(reply, 200, t, t.revision);
-  });
+  app.get<{ Params: { name: string } }>(
+    "/v1/tools/:name",
+    { schema: { tags: ["tools"], summary: "One tool", params: tool } },
+    async (request, reply) => {
+      const t = await store.tools.get(request.params.name);
+      return sendJson(reply, 200, t, t.revision);
+    },
+  );
   app.delete<{ Params: { name: string } }>(
     "/v1/tools/:name",
     { schema: { tags: ["tools"], summary: "Unregister a tool (404 if it was not registered)", params: tool } },

@@ -1,4 +1,12 @@
-import { type JsonValue, type StateDocumentApi, type StoreApi, ValidationError, type WriteResult, compileQuery, getAt } from "@statehouse/core";
+import {
+  type JsonValue,
+  type StateDocumentApi,
+  type StoreApi,
+  ValidationError,
+  type WriteResult,
+  compileQuery,
+  getAt,
+} from "@statehouse/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { conditionOf } from "../conditions.js";
 import { sendJson } from "./reply.js";
@@ -24,7 +32,9 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
     async (request, reply) => {
       const { pointer, query } = request.query;
       if (pointer !== undefined && query !== undefined) {
-        throw new ValidationError("give either pointer or query, not both", { details: { issues: ["pointer and query"], malformed: true } });
+        throw new ValidationError("give either pointer or query, not both", {
+          details: { issues: ["pointer and query"], malformed: true },
+        });
       }
       // Compiled before the read, so a bad query costs no I/O.
       const compiled = query === undefined ? undefined : compileQuery(query);
@@ -91,7 +101,8 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
       const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
       const doc = docOf(request);
       const condition = conditionOf(request);
-      if (request.body === undefined) throw new ValidationError("a PATCH needs a body", { details: { issues: ["no body"], malformed: true } });
+      if (request.body === undefined)
+        throw new ValidationError("a PATCH needs a body", { details: { issues: ["no body"], malformed: true } });
       let r: WriteResult;
       if (type === "application/json-patch+json") r = await doc.patch(request.body, condition);
       else if (type === "application/merge-patch+json") r = await doc.merge(request.body, condition);
@@ -112,13 +123,17 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
         params,
         querystring: { type: "object", properties: { pointer: { type: "string" }, by: { type: "number" } } },
         // Untyped on purpose: ajv would coerce (null → 0); the library checks the types itself.
-        body: { type: ["object", "null"], properties: { pointer: { description: "A JSON Pointer" }, by: { description: "A finite number; default 1" } } },
+        body: {
+          type: ["object", "null"],
+          properties: { pointer: { description: "A JSON Pointer" }, by: { description: "A finite number; default 1" } },
+        },
         response: { 200: { ...writeResult, properties: { ...writeResult.properties, value: { type: "number" } } } },
       },
     },
     async (request, reply) => {
       const pointer = request.body?.pointer ?? request.query.pointer;
-      if (pointer === undefined) throw new ValidationError("increment needs a pointer", { details: { issues: ["no pointer"], malformed: true } });
+      if (pointer === undefined)
+        throw new ValidationError("increment needs a pointer", { details: { issues: ["no pointer"], malformed: true } });
       const by = request.body?.by !== undefined ? request.body.by : (request.query.by ?? 1);
       const r = await docOf(request).increment(pointer, by, conditionOf(request));
       return sendJson(reply, 200, r, r.revision);
@@ -138,10 +153,18 @@ export function stateRoutes(app: FastifyInstance, store: StoreApi): void {
     },
     async (request, reply) => sendJson(reply, 200, await store.documents(request.query)),
   );
-  documentRoutes(app, "/v1/state/:name", idParam("name", "The document's name; `global` is the default document."), (request) =>
-    store.state((request.params as { name: string }).name),
-  "state");
-  documentRoutes(app, "/v1/sessions/:id/state", idParam("id", "The session's id."), (request) =>
-    store.sessionState((request.params as { id: string }).id),
-  "session state");
+  documentRoutes(
+    app,
+    "/v1/state/:name",
+    idParam("name", "The document's name; `global` is the default document."),
+    (request) => store.state((request.params as { name: string }).name),
+    "state",
+  );
+  documentRoutes(
+    app,
+    "/v1/sessions/:id/state",
+    idParam("id", "The session's id."),
+    (request) => store.sessionState((request.params as { id: string }).id),
+    "session state",
+  );
 }

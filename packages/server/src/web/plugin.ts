@@ -67,7 +67,10 @@ export function webPlugin(app: FastifyInstance, src: WebSources): void {
         body = await readFile(file);
         cache.set(route, body);
       }
-      return reply.type(TYPES[ext] ?? "application/octet-stream").header("cache-control", "no-cache").send(body);
+      return reply
+        .type(TYPES[ext] ?? "application/octet-stream")
+        .header("cache-control", "no-cache")
+        .send(body);
     });
   }
   const capacity = new CapacityHistory(src.storeUrl);

@@ -276,7 +276,12 @@
 
   // ---- Alerts: kept in the store by the daemon; reloaded on each `alerts` event of the stream ----
   const fmtNum = (v) => (Number.isInteger(v) ? String(v) : String(Number(Number(v).toPrecision(3))));
-  const when = (iso) => (iso ? String(iso).replace("T", " ").replace(/\.\d+Z$/, "Z") : "");
+  const when = (iso) =>
+    iso
+      ? String(iso)
+          .replace("T", " ")
+          .replace(/\.\d+Z$/, "Z")
+      : "";
 
   function fillRows(tbody, rows) {
     tbody.replaceChildren();
@@ -303,12 +308,22 @@
       $("alert-active").tBodies[0],
       active.map((a) => ({
         cls: `alert ${a.state === "firing" ? "firing" : "pending"}`,
-        cells: [a.state, a.kpi, `${fmtNum(a.value)} ${a.unit}`, `${a.comparison} ${fmtNum(a.threshold)} ${a.unit}`, when(a.firedAt ?? a.startedAt), a.message],
+        cells: [
+          a.state,
+          a.kpi,
+          `${fmtNum(a.value)} ${a.unit}`,
+          `${a.comparison} ${fmtNum(a.threshold)} ${a.unit}`,
+          when(a.firedAt ?? a.startedAt),
+          a.message,
+        ],
       })),
     );
     fillRows(
       $("alert-history").tBodies[0],
-      history.map((a) => ({ cls: "alert resolved", cells: [a.kpi, `${fmtNum(a.value)} ${a.unit}`, when(a.startedAt), when(a.firedAt), when(a.resolvedAt)] })),
+      history.map((a) => ({
+        cls: "alert resolved",
+        cells: [a.kpi, `${fmtNum(a.value)} ${a.unit}`, when(a.startedAt), when(a.firedAt), when(a.resolvedAt)],
+      })),
     );
   }
 
@@ -392,7 +407,10 @@
     connect();
     loadSessions().catch(showError);
     route();
-    const tick = () => refreshOverview().catch(showError).finally(() => setTimeout(tick, POLL_MS));
+    const tick = () =>
+      refreshOverview()
+        .catch(showError)
+        .finally(() => setTimeout(tick, POLL_MS));
     tick();
   }
 
