@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, cleanup, tempDir } from "./helpers.js";
+import { workspaceReadmes } from "@statehouse/conformance/testing";
 
 // Issue 15, "every code sample in a README runs in a test": every ```sh / ```bash block of
 // README.md and packages/*/README.md runs here with bash -e -o pipefail, in a fresh temporary
@@ -16,14 +17,7 @@ import { BIN, cleanup, tempDir } from "./helpers.js";
 //                                        forever, needs a daemon or a server); the reasons are printed
 // Absolute example paths (/path/…, /tmp/…) are made relative to the sample's directory.
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const READMES = ["README.md", ...readdirSync(join(ROOT, "packages")).map((p) => join("packages", p, "README.md"))].filter((f) => {
-  try {
-    readFileSync(join(ROOT, f));
-    return true;
-  } catch {
-    return false;
-  }
-});
+const READMES = workspaceReadmes(ROOT);
 
 interface ShellSample {
   readonly file: string;

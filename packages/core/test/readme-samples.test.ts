@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
+import { workspaceReadmes } from "@statehouse/conformance/testing";
 
 // Every ```ts block of every README runs here, so the docs cannot drift from the code. A block
 // runs as its own ES module in a child process whose working directory is a fresh temporary
@@ -14,14 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 // for a fictional adapter) is preceded by `<!-- sample: not run: REASON -->`; it is still
 // compiled, and the reasons are listed in the test's output.
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const READMES = ["README.md", ...readdirSync(join(ROOT, "packages")).map((p) => join("packages", p, "README.md"))].filter((f) => {
-  try {
-    readFileSync(join(ROOT, f));
-    return true;
-  } catch {
-    return false;
-  }
-});
+const READMES = workspaceReadmes(ROOT);
 
 interface Sample {
   readonly file: string;

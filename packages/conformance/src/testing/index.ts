@@ -9,5 +9,6 @@ export { CHROMIUM_PATH, chromiumLaunchOptions, chromiumMissing } from "./chromiu
 export { DURABILITY_MODES, TORTURE, forEachDurability, sized } from "./sizes.js";
 export { seededRandom } from "./seeded-random.js";
 export { type TempDir, tempDir } from "./temp-dir.js";
+export { workspaceReadmes } from "./readmes.js";
 export { inTmpfs } from "./tmpfs.js";
 export { type Fetch, unixFetch } from "./unix-fetch.js";
