@@ -179,7 +179,7 @@ describe("alerts kept in the store, judged by the daemon", () => {
     await new Promise((r) => setTimeout(r, 500));
     const script = join(s.dir, "holder.mjs");
     writeFileSync(script, HOLDER);
-    const core = pathToFileURL(join(PACKAGES, "core", "dist", "index.js")).href;
+    const core = pathToFileURL(join(PACKAGES, "core", "dist", "spi.js")).href;
     const holder: ChildProcess = spawn(process.execPath, [script, url, "2500", core], { stdio: ["ignore", "pipe", "inherit"] });
     const exited = new Promise<number | null>((resolve) => holder.on("close", resolve));
     await new Promise<void>((resolve, reject) => {
