@@ -1,4 +1,5 @@
 import type { Durability } from "@statehouse/core";
+import type { AdapterProvision } from "./adapter-provision.js";
 import { dropPostgresStore, postgresStoreUrl, provisionPostgres } from "./postgres.js";
 
 /** Which floor each of an adapter's results is compared with (floor names, see `floors.ts`). */
@@ -36,8 +37,7 @@ export interface AdapterDescriptor {
   dispose?(dir: string): Promise<void>;
 }
 
-/** What {@link AdapterDescriptor.provision} prepared: released at the end of the run. */
-export type AdapterProvision = { readonly skip: string } | { readonly skip?: undefined; release(): Promise<void> };
+export type { AdapterProvision } from "./adapter-provision.js";
 
 export const ADAPTERS: readonly AdapterDescriptor[] = [
   {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { ConfigError } from "@statehouse/core";
 import type pg from "pg";
-import type { AdapterProvision } from "./adapters.js";
+import type { AdapterProvision } from "./adapter-provision.js";
 
 /**
  * The PostgreSQL server of a benchmark run, as children see it: set by {@link provisionPostgres}

@@ -13,7 +13,6 @@ import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
 import { registerListing } from "./clauses/listing.js";
-import { registerListOptions } from "./clauses/list-options.js";
 import { registerModelBased } from "./clauses/model-based.js";
 import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/multi-process.js";
 import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
@@ -44,7 +43,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerRevisions(suite);
     registerAtomicity(suite);
     registerListing(suite);
-    registerListOptions(suite);
     registerChanges(suite);
     registerLifecycle(suite);
     registerFiles(suite);

@@ -40,8 +40,9 @@ async function snapshot(a: StorageAdapter): Promise<unknown> {
   return { page: (await a.list(C, { limit: 10_000 })).records.map((r) => [r.id, r.revision]), count: await a.count(C) };
 }
 
-export function registerListOptions(s: SuiteContext): void {
-  s.describeGroup("listing", "the read side's options are validated alike by every adapter", [], () => {
+/** The listing group's clauses on the read side's options, validated alike by every adapter. */
+export function listOptionClauses(s: SuiteContext): void {
+  {
     const refusedTitle =
       "list and count refuse a bad page size, cursor, direction, index name or prefix with E_VALIDATION, whatever the collection";
     s.clause(refusedTitle, async (scope) => {
@@ -86,5 +87,5 @@ export function registerListOptions(s: SuiteContext): void {
       expect(await a.count(C, { index: "by", prefix: "k" })).toBe(5);
       expect(await a.count("nothing-here", { index: "by" })).toBe(0);
     });
-  });
+  }
 }

@@ -2,6 +2,7 @@ import type { ListOptions, StorageAdapter, StoredRecord } from "@statehouse/core
 import { compareEntries, compareKeys } from "@statehouse/core/spi";
 import type { SuiteContext } from "../suite-context.js";
 import { thrownKind } from "../util/errors.js";
+import { listOptionClauses } from "./list-options.js";
 
 const C = "items";
 
@@ -266,5 +267,6 @@ export function registerListing(s: SuiteContext): void {
       expect(ids((await a.list(C, { index: "by", prefix: "a\uFFFD" })).records)).toEqual(["p2"]);
       expect(await a.count(C, { index: "by", prefix: "a" })).toBe(2);
     });
+    listOptionClauses(s);
   });
 }

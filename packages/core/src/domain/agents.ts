@@ -189,6 +189,7 @@ export class Agents implements AgentsApi {
     return this.ctx.run("agent.delete", this.planDelete(id, condition), condition, [id]);
   }
 
+  /** @internal A plan for `run` and for batches; stripped from the published types. */
   planDelete(id: string, condition?: Condition): Plan<boolean> {
     condition = ownCondition(condition);
     validateId(id, "agent id");
