@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { open, type Store } from "../src/domain/store.js";
 import type { Condition } from "../src/domain/types.js";
-import { isStatehouseError } from "../src/errors.js";
+import { codeOf } from "./helpers/error-code.js";
 
 /**
  * Issue 15, "Options are validated when an operation is planned but read again when it commits":
@@ -16,15 +16,6 @@ afterEach(async () => {
   await store?.close();
   store = undefined;
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return isStatehouseError(err) ? err.code : `raw ${String(err)}`;
-  }
-}
 
 type Write = (s: Store, condition: Condition) => Promise<unknown>;
 

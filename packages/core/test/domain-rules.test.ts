@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { open, type Store } from "../src/domain/store.js";
 import type { SessionCreateOptions } from "../src/domain/types.js";
-import { isStatehouseError } from "../src/errors.js";
+import { codeOf } from "./helpers/error-code.js";
 
 /**
  * Issue 15, "rules checked once, where the plan is made": a batch's session delete guards its
@@ -13,15 +13,6 @@ afterEach(async () => {
   await store?.close();
   store = undefined;
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return isStatehouseError(err) ? err.code : `raw ${String(err)}`;
-  }
-}
 
 /** Agents whose session does not exist. */
 async function orphans(s: Store): Promise<string[]> {

@@ -1,18 +1,19 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Alerts, type AlertData, type Store, open } from "@statehouse/core";
 import { type App, createApp } from "@statehouse/server";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
+import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The page's alerts section in headless Chromium: active and resolved alerts read from the store,
 // a new one shown when it is written (the stream's `alerts` event), its message kept as text.
 
-const CHROMIUM = "/usr/bin/chromium";
-const present = existsSync(CHROMIUM);
-if (!present) console.warn(`skipping the page's alerts test in Chromium: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const missing = chromiumMissing();
+const present = missing === undefined;
+if (!present) console.warn(`skipping the page's alerts test in Chromium: ${missing}`);
 
 function alert(kpi: AlertData["kpi"], state: AlertData["state"], message: string): AlertData {
   const now = new Date().toISOString();
@@ -48,18 +49,7 @@ describe.skipIf(!present)("the page's alerts in headless Chromium", () => {
     await store.alerts.save(alert("state-query-latency", "pending", "state query average: 150.5 ms"), 0);
     app = await createApp({ store, storeUrl: "sqlite:" });
     await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await chromium.launchPersistentContext(join(dir, "profile"), chromiumLaunchOptions());
     page = await browser.newPage();
     page.on("console", (m) => {
       if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);

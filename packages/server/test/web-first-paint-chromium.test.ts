@@ -1,18 +1,19 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BatchOperation, type Store, open } from "@statehouse/core";
 import { type App, createApp } from "@statehouse/server";
 import { type BrowserContext, chromium } from "playwright-core";
+import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The page's first paint with 10,000 sessions in the store (the issue's goal: ≤ 1 s), measured by
 // Chromium itself (the paint timing entry), and the JSON the page loads stays paged (small).
 
-const CHROMIUM = "/usr/bin/chromium";
-const present = existsSync(CHROMIUM);
-if (!present) console.warn(`skipping the first-paint test in Chromium: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const missing = chromiumMissing();
+const present = missing === undefined;
+if (!present) console.warn(`skipping the first-paint test in Chromium: ${missing}`);
 const SESSIONS = 10_000;
 
 describe.skipIf(!present)("the page with 10,000 sessions in headless Chromium", () => {
@@ -33,19 +34,10 @@ describe.skipIf(!present)("the page with 10,000 sessions in headless Chromium", 
     }
     app = await createApp({ store, storeUrl: "sqlite:" });
     await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await chromium.launchPersistentContext(
+      join(dir, "profile"),
+      chromiumLaunchOptions({ viewport: { width: 1280, height: 900 } }),
+    );
   }, 180_000);
 
   afterAll(async () => {
