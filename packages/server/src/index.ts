@@ -14,3 +14,4 @@ export {
   DEFAULT_LIMITS,
 } from "./options.js";
 export type { Problem } from "./problem.js";
+export type { CliRequest, CliResponse, CliRunner } from "./cli-runner.js";
