@@ -11,6 +11,7 @@ import { processFloorScenario } from "./process-floor.js";
 import { sessionCountScenario } from "./session-count.js";
 import { v2PeerScenario } from "./v2-peer.js";
 import { watchLatencyScenario } from "./watch-latency.js";
+import { webDashboardScenario } from "./web-dashboard.js";
 
 /** Every scenario, in the order a run executes them (floors first, so ratios have them). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -27,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   daemonScenario,
   daemonConcurrencyScenario,
   mcpScenario,
+  webDashboardScenario,
   v2PeerScenario,
 ];
 
