@@ -108,7 +108,21 @@ describe("import takes one write per record, and refuses revisions out of range"
     const text = exportText([
       { collection: "state", id: "counter", revision: 5_000_000, value: { n: 5_000_000 } },
       { collection: "session-state", id: "s1", revision: 4_000_000, value: { calls: 1 } },
-      { collection: "sessions", id: "s1", revision: 3, value: { id: "s1", status: "active" } },
+      {
+        collection: "sessions",
+        id: "s1",
+        revision: 3,
+        // Keys in sorted order: exportText checksums JSON.stringify of the value, the export format its canonical JSON.
+        value: {
+          agentCount: 0,
+          createdAt: "2026-01-01T00:00:00.000Z",
+          id: "s1",
+          metadata: {},
+          name: "s1",
+          status: "active",
+          updatedAt: "2026-01-01T00:00:00.000Z",
+        },
+      },
     ]);
     for (const url of [`file:${dir}/f`, `sqlite:${dir}/s.db`, `lmdb:${dir}/l`]) {
       // Timed after the adapter's module is loaded (its first open), which is not the copy's cost.
