@@ -18,6 +18,7 @@ interface HistoryDocument extends StateDocument {
   read(options?: { revision?: number }): Promise<{ value: JsonValue | undefined; revision: number }>;
   history(options?: { limit?: number; before?: number; values?: boolean }): Promise<HistoryEntry[]>;
   diff(from: number, to: number): Promise<JsonValue[]>;
+  remove(): Promise<boolean>;
 }
 
 interface Listing {
