@@ -79,15 +79,36 @@ describe.each(PERSISTENT)("agents follow their sessions, from the CLI ($name)", 
         },
       );
     });
+    // …and the history such a document kept (a session deleted by something that left its history).
+    await raw.transact((tx) => {
+      tx.put("history", "s.ghost@0000000000000001", { a: 0 });
+      tx.put("history-meta", "s.ghost", {
+        collection: "session-state",
+        document: "ghost",
+        revision: 2,
+        at: "2026-01-01T00:00:00.000Z",
+        size: 7,
+        entries: [{ revision: 1, at: null, size: 7 }],
+      });
+    });
     await raw.close();
     const found = await sh(["--json", "doctor"]);
     expect(found.code, show(found)).toBe(9);
+    expect(JSON.stringify(json(found).problems)).toContain('the history of the state document of session \\"ghost\\" has no session');
     const repaired = await sh(["--json", "doctor", "--repair"]);
     ok(repaired);
     expect(json(repaired).repaired.sort()).toEqual([
       'removed agent "lost" of the missing session "gone"',
+      'removed the history of the state document of the missing session "ghost"',
       'removed the state document of the missing session "ghost"',
     ]);
+    const after = await openAdapterUrl(url);
+    expect(
+      (await after.list("history")).records.map((r) => r.id),
+      "the orphaned history is gone, the kept session's stays",
+    ).toEqual([]);
+    expect((await after.list("history-meta")).records.map((r) => r.id)).toEqual(["s.kept"]);
+    await after.close();
     ok(await sh(["doctor"]));
     const kept = await sh(["state", "get", "/a", "--session", "kept"]);
     expect(kept.stdout.trim()).toBe("1");

@@ -92,13 +92,17 @@ describe("export, import and migrate", () => {
       expect([...new Set(body.map((r) => r.collection))].sort()).toEqual([
         "agents",
         "config",
+        "history",
+        "history-meta",
         "project-agents",
         "session-state",
         "sessions",
         "state",
         "tools",
       ]);
-      expect(body).toHaveLength(4 + 3 + 2 + 1 + 1 + 2 + 2);
+      // History: the earlier revisions of global and s-web-1 (2 each) and one meta record per document (3).
+      expect(body).toHaveLength(4 + 3 + 2 + 1 + 1 + 2 + 2 + 4 + 3);
+      expect(byKey.get("history/g.global@0000000000000002")).toMatchObject({ value: { phase: "plan", runs: 1 } });
     }
     // Every adapter exports the same records (timestamps aside: the stores were filled at different times).
     const stamp = /"\d{4}-\d\d-\d\dT[\d:.]+Z"/g;
@@ -111,7 +115,7 @@ describe("export, import and migrate", () => {
     const file = join(scratch, "backup.jsonl");
     const r = await at(s.url)(["--json", "export", "-o", file]);
     ok(r);
-    expect(json(r)).toMatchObject({ file, records: 15 }); // 13 domain records + the project-agents records of projects web and api
+    expect(json(r)).toMatchObject({ file, records: 22 }); // 13 domain records, the project-agents records of projects web and api, 7 of history
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(records(readFileSync(file, "utf8"))).toEqual(records(s.exported));
   });
@@ -128,7 +132,7 @@ describe("export, import and migrate", () => {
           const m = await cli(["--json", "--store", source.url, "migrate", "--to", url]);
           ok(m);
           const report = json(m);
-          expect(report).toMatchObject({ from: source.url, to: url, verified: true, digest: { count: 15 } });
+          expect(report).toMatchObject({ from: source.url, to: url, verified: true, digest: { count: 22 } });
           expect(report.digest.collections.sessions).toMatchObject({ count: 4 });
           const target = at(url);
           const [exp, dash, web, agents] = await Promise.all([
@@ -165,12 +169,19 @@ describe("export, import and migrate", () => {
           const target = at(s.adapter.url(dir));
           const r = await target(["--json", "import", file]);
           ok(r);
-          expect(json(r)).toMatchObject({ verified: true, digest: { count: 15 } });
+          expect(json(r)).toMatchObject({ verified: true, digest: { count: 22 } });
           const viaStdin = at(s.adapter.url(join(dir, "second")));
           ok(await viaStdin(["import"], { input: from.exported }));
           for (const t of [target, viaStdin]) {
             const exp = await t(["export"]);
             expect(records(exp.stdout)).toEqual(records(from.exported));
+            // History came along: the earlier revisions read back and list as they did in the source.
+            const [old, listed] = await Promise.all([
+              t(["--json", "state", "get", "/runs", "--revision", "2"]),
+              t(["--plain", "state", "history", "--session", "s-web-1"]),
+            ]);
+            expect(json(old)).toMatchObject({ revision: 2, value: 1 });
+            expect(listed.stdout).toBe("3\n2\n1\n");
           }
         } finally {
           cleanup(dir);
@@ -210,7 +221,7 @@ describe("export, import and migrate", () => {
       expect(full.stderr).toContain("is not empty");
       const mig = await at(s.url)(["migrate", "--to", s.adapter.url(dir)]);
       expect(mig.code).toBe(4);
-      expect(records((await target(["export"])).stdout)).toHaveLength(2);
+      expect(records((await target(["export"])).stdout)).toHaveLength(3);
       const self = await at(s.url)(["migrate", "--to", s.url]);
       expect(self.code).toBe(2);
       const noTo = await at(s.url)(["migrate"]);

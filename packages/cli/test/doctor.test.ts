@@ -140,10 +140,11 @@ describe("doctor on a corrupted file store", () => {
   beforeAll(async () => {
     dir = tempDir();
     sh = at(`file:${dir}/store`);
-    // Revision 32 takes 32 commits, which makes the file adapter fold them into a packed data
-    // file with its last good copy (it folds every 32 commits by default).
-    ok(await sh(["import"], { input: handExport([{ collection: "state", id: "global", revision: 32, value }]) }));
-  });
+    // 32 commits make the file adapter fold them into a packed data file with its last good copy
+    // (it folds every 32 commits by default): an import (one commit, whatever the revision) and 31 writes.
+    ok(await sh(["import"], { input: handExport([{ collection: "state", id: "global", revision: 1, value }]) }));
+    for (let i = 0; i < 31; i++) ok(await sh(["state", "merge", JSON.stringify({ phase: value.phase })]));
+  }, 180_000);
   afterAll(() => cleanup(dir));
 
   it("a flipped byte in a data file: exit 9 naming it, nothing changed; --repair restores it from the last good copy", async () => {

@@ -1,15 +1,31 @@
 import type {
   Condition,
   DocumentSnapshotApi,
+  HistoryEntry,
+  HistoryOptions,
+  JsonPatchOperation,
   JsonValue,
   QueryNode,
+  ReadOptions,
   StateDocumentApi,
   UpdateOptionsApi,
   WriteResult,
 } from "@statehouse/core";
-import { InvalidQueryError, isStatehouseError } from "@statehouse/core/errors";
+import { InvalidQueryError, ValidationError, isStatehouseError } from "@statehouse/core/errors";
 import { conditionHeaders, jsonText, qs } from "./encode.js";
 import type { Transport } from "./transport.js";
+
+/**
+ * A number parameter as it travels: anything but a finite number is refused here with the library's
+ * E_VALIDATION (a URL cannot carry NaN); the daemon's library checks the rest (range, integer).
+ */
+function number(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ValidationError(`${what} must be a positive integer, got ${String(value)}`, { details: { issues: [what] } });
+  }
+  return value;
+}
 
 interface DocAnswer {
   revision: number;
@@ -26,9 +42,23 @@ export class RemoteDocument implements StateDocumentApi {
     readonly name: string,
   ) {}
 
-  async read(): Promise<DocumentSnapshotApi> {
-    const a = (await this.t.send("GET", this.base)).body as DocAnswer;
+  async read(options: ReadOptions = {}): Promise<DocumentSnapshotApi> {
+    const a = (await this.t.send("GET", `${this.base}${qs({ revision: number(options.revision, "revision") })}`)).body as DocAnswer;
     return { value: a.value, revision: a.revision };
+  }
+
+  async history(options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+    const params = {
+      limit: number(options.limit, "limit"),
+      before: number(options.before, "before"),
+      values: options.values === undefined ? undefined : String(options.values === true),
+    };
+    return ((await this.t.send("GET", `${this.base}/history${qs(params)}`)).body as { entries: HistoryEntry[] }).entries;
+  }
+
+  async diff(from: number, to: number): Promise<JsonPatchOperation[]> {
+    const params = { from: number(from, "from"), to: number(to, "to") };
+    return ((await this.t.send("GET", `${this.base}/diff${qs(params)}`)).body as { operations: JsonPatchOperation[] }).operations;
   }
 
   async revision(): Promise<number> {

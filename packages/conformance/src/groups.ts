@@ -39,6 +39,9 @@ export const CLAUSE_GROUPS = [
   "lease-multi-process",
   "idempotency",
   "idempotency-multi-process",
+  "history",
+  "history-multi-process",
+  "restore",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */
@@ -56,6 +59,8 @@ export const DOMAIN_GROUPS: readonly ClauseGroup[] = [
   "domain-multi-process",
   "idempotency",
   "idempotency-multi-process",
+  "history",
+  "history-multi-process",
 ];
 
 export type ClauseGroup = (typeof CLAUSE_GROUPS)[number];

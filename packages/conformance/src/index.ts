@@ -9,6 +9,7 @@ import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
 import { registerDomainCatalog } from "./clauses/domain-catalog.js";
+import { registerHistory } from "./clauses/history.js";
 import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
 import { registerLifecycle } from "./clauses/lifecycle.js";
@@ -61,5 +62,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerAgentRules(suite);
     registerLeases(suite);
     registerIdempotency(suite);
+    registerHistory(suite);
   });
 }

@@ -28,6 +28,15 @@ export type * from "./spi/types.js";
 export { open, Store, type StoreOptions, type DashboardSnapshot, type SnapshotOptions } from "./domain/store.js";
 export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
+export {
+  HISTORY,
+  HISTORY_META,
+  DEFAULT_HISTORY_LIMIT,
+  MAX_HISTORY_LIMIT,
+  type HistoryEntry,
+  type HistoryOptions,
+  type ReadOptions,
+} from "./domain/history.js";
 export { Sessions } from "./domain/sessions.js";
 export { Agents } from "./domain/agents.js";
 export {
@@ -73,6 +82,7 @@ export {
   applyPatch,
   incrementAt,
   jsonEqual,
+  jsonDiff,
   type JsonPatchOperation,
   type IncrementResult,
 } from "./json/index.js";

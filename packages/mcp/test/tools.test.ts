@@ -187,7 +187,10 @@ describe("session, agent, config and registry tools", () => {
     expect(ch.more).toBe(false);
     const paged = await call(client, "changes_since", { since: 0, limit: 1 });
     expect(paged).toMatchObject({ sequence: 1, more: true });
-    expect(ch.changeSets[0].changes.map((c: { collection: string }) => c.collection).sort()).toEqual(["config", "state", "tools"]);
+    const collections: string[] = ch.changeSets[0].changes.map((c: { collection: string }) => c.collection).sort();
+    // The state write's history record travels in the same change set (see core's history).
+    expect(collections.filter((c) => !c.startsWith("history"))).toEqual(["config", "state", "tools"]);
+    expect(collections).toContain("history-meta");
     // A batch whose last operation fails leaves nothing behind.
     const e = await callError(client, "batch", {
       operations: [

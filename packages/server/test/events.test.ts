@@ -32,7 +32,14 @@ describe("GET /v1/events (server-sent events)", () => {
     await live.until(() => live.changeSequences().length === 5);
     expect(live.changeSequences()).toEqual([1, 2, 3, 4, 5]);
     const first = JSON.parse(live.events[0]!.data!);
-    expect(first).toMatchObject({ sequence: 1, changes: [{ type: "put", collection: "state", id: "global", revision: 1 }] });
+    // The document's own entry, then its history record (written in the same transaction; see core's history).
+    expect(first).toMatchObject({
+      sequence: 1,
+      changes: [
+        { type: "put", collection: "state", id: "global", revision: 1 },
+        { type: "put", collection: "history-meta", id: "g.global", revision: 1 },
+      ],
+    });
 
     const resumed = stream(s, "/v1/events", { "last-event-id": "2" });
     await resumed.until(() => resumed.changeSequences().length === 3);

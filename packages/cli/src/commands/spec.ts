@@ -63,13 +63,22 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "state get",
     args: ["QUERY?"],
-    options: { ...target, default: { type: "string", arg: "JSON", help: "print this value instead of failing when nothing is there" } },
+    options: {
+      ...target,
+      default: { type: "string", arg: "JSON", help: "print this value instead of failing when nothing is there" },
+      revision: { type: "string", arg: "R", help: "read revision R: the current one or one kept in history (else E_NOT_FOUND)" },
+    },
     summary: "Read a state document, a JSON Pointer (/…) or a JSONPath ($…) in it.",
     details: [
       "No QUERY: the whole document. /a/b: the value there (E_NOT_FOUND, exit 3, if absent).",
       "$…: the values of every match, as an array (empty when nothing matches).",
+      "--revision R: the same, of revision R (see state history).",
     ],
-    examples: ['statehouse state get /toolCalls --session "$SESSION_ID"', "statehouse state get '$.tasks[?@.done == false].title' --plain"],
+    examples: [
+      'statehouse state get /toolCalls --session "$SESSION_ID"',
+      "statehouse state get '$.tasks[?@.done == false].title' --plain",
+      "statehouse state get /phase --revision 3",
+    ],
     load: state("get"),
   },
   {
@@ -111,6 +120,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Atomically add BY (default 1) to the number at POINTER (missing counts as 0); prints the new value.",
     examples: ['statehouse state incr /toolCalls --session "$SESSION_ID"', "statehouse state incr /budget -250"],
     load: state("incr"),
+  },
+  {
+    name: "state history",
+    args: [],
+    options: {
+      ...target,
+      limit: { type: "string", arg: "N", help: "at most N revisions (default 20, at most 1000)" },
+      before: { type: "string", arg: "R", help: "only revisions lower than R (to page back)" },
+    },
+    summary: "List a document's revisions, newest first: the current one, then those history keeps (revision, time, size).",
+    details: [
+      "Each write keeps the previous revision's value; a store keeps the last 20 per document (historyLimit).",
+      "TIME is the commit time (- when not known); SIZE is the length of the value's JSON text.",
+    ],
+    examples: ["statehouse state history", 'statehouse --json state history --session "$SESSION_ID" --limit 5'],
+    load: state("history"),
+  },
+  {
+    name: "state diff",
+    args: ["A", "B"],
+    options: { ...target },
+    summary: "Print the JSON Patch (RFC 6902) that turns revision A of the document into revision B.",
+    details: ["A and B are the current revision or ones kept in history (E_NOT_FOUND otherwise). Changed arrays are replaced whole."],
+    examples: ["statehouse state diff 3 5", 'statehouse --plain state diff 1 2 --session "$SESSION_ID"'],
+    load: state("diff"),
   },
   {
     name: "state docs",

@@ -1,11 +1,13 @@
-import { type JsonValue, NotFoundError, type WriteResult } from "@statehouse/core";
+import { type JsonValue, NotFoundError, type WriteResult, compileQuery, getAt } from "@statehouse/core";
 import type { CommandContext } from "../contract.js";
 import { parseJsonInput } from "../io/json-input.js";
-import { checkTarget, collect, condition, emit, jsonArg, listArgs, str, targetDoc, targetName, usage } from "./common.js";
+import { checkTarget, collect, condition, emit, int, jsonArg, listArgs, str, targetDoc, targetName, usage } from "./common.js";
 
 /** `state get [QUERY]`: the whole document, a JSON Pointer's value, or a JSONPath's values. */
 export async function get(ctx: CommandContext): Promise<number | undefined> {
   checkTarget(ctx);
+  const revision = int(ctx, "revision", 1);
+  if (revision !== undefined) return getAtRevision(ctx, revision);
   const query = ctx.args[0];
   const defaultText = str(ctx, "default");
   // A JSONPath query never fails for want of a match (it prints []): a default would never apply.
@@ -135,6 +137,81 @@ export async function docs(ctx: CommandContext): Promise<number | undefined> {
       );
       if (page.cursor !== undefined) ctx.out.line(ctx.out.colors.dim(`more: --cursor ${page.cursor}`));
     },
+  });
+  return undefined;
+}
+
+/** `state get --revision R [QUERY]`: the same reads, of a revision kept in history. */
+async function getAtRevision(ctx: CommandContext, revision: number): Promise<number | undefined> {
+  const query = ctx.args[0];
+  if (str(ctx, "default") !== undefined) throw usage(ctx, "--default does not apply with --revision: a revision that is not kept fails");
+  // Compiled before the read, so a bad query costs no I/O.
+  const compiled = query?.startsWith("$") === true ? compileQuery(query) : undefined;
+  const doc = targetDoc(ctx, await ctx.open());
+  const document = targetName(ctx);
+  const { value } = await doc.read({ revision });
+  if (compiled !== undefined) {
+    const nodes = compiled.run(value!);
+    const values = nodes.map((n) => n.value);
+    await emit(ctx, {
+      json: () => ({ document, revision, query, value: values, matches: nodes.map((n) => ({ path: n.path, pointer: n.pointer })) }),
+      plain: () => values,
+      human: () => ctx.out.pretty(values),
+    });
+    return undefined;
+  }
+  if (query !== undefined && query !== "" && !query.startsWith("/")) {
+    throw usage(ctx, `QUERY is a JSONPath ($…) or a JSON Pointer (/…), got ${JSON.stringify(query)}`);
+  }
+  const at = query === undefined ? value : getAt(value!, query);
+  if (at === undefined)
+    throw new NotFoundError(`nothing at ${JSON.stringify(query)} in revision ${revision} of state document "${document}"`, {
+      details: { document, revision, pointer: query },
+    });
+  await emit(ctx, {
+    json: () => ({ document, revision, ...(query !== undefined && { pointer: query }), value: at }),
+    plain: () => [at],
+    human: () => ctx.out.pretty(at),
+  });
+  return undefined;
+}
+
+/** `state history`: the document's revisions, newest first (the current one, then those kept). */
+export async function history(ctx: CommandContext): Promise<number | undefined> {
+  checkTarget(ctx);
+  const limit = int(ctx, "limit", 1, 1000) ?? 20;
+  const before = int(ctx, "before", 1);
+  const doc = targetDoc(ctx, await ctx.open());
+  const document = targetName(ctx);
+  const entries = await doc.history({ limit, ...(before !== undefined && { before }) });
+  await emit(ctx, {
+    json: () => ({ document, entries }),
+    plain: () => entries.map((e) => e.revision),
+    human: () =>
+      ctx.out.table(
+        ["REVISION", "TIME", "SIZE"],
+        entries.map((e) => [e.revision, e.at ?? "-", e.size]),
+      ),
+  });
+  return undefined;
+}
+
+/** `state diff A B`: the JSON Patch (RFC 6902) from revision A to revision B. */
+export async function diff(ctx: CommandContext): Promise<number | undefined> {
+  checkTarget(ctx);
+  const [from, to] = [0, 1].map((i) => {
+    const text = ctx.args[i]!;
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1)
+      throw usage(ctx, `${i === 0 ? "A" : "B"} must be a revision (a positive integer), got ${JSON.stringify(text)}`);
+    return Number(text);
+  }) as [number, number];
+  const doc = targetDoc(ctx, await ctx.open());
+  const document = targetName(ctx);
+  const operations = await doc.diff(from, to);
+  await emit(ctx, {
+    json: () => ({ document, from, to, operations }),
+    plain: () => operations.map((o) => JSON.stringify(o)),
+    human: () => ctx.out.pretty(operations),
   });
   return undefined;
 }

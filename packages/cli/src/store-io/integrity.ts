@@ -1,4 +1,4 @@
-import type { StorageAdapter } from "@statehouse/core";
+import { HISTORY_META, type StorageAdapter } from "@statehouse/core";
 import { COLLECTIONS } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
 
@@ -41,6 +41,8 @@ export async function genericCheck(adapter: StorageAdapter, records: readonly Ex
         problems.push(`agent "${r.id}" belongs to a missing session ${JSON.stringify(sid)}`);
     } else if (r.collection === "session-state" && !sessions.has(r.id)) {
       problems.push(`the state document of session "${r.id}" has no session`);
+    } else if (historyOfMissingSession(r, sessions) !== undefined) {
+      problems.push(`the history of the state document of session "${historyOfMissingSession(r, sessions)}" has no session`);
     }
   }
   const sequence = await adapter.sequence();
@@ -59,4 +61,12 @@ export async function genericCheck(adapter: StorageAdapter, records: readonly Ex
       problems.push(`change log: ends at ${expect - 1}, the store is at sequence ${sequence}`);
   }
   return { records: counts, sequence, problems };
+}
+
+/** The session id when `r` is the history record (`history-meta`) of a session's document whose session is missing. */
+export function historyOfMissingSession(r: ExportRecord, sessions: ReadonlySet<string>): string | undefined {
+  if (r.collection !== HISTORY_META) return undefined;
+  const v = r.value as { collection?: unknown; document?: unknown } | null;
+  if (v?.collection !== "session-state" || typeof v.document !== "string") return undefined;
+  return sessions.has(v.document) ? undefined : v.document;
 }

@@ -1,4 +1,6 @@
 import type { StorageAdapter } from "@statehouse/core";
+import { deleteHistory } from "@statehouse/core/spi";
+import { historyOfMissingSession } from "./integrity.js";
 import type { ExportRecord } from "./records.js";
 
 /**
@@ -11,6 +13,7 @@ export async function removeOrphans(adapter: StorageAdapter, records: readonly E
   const sessions = new Set(records.filter((r) => r.collection === "sessions").map((r) => r.id));
   const candidates = records.filter((r) => {
     if (r.collection === "session-state") return !sessions.has(r.id);
+    if (historyOfMissingSession(r, sessions) !== undefined) return true;
     if (r.collection !== "agents") return false;
     const sid = (r.value as { sessionId?: unknown } | null)?.sessionId;
     return typeof sid !== "string" || !sessions.has(sid);
@@ -19,6 +22,13 @@ export async function removeOrphans(adapter: StorageAdapter, records: readonly E
   const { result } = await adapter.transact((tx) => {
     const removed: string[] = [];
     for (const r of candidates) {
+      const orphanedHistory = historyOfMissingSession(r, sessions);
+      if (orphanedHistory !== undefined) {
+        if (tx.get("sessions", orphanedHistory) !== undefined) continue;
+        deleteHistory(tx, "session-state", orphanedHistory);
+        removed.push(`removed the history of the state document of the missing session "${orphanedHistory}"`);
+        continue;
+      }
       const current = tx.get(r.collection, r.id);
       if (current === undefined) continue;
       const sid = r.collection === "session-state" ? r.id : (current.value as { sessionId?: unknown } | null)?.sessionId;

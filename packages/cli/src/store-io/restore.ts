@@ -1,4 +1,4 @@
-import { type AdapterOptions, ConflictError, type StorageAdapter, isStatehouseError } from "@statehouse/core";
+import { type AdapterOptions, ConflictError, type StorageAdapter, ValidationError, isStatehouseError } from "@statehouse/core";
 import { openAdapterUrl, indexKeysFor } from "@statehouse/core/spi";
 import { COLLECTIONS } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
@@ -53,6 +53,24 @@ async function round(
   }
 }
 
+/**
+ * Writes every record at its revision with the SPI's `TxContext.restore`: one put per record, in
+ * transactions of `chunk` records. False (having written nothing) when the adapter's transactions
+ * do not offer it.
+ */
+async function restoreAtRevisions(adapter: StorageAdapter, records: readonly ExportRecord[], chunk: number): Promise<boolean> {
+  for (let i = 0; i < records.length; i += chunk) {
+    const slice = records.slice(i, i + chunk);
+    const { result } = await adapter.transact((tx) => {
+      if (tx.restore === undefined) return false;
+      for (const r of slice) tx.restore(r.collection, r.id, r.value, r.revision, { index: indexKeysFor(r.collection, r.value) });
+      return true;
+    });
+    if (!result) return false;
+  }
+  return true;
+}
+
 /** Deletes whatever the restore wrote, so a failed import leaves the target empty again. Best effort. */
 async function rollback(adapter: StorageAdapter, records: readonly ExportRecord[], chunk: number): Promise<boolean> {
   try {
@@ -69,16 +87,19 @@ async function rollback(adapter: StorageAdapter, records: readonly ExportRecord[
 }
 
 /**
- * Writes records into an empty store with their revisions kept, through the SPI alone.
+ * Writes records into an empty store with their revisions kept.
  *
- * The SPI numbers revisions itself (each committed put adds exactly 1), so a record exported at
- * revision r is put r times, in r separate transactions. Rounds are aligned to end together: with
- * M the highest revision, a record of revision r is written in rounds M−r+1 … M, so the last round
- * writes every record at its final revision. Every round writes the record's real value and index
- * keys (a reader never sees a placeholder); rounds before the last run with `relaxed` durability
- * and the last one with the adapter's default (`strict`), which makes the final state durable.
- * Cost: Σ revisions puts — cheap for typical stores, slow for a large document with a very high
- * revision (an SPI-level restore with explicit revisions would remove it).
+ * Through `TxContext.restore` (every adapter built on the SPI's TxBuffer has it): one put per
+ * record, whatever its revision, with the adapter's own durability. O(records).
+ *
+ * An adapter whose transactions lack it gets the SPI's plain puts, which number revisions
+ * themselves (each committed put adds exactly 1), so a record exported at revision r is put r
+ * times, in r separate transactions. Rounds are aligned to end together: with M the highest
+ * revision, a record of revision r is written in rounds M−r+1 … M, so the last round writes every
+ * record at its final revision. Every round writes the record's real value and index keys (a reader
+ * never sees a placeholder); rounds before the last run with `relaxed` durability and the last one
+ * with the adapter's default (`strict`). Cost: Σ revisions puts, so it refuses revisions above
+ * MAX_ROUNDS_REVISION.
  *
  * On failure (of a write or of `verify`) the written records are deleted again (best effort) and
  * the error is rethrown with `details.rolledBack`.
@@ -87,7 +108,7 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
   const chunk = options.chunk ?? 2000;
   const max = records.reduce((m, r) => Math.max(m, r.revision), 0);
   const base = options.adapterOptions ?? {};
-  let adapter = await openRelaxed(url, base);
+  let adapter = await openAdapterUrl(url, base);
   try {
     await assertEmpty(adapter, url);
   } catch (err) {
@@ -95,20 +116,24 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
     throw err;
   }
   try {
-    const byRevision = [...records].sort((a, b) => b.revision - a.revision);
-    for (let k = 1; k < max; k++) {
-      // Records still catching up in round k: those with revision ≥ M−k+1, now going to revision k−(M−r).
-      const minRevision = max - k + 1;
-      let n = 0;
-      while (n < byRevision.length && byRevision[n]!.revision >= minRevision) n++;
-      await round(adapter, byRevision.slice(0, n), (r) => k - (max - r.revision), chunk);
-    }
-    // An adapter whose data lives only in this process (memory:) must not be reopened.
-    if (adapter.capabilities.persistent && adapter.durability === "relaxed" && base.durability !== "relaxed") {
+    if (!(await restoreAtRevisions(adapter, records, chunk))) {
+      if (max > MAX_ROUNDS_REVISION) {
+        throw new ValidationError(
+          `the target adapter (${adapter.kind}) cannot write a record at a given revision, and copying revision ${max} would take ` +
+            `${max} commits; it copies revisions up to ${MAX_ROUNDS_REVISION}`,
+          { details: { issues: ["revision too high for this adapter"], revision: max } },
+        );
+      }
       await adapter.close();
-      adapter = await openAdapterUrl(url, base);
+      adapter = await openRelaxed(url, base);
+      await restoreInRounds(adapter, records, max, chunk);
+      // An adapter whose data lives only in this process (memory:) must not be reopened.
+      if (adapter.capabilities.persistent && adapter.durability === "relaxed" && base.durability !== "relaxed") {
+        await adapter.close();
+        adapter = await openAdapterUrl(url, base);
+      }
+      await round(adapter, records, (r) => r.revision, chunk);
     }
-    await round(adapter, records, (r) => r.revision, chunk);
     await options.verify?.(adapter);
   } catch (err) {
     const rolledBack = await rollback(adapter, records, chunk);
@@ -117,4 +142,22 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
     throw err;
   }
   await adapter.close();
+}
+
+/**
+ * The highest revision copied to an adapter without `TxContext.restore`: it takes that many commits,
+ * so beyond this an edited or hostile export would keep the copy busy for days.
+ */
+export const MAX_ROUNDS_REVISION = 1_000_000_000;
+
+/** Every round but the last of the fallback (see `restore`). */
+async function restoreInRounds(adapter: StorageAdapter, records: readonly ExportRecord[], max: number, chunk: number): Promise<void> {
+  const byRevision = [...records].sort((a, b) => b.revision - a.revision);
+  for (let k = 1; k < max; k++) {
+    // Records still catching up in round k: those with revision ≥ M−k+1, now going to revision k−(M−r).
+    const minRevision = max - k + 1;
+    let n = 0;
+    while (n < byRevision.length && byRevision[n]!.revision >= minRevision) n++;
+    await round(adapter, byRevision.slice(0, n), (r) => k - (max - r.revision), chunk);
+  }
 }

@@ -2,6 +2,7 @@ import { ValidationError, isStatehouseError } from "../errors.js";
 import { BATCH_OPERATIONS, type BatchOperation, type Target } from "./batch-operation.js";
 import type { Plan, Written } from "./context.js";
 import type { TxBuffer } from "../spi/tx-buffer.js";
+import { historySerialized } from "./history.js";
 import { checkFence, fenced } from "./leases.js";
 import type { Agents } from "./agents.js";
 import type { ProjectConfigs } from "./config.js";
@@ -199,7 +200,8 @@ export async function planBatch(store: BatchPlanners, operations: readonly Batch
       // Each operation rewrites (and re-serialises) a whole record: a short batch of increments
       // on one large document would hold the lock for as many serialisations as it has
       // operations. Checked after each operation, so at most one record's worth runs over.
-      const serialized = (tx as Partial<Pick<TxBuffer, "serializedLength">>).serializedLength ?? 0;
+      // History's copies of previous values are the store's own work, bounded by the writes that made them.
+      const serialized = ((tx as Partial<Pick<TxBuffer, "serializedLength">>).serializedLength ?? 0) - historySerialized(tx);
       if (serialized > maxSerialized) {
         throw new ValidationError(
           `batch operation ${i} (${ops[i]!.op}): the batch writes more than ${maxSerialized} characters of JSON in one ` +

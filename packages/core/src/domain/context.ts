@@ -22,6 +22,8 @@ export interface DomainContext {
   readonly adapter: StorageAdapter;
   readonly limits: ValueLimits;
   readonly metrics: Metrics;
+  /** Earlier revisions each state document keeps in history (`StoreOptions.historyLimit`); 0: none. */
+  readonly historyLimit: number;
   /**
    * Runs a plan in one transaction; a `condition` with `ifLease` is checked in that same
    * transaction, and one with `idempotencyKey` makes the write idempotent. `request` is what the

@@ -4,6 +4,7 @@ import { PROJECT_AGENTS, agentIndexKeys } from "./agent-rules.js";
 import { COLLECTION } from "./collections.js";
 import { IDEMPOTENCY, IDEMPOTENCY_EXPIRES_INDEX } from "./idempotency.js";
 import { ALERTS } from "./alerts.js";
+import { HISTORY, HISTORY_META } from "./history.js";
 import { LEASES } from "./leases.js";
 import { sessionIndexKeys } from "./sessions.js";
 
@@ -19,6 +20,8 @@ export const DOMAIN_COLLECTIONS: readonly string[] = [
   LEASES,
   IDEMPOTENCY,
   ALERTS,
+  HISTORY,
+  HISTORY_META,
 ];
 
 /**

@@ -8,6 +8,7 @@ import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { COLLECTION, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, type Written, findRecord, found, own, snapshot } from "./context.js";
+import { deleteHistory } from "./history.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
 import {
@@ -354,6 +355,7 @@ export class Sessions implements SessionsApi {
       for (const agentId of listing.agentIds) tx.delete(COLLECTION.agents, agentId);
       for (const agentId of spawnedHere) tx.delete(COLLECTION.agents, agentId);
       tx.delete(COLLECTION.sessionState, id);
+      deleteHistory(tx, COLLECTION.sessionState, id);
       tx.delete(COLLECTION.sessions, id);
       return { revision };
     };

@@ -5,10 +5,27 @@ import { deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.j
 import { applyPatchWithin } from "../json/json-patch.js";
 import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
+import { jsonDiff } from "../json/diff.js";
+import type { JsonPatchOperation } from "../json/json-patch.js";
 import { type QueryNode, compileQuery } from "../query/index.js";
 import type { TxContext } from "../spi/types.js";
 import { COLLECTION } from "./collections.js";
 import { ownCondition } from "./condition.js";
+import {
+  HISTORY,
+  HISTORY_META,
+  type HistoryEntry,
+  type HistoryOptions,
+  MAX_HISTORY_LIMIT,
+  type ReadOptions,
+  checkRevision,
+  deleteHistory,
+  historyBase,
+  historyEntryId,
+  readMeta,
+  recordHistory,
+  serializedSoFar,
+} from "./history.js";
 import { type DomainContext, type Plan, type Written, own } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
@@ -48,12 +65,96 @@ export class StateDocument implements StateDocumentApi {
     readonly name: string,
   ) {}
 
-  /** The whole document and its revision. */
-  async read(): Promise<DocumentSnapshot> {
-    return this.ctx.read("state.read", async () => {
+  /**
+   * The whole document and its revision; with `revision`, that revision's value: the current one or
+   * one still kept in history (E_NOT_FOUND, naming what is kept, for any other).
+   */
+  async read(options: ReadOptions = {}): Promise<DocumentSnapshot> {
+    const wanted = options.revision === undefined ? undefined : checkRevision(options.revision);
+    return this.ctx.read(wanted === undefined ? "state.read" : "state.history", async () => {
       const r = await this.ctx.adapter.get(this.collection, this.name);
-      return { value: r?.value, revision: r?.revision ?? 0 };
+      if (wanted === undefined || r?.revision === wanted) return { value: r?.value, revision: r?.revision ?? 0 };
+      return { value: await this.kept(wanted, r?.revision ?? 0), revision: wanted };
     });
+  }
+
+  /**
+   * The document's revisions, newest first: the current one, then the earlier ones history keeps
+   * (`StoreOptions.historyLimit`). Revision, commit time and size; with `values`, each value too.
+   * Empty when the document does not exist.
+   */
+  async history(options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+    const limit = options.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}, got ${String(limit)}`, {
+        details: { issues: ["limit"] },
+      });
+    }
+    const before = options.before === undefined ? Number.MAX_SAFE_INTEGER : checkRevision(options.before, "before");
+    const withValues = options.values === true;
+    return this.ctx.read("state.history", async () => {
+      const base = historyBase(this.collection, this.name);
+      let meta = readMeta(await this.ctx.adapter.get(HISTORY_META, base));
+      if (meta !== undefined && (meta.collection !== this.collection || meta.document !== this.name)) meta = undefined;
+      let listed: HistoryEntry[];
+      if (meta === undefined) {
+        // Written while history was off (or before it existed): the current revision alone.
+        const r = await this.ctx.adapter.get(this.collection, this.name);
+        listed = r === undefined ? [] : [{ revision: r.revision, at: null, size: JSON.stringify(r.value).length }];
+      } else {
+        listed = [{ revision: meta.revision, at: meta.at, size: meta.size }, ...meta.entries];
+      }
+      const page = listed.filter((e) => e.revision < before).slice(0, limit);
+      if (!withValues) return page;
+      const out: HistoryEntry[] = [];
+      for (const e of page) {
+        try {
+          out.push({ ...e, value: (await this.read({ revision: e.revision })).value! });
+        } catch (err) {
+          // Trimmed by a write since the listing: the page ends where history now ends.
+          if (isStatehouseError(err, "E_NOT_FOUND")) break;
+          throw err;
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * An RFC 6902 JSON Patch from revision `from` to revision `to` (each the current one or one kept
+   * in history): applied to `from`'s value it gives `to`'s. Changed arrays are replaced whole.
+   */
+  async diff(from: number, to: number): Promise<JsonPatchOperation[]> {
+    checkRevision(from, "from");
+    checkRevision(to, "to");
+    const a = await this.read({ revision: from });
+    const b = await this.read({ revision: to });
+    return jsonDiff(a.value!, b.value!);
+  }
+
+  /** An earlier revision's value from history, or E_NOT_FOUND saying what is kept. */
+  private async kept(revision: number, current: number): Promise<JsonValue> {
+    const where = `state document "${this.name}"${this.collection === COLLECTION.sessionState ? " (of its session)" : ""}`;
+    if (current === 0) {
+      throw new NotFoundError(`${where} does not exist, so it has no revision ${revision}`, {
+        details: { document: this.name, revision, currentRevision: 0 },
+      });
+    }
+    if (revision > current) {
+      throw new NotFoundError(`${where} has no revision ${revision} yet: its current revision is ${current}`, {
+        details: { document: this.name, revision, currentRevision: current },
+      });
+    }
+    const base = historyBase(this.collection, this.name);
+    const r = await this.ctx.adapter.get(HISTORY, historyEntryId(base, revision));
+    if (r !== undefined) return r.value;
+    const meta = readMeta(await this.ctx.adapter.get(HISTORY_META, base));
+    const oldest = meta?.entries.at(-1)?.revision ?? current;
+    throw new NotFoundError(
+      `revision ${revision} of ${where} is no longer kept: history keeps revisions ${oldest} to ${current} ` +
+        `(the last ${this.ctx.historyLimit} before the current one; see historyLimit)`,
+      { details: { document: this.name, revision, currentRevision: current, oldestKept: oldest } },
+    );
   }
 
   async revision(): Promise<number> {
@@ -146,7 +247,7 @@ export class StateDocument implements StateDocumentApi {
   /** Deletes the whole document; resolves false if it did not exist. */
   remove(condition?: Condition): Promise<boolean> {
     condition = ownCondition(condition);
-    return this.ctx.run("state.remove", (tx) => tx.delete(this.collection, this.name, condition ?? {}), condition, this.request());
+    return this.ctx.run("state.remove", this.planRemove(condition), condition, this.request());
   }
 
   /**
@@ -239,7 +340,12 @@ export class StateDocument implements StateDocumentApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planRemove(condition?: Condition): Plan<boolean> {
     condition = ownCondition(condition);
-    return (tx) => tx.delete(this.collection, this.name, condition ?? {});
+    return (tx) => {
+      const existed = tx.delete(this.collection, this.name, condition ?? {});
+      // A document created again starts at revision 1: its old history must not pass for the new one's.
+      deleteHistory(tx, this.collection, this.name);
+      return existed;
+    };
   }
 
   private write(kind: string, mutate: Mutation, condition?: Condition, args: unknown[] = []): Promise<WriteResult> {
@@ -252,7 +358,7 @@ export class StateDocument implements StateDocumentApi {
   }
 
   private plan(mutate: Mutation, condition?: Condition): Plan<Written> {
-    return (tx: TxContext) => {
+    return (tx: TxContext, now: string) => {
       // A session's document lives only with its session (else doctor finds an orphan it cannot place).
       if (this.collection === COLLECTION.sessionState && tx.get(COLLECTION.sessions, this.name) === undefined) {
         throw new NotFoundError(`session "${this.name}" does not exist, so its state document cannot be written`, {
@@ -263,7 +369,13 @@ export class StateDocument implements StateDocumentApi {
       checkCondition(this.collection, this.name, current?.revision ?? 0, condition);
       // Built from the stored (frozen) document and inputs that own() already copied: no other references.
       const next = markOwned(mutate(current?.value));
+      // Every document write passes here (each method and each batch operation): history is kept here once.
+      const before = serializedSoFar(tx);
       const revision = tx.put(this.collection, this.name, next);
+      const after = serializedSoFar(tx);
+      const size = before === undefined || after === undefined ? JSON.stringify(next).length : after - before;
+      const limit = this.ctx.historyLimit;
+      recordHistory(tx, { collection: this.collection, name: this.name, previous: current, revision, size, at: now, limit });
       return { revision };
     };
   }

@@ -1,5 +1,7 @@
 import type { JsonObject, JsonValue } from "../json/types.js";
+import type { JsonPatchOperation } from "../json/json-patch.js";
 import type { QueryNode } from "../query/index.js";
+import type { HistoryEntry, HistoryOptions, ReadOptions } from "./history.js";
 import type { ChangeSet } from "../spi/types.js";
 import type { BatchOperation, BatchOptions } from "./batch-operation.js";
 import type {
@@ -91,7 +93,12 @@ export interface UpdateOptionsApi {
 /** A JSON state document: revisioned, every write atomic. */
 export interface StateDocumentApi {
   readonly name: string;
-  read(): Promise<DocumentSnapshotApi>;
+  /** The whole document and its revision; with `revision`, that revision (the current one or one kept in history, else E_NOT_FOUND). */
+  read(options?: ReadOptions): Promise<DocumentSnapshotApi>;
+  /** The current revision, then the earlier ones history keeps, newest first (revision, time, size; values on request). */
+  history(options?: HistoryOptions): Promise<HistoryEntry[]>;
+  /** An RFC 6902 JSON Patch from revision `from` to revision `to` (changed arrays replaced whole). */
+  diff(from: number, to: number): Promise<JsonPatchOperation[]>;
   revision(): Promise<number>;
   /** None → the whole document; `$…` → the JSONPath's values; `/…` or `""` → the pointer's value. */
   get(query?: string): Promise<JsonValue | undefined>;

@@ -9,6 +9,7 @@ import { COLLECTION, nowIso } from "./collections.js";
 import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
 import type { DomainContext, Plan, RunCondition, Written } from "./context.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, checkIdempotencyKey, checkIdempotencyWindow, fingerprint, idempotent } from "./idempotency.js";
+import { DEFAULT_HISTORY_LIMIT, checkHistoryLimit } from "./history.js";
 import { Metrics } from "./metrics.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
@@ -36,6 +37,13 @@ export interface StoreOptions extends AdapterOptions {
    * Each process applies its own window when it writes with a key.
    */
   idempotencyWindowMs?: number;
+  /**
+   * How many earlier revisions each state document keeps in history (`doc.history()`,
+   * `doc.read({ revision })`, `doc.diff()`), besides its current one: 0 to 1,000. Default 20; 0 keeps
+   * none (and a document's kept history is dropped at its next write). Each write then also stores
+   * the previous value, in the same transaction. Each process applies its own limit when it writes.
+   */
+  historyLimit?: number;
 }
 
 /** What a dashboard refresh needs, in one call. */
@@ -79,6 +87,8 @@ export class Store implements StoreApi {
   readonly limits: ValueLimits;
   /** How long idempotency keys are remembered (ms). */
   readonly idempotencyWindowMs: number;
+  /** Earlier revisions each state document keeps (see `StoreOptions.historyLimit`). */
+  readonly historyLimit: number;
   private readonly ctx: DomainContext;
   private closed = false;
 
@@ -88,6 +98,7 @@ export class Store implements StoreApi {
   ) {
     this.limits = resolveLimits(options.limits);
     this.idempotencyWindowMs = checkIdempotencyWindow(options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS);
+    this.historyLimit = checkHistoryLimit(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
     const window = this.idempotencyWindowMs;
     // The fence inside, the idempotency key outermost: a retry whose first attempt committed
     // replays it even after its lease moved on.
@@ -113,6 +124,7 @@ export class Store implements StoreApi {
       adapter,
       limits: this.limits,
       metrics,
+      historyLimit: this.historyLimit,
       runWithSequence,
       run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> =>
         (await runWithSequence(kind, guard(kind, plan, condition, request))).result,
@@ -262,7 +274,7 @@ export class Store implements StoreApi {
  * with `registerAdapter`. Only the adapter the URL names is loaded.
  */
 export async function open(url: string, options: StoreOptions = {}): Promise<Store> {
-  const { config: _config, ...adapterOptions } = options;
+  const { config: _config, historyLimit: _historyLimit, ...adapterOptions } = options;
   return new Store(await openAdapterUrl(url, adapterOptions), options);
 }
 

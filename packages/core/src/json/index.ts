@@ -23,3 +23,4 @@ export { applyPatch, type JsonPatchOperation, type JsonPatchOperationName } from
 export { DEFAULT_MAX_PATCH_WORK, type JsonPatchOptions } from "./patch-budget.js";
 export { incrementAt, type IncrementResult } from "./increment.js";
 export { jsonEqual, MAX_VALUE_DEPTH } from "./values.js";
+export { jsonDiff } from "./diff.js";

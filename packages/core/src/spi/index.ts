@@ -13,6 +13,7 @@ export { TxBuffer, runTransaction } from "./tx-buffer.js";
 export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } from "./registry.js";
 export { MemoryAdapter, type MemoryAdapterOptions, openAdapter as openMemoryAdapter } from "../memory/memory-adapter.js";
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "../domain/index-keys.js";
+export { deleteHistory } from "../domain/history.js";
 export { pathExists } from "./path-exists.js";
 export { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
 export { conflict, fromSystemError } from "../errors.js";

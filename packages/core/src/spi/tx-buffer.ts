@@ -1,4 +1,4 @@
-import { conflict } from "../errors.js";
+import { ValidationError, conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
 import {
   type ValueLimits,
@@ -10,7 +10,7 @@ import {
   validateValue,
 } from "../validation.js";
 import { isOwned } from "./owned-values.js";
-import type { CommitWrite, IndexKeys, PutOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
+import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
 
@@ -81,6 +81,30 @@ export class TxBuffer implements TxContext {
       value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)),
     };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
+    return revision;
+  }
+
+  restore(collection: string, id: string, value: JsonValue, revision: number, options: RestoreOptions = {}): number {
+    validateCollection(collection);
+    validateId(id);
+    if (typeof revision !== "number" || !Number.isSafeInteger(revision) || revision < 1) {
+      throw new ValidationError(`a restored revision must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${String(revision)}`, {
+        details: { issues: ["revision"], collection, id },
+      });
+    }
+    const index = { ...(options.index ?? {}) };
+    for (const name of Object.keys(index)) {
+      validateIndexName(name);
+      validateIndexKey(index[name], `index key of "${name}"`);
+    }
+    const json = validateValue(value, this.limits);
+    this.serialized += json.length;
+    const cur = this.current(collection, id);
+    // Never backwards: a copy may only bring a record forward, so revisions a reader saw stay true.
+    if (cur.revision >= revision) throw conflict(collection, id, cur.revision, `a revision lower than ${revision}`);
+    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(JSON.parse(json) as JsonValue) };
+    // A later put of the record in this transaction continues from the restored revision.
+    this.set(collection, id, { type: "put", record: stored, json, index, base: revision - 1 });
     return revision;
   }
 

@@ -63,6 +63,20 @@ export interface TxContext {
   put(collection: string, id: string, value: JsonValue, options?: PutOptions): number;
   /** Buffers a delete; throws ConflictError if a condition fails. Returns whether it existed. */
   delete(collection: string, id: string, options?: WriteCondition): boolean;
+  /**
+   * For copying stores only (import, migrate): buffers a put of the record AT `revision`, so a
+   * record of revision R is copied in one write instead of R. Only where the record is absent or
+   * at a lower revision (else ConflictError with the current revision); `revision` from 1 to
+   * Number.MAX_SAFE_INTEGER (else ValidationError). Returns `revision`. Domain writes never use it:
+   * revisions otherwise grow by exactly 1 per committed write. Optional: the shared `TxBuffer`
+   * (which the file, SQLite, LMDB, PostgreSQL and memory adapters use) has it.
+   */
+  restore?(collection: string, id: string, value: JsonValue, revision: number, options?: RestoreOptions): number;
+}
+
+/** Options of `TxContext.restore`. */
+export interface RestoreOptions {
+  index?: IndexKeys;
 }
 
 export interface TransactResult<T> {

@@ -14,6 +14,54 @@ export const docQuery = {
   },
 } as const;
 
+export const docReadQuery = {
+  type: "object",
+  properties: {
+    ...docQuery.properties,
+    revision: {
+      type: "integer",
+      description: "Read this revision: the current one or one kept in history (E_NOT_FOUND for one no longer kept).",
+    },
+  },
+} as const;
+
+export const historyQuery = {
+  type: "object",
+  properties: {
+    limit: { type: "integer", description: "At most this many entries, newest first (1 to 1,000; default 20)." },
+    before: { type: "integer", description: "Only revisions lower than this one (paging back)." },
+    values: { type: "boolean", description: "Include each revision's value (default false)." },
+  },
+} as const;
+
+export const historyAnswer = {
+  type: "object",
+  properties: {
+    entries: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["revision", "at", "size"],
+        properties: {
+          revision: { type: "integer" },
+          at: { type: ["string", "null"], description: "Commit time (ISO 8601); null when not known." },
+          size: { type: "integer", description: "Length of the value's JSON text." },
+          value: { description: "The value (with values=true)." },
+        },
+      },
+    },
+  },
+} as const;
+
+export const diffQuery = {
+  type: "object",
+  required: ["from", "to"],
+  properties: {
+    from: { type: "integer", description: "The revision the patch starts from." },
+    to: { type: "integer", description: "The revision the patch leads to." },
+  },
+} as const;
+
 export const pageQuery = {
   limit: { type: "integer", minimum: 1, maximum: 10000, description: "Page size." },
   cursor: { type: "string", description: "The cursor of the previous page." },

@@ -10,11 +10,12 @@ import {
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { conditionOf } from "../conditions.js";
 import { sendJson } from "./reply.js";
-import { anyJson, docQuery, idParam, pageQuery, writeResult } from "./schemas.js";
+import { anyJson, diffQuery, docQuery, docReadQuery, historyAnswer, historyQuery, idParam, pageQuery, writeResult } from "./schemas.js";
 
 interface DocQuery {
   pointer?: string;
   query?: string;
+  revision?: number;
 }
 
 type DocOf = (request: FastifyRequest) => StateDocumentApi;
@@ -28,9 +29,16 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
   const tags = [tag];
   app.get<{ Querystring: DocQuery }>(
     prefix,
-    { schema: { tags, summary: "Read the document, a pointer's value or a JSONPath's nodes", params, querystring: docQuery } },
+    {
+      schema: {
+        tags,
+        summary: "Read the document, a pointer's value or a JSONPath's nodes; with ?revision=, of that revision (kept in history)",
+        params,
+        querystring: docReadQuery,
+      },
+    },
     async (request, reply) => {
-      const { pointer, query } = request.query;
+      const { pointer, query, revision: wanted } = request.query;
       if (pointer !== undefined && query !== undefined) {
         throw new ValidationError("give either pointer or query, not both", {
           details: { issues: ["pointer and query"], malformed: true },
@@ -38,12 +46,49 @@ function documentRoutes(app: FastifyInstance, prefix: string, params: object, do
       }
       // Compiled before the read, so a bad query costs no I/O.
       const compiled = query === undefined ? undefined : compileQuery(query);
-      const { value, revision } = await docOf(request).read();
+      const { value, revision } = await docOf(request).read(wanted === undefined ? {} : { revision: wanted });
       if (compiled !== undefined) {
         return sendJson(reply, 200, { revision, nodes: value === undefined ? [] : compiled.run(value) }, revision);
       }
       const at = pointer === undefined || value === undefined ? value : getAt(value, pointer);
       return sendJson(reply, 200, at === undefined ? { revision } : { revision, value: at }, revision);
+    },
+  );
+  app.get<{ Querystring: { limit?: number; before?: number; values?: boolean } }>(
+    `${prefix}/history`,
+    {
+      schema: {
+        tags,
+        summary:
+          "The document's revisions, newest first: the current one, then those history keeps (revision, time, size; values on request)",
+        params,
+        querystring: historyQuery,
+        response: { 200: historyAnswer },
+      },
+    },
+    async (request, reply) => {
+      const { limit, before, values } = request.query;
+      const entries = await docOf(request).history({
+        ...(limit !== undefined && { limit }),
+        ...(before !== undefined && { before }),
+        ...(values !== undefined && { values }),
+      });
+      return sendJson(reply, 200, { entries });
+    },
+  );
+  app.get<{ Querystring: { from: number; to: number } }>(
+    `${prefix}/diff`,
+    {
+      schema: {
+        tags,
+        summary: "An RFC 6902 JSON Patch from revision ?from= to revision ?to= (each current or kept in history)",
+        params,
+        querystring: diffQuery,
+      },
+    },
+    async (request, reply) => {
+      const { from, to } = request.query;
+      return sendJson(reply, 200, { from, to, operations: await docOf(request).diff(from, to) });
     },
   );
   app.post<{ Body: { query?: unknown } }>(
