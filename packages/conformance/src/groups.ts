@@ -39,6 +39,8 @@ export const CLAUSE_GROUPS = [
   "lease-multi-process",
   "idempotency",
   "idempotency-multi-process",
+  "retention",
+  "retention-multi-process",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */

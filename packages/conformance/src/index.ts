@@ -16,6 +16,7 @@ import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
 import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/multi-process.js";
 import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
+import { registerRetention } from "./clauses/retention.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
 import { registerWatch } from "./clauses/watch.js";
@@ -61,5 +62,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerAgentRules(suite);
     registerLeases(suite);
     registerIdempotency(suite);
+    registerRetention(suite);
   });
 }
