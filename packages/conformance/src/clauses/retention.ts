@@ -141,15 +141,25 @@ export function registerRetention(s: SuiteContext): void {
 
       s.clause("expired idempotency records are removed, live ones kept (their keys still replay)", async (scope) => {
         const { expect } = scope;
-        const store = await openGc(scope, { idempotencyWindowMs: 200 } as never);
+        const windowMs = 1_000;
+        const store = await openGc(scope, { idempotencyWindowMs: windowMs } as never);
         const doc = store.state("keys");
         for (let i = 0; i < 5; i++) await doc.increment("/n", 1, { idempotencyKey: `old-${i}` } as never);
-        await pause(300);
+        await pause(windowMs + 100);
+        const freshAt = Date.now();
         await doc.increment("/n", 1, { idempotencyKey: "fresh" } as never);
-        expect((await store.gc({ dryRun: true })).idempotencyRecords).toBe(5);
-        expect((await store.gc({ batchSize: 2 })).idempotencyRecords).toBe(5);
+        const dry = await store.gc({ dryRun: true });
+        const r = await store.gc({ batchSize: 2 });
+        const replay = await doc.increment("/n", 1, { idempotencyKey: "fresh" } as never);
+        if (Date.now() - freshAt >= windowMs) {
+          // Too slow a machine to tell the fresh key from the old ones: only the old ones are certain.
+          expect(r.idempotencyRecords).toBeGreaterThanOrEqual(5);
+          return;
+        }
+        expect(dry.idempotencyRecords, "the dry run counts the expired ones").toBe(5);
+        expect(r.idempotencyRecords, "exactly the expired ones").toBe(5);
         expect((await store.gc()).idempotencyRecords).toBe(0);
-        expect((await doc.increment("/n", 1, { idempotencyKey: "fresh" } as never)).value, "the live key still replays").toBe(6);
+        expect(replay.value, "the live key still replays").toBe(6);
       });
 
       s.clause(
