@@ -49,7 +49,7 @@ describe("the daemon runs gc on the retention schedule", () => {
       .split("\n")
       .filter((l) => l.includes("gc removed"))
       .map((l) => JSON.parse(l) as { level: string; gc: Record<string, number> })
-      .find((l) => l.gc.sessions > 0);
+      .find((l) => (l.gc.sessions ?? 0) > 0);
     expect(line?.level).toBe("info");
     expect(line?.gc).toMatchObject({ sessions: 1, stateDocuments: 1, dryRun: false });
     const metrics = (await http({ socket: daemon.info.socket }, "GET", "/metrics")).body;

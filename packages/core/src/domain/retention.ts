@@ -95,7 +95,9 @@ export function resolveGcLimits(options: GcOptions, policy: RetentionPolicy | un
     endedBefore = new Date(t).toISOString();
   } else {
     const ms = options.endedOlderThanMs ?? (policy === undefined ? undefined : policy.endedSessionsMaxAgeSeconds * 1000);
-    if (ms !== undefined) endedBefore = new Date(now - checkMs(ms, "endedOlderThanMs")).toISOString();
+    // Ended at least `ms` ago: times have millisecond resolution, so "before cutoff + 1 ms" is "at or before cutoff"
+    // (with age 0, a session ended in this very millisecond is included).
+    if (ms !== undefined) endedBefore = new Date(now - checkMs(ms, "endedOlderThanMs") + 1).toISOString();
   }
   const entries = options.changeLogMaxEntries ?? policy?.changeLogMaxEntries;
   if (entries !== undefined && (!Number.isSafeInteger(entries) || entries < 1)) {
