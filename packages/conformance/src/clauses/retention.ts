@@ -1,5 +1,6 @@
 import type { ChangeSet } from "@statehouse/core";
 import { type RetentionStore, lacksGc } from "../child/retention-roles.js";
+import type { CoordinationStore, WatchEvent } from "../coordination-api.js";
 import type { DomainStore } from "../domain-api.js";
 import { requires } from "../requirements.js";
 import type { ClauseScope, SuiteContext } from "../suite-context.js";
@@ -190,6 +191,19 @@ export function registerRetention(s: SuiteContext): void {
           expect(sets[0]!.sequence, "changes() after a trimmed point starts at the oldest kept: a gap a watcher reports").toBe(
             kept[0]!.sequence,
           );
+          const watchable = store as unknown as Partial<CoordinationStore>;
+          if (typeof watchable.watch === "function") {
+            const controller = new AbortController();
+            const it = watchable.watch({ since: 1, signal: controller.signal, pollMs: 5 })[Symbol.asyncIterator]();
+            const first = (await it.next()).value as WatchEvent | undefined;
+            controller.abort();
+            await it.return?.();
+            expect(first, "a watcher behind the cut gets a typed reset naming the oldest kept").toMatchObject({
+              type: "reset",
+              since: 1,
+              oldest: kept[0]!.sequence,
+            });
+          }
           await store.state("log").set("/i", "after");
           expect(await store.sequence(), "the next commit takes the next sequence").toBe(head + 1);
           // By age: everything committed before now is older than 0 ms, but the latest always stays.
