@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { open } from "@statehouse/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Daemon, cli, http, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
 
@@ -62,5 +63,14 @@ describe("the daemon runs gc on the retention schedule", () => {
     await waitFor("the later session removed on the next run", async () => !(await exists(later)), 30_000);
     expect(await exists(live)).toBe(true);
     expect((await http({ socket: daemon.info.socket }, "GET", "/v1/health")).status).toBe(200);
+
+    // A policy the built-in schema would refuse, stored by a process that replaced the schema: the
+    // daemon's next run fails, logs it at warn, and the daemon serves on.
+    const other = await open(url, { config: { schema: {}, mode: "replace" } });
+    await other.config.set("default", { retention: { endedSessionsMaxAgeSeconds: -1, scheduleSeconds: 1 } });
+    await other.close();
+    await waitFor("the failed run logged", () => /"level":"warn","msg":"gc failed/.test(log()), 30_000);
+    expect((await http({ socket: daemon.info.socket }, "GET", "/v1/health")).status).toBe(200);
+    expect(daemon.child.exitCode, "the daemon still runs").toBeNull();
   }, 180_000);
 });
