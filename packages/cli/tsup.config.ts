@@ -23,4 +23,24 @@ export default defineConfig([
     sourcemap: true,
     splitting: false,
   },
+  // The thin client (thin.ts), run first by bin/statehouse.js on every command: ONE small CommonJS
+  // file (an ES module entry would load Node's ESM loader, which costs a hook more than this file's
+  // whole work), with the locating code of the server and core bundled in from their sources, so
+  // that only the modules it uses come along and forwarding to a daemon loads nothing else.
+  {
+    entry: { thin: "src/thin.ts" },
+    format: ["cjs"],
+    target: "node20",
+    clean: false,
+    sourcemap: true,
+    splitting: false,
+    noExternal: [/^@statehouse\//],
+    esbuildOptions(options) {
+      options.alias = {
+        "@statehouse/server/locate": "../server/src/daemon/locate-entry.ts",
+        "@statehouse/core/spi": "../core/src/spi/index.ts",
+        "@statehouse/core": "../core/src/index.ts",
+      };
+    },
+  },
 ]);

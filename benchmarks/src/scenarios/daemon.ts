@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IoError } from "@statehouse/core";
@@ -12,6 +13,35 @@ import { locateCli } from "./cli.js";
 
 /** The curl floor's key: `curl --unix-socket` against a trivial node:http server, whole process. */
 export const CURL_FLOOR_KEY = resultKey("process", undefined, "curl-unix-floor", {});
+/** The in-process floor's key: one keep-alive node:http request to a trivial server on a unix socket. */
+export const HTTP_FLOOR_KEY = resultKey("process", undefined, "http-unix-floor", {});
+
+/** Round trips timed in process: a warm-up, then this many, one at a time. */
+const ROUND_TRIPS = 2000;
+
+/** Times `call` ROUND_TRIPS times in a row (after a warm-up of a tenth as many); milliseconds each. */
+async function roundTrips(call: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < ROUND_TRIPS / 10; i++) await call();
+  const samples: number[] = [];
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    const t0 = performance.now();
+    await call();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+/** One GET over a keep-alive agent on a unix socket: the floor of the client's round trip. */
+function httpGet(agent: Agent, socket: string, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve());
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 const WORKER = fileURLToPath(new URL("./daemon-increment-worker.js", import.meta.url));
 
@@ -34,30 +64,48 @@ function curlMissing(): string | undefined {
 export const curlFloorScenario: Scenario = {
   name: "curl-floor",
   group: "floor",
-  title: "Process floor (curl --unix-socket to a trivial node:http server)",
+  title: "Process floor (curl --unix-socket to a trivial node:http server) and its in-process round trip",
   perAdapter: false,
   writes: false,
-  ops: () => ["curl-unix-floor"],
+  ops: () => ["curl-unix-floor", "http-unix-floor"],
   async run(ctx) {
-    const missing = curlMissing();
-    if (missing !== undefined) return [failedResult(ctx.job, "curl-unix-floor", missing, "skipped")];
     const server = await startFloorServer(join(ctx.dir, "floor.sock"));
+    const out: BenchResult[] = [];
     try {
-      curl(server.socket, "GET", "/"); // warm the page cache
-      const samples: number[] = [];
-      for (let i = 0; i < ctx.job.settings.processRuns; i++) {
-        const r = curl(server.socket, "GET", "/v1/state/global?pointer=/probe");
-        if (r.status !== 0) throw new IoError(`curl exited ${r.status}: ${r.stderr}`);
-        samples.push(r.ms);
+      const missing = curlMissing();
+      if (missing !== undefined) out.push(failedResult(ctx.job, "curl-unix-floor", missing, "skipped"));
+      else {
+        curl(server.socket, "GET", "/"); // warm the page cache
+        const samples: number[] = [];
+        for (let i = 0; i < ctx.job.settings.processRuns; i++) {
+          const r = curl(server.socket, "GET", "/v1/state/global?pointer=/probe");
+          if (r.status !== 0) throw new IoError(`curl exited ${r.status}: ${r.stderr}`);
+          samples.push(r.ms);
+        }
+        out.push(okResult(ctx.job, "curl-unix-floor", fromSamples(samples), { adapter: "process" }));
       }
-      return [okResult(ctx.job, "curl-unix-floor", fromSamples(samples), { adapter: "process" })];
+      // The remote client's round trip, less everything statehouse does: node:http, keep-alive, a unix socket.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const samples = await roundTrips(() => httpGet(agent, server.socket, "/v1/state/global?pointer=/probe"));
+        out.push(okResult(ctx.job, "http-unix-floor", fromSamples(samples, ROUND_TRIPS), { adapter: "process" }));
+      } finally {
+        agent.destroy();
+      }
+      return out;
     } finally {
       await server.stop();
     }
   },
 };
 
-const PROCESS_OPS = ["daemon-curl-state-get", "daemon-curl-state-incr", "daemon-curl-session-create", "daemon-cli-state-get"] as const;
+const PROCESS_OPS = [
+  "daemon-curl-state-get",
+  "daemon-curl-state-incr",
+  "daemon-curl-session-create",
+  "daemon-cli-state-get",
+  "daemon-client-state-get",
+] as const;
 
 /**
  * Whole-process timings through a daemon over this adapter, as a hook pays them: curl for a
@@ -103,6 +151,20 @@ export const daemonScenario: Scenario = {
         timed("daemon-curl-state-get", CURL_FLOOR_KEY, () => curl(socket, "GET", "/v1/state/global?pointer=/probe"));
         timed("daemon-curl-state-incr", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/state/global/increment", '{"pointer":"/n"}'));
         timed("daemon-curl-session-create", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/sessions", "{}"));
+      }
+      // In process: the remote client's state get over the socket, one round trip at a time.
+      try {
+        const { open: openClient } = await import("@statehouse/client");
+        const client = await openClient(`unix:${socket}`);
+        try {
+          const doc = client.state("global");
+          const samples = await roundTrips(() => doc.at("/probe"));
+          out.push(okResult(ctx.job, "daemon-client-state-get", fromSamples(samples, ROUND_TRIPS), { floor: HTTP_FLOOR_KEY }));
+        } finally {
+          await client.close();
+        }
+      } catch (err) {
+        out.push(failedResult(ctx.job, "daemon-client-state-get", err));
       }
       // The CLI finds the daemon by its discovery file, next to STATEHOUSE_SOCKET.
       const env = { ...process.env, STATEHOUSE_SOCKET: socket };

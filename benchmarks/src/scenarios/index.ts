@@ -12,6 +12,7 @@ import { retentionScenario } from "./retention.js";
 import { sessionCountScenario } from "./session-count.js";
 import { v2PeerScenario } from "./v2-peer.js";
 import { watchLatencyScenario } from "./watch-latency.js";
+import { webDashboardScenario } from "./web-dashboard.js";
 
 /** Every scenario, in the order a run executes them (floors first, so ratios have them). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   daemonScenario,
   daemonConcurrencyScenario,
   mcpScenario,
+  webDashboardScenario,
   v2PeerScenario,
 ];
 

@@ -1,5 +1,7 @@
 import type { Store, StoreApi, StoreOptions } from "@statehouse/core";
 import type { Output } from "./io/output.js";
+import type { CliRequest, CliResponse } from "@statehouse/server/daemon";
+import type { ForwardRunnerOptions } from "./forward-runner.js";
 
 // The command contract: what a command is, what its handler receives, and its usage line. The
 // parser (args.ts), the command table (commands/spec.ts), help and every handler import this file;
@@ -61,6 +63,8 @@ export interface CommandContext {
   open(options?: StoreOptions): Promise<StoreApi>;
   /** Opens the store directly, for commands that need its adapter (export, migrate, …); never through a daemon. */
   openLocal(options?: StoreOptions): Promise<Store>;
+  /** The daemon's runner of thin clients' commands (`serve` gives it to the daemon): see forward-runner.ts. */
+  forwardRunner(options: ForwardRunnerOptions): (request: CliRequest) => Promise<CliResponse>;
 }
 
 /** `statehouse state get [QUERY] [--doc NAME] [--session ID]` */

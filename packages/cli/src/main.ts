@@ -4,21 +4,29 @@ import { parseInvocation } from "./args.js";
 import type { CommandContext, Values } from "./contract.js";
 import { EXIT_CODES, describeError } from "./exit-codes.js";
 import { daemonSocketFor } from "./forward.js";
+import { forwardRunner } from "./forward-runner.js";
+import { ForwardRefused } from "./io/forwarded.js";
 import { Output, type OutputMode } from "./io/output.js";
+import type { RunOptions } from "./run-options.js";
 import { usageError } from "./usage.js";
+
+export type { RunOptions } from "./run-options.js";
 
 /** The default store when neither `--store` nor STATEHOUSE_STORE names one and no `.statehouse` is found upward. */
 export const DEFAULT_STORE = "file:./.statehouse";
 
 /** Runs the CLI with the given arguments; resolves to the exit status (it does not exit). */
-export async function run(argv: readonly string[]): Promise<number> {
+export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const output = (m: OutputMode) => new Output(m, options.stdout, options.stderr, env);
   let mode: OutputMode = argv.includes("--json") ? "json" : argv.includes("--plain") ? "plain" : "human";
-  let out = new Output(mode);
+  let out = output(mode);
   let store: StoreApi | undefined;
+  const inDaemon = options.daemonStore;
   try {
     const inv = parseInvocation(argv);
     mode = inv.values.json === true ? "json" : inv.values.plain === true ? "plain" : "human";
-    out = new Output(mode);
+    out = output(mode);
     if (inv.kind === "version") {
       const { version } = await import("./version.js");
       out.line(mode === "json" ? JSON.stringify({ version: await version() }) : await version());
@@ -30,16 +38,23 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.OK;
     }
     const { locateStore, READ_ONLY_COMMANDS } = await import("./store-location.js");
-    const location = locateStore(inv.values.store as string | undefined, process.env.STATEHOUSE_STORE, process.cwd());
+    const cwd = options.cwd ?? process.cwd();
+    const location = locateStore(inv.values.store as string | undefined, env.STATEHOUSE_STORE, cwd);
     const storeUrl = location.url;
+    if (inDaemon !== undefined) {
+      if (!inDaemon.commands.has(inv.command.name.split(" ")[0]!) || inv.values["no-daemon"] === true)
+        throw new ForwardRefused("not a domain operation");
+      if (!inDaemon.serves(storeUrl, cwd)) throw new ForwardRefused("another store");
+    }
     // A read never creates a store: a mistyped location is E_NOT_FOUND, not a new empty store.
     const readOnly = READ_ONLY_COMMANDS.has(inv.command.name);
     const direct = (options?: StoreOptions): StoreOptions => ({ ...storeOptions, ...(readOnly && { create: false }), ...options });
     const storeOptions = globalStoreOptions(inv.values);
     // A daemon serving this store takes the command: no adapter is loaded, no lock is taken.
-    const socket = await daemonSocketFor(inv.command, inv.values, storeUrl, out);
-    let local: Store | undefined;
-    if (socket === undefined) registerCliAdapters();
+    const socket = inDaemon === undefined ? await daemonSocketFor(inv.command, inv.values, storeUrl, out) : undefined;
+    let local: Store | undefined = inDaemon?.store;
+    if (inDaemon !== undefined) store = inDaemon.store;
+    if (socket === undefined && inDaemon === undefined) registerCliAdapters();
     const ctx: CommandContext = {
       command: inv.command,
       args: inv.positionals,
@@ -49,6 +64,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       storeOrigin: location.origin,
       storeOptions,
       readOnly,
+      forwardRunner: (o) => forwardRunner(run, o),
       async open(options?: StoreOptions): Promise<StoreApi> {
         if (socket !== undefined) {
           if (store === undefined) {
@@ -70,14 +86,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     const handler = await inv.command.load();
     return (await handler(ctx)) ?? EXIT_CODES.OK;
   } catch (err) {
-    report(out, mode, err);
+    if (err instanceof ForwardRefused) throw err;
+    report(out, mode, err, env);
     return describeError(err).exitStatus;
   } finally {
-    if (store !== undefined) {
+    if (store !== undefined && store !== inDaemon?.store) {
       try {
         await store.close();
       } catch (err) {
-        report(out, mode, err);
+        report(out, mode, err, env);
       }
     }
   }
@@ -112,7 +129,7 @@ function globalStoreOptions(values: Values): StoreOptions {
   return options;
 }
 
-function report(out: Output, mode: OutputMode, err: unknown): void {
+function report(out: Output, mode: OutputMode, err: unknown, env: NodeJS.ProcessEnv): void {
   const e = describeError(err);
   if (mode === "json") {
     out.error(JSON.stringify({ error: e }));
@@ -129,6 +146,6 @@ function report(out: Output, mode: OutputMode, err: unknown): void {
   if (e.code === "E_CONFLICT" && typeof e.details.id === "string" && typeof e.details.currentRevision === "number")
     lines.push(`current revision: ${e.details.currentRevision}`);
   if (listed) for (const i of issues) lines.push(`  - ${String(i)}`);
-  if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && process.env.STATEHOUSE_DEBUG) lines.push(err.stack);
+  if (e.code === "E_UNEXPECTED" && err instanceof Error && err.stack !== undefined && env.STATEHOUSE_DEBUG) lines.push(err.stack);
   out.error(lines.join("\n"));
 }

@@ -14,6 +14,7 @@ import { webPlugin } from "./web/plugin.js";
 import { type AppLimits, type AppOptions, resolveLimits } from "./options.js";
 import type { Store } from "@statehouse/core";
 import { problem, toProblem } from "./problem.js";
+import { cliRoutes } from "./routes/cli.js";
 import { registerRoutes } from "./routes/index.js";
 
 declare const __STATEHOUSE_SERVER_VERSION__: string;
@@ -143,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   state.mcp = mcpPlugin(app, store, options.mcp ?? true);
 
   registerRoutes(app, { store, storeUrl: options.storeUrl ?? "", version: SERVER_VERSION, hub, openapi });
+  if (options.cli !== undefined) cliRoutes(app, options.cli);
 
   // Streams never finish by themselves: end them before fastify waits for in-flight requests, and
   // bound that wait so a stuck request cannot hold a stopping daemon.

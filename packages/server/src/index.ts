@@ -15,3 +15,4 @@ export {
   DEFAULT_LIMITS,
 } from "./options.js";
 export type { Problem } from "./problem.js";
+export type { CliRequest, CliResponse, CliRunner } from "./cli-runner.js";

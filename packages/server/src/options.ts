@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { StoreApi } from "@statehouse/core";
 import type { FastifyBaseLogger } from "fastify";
 import type { AlertsOptions } from "./alerts/evaluator.js";
+import type { CliRunner } from "./cli-runner.js";
 
 /** Limits that keep one client from holding the daemon. Every field is optional; defaults below. */
 export interface AppLimitsOptions {
@@ -85,6 +86,8 @@ export interface AppOptions {
    * `app.statehouse.mcp.reason` says why). Default true.
    */
   mcp?: boolean;
+  /** Runs CLI commands for the CLI's thin client at `POST /v1/cli` (`statehouse serve` supplies it). Default: not served. */
+  cli?: CliRunner;
   /**
    * Evaluate the KPIs on a schedule and keep alerts in the store (thresholds from the project
    * config's `alerts`). Default false here, so an embedded app writes nothing unasked; the daemon

@@ -35,17 +35,19 @@ function traced(
   args: readonly string[],
   env: Record<string, string>,
   traceFile: string,
+  input?: string,
 ): Promise<Result & { modules: string[] }> {
   rmSync(traceFile, { force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", TRACE, bin, ...args], {
       env: { ...process.env, STATEHOUSE_STORE: "", STATEHOUSE_SOCKET: "", ...env, STATEHOUSE_TRACE_FILE: traceFile },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code, signal) => {
       let modules: string[] = [];
@@ -134,14 +136,22 @@ describe("CLI forwarding to statehouse serve", () => {
     const store = `file:${s.dir}/store`;
     const trace = join(s.dir, "modules.txt");
     const d = await daemon(store, s.env);
+    // The thin client (dist/thin.cjs, required before any ES module) has the daemon run the command:
+    // not even the CLI's own bundle or the remote client is imported.
     const fwd = await traced(BIN, ["--store", store, "state", "incr", "/n"], s.env, trace);
     expect(fwd.code, fwd.stderr).toBe(0);
     expect(fwd.stdout.trim()).toBe("1");
-    expect(fwd.modules.some((m) => m.includes("/client/"))).toBe(true);
-    expect(heavy(fwd.modules)).toEqual([]);
+    const loaded = fwd.modules.filter((m) => !m.endsWith("/bin/statehouse.js") && (m.includes("/packages/") || m.includes("node_modules")));
+    expect(loaded).toEqual([]);
+    expect(readFileSync(d.info.socket.replace(/\.sock$/, ".log"), "utf8")).toMatch(/"method":"POST","url":"\/v1\/cli","status":200/);
+    // A command that reads stdin is the CLI's own: the full CLI runs it, through the remote client.
+    const piped = await traced(BIN, ["--store", store, "batch"], s.env, trace, '[{"op":"state.increment","pointer":"/n"}]');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.modules.some((m) => m.includes("/client/"))).toBe(true);
+    expect(heavy(piped.modules)).toEqual([]);
 
     const opted = await traced(BIN, ["--no-daemon", "--store", store, "state", "incr", "/n"], s.env, trace);
-    expect(opted.stdout.trim()).toBe("2");
+    expect(opted.stdout.trim()).toBe("3");
     expect(heavy(opted.modules).some((m) => m.includes("adapter-file"))).toBe(true);
     expect(opted.modules.some((m) => m.includes("/client/"))).toBe(false);
 
@@ -150,7 +160,7 @@ describe("CLI forwarding to statehouse serve", () => {
     // A dead daemon's files are ignored: the command opens the store directly and works.
     const stale = await traced(BIN, ["--store", store, "state", "incr", "/n"], s.env, trace);
     expect(stale.code, stale.stderr).toBe(0);
-    expect(stale.stdout.trim()).toBe("3");
+    expect(stale.stdout.trim()).toBe("4");
     expect(stale.stderr).toBe("");
     expect(heavy(stale.modules).some((m) => m.includes("adapter-file"))).toBe(true);
   });

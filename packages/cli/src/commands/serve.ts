@@ -36,10 +36,21 @@ export async function serve(ctx: CommandContext): Promise<number | undefined> {
   const store = await open(ctx.storeUrl, ctx.storeOptions);
   let running: Awaited<ReturnType<typeof daemon.startDaemon>>;
   try {
+    const mine = await version();
+    const key = daemon.storeKey(ctx.storeUrl);
+    // A thin client's command names its store as the client sees it (its own working directory).
+    const serves = (url: string, cwd: string) => {
+      try {
+        return daemon.storeKey(url, cwd) === key;
+      } catch {
+        return false;
+      }
+    };
     running = await daemon.startDaemon({
       storeUrl: ctx.storeUrl,
       store,
-      version: await version(),
+      version: mine,
+      cli: ctx.forwardRunner({ store, version: mine, serves }),
       listen,
       idleExitMs,
       logFile: str(ctx, "log"),

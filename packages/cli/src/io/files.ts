@@ -1,11 +1,14 @@
 import { NotFoundError, StatehouseError } from "@statehouse/core";
 import { fromSystemError } from "@statehouse/core/spi";
+import { refuseWhenForwarded } from "./forwarded.js";
 
 // node:fs/promises is imported on first use: the CLI is bundled into one file, where a static
 // import would load it (and what it pulls in) on every run, even `state get`.
 
 /** Reads a whole file as UTF-8; E_NOT_FOUND if it does not exist, another typed error if it cannot be read. */
 export async function readText(file: string | URL): Promise<string> {
+  // A relative path names a file of the client's working directory, not the daemon's.
+  if (typeof file === "string") refuseWhenForwarded("reads a file");
   const { readFile } = await import("node:fs/promises");
   try {
     return await readFile(file, "utf8");

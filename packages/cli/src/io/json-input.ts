@@ -1,4 +1,5 @@
 import { ValidationError } from "@statehouse/core";
+import { refuseWhenForwarded } from "./forwarded.js";
 import { caretExcerpt, lineColumn, locateJsonError } from "./json-locate.js";
 
 /**
@@ -24,6 +25,7 @@ export function parseJsonInput(text: string, what: string): unknown {
 
 /** Reads all of stdin as UTF-8. */
 export async function readStdin(): Promise<string> {
+  refuseWhenForwarded("reads stdin");
   // Someone typing at a terminal would otherwise see a command that seems to hang.
   if (process.stdin.isTTY) process.stderr.write("statehouse: reading JSON from stdin; end it with Ctrl-D\n");
   const chunks: Buffer[] = [];

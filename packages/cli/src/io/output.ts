@@ -31,9 +31,10 @@ export class Output {
     readonly mode: OutputMode,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.colors = makeColors(colorEnabled(stdout));
-    this.errColors = makeColors(colorEnabled(stderr));
+    this.colors = makeColors(colorEnabled(stdout, env));
+    this.errColors = makeColors(colorEnabled(stderr, env));
   }
 
   /** Writes text plus a newline to stdout. */

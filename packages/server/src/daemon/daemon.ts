@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from "node:net";
 import { StatehouseError, type Store } from "@statehouse/core";
 import type { AlertsOptions } from "../alerts/evaluator.js";
+import type { CliRunner } from "../cli-runner.js";
 import { createApp } from "../app.js";
 import { GC_KINDS, type GcStore, RetentionScheduler, type RetentionScheduleOptions } from "../retention/scheduler.js";
 import { DaemonLogger, type LogLevel } from "./logger.js";
@@ -42,6 +43,8 @@ export interface DaemonOptions {
    * while there is none), or false for never. Default on.
    */
   retention?: RetentionScheduleOptions | false;
+  /** Runs CLI commands for the CLI's thin client at `POST /v1/cli`. Default: not served. */
+  cli?: CliRunner;
 }
 
 /** A daemon that is serving. */
@@ -89,6 +92,7 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
     storeUrl: options.storeUrl,
     limits: { drainMs },
     alerts: options.alerts ?? {},
+    ...(options.cli !== undefined && { cli: options.cli }),
     // One app serves both listeners. A unix socket request has no peer address and needs nothing
     // more (the socket's mode is its access control); a TCP one must pass the Host and token check.
     auth: token === undefined ? undefined : (req) => (req.remoteAddress === undefined ? undefined : checkTcpRequest(req.headers, token)),

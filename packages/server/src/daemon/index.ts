@@ -15,3 +15,4 @@ export {
 } from "./tcp-guard.js";
 export { acquireStoreLock, lockName, type StoreLock } from "./store-lock.js";
 export * from "./locate-entry.js";
+export type { CliRequest, CliResponse, CliRunner } from "../cli-runner.js";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.js";
 import { lstatSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -80,7 +80,7 @@ export function daemonPaths(storeUrl: string, options: LocateOptions = {}): Daem
     dir = dirname(socket);
   } else {
     dir = runtimeDir(env, options.create === true);
-    socket = join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 24)}.sock`);
+    socket = join(dir, `${sha256Hex(key).slice(0, 24)}.sock`);
   }
   checkSocketPath(socket);
   const base = socket.replace(/\.sock$/, "");
