@@ -8,6 +8,7 @@ import { mcpScenario } from "./mcp.js";
 import { mcpFloorScenario } from "./mcp-floor.js";
 import { operationScenarios } from "./operations.js";
 import { processFloorScenario } from "./process-floor.js";
+import { retentionScenario } from "./retention.js";
 import { sessionCountScenario } from "./session-count.js";
 import { v2PeerScenario } from "./v2-peer.js";
 import { watchLatencyScenario } from "./watch-latency.js";
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sessionCountScenario,
   concurrencyScenario,
   watchLatencyScenario,
+  retentionScenario,
   cliScenario,
   daemonScenario,
   daemonConcurrencyScenario,

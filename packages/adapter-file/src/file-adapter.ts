@@ -24,7 +24,7 @@ import {
 } from "@statehouse/core";
 import { cursorOf, pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
-import { fold, readHistory } from "./fold.js";
+import { fold, trimHistoryThrough, readHistory } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { mapEngineError } from "./map-engine-error.js";
@@ -409,6 +409,29 @@ export class FileAdapter implements StorageAdapter {
           throw mapEngineError(err, "compacting the store");
         }
         this.foldFault = undefined;
+      }),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Retention: removes the folded change sets up to `through` (whole history files; the latest
+   * change set is never folded away from wal/ before a newer commit exists, so it stays).
+   */
+  async trimChanges(through: number): Promise<number> {
+    this.assertOpen();
+    const run = this.queue.then(() =>
+      this.withLock(() => {
+        this.view.refresh();
+        this.view.refreshFolded();
+        const upTo = Math.min(Math.floor(through), this.view.head - 1, this.view.folded);
+        if (!(upTo >= 1)) return 0;
+        try {
+          return trimHistoryThrough(this.layout, upTo);
+        } catch (err) {
+          throw mapEngineError(err, "trimming the change log");
+        }
       }),
     );
     this.queue = run.catch(() => undefined);

@@ -155,6 +155,27 @@ function trimHistory(layout: Layout, retention: number): void {
   }
 }
 
+/**
+ * Retention (run under the write lock): removes the history files whose change sets all have a
+ * sequence up to `through`, oldest first, so what is left stays a suffix. Change sets not yet
+ * folded live in wal/ as the store's own commits and stay until a fold moves them here. Returns
+ * how many change sets went.
+ */
+export function trimHistoryThrough(layout: Layout, through: number): number {
+  const files = readdirSync(layout.historyDir)
+    .map((name) => ({ name, m: HISTORY_NAME.exec(name) }))
+    .filter((f) => f.m !== null)
+    .map((f) => ({ name: f.name, from: Number(f.m![1]), to: Number(f.m![2]) }))
+    .sort((a, b) => a.to - b.to);
+  let removed = 0;
+  for (const f of files) {
+    if (f.to > through) break;
+    unlinkQuietly(`${layout.historyDir}/${f.name}`);
+    removed += f.to - f.from + 1;
+  }
+  return removed;
+}
+
 /** Change sets with a sequence greater than `since` from history/, oldest first. */
 export function readHistory(
   layout: Layout,

@@ -49,6 +49,18 @@ export function appendChangeSet(log: Log, writes: readonly CommitWrite[], sequen
   return swept;
 }
 
+/** Retention: removes the change sets up to `through`, never the latest (inside the caller's write transaction); returns how many. */
+export function trimLog(log: Log, through: number): number {
+  const upTo = Math.min(Math.floor(through), readSequence(log) - 1);
+  if (!(upTo >= 1)) return 0;
+  let n = 0;
+  for (const key of log.getKeys({ start: logKey(0), end: logKey(upTo + 1) })) {
+    log.remove(key as Buffer);
+    n++;
+  }
+  return n;
+}
+
 /** At most `limit` change sets after `since`, oldest first, within the retention. */
 export function readChanges(log: Log, since: number, limit: number, retention: number): ChangeSet[] {
   const out: ChangeSet[] = [];

@@ -25,7 +25,7 @@ import {
 } from "@statehouse/core";
 import { pathExists, runTransaction } from "@statehouse/core/spi";
 import { ABORT } from "lmdb";
-import { appendChangeSet, readChanges, readSequence } from "./change-log.js";
+import { appendChangeSet, readChanges, readSequence, trimLog } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
 import { checkEnvironment } from "./integrity.js";
@@ -292,6 +292,25 @@ export class LmdbAdapter implements StorageAdapter {
   async sequence(): Promise<number> {
     await this.ready();
     return this.reading("reading the sequence", () => readSequence(this.env.log));
+  }
+
+  /** Retention: removes the change sets up to `through` (never the latest) in one write transaction. */
+  async trimChanges(through: number): Promise<number> {
+    await this.ready();
+    const env = this.env;
+    let removed = 0;
+    try {
+      writeTransaction(
+        env,
+        () => {
+          removed = trimLog(env.log, through);
+        },
+        this.commitFlags,
+      );
+    } catch (err) {
+      this.fail(err, "trimming the change log");
+    }
+    return removed;
   }
 
   /** Full scan: every record decodes, index entries and records agree, the retained log has no gaps. */

@@ -569,6 +569,20 @@ export class PostgresAdapter implements StorageAdapter {
    * pages go back to the OS. Not `VACUUM FULL`, which would lock every other client out of the store
    * for the rewrite; a database administrator can run that in a quiet hour.
    */
+  /** Retention: removes the change sets up to `through` (never the latest) in one statement. */
+  async trimChanges(through: number): Promise<number> {
+    this.assertOpen();
+    if (!Number.isFinite(through)) return 0;
+    const q = quoteIdent(this.schema);
+    return this.retrying("trimming the change log", async () => {
+      const r = await this.pool.query(
+        `DELETE FROM ${q}.statehouse_changes WHERE seq <= LEAST($1::bigint, (SELECT seq FROM ${q}.statehouse_counter) - 1)`,
+        [Math.floor(through)],
+      );
+      return r.rowCount ?? 0;
+    });
+  }
+
   async compact(): Promise<void> {
     this.assertOpen();
     const q = quoteIdent(this.schema);

@@ -80,6 +80,7 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly statements: Statements;
   private readonly cache: RecordCache;
   private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
+  private readonly trimTxn: Database.Transaction<(through: number) => number>;
   private closed = false;
   /** This connection's last commit, to skip reading the sequence when nobody else committed since. */
   private lastCommit: { seq: number; dataVersion: number } | undefined;
@@ -113,6 +114,7 @@ export class SqliteAdapter implements StorageAdapter {
     }
     this.cache = new RecordCache(this.options.cacheBytes);
     this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
+    this.trimTxn = db.transaction((through: number) => this.statements.trimChangesThrough.run(through).changes);
   }
 
   private assertOpen(): void {
@@ -332,6 +334,13 @@ export class SqliteAdapter implements StorageAdapter {
   async sequence(): Promise<number> {
     this.assertOpen();
     return this.engine("reading the sequence", () => (this.statements.lastSeq.get() as number | undefined) ?? 0);
+  }
+
+  /** Retention: removes the change sets up to `through` (never the latest) in one short write transaction. */
+  async trimChanges(through: number): Promise<number> {
+    this.assertOpen();
+    if (!Number.isFinite(through)) return 0;
+    return this.engine("trimming the change log", () => this.trimTxn.immediate(Math.floor(through)));
   }
 
   /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */

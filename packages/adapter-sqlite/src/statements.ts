@@ -49,6 +49,8 @@ const SQL = {
   deleteEntry: "DELETE FROM index_entries WHERE collection = ? AND name = ? AND key = ? AND id = ?",
   insertChange: "INSERT INTO changes (seq, at, crc, entries) VALUES (?, ?, ?, ?)",
   trimChanges: "DELETE FROM changes WHERE seq <= ?",
+  // Retention's trim: the latest change set carries the sequence, so it is never removed.
+  trimChangesThrough: "DELETE FROM changes WHERE seq <= ? AND seq < (SELECT max(seq) FROM changes)",
   changesSince: "SELECT seq, at, crc, entries FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
 };
 

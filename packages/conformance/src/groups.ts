@@ -42,6 +42,8 @@ export const CLAUSE_GROUPS = [
   "history",
   "history-multi-process",
   "restore",
+  "retention",
+  "retention-multi-process",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */

@@ -17,6 +17,7 @@ import { registerListing } from "./clauses/listing.js";
 import { registerModelBased } from "./clauses/model-based.js";
 import { registerDomainMultiProcess, registerMultiProcess } from "./clauses/multi-process.js";
 import { registerOpenUnderWrite } from "./clauses/open-under-write.js";
+import { registerRetention } from "./clauses/retention.js";
 import { registerRevisions } from "./clauses/revisions.js";
 import { registerValues } from "./clauses/values.js";
 import { registerWatch } from "./clauses/watch.js";
@@ -63,5 +64,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerLeases(suite);
     registerIdempotency(suite);
     registerHistory(suite);
+    registerRetention(suite);
   });
 }

@@ -64,6 +64,8 @@ export {
   IDEMPOTENCY,
   IDEMPOTENCY_KEY_REUSED,
 } from "./domain/idempotency.js";
+export { type GcOptions, type GcReport, RETENTION_PROJECT } from "./domain/retention.js";
+export { type RetentionPolicy, RETENTION_DEFAULTS, retentionPolicyOf } from "./domain/retention-policy.js";
 export { PROJECT_AGENTS, markStale, type StaleOptions, type SessionAgents } from "./domain/agent-rules.js";
 export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";
 export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";

@@ -8,6 +8,7 @@ import { EventHub, type EventStats } from "./events.js";
 import { parseJsonBody } from "./json-body.js";
 import { type McpStatus, mcpPlugin } from "./mcp.js";
 import { metricsPlugin } from "./metrics/plugin.js";
+import type { StatehouseMetrics } from "./metrics/registry.js";
 import { collectOpenApi } from "./openapi.js";
 import { webPlugin } from "./web/plugin.js";
 import { type AppLimits, type AppOptions, resolveLimits } from "./options.js";
@@ -27,6 +28,8 @@ export interface AppState {
   readonly events: EventStats;
   /** Whether `/mcp` serves the store's MCP server, and if not, why (`@statehouse/mcp` not installed, …). */
   readonly mcp: McpStatus;
+  /** The Prometheus instruments of `/metrics` (the daemon's retention runs count into `gcRemoved`). */
+  readonly metrics: StatehouseMetrics | undefined;
 }
 
 /**
@@ -68,6 +71,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     limits,
     events: hub.stats,
     mcp: { enabled: false, reason: "not set up yet" },
+    metrics: undefined,
   };
   app.decorate("statehouse", state satisfies AppState);
 
@@ -118,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   // --- monitoring (issue 12): /metrics and the web page at /, registered before the routes so its hooks time every one of them.
   const metrics = metricsPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats });
+  state.metrics = metrics;
   webPlugin(app, { store, storeUrl: options.storeUrl ?? "", events: hub.stats, metrics });
   // Alerts (issue 12): kept in the store, so served for an in-process store; evaluated when asked (the daemon).
   let evaluator: AlertEvaluator | undefined;

@@ -57,6 +57,7 @@ const tools = (name: string) => () => import("./tools.js").then((m) => m[name as
 const lease = (name: string) => () => import("./lease.js").then((m) => m[name as keyof typeof m] as Handler);
 
 const alerts = (name: string) => () => import("./alerts.js").then((m) => m[name as keyof typeof m] as Handler);
+const gc = (name: string) => () => import("./gc.js").then((m) => m[name as keyof typeof m] as Handler);
 const daemon = (name: string) => () => import("./daemon.js").then((m) => m[name as keyof typeof m] as Handler);
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -489,6 +490,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Show a lease: holder, token, expiry, and whether it is held now (exit 3 if never acquired).",
     examples: ["statehouse --json lease show deploy"],
     load: lease("show"),
+  },
+  {
+    name: "gc",
+    args: [],
+    options: {
+      "dry-run": { type: "boolean", help: "print what would be removed; remove nothing" },
+      "ended-older-than": {
+        type: "string",
+        arg: "AGE",
+        help: "remove sessions ended longer ago than AGE (0s, 90m, 12h, 30d); default: the retention policy's",
+      },
+    },
+    summary: "Retention on demand: remove old ended sessions (with their state and agents), expired idempotency keys, old change sets.",
+    details: [
+      "Only ended sessions (completed, failed, cancelled) that ended before the cutoff are removed, in batches of 100,",
+      "each judged again when removed: a session revived or changed meanwhile stays. Nothing active is ever removed.",
+      'The policy is the "default" project\'s config section retention: {endedSessionsMaxAgeSeconds (default 30 days),',
+      "changeLogMaxEntries, changeLogMaxAgeDays, scheduleSeconds (default 3600)}. Without that section no session is",
+      "removed unless --ended-older-than is given; a running daemon (statehouse serve) runs gc on the schedule when it is set.",
+      "--json: {sessions,stateDocuments,agents,idempotencyRecords,changeSets,dryRun}.",
+    ],
+    examples: [
+      "statehouse gc --dry-run --ended-older-than 7d",
+      "statehouse --json gc --ended-older-than 12h",
+      'statehouse config set default \'{"retention": {"endedSessionsMaxAgeSeconds": 604800, "changeLogMaxEntries": 5000}}\'',
+    ],
+    load: gc("run"),
   },
   {
     name: "alerts",

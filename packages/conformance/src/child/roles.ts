@@ -3,6 +3,7 @@ import { AGENT_ROLES } from "./agent-roles.js";
 import { FAULT_ROLES } from "./fault-roles.js";
 import { IDEMPOTENCY_ROLES } from "./idempotency-roles.js";
 import { LEASE_ROLES } from "./lease-roles.js";
+import { RETENTION_ROLES } from "./retention-roles.js";
 import { type Role, SPI_ROLES } from "./spi-roles.js";
 import { WATCH_ROLES } from "./watch-roles.js";
 
@@ -15,4 +16,5 @@ export const ROLES: Record<string, Role> = {
   ...AGENT_ROLES,
   ...LEASE_ROLES,
   ...IDEMPOTENCY_ROLES,
+  ...RETENTION_ROLES,
 };

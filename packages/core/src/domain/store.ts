@@ -11,6 +11,8 @@ import type { DomainContext, Plan, RunCondition, Written } from "./context.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, checkIdempotencyKey, checkIdempotencyWindow, fingerprint, idempotent } from "./idempotency.js";
 import { DEFAULT_HISTORY_LIMIT, checkHistoryLimit } from "./history.js";
 import { Metrics } from "./metrics.js";
+import { type GcOptions, type GcReport, Retention } from "./retention.js";
+import type { RetentionPolicy } from "./retention-policy.js";
 import { STALE_AGENT_LISTING, Sessions } from "./sessions.js";
 import { StateDocument } from "./state-document.js";
 import { type LeaseFence, Leases, checkFence, fenced } from "./leases.js";
@@ -83,6 +85,7 @@ export class Store implements StoreApi {
   readonly leases: Leases;
   /** Alerts kept in the store: evaluated by the daemon, read by every process. */
   readonly alerts: Alerts;
+  private readonly retention: Retention;
   readonly metrics = new Metrics();
   readonly limits: ValueLimits;
   /** How long idempotency keys are remembered (ms). */
@@ -156,6 +159,23 @@ export class Store implements StoreApi {
     this.tools = new Tools(this.ctx);
     this.leases = new Leases(this.ctx);
     this.alerts = new Alerts(this.ctx);
+    this.retention = new Retention(this.ctx);
+  }
+
+  /**
+   * Retention: deletes ended sessions older than the limit (with their state documents and agents),
+   * expired idempotency records, and trims the change log, in bounded batches, never anything
+   * active. Limits come from `options`, else from the `default` project's `retention` config
+   * section; see `GcOptions`. Resolves to what was removed (or would be, with `dryRun`).
+   */
+  gc(options: GcOptions = {}): Promise<GcReport> {
+    this.assertOpen();
+    return this.retention.gc(options);
+  }
+
+  /** The retention policy of the `default` project's config, or undefined when it has no `retention` section. */
+  retentionPolicy(): Promise<RetentionPolicy | undefined> {
+    return this.retention.policy();
   }
 
   /** A named state document; `global` by default. */

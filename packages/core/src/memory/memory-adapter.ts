@@ -159,6 +159,15 @@ export class MemoryAdapter implements StorageAdapter {
     return this.log.slice(start, start + limit);
   }
 
+  async trimChanges(through: number): Promise<number> {
+    this.assertOpen();
+    const upTo = Math.min(through, this.seq - 1);
+    let n = 0;
+    while (n < this.log.length && this.log[n]!.sequence <= upTo) n++;
+    this.log.splice(0, n);
+    return n;
+  }
+
   async sequence(): Promise<number> {
     this.assertOpen();
     return this.seq;

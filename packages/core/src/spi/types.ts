@@ -196,6 +196,14 @@ export interface StorageAdapter {
   check?(options?: { repair?: boolean }): Promise<IntegrityReport>;
   /** Reclaims space after deletions. */
   compact?(): Promise<void>;
+  /**
+   * Removes the change sets with a sequence up to `through` (retention), oldest first, never the
+   * latest committed one; resolves to how many it removed. Afterwards `changes(since)` with an
+   * older `since` starts at the first change set kept, so a watcher sees the gap and reports a
+   * reset. An adapter may keep a few more (whole files, say), never fewer. Callers bound the work
+   * per call (core trims at most 1,000 change sets at a time).
+   */
+  trimChanges?(through: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import { StatehouseError, type Store } from "@statehouse/core";
 import type { AlertsOptions } from "../alerts/evaluator.js";
 import type { CliRunner } from "../cli-runner.js";
 import { createApp } from "../app.js";
+import { GC_KINDS, type GcStore, RetentionScheduler, type RetentionScheduleOptions } from "../retention/scheduler.js";
 import { DaemonLogger, type LogLevel } from "./logger.js";
 import { type DaemonPaths, type DiscoveryRecord, daemonPaths } from "./locate.js";
 import { clearStaleSocket, isSameSocket, removeDiscoveryIfOurs, socketIdentity, writeDiscovery } from "./socket-files.js";
@@ -37,6 +38,11 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Alert evaluation (thresholds from the project config's `alerts`), or false for none. Default on, project `default`. */
   alerts?: AlertsOptions | false;
+  /**
+   * Retention: gc on the schedule of the `default` project's `retention` config section (nothing
+   * while there is none), or false for never. Default on.
+   */
+  retention?: RetentionScheduleOptions | false;
   /** Runs CLI commands for the CLI's thin client at `POST /v1/cli`. Default: not served. */
   cli?: CliRunner;
 }
@@ -93,6 +99,19 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
   });
   if (app.statehouse.mcp.enabled) logger.log("info", "MCP served at /mcp");
   else logger.log("info", "MCP not served at /mcp", { reason: app.statehouse.mcp.reason });
+  // Retention (issue 14) runs beside the requests, on a timer, for a store in this process.
+  let retention: RetentionScheduler | undefined;
+  const gcStore = options.store as Partial<GcStore>;
+  if (options.retention !== false && typeof gcStore.gc === "function" && typeof gcStore.retentionPolicy === "function") {
+    retention = new RetentionScheduler(
+      gcStore as GcStore,
+      (level, msg, fields) => logger.log(level, msg, fields),
+      (report) => {
+        for (const kind of GC_KINDS) if (report[kind] > 0) app.statehouse.metrics?.gcRemoved.inc({ kind }, report[kind]);
+      },
+      options.retention ?? {},
+    );
+  }
   const inflight = new Set<ServerResponse>();
   let lastActivity = Date.now();
   const track = (req: IncomingMessage, res: ServerResponse, via: "unix" | "tcp") => {
@@ -163,6 +182,7 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
   };
   writeDiscovery(paths.discovery, record);
   logger.log("info", "serving", { socket: paths.socket, tcp, store: options.storeUrl, pid: process.pid, version: options.version });
+  retention?.start();
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -171,6 +191,7 @@ async function serve(options: DaemonOptions, paths: DaemonPaths, lock: StoreLock
   const stop = (reason = "stop"): Promise<void> => {
     stopping ??= (async () => {
       logger.log("info", "stopping", { reason, inflight: inflight.size });
+      await retention?.stop();
       if (idleTimer !== undefined) clearInterval(idleTimer);
       // Node unlinks a unix socket's path when its server closes. If the path now holds another
       // server's socket (someone removed ours and bound theirs), move it aside across the close.

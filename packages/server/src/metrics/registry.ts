@@ -20,6 +20,8 @@ export interface StatehouseMetrics {
   readonly httpDuration: Histogram<"route" | "method" | "status_class">;
   readonly errors: Counter<"code">;
   readonly conflicts: Counter;
+  /** Records removed by the daemon's retention runs, by kind (sessions, agents, change sets, …). */
+  readonly gcRemoved: Counter<"kind">;
   /** Recent latencies per operation, for the web page's percentiles and KPI tiles. */
   readonly recent: RecentLatencies;
   /** Failures so far by error code (the page's lock-timeout rate). */
@@ -157,5 +159,11 @@ export function createMetrics(src: MetricsSources): StatehouseMetrics {
     for (const v of (await errors.get()).values) out[String(v.labels.code)] = v.value;
     return out;
   };
-  return { registry, httpDuration, errors, conflicts, recent, errorCounts, stop };
+  const gcRemoved = new Counter({
+    name: "statehouse_gc_removed_total",
+    help: "Records removed by the daemon's retention (gc) runs, by kind.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, errors, conflicts, gcRemoved, recent, errorCounts, stop };
 }
