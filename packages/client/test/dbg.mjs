@@ -1,0 +1,28 @@
+import { open } from "@statehouse/client";
+import { open as openLocal } from "@statehouse/core";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+const dir = mkdtempSync("/tmp/dbgw-");
+const storeUrl = `sqlite:${dir}/store.db`, socket = `${dir}/d.sock`;
+function start() { return new Promise((res) => { const p = spawn(process.execPath, ["fixtures/serve-store.mjs", storeUrl, socket], { stdio: ["ignore", "pipe", "inherit"] }); p.stdout.on("data", (d) => { if (String(d).includes("ready")) res(p); }); }); }
+let p = await start();
+const direct = await openLocal(storeUrl);
+const remote = await open(`unix:${socket}`, { watchReconnectMs: 60000 });
+const seen = [];
+const ac = new AbortController();
+const done = (async () => { for await (const ev of remote.watch({ since: 0, signal: ac.signal })) seen.push(ev.sequence); })().catch(e => console.log("watch err", e));
+for (let i = 0; i < 5; i++) await remote.state().increment("/n");
+await new Promise(r => setTimeout(r, 300));
+console.log("seen", seen.length);
+p.kill("SIGKILL");
+await new Promise(r => p.once("exit", r));
+const tick = setInterval(() => console.log("alive", seen.length), 1000);
+for (let i = 0; i < 5; i++) await direct.state("d").increment("/n");
+p = await start();
+console.log("restarted");
+for (let i = 0; i < 5; i++) await remote.state().increment("/n").catch(e => console.log("incr err", e.code));
+console.log("incremented");
+await new Promise(r => setTimeout(r, 2000));
+console.log("seen", seen);
+clearInterval(tick);
+ac.abort(); await done; await remote.close(); p.kill(); await direct.close();
