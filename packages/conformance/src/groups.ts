@@ -54,6 +54,10 @@ export const DOMAIN_GROUPS: readonly ClauseGroup[] = [
   "query-safety",
   "query-limits",
   "domain-multi-process",
+  "watch",
+  "watch-multi-process",
+  "leases",
+  "lease-multi-process",
   "idempotency",
   "idempotency-multi-process",
 ];
