@@ -9,12 +9,17 @@ import type {
   SnapshotOptionsApi,
   StateDocumentApi,
   StoreApi,
+  WatchEvent,
+  WatchOptions,
 } from "@statehouse/core";
-import { isStatehouseError } from "@statehouse/core/errors";
+import { ClosedError, isStatehouseError } from "@statehouse/core/errors";
+import { checkWatchOptions } from "@statehouse/core/validation";
 import { conditionHeaders, jsonText, qs, seg } from "./encode.js";
 import { RemoteDocument } from "./remote-document.js";
+import { RemoteLeases } from "./remote-leases.js";
 import { RemoteAgents, RemoteConfigs, RemoteSessions, RemoteTools } from "./remote-records.js";
 import { type ClientOptions, Transport } from "./transport.js";
+import { remoteWatch } from "./remote-watch.js";
 
 /** A batch as JSON text; a non-JSON value is refused naming its operation, as the library does. */
 function batchText(operations: readonly BatchOperation[]): string {
@@ -39,7 +44,9 @@ export class RemoteStore implements StoreApi {
   readonly agents: RemoteAgents;
   readonly config: RemoteConfigs;
   readonly tools: RemoteTools;
+  readonly leases: RemoteLeases;
   private readonly t: Transport;
+  private readonly watchReconnectMs: number;
 
   constructor(url: string, options: ClientOptions = {}) {
     this.t = new Transport(url, options);
@@ -47,6 +54,8 @@ export class RemoteStore implements StoreApi {
     this.agents = new RemoteAgents(this.t);
     this.config = new RemoteConfigs(this.t);
     this.tools = new RemoteTools(this.t);
+    this.leases = new RemoteLeases(this.t);
+    this.watchReconnectMs = options.watchReconnectMs ?? 30_000;
   }
 
   /** The daemon's URL. */
@@ -82,6 +91,17 @@ export class RemoteStore implements StoreApi {
   async snapshot(options: SnapshotOptionsApi = {}): Promise<DashboardSnapshotApi> {
     return (await this.t.send("GET", `/v1/snapshot${qs({ recentChanges: options.recentChanges, activeAgents: options.activeAgents })}`))
       .body as DashboardSnapshotApi;
+  }
+
+  /**
+   * Committed change sets from every process, in order, each once, over the daemon's event stream
+   * (see `StoreApi.watch`); resumed after a dropped connection without gap or duplicate. `pollMs`,
+   * `idlePollMs` and `batchSize` are checked but the daemon's own polling applies.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
+    if (this.t.closed) throw new ClosedError("the store is closed");
+    checkWatchOptions(options);
+    return remoteWatch(this.t, options, { reconnectMs: this.watchReconnectMs });
   }
 
   /** `GET /v1/health`: the daemon's status, version, pid and store URL. */

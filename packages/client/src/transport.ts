@@ -1,4 +1,4 @@
-import { Agent, type IncomingHttpHeaders, request } from "node:http";
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from "node:http";
 import { ClosedError, UnavailableError, ValidationError } from "@statehouse/core/errors";
 import { errorFromProblem } from "./problem.js";
 
@@ -8,6 +8,11 @@ export interface ClientOptions {
   token?: string;
   /** A request that has not answered after this long fails with E_UNAVAILABLE. Default 30,000 ms. */
   timeoutMs?: number;
+  /**
+   * How long `watch()` keeps reconnecting to a daemon that has gone away (resuming where it was)
+   * before its iteration throws E_UNAVAILABLE. Default 30,000 ms.
+   */
+  watchReconnectMs?: number;
 }
 
 export interface Response {
@@ -62,6 +67,8 @@ export class Transport {
   private readonly timeoutMs: number;
   /** Set by close(): every later call fails with E_CLOSED, as on a closed library store. */
   closed = false;
+  /** Open event streams: each on its own connection (outside the agent's pool), cut by close(). */
+  private readonly streams = new Set<IncomingMessage>();
 
   constructor(
     readonly url: string,
@@ -105,9 +112,68 @@ export class Transport {
     });
   }
 
+  /**
+   * Opens a long-lived GET (the event stream) on a connection of its own, so that it never holds one
+   * of the pool's sockets that calls share. Resolves to the 2xx response once its headers arrive
+   * (within `timeoutMs`; after that the stream may stay quiet for as long as it likes); rejects with
+   * the problem's error or E_UNAVAILABLE. Aborting `signal` destroys it.
+   */
+  openStream(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+    if (this.closed) return Promise.reject(new ClosedError("the store is closed"));
+    return new Promise((resolve, reject) => {
+      const h: Record<string, string> = { accept: "text/event-stream", ...headers };
+      if (this.auth !== undefined) h.authorization = this.auth;
+      let response: IncomingMessage | undefined;
+      const req = request({ ...this.endpoint, agent: false, method: "GET", path, headers: h }, (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          req.setTimeout(0);
+          this.streams.add(res);
+          // Aborting cuts the open stream too (a watch waiting for its next event ends at once).
+          res.once("close", () => {
+            this.streams.delete(res);
+            signal?.removeEventListener("abort", abort);
+          });
+          if (this.closed || signal?.aborted === true) res.destroy();
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", (err) => reject(this.unavailable(err, "GET", path)));
+        res.on("end", () => {
+          signal?.removeEventListener("abort", abort);
+          let body: unknown;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          } catch {
+            body = undefined;
+          }
+          reject(errorFromProblem(status, body, `GET ${path}`));
+        });
+      });
+      const abort = (): void => {
+        req.destroy(Object.assign(new Error("the watch was aborted"), { code: "ABORT_ERR" }));
+        response?.destroy();
+      };
+      signal?.addEventListener("abort", abort, { once: true });
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" })),
+      );
+      req.on("error", (err) => {
+        signal?.removeEventListener("abort", abort);
+        reject(this.unavailable(err, "GET", path));
+      });
+      req.end();
+    });
+  }
+
   close(): void {
     this.closed = true;
     this.agent.destroy();
+    for (const res of this.streams) res.destroy();
+    this.streams.clear();
   }
 
   private unavailable(err: unknown, method: string, path: string): Error {

@@ -3,7 +3,9 @@ import { type Agent, type DomainStore, type DomainStoreOptions, loadOpen } from 
 
 /**
  * The coordination slice of core's domain API (issue 14) the coordination clauses drive: looked up
- * at run time like the rest of the domain API, so a core without it skips these groups, saying why.
+ * at run time like the rest of the domain API, by what the store has (a `watch` function, a `leases`
+ * object), never by its class: core's in-process `Store` and a remote target's client (the daemon's
+ * `RemoteStore`) both pass when they implement it, and a store without it says so.
  */
 export type WatchEvent =
   | { readonly type: "changes"; readonly sequence: number; readonly at: string; readonly changes: readonly ChangeEntry[] }
@@ -49,7 +51,7 @@ export interface LeaseCondition {
 export function lacksLeases(store: DomainStore): string | undefined {
   return typeof (store as Partial<CoordinationStore>).leases?.acquire === "function"
     ? undefined
-    : "this @statehouse/core's Store has no leases";
+    : "this store (core's Store or a remote client) has no leases";
 }
 
 /** Opens a store through core's `open`, as one with the coordination API. */
@@ -68,5 +70,7 @@ export function lacksAgentRules(store: DomainStore): string | undefined {
 
 /** Says why the store has no `watch`, or undefined. */
 export function lacksWatch(store: DomainStore): string | undefined {
-  return typeof (store as Partial<CoordinationStore>).watch === "function" ? undefined : "this @statehouse/core's Store has no watch()";
+  return typeof (store as Partial<CoordinationStore>).watch === "function"
+    ? undefined
+    : "this store (core's Store or a remote client) has no watch()";
 }

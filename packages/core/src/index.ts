@@ -71,6 +71,7 @@ export { ProjectConfigs, type ConfigSchemaOptions } from "./domain/config.js";
 export { BUILTIN_CONFIG_SCHEMA } from "./domain/config-schema.js";
 export { Tools } from "./domain/tools.js";
 export { watchChanges, type WatchOptions, type WatchEvent, type WatchChangeSet, type WatchReset } from "./domain/watch.js";
+export { EntryFilter, type WatchFilterSource } from "./domain/watch-filter.js";
 export { BATCH_OPERATIONS, type BatchOperation, type BatchOptions } from "./domain/batch.js";
 export { Metrics, type MetricsListener, type OperationStats } from "./domain/metrics.js";
 export * from "./domain/types.js";

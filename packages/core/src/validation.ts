@@ -1,4 +1,5 @@
 import { InvalidPathError, ValidationError } from "./errors.js";
+import type { WatchOptions } from "./domain/watch-options.js";
 import type { JsonValue } from "./json/types.js";
 import { decodeCursor, resolvePageSize } from "./spi/cursor.js";
 
@@ -295,4 +296,32 @@ export function validateIdempotencyKey(key: unknown): string {
     });
   }
   return key;
+}
+
+function checkWatchInt(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ValidationError(`watch option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`, {
+      details: { issues: [`bad ${name}`] },
+    });
+  }
+}
+
+/**
+ * Validates `watch` options at the call (in process and in the remote client), so a bad option fails
+ * where it is written, not at the first `next()`.
+ */
+export function checkWatchOptions(options: WatchOptions): void {
+  checkWatchInt("since", options.since, 0, Number.MAX_SAFE_INTEGER);
+  checkWatchInt("pollMs", options.pollMs, 1, 60_000);
+  checkWatchInt("idlePollMs", options.idlePollMs, 1, 60_000);
+  checkWatchInt("batchSize", options.batchSize, 1, 10_000);
+  if (options.session !== undefined) validateId(options.session, "session id");
+  if (options.collections !== undefined) {
+    if (!Array.isArray(options.collections) || options.collections.some((c) => typeof c !== "string" || c.length === 0)) {
+      throw new ValidationError("watch option collections must be an array of collection names", {
+        details: { issues: ["bad collections"] },
+      });
+    }
+  }
 }

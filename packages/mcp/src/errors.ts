@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { type ErrorCode, isStatehouseError } from "@statehouse/core";
+import { type ErrorCode, IDEMPOTENCY_KEY_REUSED, isStatehouseError } from "@statehouse/core";
 
 /** What a model should do about each code: the sentence after the error's own message. */
 const HINTS: Readonly<Record<ErrorCode, string>> = {
@@ -30,6 +30,8 @@ export interface ToolErrorShape {
   holder?: string | null;
   currentToken?: number;
   expiresAt?: string;
+  /** Why a conflict that is neither a revision's nor a lease's happened: `idempotency-key-reused`. */
+  reason?: string;
 }
 
 /** A lease refusing an acquire (held by another) or a token (no longer current): what to do differs. */
@@ -51,6 +53,13 @@ function leaseConflict(code: string, message: string, d: Readonly<Record<string,
 export function describe(err: unknown): ToolErrorShape {
   if (isStatehouseError(err)) {
     if (err.code === "E_CONFLICT" && typeof err.details.lease === "string") return leaseConflict(err.code, err.message, err.details);
+    if (err.code === "E_CONFLICT" && err.details.reason === IDEMPOTENCY_KEY_REUSED) {
+      // Not another writer: this key already applied a different write. Retrying cannot help.
+      const hint =
+        "This idempotencyKey was already used for a different write, which was applied: do not retry with this key; " +
+        "use a new key for a new write (or the same arguments to get the first result back).";
+      return { code: err.code, message: err.message, hint, reason: IDEMPOTENCY_KEY_REUSED };
+    }
     if (err.code === "E_CONFLICT") {
       const current = typeof err.details.currentRevision === "number" ? err.details.currentRevision : 0;
       const hint =

@@ -51,6 +51,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     // fastify's own two lines per request at info would flood the daemon's log: ours is one, at debug.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes,
+    // Ids are up to 200 characters (600 percent-encoded): fastify's default of 100 refused valid long
+    // ids with a bare 414 before the library could check them. Longer parameters are still a 414.
+    routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: "idle",
     // Our own server, so that the header timeout and the interval that enforces both timeouts can be set.

@@ -1,5 +1,5 @@
-import type { Condition } from "@statehouse/core";
-import { ValidationError } from "@statehouse/core";
+import type { Condition, LeaseFence } from "@statehouse/core";
+import { ValidationError, validateId } from "@statehouse/core";
 import type { FastifyRequest } from "fastify";
 
 /** A revision as a strong ETag: `"3"`. */
@@ -35,7 +35,32 @@ export function conditionOf(request: FastifyRequest): Condition | undefined {
   }
   const key = idempotencyKeyOf(request);
   if (key !== undefined) condition = { ...condition, idempotencyKey: key };
+  const lease = leaseOf(request);
+  if (lease !== undefined) condition = { ...condition, ifLease: lease };
   return condition;
+}
+
+/** The request header that fences a write with a lease: `Statehouse-Lease: NAME;token=N`. */
+export const LEASE_HEADER = "statehouse-lease";
+
+/**
+ * `Statehouse-Lease: NAME;token=N` → the write's `ifLease`: refused (409, with the lease's current
+ * token in the problem's details) unless N is the lease's current, unexpired token. The name is a
+ * lease id as the library validates it (400 E_INVALID_PATH otherwise); the token a positive integer.
+ */
+export function leaseOf(request: FastifyRequest): LeaseFence | undefined {
+  const raw = request.headers[LEASE_HEADER];
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw))
+    throw new ValidationError("send one Statehouse-Lease header", { details: { issues: ["bad Statehouse-Lease"], malformed: true } });
+  const m = /^\s*([^;\s]+)\s*;\s*token\s*=\s*([1-9][0-9]{0,15})\s*$/.exec(raw);
+  const token = m === null ? Number.NaN : Number(m[2]);
+  if (m === null || !Number.isSafeInteger(token)) {
+    throw new ValidationError(`Statehouse-Lease is NAME;token=N (N a positive integer); got ${JSON.stringify(raw.slice(0, 60))}`, {
+      details: { issues: ["bad Statehouse-Lease"], malformed: true },
+    });
+  }
+  return { name: validateId(m[1], "lease name"), token };
 }
 
 /**

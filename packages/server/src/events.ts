@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { ALERTS, type Alert, type ChangeSet, type StoreApi } from "@statehouse/core";
+import { ALERTS, type Alert, type ChangeSet, EntryFilter, type StoreApi, type WatchFilterSource } from "@statehouse/core";
 import type { FastifyBaseLogger } from "fastify";
 import type { AppLimits } from "./options.js";
 
@@ -18,6 +18,33 @@ interface Stream {
   /** The sequence of the last change set sent (or the position the client resumed from). */
   position: number;
   keepAlive: NodeJS.Timeout;
+  /** The stream's `collections`/`session` filter, as `store.watch` applies it; none: every change set whole. */
+  readonly filter: EntryFilter | undefined;
+}
+
+/** What a stream is filtered by (`?collections=a,b&session=ID`), as `WatchOptions` has it. */
+export interface StreamFilter {
+  readonly collections?: readonly string[];
+  readonly session?: string;
+}
+
+/** The session filter's source in the daemon: the domain API (the store may be in process or not). */
+function storeFilterSource(store: StoreApi): WatchFilterSource {
+  return {
+    async sessionAgents(session) {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.agents.list({ sessionId: session, limit: 1000, ...(cursor !== undefined && { cursor }) });
+        for (const a of page.items) ids.push(a.id);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return ids;
+    },
+    async agentSession(agentId) {
+      return (await store.agents.find(agentId))?.sessionId;
+    },
+  };
 }
 
 const PAGE = 1000;
@@ -67,8 +94,12 @@ export class EventHub {
     return true;
   }
 
-  /** Starts a stream on a hijacked response, resuming after `since` (undefined: from now). */
-  async open(res: ServerResponse, since: number | undefined): Promise<void> {
+  /**
+   * Starts a stream on a hijacked response, resuming after `since` (undefined: from now). With a
+   * filter, only the change sets (and entries) it keeps are sent, exactly as `store.watch` filters;
+   * a run of change sets it drops ends with an id-only event, so a resume starts after them.
+   */
+  async open(res: ServerResponse, since: number | undefined, filterBy: StreamFilter = {}): Promise<void> {
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-store",
@@ -76,9 +107,14 @@ export class EventHub {
       "x-accel-buffering": "no",
     });
     let position: number;
+    const filter =
+      filterBy.collections === undefined && filterBy.session === undefined
+        ? undefined
+        : new EntryFilter(storeFilterSource(this.store), filterBy);
     this.opening++;
     try {
       position = since ?? (await this.store.sequence());
+      await filter?.start();
     } finally {
       this.opening--;
     }
@@ -87,6 +123,7 @@ export class EventHub {
       res,
       position,
       keepAlive: setInterval(() => this.write(stream, ": keep-alive\n\n"), this.limits.eventKeepAliveMs),
+      filter,
     };
     this.streams.add(stream);
     const remove = () => this.remove(stream);
@@ -161,16 +198,22 @@ export class EventHub {
     for (const [position, group] of byPosition) {
       if (position > head) {
         // The client's id is from the future: another store, or one restored from a backup.
-        for (const s of group) this.reset(s, head, "the event id is ahead of the store's sequence");
+        for (const s of group) this.reset(s, head, head + 1, "the event id is ahead of the store's sequence");
         continue;
       }
       const sets = await this.store.changes(position, PAGE);
       if (sets.length === 0 || sets[0]!.sequence !== position + 1) {
-        for (const s of group) this.reset(s, head, "the event id is older than the change log's retention");
+        // As store.watch does: say so, then carry on from the oldest change set still retained.
+        const oldest = sets[0]?.sequence ?? head + 1;
+        for (const s of group) this.reset(s, head, oldest, "the event id is older than the change log's retention");
+        this.again = true;
         continue;
       }
       const extra = await this.alertEvents(sets);
-      for (const s of group) this.send(s, sets, extra);
+      for (const s of group) {
+        if (s.filter === undefined) this.send(s, sets, extra);
+        else await this.sendFiltered(s, s.filter, sets, extra);
+      }
       if (sets.length === PAGE) this.again = true;
     }
   }
@@ -199,9 +242,39 @@ export class EventHub {
     if (this.write(stream, text)) stream.position = sets[sets.length - 1]!.sequence;
   }
 
-  private reset(stream: Stream, head: number, reason: string): void {
-    if (this.write(stream, `id: ${head}\nevent: reset\ndata: ${JSON.stringify({ sequence: head, from: stream.position, reason })}\n\n`)) {
-      stream.position = head;
+  /** The change sets (and entries) the stream's filter keeps; an id-only event for a dropped tail. */
+  private async sendFiltered(
+    stream: Stream,
+    filter: EntryFilter,
+    sets: readonly ChangeSet[],
+    extra: ReadonlyMap<number, string>,
+  ): Promise<void> {
+    if (stream.position >= sets[sets.length - 1]!.sequence) return;
+    let text = "";
+    let last = stream.position;
+    for (const cs of sets) {
+      if (cs.sequence <= stream.position) continue;
+      const changes = await filter.keep(cs);
+      if (changes.length > 0) {
+        text += `id: ${cs.sequence}\nevent: change\ndata: ${JSON.stringify({ ...cs, changes })}\n\n${extra.get(cs.sequence) ?? ""}`;
+        last = cs.sequence;
+      }
     }
+    const end = sets[sets.length - 1]!.sequence;
+    // An event without data dispatches nothing but moves the client's Last-Event-ID past the change
+    // sets the filter dropped (the SSE rules), so a reconnect does not scan them again.
+    if (last !== end) text += `id: ${end}\n\n`;
+    if (this.write(stream, text)) stream.position = end;
+  }
+
+  /**
+   * The change sets after the stream's position are no longer retained: a `reset` event shaped as
+   * `store.watch`'s (`since`, `oldest`, `sequence`; `from` and `reason` too), whose id makes a resume
+   * start at `oldest`; the stream then carries on from there.
+   */
+  private reset(stream: Stream, head: number, oldest: number, reason: string): void {
+    const since = stream.position;
+    const data = { since, oldest, sequence: head, from: since, reason };
+    if (this.write(stream, `id: ${oldest - 1}\nevent: reset\ndata: ${JSON.stringify(data)}\n\n`)) stream.position = oldest - 1;
   }
 }

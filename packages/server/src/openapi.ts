@@ -21,6 +21,17 @@ const IDEMPOTENCY_KEY = {
   schema: { type: "string", minLength: 1, maxLength: 255 },
 };
 
+/** Every write can be fenced by a lease (issue 14); the lease routes themselves take none. */
+const LEASE = {
+  name: "Statehouse-Lease",
+  in: "header",
+  required: false,
+  description:
+    "NAME;token=N: the write is applied only while N is the current, unexpired token of lease NAME, else a 409 problem " +
+    "whose details carry the lease's currentToken (and holder, if held); on /v1/batch it fences every operation without its own ifLease.",
+  schema: { type: "string", pattern: "^[^;\\s]+;token=[1-9][0-9]*$" },
+};
+
 function parametersOf(schema: Record<string, unknown>): unknown[] {
   const out: unknown[] = [];
   for (const [where, key] of [
@@ -64,7 +75,12 @@ export function collectOpenApi(app: FastifyInstance, version: string): () => obj
       const op: Record<string, unknown> = {
         summary: r.schema.summary ?? `${r.method} ${path}`,
         ...(r.schema.tags !== undefined && { tags: r.schema.tags }),
-        parameters: r.method === "GET" ? parametersOf(r.schema) : [...parametersOf(r.schema), IDEMPOTENCY_KEY],
+        parameters:
+          r.method === "GET"
+            ? parametersOf(r.schema)
+            : r.url.startsWith("/v1/leases/")
+              ? parametersOf(r.schema)
+              : [...parametersOf(r.schema), IDEMPOTENCY_KEY, LEASE],
         responses: {
           "200": {
             description: "OK",

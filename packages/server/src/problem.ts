@@ -67,7 +67,9 @@ export function problem(status: number, code: ErrorCode, detail: string, extra: 
 export function toProblem(err: unknown, conditional: boolean): Problem {
   if (isStatehouseError(err)) {
     let status = STATUS[err.code] ?? 500;
-    if (err.code === "E_CONFLICT" && conditional) status = 412;
+    // A refused lease fence (or a held lease) is a 409 even beside If-Match: the precondition that
+    // failed is the lease's, and the problem carries its current token, not a revision.
+    if (err.code === "E_CONFLICT" && conditional && err.details.lease === undefined) status = 412;
     if (err.code === "E_VALIDATION" && err.details.malformed === true) status = 400;
     if (err.code === "E_PERMISSION" && typeof err.details.httpStatus === "number") status = err.details.httpStatus;
     const extra: Partial<Problem> = { details: err.details };

@@ -70,7 +70,7 @@ describe("GET /v1/events (server-sent events)", () => {
     expect(JSON.parse(live.events[0]!.data!).changes[0]).toMatchObject({ collection: "state", id: "direct" });
   });
 
-  it("an id older than the change log's retention gets a reset event, then live changes", async () => {
+  it("an id older than the change log's retention gets a reset event (as store.watch's), then every retained change set and live ones", async () => {
     served = await serve((dir) => `file:${dir}/store`, {});
     const s = served;
     await s.store.close();
@@ -89,15 +89,60 @@ describe("GET /v1/events (server-sent events)", () => {
     const c = new SseClient(socket, "/v1/events", { "last-event-id": "1" });
     clients.push(c);
     await c.until(() => c.events.length >= 1);
-    expect(c.events[0]).toMatchObject({ event: "reset", id: "30" });
-    expect(JSON.parse(c.events[0]!.data!)).toMatchObject({ sequence: 30, from: 1 });
+    // The id makes a resume start at the oldest retained change set, where the stream carries on.
+    expect(c.events[0]).toMatchObject({ event: "reset", id: String(oldest - 1) });
+    expect(JSON.parse(c.events[0]!.data!)).toMatchObject({ since: 1, oldest, sequence: 30, from: 1 });
     await store.state().increment("/n");
-    await c.until(() => c.changeSequences().length === 1);
-    expect(c.changeSequences()).toEqual([31]);
+    const retained = Array.from({ length: 31 - oldest + 1 }, (_, i) => oldest + i);
+    await c.until(() => c.changeSequences().length === retained.length);
+    expect(c.changeSequences()).toEqual(retained);
     const ahead = new SseClient(socket, "/v1/events?since=500");
     clients.push(ahead);
     await ahead.until(() => ahead.events.length >= 1);
     expect(ahead.events[0]).toMatchObject({ event: "reset", id: "31" });
+    expect(JSON.parse(ahead.events[0]!.data!)).toMatchObject({ since: 500, oldest: 32, sequence: 31 });
+  });
+
+  it("?collections= and ?session= filter as store.watch does; a dropped tail still moves the id; bad filters are typed errors", async () => {
+    served = await serve((dir) => `sqlite:${dir}/store.db`);
+    const s = served;
+    await s.store.sessions.create({ id: "mine" });
+    const early = await s.store.agents.spawn("mine", { role: "early" });
+    await s.store.sessions.create({ id: "other" });
+    const since = await s.store.sequence();
+    const bySession = stream(s, `/v1/events?since=${since}&session=mine`);
+    const byCollection = stream(s, `/v1/events?since=${since}&collections=state,tools`);
+    await Promise.all([bySession.ready, byCollection.ready]);
+    const other = await s.store.agents.spawn("other", { role: "x" });
+    await s.store.sessionState("other").set("/a", 1);
+    const late = await s.store.agents.spawn("mine", { role: "late" });
+    await s.store.sessionState("mine").set("/a", 1);
+    await s.store.agents.heartbeat(early.id);
+    await s.store.agents.heartbeat(other.id);
+    await s.store.state().set("/g", 1);
+    await s.store.tools.register({ name: "t" });
+    const head = await s.store.sequence();
+    const entries = (c: SseClient) =>
+      c.events
+        .filter((e) => e.event === "change")
+        .map((e) =>
+          JSON.parse(e.data!)
+            .changes.map((x: { collection: string; id: string }) => `${x.collection}/${x.id}`)
+            .sort(),
+        );
+    await bySession.until(() => entries(bySession).length === 3);
+    expect(entries(bySession)).toEqual([[`agents/${late.id}`, "sessions/mine"], ["session-state/mine"], [`agents/${early.id}`]]);
+    await byCollection.until(() => entries(byCollection).length === 2);
+    expect(entries(byCollection)).toEqual([["state/global"], ["tools/t"]]);
+    // The change sets after the session's last one were dropped by its filter: an id-only event says how far it read.
+    await bySession.until(() => bySession.text.includes(`id: ${head}\n\n`));
+    for (const [query, code] of [
+      ["session=..%2Fx", "E_INVALID_PATH"],
+      ["collections=state,,x", "E_VALIDATION"],
+    ] as const) {
+      const r = await call(s.socket, "GET", `/v1/events?${query}`);
+      expect([r.status >= 400 && r.status < 500, r.json.code], query).toEqual([true, code]);
+    }
   });
 
   it("a client that does not read is dropped once its unsent bytes pass the buffer limit, and counted; readers are unaffected", async () => {

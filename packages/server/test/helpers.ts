@@ -50,7 +50,11 @@ export function call(socket: string, method: string, path: string, body?: unknow
         socketPath: socket,
         method,
         path,
-        headers: { ...(payload !== undefined && { "content-type": "application/json" }), ...headers },
+        // With a length, as clients send it: Node sends a DELETE's body unframed otherwise.
+        headers: {
+          ...(payload !== undefined && { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) }),
+          ...headers,
+        },
       },
       (res) => {
         let text = "";

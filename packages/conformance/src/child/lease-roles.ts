@@ -1,5 +1,6 @@
 import type { JsonValue } from "@statehouse/core";
-import { openCoordination } from "../coordination-api.js";
+import type { CoordinationStore } from "../coordination-api.js";
+import { openJobStore } from "./domain-roles.js";
 import { errorKind } from "../util/errors.js";
 import type { Role } from "./spi-roles.js";
 
@@ -11,7 +12,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * whether two holders ever wrote under the lease at once.
  */
 const leaseRacer: Role = async (job, io) => {
-  const store = await openCoordination(job.url, job.adapterOptions);
+  const store = (await openJobStore(job)) as CoordinationStore;
   const holder = `p${job.params.racer as number}`;
   io.emit({ t: "ready" });
   await io.waitFor("go");
@@ -61,7 +62,7 @@ const leaseRacer: Role = async (job, io) => {
  * (the parent SIGSTOPs it meanwhile) and tries a fenced write with that token.
  */
 const leaseHolder: Role = async (job, io) => {
-  const store = await openCoordination(job.url, job.adapterOptions);
+  const store = (await openJobStore(job)) as CoordinationStore;
   const lease = await store.leases.acquire("job", { holder: "first", ttlMs: job.params.ttlMs as number });
   io.emit({ t: "held", token: lease.token });
   await io.waitFor("write");

@@ -1,4 +1,5 @@
-import { openCoordination } from "../coordination-api.js";
+import type { CoordinationStore } from "../coordination-api.js";
+import { openJobStore } from "./domain-roles.js";
 import { errorKind } from "../util/errors.js";
 import type { Role } from "./spi-roles.js";
 
@@ -7,7 +8,7 @@ import type { Role } from "./spi-roles.js";
  * Writers alternate the kind of write so change sets touch different collections.
  */
 const watchWriter: Role = async (job, io) => {
-  const store = await openCoordination(job.url, job.adapterOptions);
+  const store = (await openJobStore(job)) as CoordinationStore;
   const writer = job.params.writer as number;
   io.emit({ t: "ready" });
   await io.waitFor("go");
@@ -32,7 +33,7 @@ const watchWriter: Role = async (job, io) => {
  * each change set's entries so the parent can compare them with the store's change log.
  */
 const watcher: Role = async (job, io) => {
-  const store = await openCoordination(job.url, job.adapterOptions);
+  const store = (await openJobStore(job)) as CoordinationStore;
   const controller = new AbortController();
   let until = Number.POSITIVE_INFINITY;
   const seen: number[] = [];

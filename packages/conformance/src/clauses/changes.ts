@@ -11,7 +11,7 @@ export function sortedEntries(entries: readonly ChangeEntry[]): ChangeEntry[] {
 }
 
 /** Every change set after `since`, following `limit`-sized pages. */
-export async function allChanges(a: StorageAdapter, since = 0, limit = 1000): Promise<ChangeSet[]> {
+export async function allChanges(a: Pick<StorageAdapter, "changes">, since = 0, limit = 1000): Promise<ChangeSet[]> {
   const out: ChangeSet[] = [];
   for (;;) {
     const page = await a.changes(since, limit);

@@ -4,6 +4,7 @@ import type { QueryNode } from "../query/index.js";
 import type { HistoryEntry, HistoryOptions, ReadOptions } from "./history.js";
 import type { ChangeSet } from "../spi/types.js";
 import type { BatchOperation, BatchOptions } from "./batch-operation.js";
+import type { Lease, LeaseAcquireOptions, LeaseRenewOptions } from "./leases.js";
 import type {
   Agent,
   AgentListOptions,
@@ -24,6 +25,8 @@ import type {
   ToolDescriptor,
   WriteResult,
 } from "./types.js";
+import type { WatchEvent } from "./watch.js";
+import type { WatchOptions } from "./watch-options.js";
 
 /**
  * The user-facing store, as an interface: what a program sees whether the store is in process
@@ -46,6 +49,15 @@ export interface StoreApi {
   readonly agents: AgentsApi;
   readonly config: ProjectConfigsApi;
   readonly tools: ToolsApi;
+  /** Named leases with fencing tokens; a write takes `ifLease: { name, token }` in its condition. */
+  readonly leases: LeasesApi;
+  /**
+   * Committed change sets from every process, in sequence order, each once; a typed `reset` event
+   * when `since` is older than the retained change log. Options are checked at the call (a bad one
+   * throws here, not at the first `next()`); `return()` (a `break`) or the signal ends it. Remotely it
+   * is one `GET /v1/events` stream, resumed after a dropped connection without gap or duplicate.
+   */
+  watch(options?: WatchOptions): AsyncGenerator<WatchEvent, void, undefined>;
   /** The state documents (not sessions' own), in name order, with their revisions. */
   documents(options?: ListOptionsBasic): Promise<Page<DocumentInfo>>;
   /** Applies every operation atomically, in order; resolves to their results. */
@@ -171,4 +183,20 @@ export interface ToolsApi {
   list(options?: ListOptionsBasic): Promise<Page<Tool>>;
   /** E_NOT_FOUND if it was not registered. */
   unregister(name: string, condition?: Condition): Promise<boolean>;
+}
+
+/** `store.leases`: one holder at a time, fencing tokens that only grow, expiry on the store's clock. */
+export interface LeasesApi {
+  /**
+   * Takes the lease for `holder`, or E_CONFLICT naming the holder (`details.holder`,
+   * `details.currentToken`) while another holds it. The holder acquiring again extends it and keeps
+   * its token; anyone else gets the next token.
+   */
+  acquire(name: string, options: LeaseAcquireOptions): Promise<Lease>;
+  /** Extends the lease by its ttl (or `ttlMs`) from now; E_CONFLICT once the token is no longer current. */
+  renew(name: string, options: LeaseRenewOptions): Promise<Lease>;
+  /** Gives the lease up; false if the token had already expired; E_CONFLICT if another token is current. */
+  release(name: string, options: { token: number }): Promise<boolean>;
+  /** The lease as stored, with `held` judged now; undefined if it was never acquired. */
+  get(name: string): Promise<Lease | undefined>;
 }

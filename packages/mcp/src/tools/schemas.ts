@@ -30,6 +30,23 @@ export const ifLease = {
     ),
 };
 
+/**
+ * A write's idempotency key, passed to the library: a retried call with the same key returns the first
+ * result and changes nothing; the same key with different arguments is refused (E_CONFLICT). Only a
+ * string here: the library checks the rest (1 to 255 printable ASCII characters), so a bad key is a
+ * tool error with its code, like any other refusal.
+ */
+export const idempotencyKey = {
+  idempotencyKey: z
+    .string()
+    .optional()
+    .describe(
+      "A key of your choosing (1 to 255 printable ASCII characters) that makes this write safe to retry: calling again " +
+        "with the same key and arguments returns the first result and applies nothing twice (within 24 h by default); " +
+        "the same key with other arguments is refused with E_CONFLICT. Use a new key for each distinct write.",
+    ),
+};
+
 /** Any JSON value; checked by the store (plain JSON, depth and size limits), not by the schema. */
 export const jsonValue = (what: string) => z.unknown().describe(what);
 
@@ -42,9 +59,13 @@ export const paging = (defaultLimit: number) => ({
   cursor: z.string().optional().describe("The cursor returned with the previous page, to continue after it."),
 });
 
-export function condition(expected: number | undefined, lease?: { name: string; token: number }): Condition | undefined {
-  if (expected === undefined && lease === undefined) return undefined;
-  return { ...(expected !== undefined && { ifRevision: expected }), ...(lease !== undefined && { ifLease: lease }) };
+export function condition(expected: number | undefined, lease?: { name: string; token: number }, key?: string): Condition | undefined {
+  if (expected === undefined && lease === undefined && key === undefined) return undefined;
+  return {
+    ...(expected !== undefined && { ifRevision: expected }),
+    ...(lease !== undefined && { ifLease: lease }),
+    ...(key !== undefined && { idempotencyKey: key }),
+  };
 }
 
 /** The target document and the name results report: `global`, a named one, or `session:<id>`. */

@@ -1,7 +1,7 @@
 import { AGENT_STATUSES, FINAL_SESSION_STATUSES, type JsonObject, SESSION_STATUSES } from "@statehouse/core";
 import { z } from "zod";
 import { type ToolContext, defineTool } from "./define.js";
-import { condition, expectedRevision, optionalJson, paging } from "./schemas.js";
+import { condition, expectedRevision, idempotencyKey, optionalJson, paging } from "./schemas.js";
 
 /** session_create, session_list, session_get, session_end, agent_spawn, agent_heartbeat, agent_list. */
 export function registerSessionTools(ctx: ToolContext): void {
@@ -16,9 +16,11 @@ export function registerSessionTools(ctx: ToolContext): void {
       project: z.string().optional().describe("The project it belongs to (its config: config_get)."),
       id: z.string().optional().describe("An id of your choosing (default: a new time-ordered ses_… id)."),
       metadata: optionalJson("A JSON object of anything worth keeping with the session."),
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    run: (args) => store.sessions.create({ ...args, metadata: args.metadata as JsonObject | undefined }),
+    run: ({ idempotencyKey: key, ...args }) =>
+      store.sessions.create({ ...args, metadata: args.metadata as JsonObject | undefined }, condition(undefined, undefined, key)),
   });
 
   defineTool(ctx, "session_list", {
@@ -49,9 +51,10 @@ export function registerSessionTools(ctx: ToolContext): void {
       id: z.string().describe("The session id."),
       status: z.enum(FINAL_SESSION_STATUSES).optional().describe("completed (default), failed or cancelled."),
       ...expectedRevision,
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    run: (args) => store.sessions.end(args.id, args.status, condition(args.expectedRevision)),
+    run: (args) => store.sessions.end(args.id, args.status, condition(args.expectedRevision, undefined, args.idempotencyKey)),
   });
 
   defineTool(ctx, "agent_spawn", {
@@ -65,16 +68,22 @@ export function registerSessionTools(ctx: ToolContext): void {
       pid: z.number().int().nullable().optional().describe("The agent's process id, if it has one."),
       status: z.enum(AGENT_STATUSES).optional().describe("spawning (default), running, idle, completed or failed."),
       metadata: optionalJson("A JSON object of anything worth keeping with the agent."),
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    run: ({ sessionId, ...rest }) => store.agents.spawn(sessionId, { ...rest, metadata: rest.metadata as JsonObject | undefined }),
+    run: ({ sessionId, idempotencyKey: key, ...rest }) =>
+      store.agents.spawn(
+        sessionId,
+        { ...rest, metadata: rest.metadata as JsonObject | undefined },
+        key === undefined ? undefined : { idempotencyKey: key },
+      ),
   });
 
   defineTool(ctx, "agent_heartbeat", {
     description: "Record that an agent is alive now (a spawning agent becomes running). Call it regularly while working.",
-    input: { id: z.string().describe("The agent id (agt_…)."), ...expectedRevision },
+    input: { id: z.string().describe("The agent id (agt_…)."), ...expectedRevision, ...idempotencyKey },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    run: (args) => store.agents.heartbeat(args.id, condition(args.expectedRevision)),
+    run: (args) => store.agents.heartbeat(args.id, condition(args.expectedRevision, undefined, args.idempotencyKey)),
   });
 
   defineTool(ctx, "agent_list", {

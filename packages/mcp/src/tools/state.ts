@@ -1,7 +1,7 @@
 import { type JsonValue, NotFoundError, compileQuery, getAt, InvalidQueryError } from "@statehouse/core";
 import { z } from "zod";
 import { type ToolContext, defineTool } from "./define.js";
-import { condition, expectedRevision, ifLease, jsonValue, target, targetDoc } from "./schemas.js";
+import { condition, expectedRevision, idempotencyKey, ifLease, jsonValue, target, targetDoc } from "./schemas.js";
 
 /** state_get, state_set, state_patch, state_merge, state_increment. */
 export function registerStateTools(ctx: ToolContext): void {
@@ -58,11 +58,12 @@ export function registerStateTools(ctx: ToolContext): void {
       value: jsonValue("The new value, any JSON."),
       ...expectedRevision,
       ...ifLease,
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.set(args.pointer, args.value as JsonValue, condition(args.expectedRevision, args.ifLease));
+      const r = await doc.set(args.pointer, args.value as JsonValue, condition(args.expectedRevision, args.ifLease, args.idempotencyKey));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -78,11 +79,12 @@ export function registerStateTools(ctx: ToolContext): void {
       ),
       ...expectedRevision,
       ...ifLease,
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.patch(args.operations as JsonValue, condition(args.expectedRevision, args.ifLease));
+      const r = await doc.patch(args.operations as JsonValue, condition(args.expectedRevision, args.ifLease, args.idempotencyKey));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -96,11 +98,12 @@ export function registerStateTools(ctx: ToolContext): void {
       patch: jsonValue('The object to merge, e.g. {"phase":"review","draft":null}.'),
       ...expectedRevision,
       ...ifLease,
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.merge(args.patch as JsonValue, condition(args.expectedRevision, args.ifLease));
+      const r = await doc.merge(args.patch as JsonValue, condition(args.expectedRevision, args.ifLease, args.idempotencyKey));
       return { document: name, revision: r.revision, sequence: r.sequence };
     },
   });
@@ -115,11 +118,12 @@ export function registerStateTools(ctx: ToolContext): void {
       by: z.number().optional().describe("How much to add (default 1; negative to subtract)."),
       ...expectedRevision,
       ...ifLease,
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const { doc, name } = targetDoc(store, args);
-      const r = await doc.increment(args.pointer, args.by ?? 1, condition(args.expectedRevision, args.ifLease));
+      const r = await doc.increment(args.pointer, args.by ?? 1, condition(args.expectedRevision, args.ifLease, args.idempotencyKey));
       return { document: name, value: r.value, revision: r.revision, sequence: r.sequence };
     },
   });

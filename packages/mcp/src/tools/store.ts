@@ -1,7 +1,7 @@
 import type { BatchOperation } from "@statehouse/core";
 import { z } from "zod";
 import { type ToolContext, defineTool } from "./define.js";
-import { jsonValue, paging } from "./schemas.js";
+import { idempotencyKey, jsonValue, paging } from "./schemas.js";
 
 /** config_get, tools_list, batch, changes_since. */
 export function registerStoreTools(ctx: ToolContext): void {
@@ -35,9 +35,15 @@ export function registerStoreTools(ctx: ToolContext): void {
       operations: jsonValue(
         'An array of operations, e.g. [{"op":"state.increment","pointer":"/runs"},{"op":"state.set","pointer":"/last","value":"ok"}].',
       ),
+      ...idempotencyKey,
     },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    run: async (args) => ({ results: await store.batch(args.operations as BatchOperation[]) }),
+    run: async (args) => ({
+      results: await store.batch(
+        args.operations as BatchOperation[],
+        args.idempotencyKey === undefined ? {} : { idempotencyKey: args.idempotencyKey },
+      ),
+    }),
   });
 
   defineTool(ctx, "changes_since", {

@@ -2,8 +2,13 @@ import type { BatchOperation } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "./context.js";
-import { idempotencyKeyOf } from "../conditions.js";
+import { idempotencyKeyOf, leaseOf } from "../conditions.js";
 import { sendJson } from "./reply.js";
+
+/** An operation object without a fence of its own (anything else is left for the library to refuse). */
+function isFenceable(o: unknown): o is Record<string, unknown> {
+  return typeof o === "object" && o !== null && !Array.isArray(o) && (o as { ifLease?: unknown }).ifLease === undefined;
+}
 
 /** Health, version, batch, the change log, the dashboard snapshot and the OpenAPI description. */
 export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -24,7 +29,10 @@ export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (!Array.isArray(request.body))
         throw new ValidationError("a batch is an array of operations", { details: { issues: ["not an array"] } });
       const key = idempotencyKeyOf(request);
-      const results = await store.batch(request.body as BatchOperation[], key === undefined ? {} : { idempotencyKey: key });
+      // A Statehouse-Lease header fences the whole batch: every operation without its own ifLease takes it.
+      const lease = leaseOf(request);
+      const ops = lease === undefined ? request.body : request.body.map((o) => (isFenceable(o) ? { ...o, ifLease: lease } : o));
+      const results = await store.batch(ops as BatchOperation[], key === undefined ? {} : { idempotencyKey: key });
       return sendJson(reply, 200, { results });
     },
   );

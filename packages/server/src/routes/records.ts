@@ -3,6 +3,7 @@ import type {
   AgentSpawnOptions,
   AgentStatus,
   AgentUpdate,
+  Condition,
   FinalSessionStatus,
   JsonObject,
   JsonValue,
@@ -15,7 +16,7 @@ import type {
 } from "@statehouse/core";
 import { ValidationError } from "@statehouse/core";
 import type { FastifyInstance } from "fastify";
-import { conditionOf, idempotencyKeyOf } from "../conditions.js";
+import { conditionOf, idempotencyKeyOf, leaseOf } from "../conditions.js";
 import { revisionOf, sendJson } from "./reply.js";
 import { anyJson, idParam, objectBody, pageQuery } from "./schemas.js";
 
@@ -126,8 +127,11 @@ export function recordRoutes(app: FastifyInstance, store: StoreApi): void {
     },
     async (request, reply) => {
       const { sessionId: sid, ...options } = needObject(request.body, "the body") as unknown as AgentSpawnOptions & { sessionId: string };
+      // A spawn takes no revision condition; an idempotency key and a lease fence it does.
       const key = idempotencyKeyOf(request);
-      const a = await store.agents.spawn(sid, options, key === undefined ? undefined : { idempotencyKey: key });
+      const lease = leaseOf(request);
+      const condition = { ...(key !== undefined && { idempotencyKey: key }), ...(lease !== undefined && { ifLease: lease }) };
+      const a = await store.agents.spawn(sid, options, condition as Pick<Condition, "idempotencyKey">);
       return sendJson(reply, 201, a, a.revision);
     },
   );
