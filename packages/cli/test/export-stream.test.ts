@@ -14,7 +14,7 @@ import { BIN, TORTURE, at, cleanup, show, tempDir } from "./helpers.js";
  */
 const dirs: string[] = [];
 function fresh(): string {
-  const d = tempDir("statehouse-cli-export-");
+  const d = tempDir("cli-export");
   dirs.push(d);
   return d;
 }

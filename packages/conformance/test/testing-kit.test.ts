@@ -5,6 +5,7 @@ import { join } from "node:path";
 import {
   DURABILITY_MODES,
   JsonLinesChild,
+  evalChild,
   TORTURE,
   forEachDurability,
   killChildren,
@@ -106,6 +107,23 @@ describe("@statehouse/conformance/testing", () => {
         expect(piped.json).toEqual({ fifo: true, text: "line 1\nline 2", cwd: realpathSync(dir), gone: null, kept: "yes" });
         expect((await runChild(script, [], { input: "" }).done).json).toMatchObject({ fifo: true, text: "" });
         expect((await runChild(script, []).done).json).toMatchObject({ fifo: false, text: "" });
+      } finally {
+        cleanup();
+      }
+    });
+
+    it("evalChild runs module text with node's options first, resolving packages from cwd", async () => {
+      const { dir, cleanup } = tempDir("kit-eval");
+      try {
+        const hook = join(dir, "hook.mjs");
+        writeFileSync(hook, "globalThis.hooked = 'yes';");
+        const code = [
+          'const kit = await import("@statehouse/conformance/testing");',
+          "console.log(JSON.stringify({ args: process.argv.slice(1), hooked: globalThis.hooked, kit: typeof kit.runChild }));",
+        ].join(" ");
+        const r = await evalChild(code, ["a", "b"], { nodeArgs: ["--import", hook], cwd: process.cwd() }).done;
+        expect(r.stderr).toBe("");
+        expect(r.json).toEqual({ args: ["a", "b"], hooked: "yes", kit: "function" });
       } finally {
         cleanup();
       }

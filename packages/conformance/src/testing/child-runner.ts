@@ -9,6 +9,8 @@ export interface RunChildOptions {
   timeoutMs?: number;
   /** A command placed before `node script …`, e.g. `setpriv …` or `inTmpfs(dir, "2m")`. Default: none. */
   wrap?: readonly string[];
+  /** Node's own options, placed before the script, e.g. `["--import", hook]`. Default: none. */
+  nodeArgs?: readonly string[];
   /** Called with each complete line of stdout as it arrives. Default: none. */
   onLine?: (line: string) => void;
   /** The child's environment (keys whose value is undefined are left out). Default: this process's. */
@@ -56,13 +58,28 @@ function lastJsonLine(stdout: string): unknown {
   }
 }
 
+/** A child the kit started: the process, and its end with everything it printed. */
+export interface RunningChild {
+  child: ChildProcess;
+  done: Promise<ChildResult>;
+}
+
 /** Runs `node script ...args` (optionally wrapped) and collects its output. */
-export function runChild(
-  script: string,
-  args: readonly string[],
-  options: RunChildOptions = {},
-): { child: ChildProcess; done: Promise<ChildResult> } {
-  const command = [...(options.wrap ?? []), process.execPath, script, ...args];
+export function runChild(script: string, args: readonly string[], options: RunChildOptions = {}): RunningChild {
+  return runNode([script, ...args], options);
+}
+
+/**
+ * Runs an ES module given as text, `node --input-type=module -e code ...args`: for a few lines
+ * that must resolve packages from `options.cwd` (a test's own package) rather than from a file in
+ * a temporary directory.
+ */
+export function evalChild(code: string, args: readonly string[] = [], options: RunChildOptions = {}): RunningChild {
+  return runNode(["--input-type=module", "-e", code, ...args], options);
+}
+
+function runNode(argv: readonly string[], options: RunChildOptions): RunningChild {
+  const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), ...argv];
   const child = spawn(command[0]!, command.slice(1), {
     stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     env: options.env ?? process.env,

@@ -4,7 +4,16 @@
  * a suite in, seeded random numbers, temporary directories, a private tmpfs for disk-full tests,
  * fetch over a unix socket, and headless Chromium's launch options.
  */
-export { type ChildResult, type RunChildOptions, killChildren, runChild, sleep, waitForLine } from "./child-runner.js";
+export {
+  type ChildResult,
+  type RunChildOptions,
+  type RunningChild,
+  evalChild,
+  killChildren,
+  runChild,
+  sleep,
+  waitForLine,
+} from "./child-runner.js";
 export { type ChildExit, type ChildMessage, JsonLinesChild, type JsonLinesChildOptions } from "./json-lines-child.js";
 export { CHROMIUM_PATH, chromiumLaunchOptions, chromiumMissing } from "./chromium.js";
 export { DURABILITY_MODES, TORTURE, forEachDurability, sized } from "./sizes.js";
