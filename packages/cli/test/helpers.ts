@@ -27,7 +27,13 @@ export interface RunOptions {
 
 /** Runs `node bin/statehouse.js ARGS` as a child process (the test kit's runChild), stdin a pipe closed after `input`. */
 export async function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    STATEHOUSE_STORE: undefined,
+    ...options.env,
+  };
   const r = await runChild(BIN, args, { env, cwd: options.cwd ?? tmpdir(), input: options.input ?? "" }).done;
   return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

@@ -258,6 +258,20 @@ describe("@statehouse/conformance/testing", () => {
       expect(response.status).toBe(200);
       expect(response.headers.get("x-seen")).toBe("POST /p?q=1 t");
       expect(await response.text()).toBe("HELLO");
+      // keepAlive: one connection of its own for several requests, closed by close().
+      const opened: import("node:net").Socket[] = [];
+      server.on("connection", (c) => opened.push(c));
+      const kept = unixFetch(socket, { keepAlive: true });
+      for (let i = 0; i < 3; i++) expect(await (await kept("http://x/b", { method: "POST", body: "b" })).text()).toBe("B");
+      expect(opened).toHaveLength(1);
+      const closed = new Promise((resolve) => opened[0]!.once("close", resolve));
+      kept.close();
+      await closed;
+      // A socket nobody listens on: a typed E_IO naming it, not a raw error.
+      const missing = join(dir, "nobody.sock");
+      const err = await unixFetch(missing)("http://x/c").catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "E_IO" });
+      expect(String((err as Error).message)).toContain(missing);
     } finally {
       await new Promise((resolve) => server.close(resolve));
       cleanup();

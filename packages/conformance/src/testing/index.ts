@@ -21,4 +21,4 @@ export { seededRandom } from "./seeded-random.js";
 export { type TempDir, removeDir, tempDir } from "./temp-dir.js";
 export { workspaceReadmes } from "./readmes.js";
 export { inTmpfs } from "./tmpfs.js";
-export { type Fetch, unixFetch } from "./unix-fetch.js";
+export { type Fetch, type UnixFetchOptions, unixFetch } from "./unix-fetch.js";
