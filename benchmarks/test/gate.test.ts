@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compareRuns, formatGateReport } from "../src/gate.js";
 import type { BenchResult, RunResult } from "../src/types.js";
@@ -110,10 +110,10 @@ const exec = promisify(execFile);
 describe("gate command", () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-gate-"));
+    dir = tempDir("gate").dir;
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   async function gate(...args: string[]): Promise<{ code: number; stdout: string }> {

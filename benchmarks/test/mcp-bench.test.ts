@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES, planJobs } from "../src/profiles.js";
 import type { BenchResult, RunResult } from "../src/types.js";
@@ -14,10 +14,10 @@ const exec = promisify(execFile);
 describe("the mcp scenario", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-mcp-bench-"));
+    dir = tempDir("mcp-bench").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("brings its floors when a run names it: they are planned first", () => {

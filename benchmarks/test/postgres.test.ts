@@ -1,9 +1,10 @@
+import { mkdirSync } from "node:fs";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { type TestServer, findPostgresBinDir, startTestServer } from "@statehouse/adapter-postgres/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,14 +47,15 @@ const binaries = findPostgresBinDir();
 describe("benchmark harness on PostgreSQL", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-bench-pg-"));
+    dir = tempDir("bench-pg").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("skips every postgres row, with the reason, where no PostgreSQL binaries exist, and measures no pg floor", async () => {
-    const empty = await mkdtemp(join(dir, "no-bin-"));
+    const empty = join(dir, "no-bin");
+    mkdirSync(empty, { mode: 0o700 });
     const { results, code } = await bench(dir, ["--adapters", "postgres", "--scenarios", "floors,state-query,concurrency"], {
       STATEHOUSE_PG_BINDIR: empty,
     });

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The built harness, as `pnpm bench` runs it.
@@ -14,10 +14,10 @@ const exec = promisify(execFile);
 describe("harness smoke run", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-smoke-"));
+    dir = tempDir("smoke").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("runs one scenario on the memory adapter in a child process and writes valid reports to --out", async () => {

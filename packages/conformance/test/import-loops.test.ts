@@ -1,7 +1,7 @@
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir, removeDir } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { importGraph, importLoops, relativeLoops, sourceFiles } from "./helpers/import-graph.js";
 
@@ -33,8 +33,8 @@ describe("import loops", () => {
   });
 
   describe("the scan itself", () => {
-    const dir = mkdtempSync(join(tmpdir(), "statehouse-loops-"));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir("loops").dir;
+    afterAll(() => removeDir(dir));
     const write = (path: string, text: string) => {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);

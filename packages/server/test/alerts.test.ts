@@ -52,7 +52,7 @@ await adapter.close();
 `;
 
 describe("alerts kept in the store, judged by the daemon", () => {
-  const s = scratch("sh-alerts-");
+  const s = scratch("alerts");
   const url = `file:${join(s.dir, "store")}`;
   let daemon: Daemon;
   let socket: string;

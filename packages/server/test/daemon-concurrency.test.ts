@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { TORTURE, alive, cli, type Daemon, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
 
@@ -40,20 +41,10 @@ interface WorkerResult {
   latenciesMs: number[];
 }
 
-function worker(mode: "daemon" | "direct", target: string, count: number): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(fixtures, "incr-worker.mjs"), mode, target, String(count), "relaxed"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`worker exited ${code}: ${err}`));
-      resolve(JSON.parse(out));
-    });
-  });
+async function worker(mode: "daemon" | "direct", target: string, count: number): Promise<WorkerResult> {
+  const r = await runChild(join(fixtures, "incr-worker.mjs"), [mode, target, String(count), "relaxed"]).done;
+  if (r.code !== 0) throw new Error(`worker exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 async function directValue(store: string, env: Record<string, string>, pointer: string): Promise<unknown> {
