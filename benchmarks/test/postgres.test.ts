@@ -1,17 +1,14 @@
 import { mkdirSync } from "node:fs";
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { removeDir, tempDir } from "@statehouse/conformance/testing";
+import { removeDir, tempDir, runChild } from "@statehouse/conformance/testing";
 import { type TestServer, findPostgresBinDir, startTestServer } from "@statehouse/adapter-postgres/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The built harness, as `pnpm bench` runs it.
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const exec = promisify(execFile);
 
 interface Row {
   key: string;
@@ -28,16 +25,9 @@ interface Row {
 async function bench(dir: string, args: string[], env: Record<string, string>): Promise<{ results: Row[]; code: number }> {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
   const { STATEHOUSE_PG_URL: _a, STATEHOUSE_PG_BINDIR: _b, STATEHOUSE_BENCH_PG_URL: _c, ...rest } = process.env;
-  let code = 0;
-  try {
-    const common = ["--quiet", "--no-history", "--time-ms", "20", "--out", out, "--store-dir", join(dir, "stores")];
-    await exec(process.execPath, [CLI, ...common, ...args], {
-      env: { ...rest, ...env },
-      timeout: 300_000,
-    });
-  } catch (err) {
-    code = (err as { code?: number }).code ?? -1;
-  }
+  const common = ["--quiet", "--no-history", "--time-ms", "20", "--out", out, "--store-dir", join(dir, "stores")];
+  const r = await runChild(CLI, [...common, ...args], { env: { ...rest, ...env }, timeoutMs: 300_000 }).done;
+  const code = r.code ?? -1;
   const run = JSON.parse(await readFile(join(out, "latest.json"), "utf8")) as { results: Row[] };
   return { results: run.results, code };
 }
