@@ -5,7 +5,7 @@ import { open } from "@statehouse/core";
 import { openAdapterUrl } from "@statehouse/core/spi";
 import { runChild } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { exportStore } from "../dist/index.js";
+import { exportStore } from "@statehouse/cli";
 import { BIN, TORTURE, at, cleanup, show, tempDir } from "./helpers.js";
 
 /**
