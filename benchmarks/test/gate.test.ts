@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { removeDir, tempDir, runChild } from "@statehouse/conformance/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compareRuns, formatGateReport } from "../src/gate.js";
 import type { BenchResult, RunResult } from "../src/types.js";
@@ -105,25 +103,19 @@ describe("regression gate", () => {
 });
 
 const GATE_CLI = fileURLToPath(new URL("../dist/gate-cli.js", import.meta.url));
-const exec = promisify(execFile);
 
 describe("gate command", () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-gate-"));
+    dir = tempDir("gate").dir;
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
-  async function gate(...args: string[]): Promise<{ code: number; stdout: string }> {
-    try {
-      const { stdout } = await exec(process.execPath, [GATE_CLI, ...args]);
-      return { code: 0, stdout };
-    } catch (err) {
-      const e = err as { code: number; stdout: string };
-      return { code: e.code, stdout: e.stdout };
-    }
+  async function gate(...args: string[]): Promise<{ code: number | null; stdout: string }> {
+    const { code, stdout } = await runChild(GATE_CLI, args).done;
+    return { code, stdout };
   }
 
   it("exits 1 on a regression, 0 on noise, and updates the baseline only when asked", async () => {

@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
+import { chromiumLaunchOptions, chromiumMissing, removeDir, tempDir } from "@statehouse/conformance/testing";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportBlocks } from "../src/report/content.js";
@@ -18,13 +17,13 @@ describe.skipIf(!present)("HTML report in headless Chromium", () => {
   let dir: string;
   let browser: BrowserContext;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-html-"));
+    dir = tempDir("html").dir;
     // A new, empty profile directory each run (playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(join(dir, "profile"), chromiumLaunchOptions());
   });
   afterAll(async () => {
     await browser?.close();
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("loads without console or page errors, offline, and shows every chart with marks", async () => {

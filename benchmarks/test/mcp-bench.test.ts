@@ -1,23 +1,20 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { removeDir, tempDir, runChild } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES, planJobs } from "../src/profiles.js";
 import type { BenchResult, RunResult } from "../src/types.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const exec = promisify(execFile);
 
 describe("the mcp scenario", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-mcp-bench-"));
+    dir = tempDir("mcp-bench").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("brings its floors when a run names it: they are planned first", () => {
@@ -40,7 +37,8 @@ describe("the mcp scenario", () => {
       "--no-history",
       "--quiet",
     ];
-    await exec(process.execPath, args, { timeout: 170_000 });
+    const r = await runChild(args[0]!, args.slice(1), { timeoutMs: 170_000 }).done;
+    expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(await readFile(join(out, "latest.json"), "utf8")) as RunResult;
     const by = (op: string) => run.results.find((r) => r.op === op) as BenchResult;
     for (const op of ["stdio-echo-floor", "http-unix-floor"]) expect(by(op)).toMatchObject({ status: "ok", adapter: "process" });

@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { removeDir, tempDir, runChild } from "@statehouse/conformance/testing";
 import { type TestServer, findPostgresBinDir, startTestServer } from "@statehouse/adapter-postgres/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The built harness, as `pnpm bench` runs it.
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const exec = promisify(execFile);
 
 interface Row {
   key: string;
@@ -27,16 +25,9 @@ interface Row {
 async function bench(dir: string, args: string[], env: Record<string, string>): Promise<{ results: Row[]; code: number }> {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
   const { STATEHOUSE_PG_URL: _a, STATEHOUSE_PG_BINDIR: _b, STATEHOUSE_BENCH_PG_URL: _c, ...rest } = process.env;
-  let code = 0;
-  try {
-    const common = ["--quiet", "--no-history", "--time-ms", "20", "--out", out, "--store-dir", join(dir, "stores")];
-    await exec(process.execPath, [CLI, ...common, ...args], {
-      env: { ...rest, ...env },
-      timeout: 300_000,
-    });
-  } catch (err) {
-    code = (err as { code?: number }).code ?? -1;
-  }
+  const common = ["--quiet", "--no-history", "--time-ms", "20", "--out", out, "--store-dir", join(dir, "stores")];
+  const r = await runChild(CLI, [...common, ...args], { env: { ...rest, ...env }, timeoutMs: 300_000 }).done;
+  const code = r.code ?? -1;
   const run = JSON.parse(await readFile(join(out, "latest.json"), "utf8")) as { results: Row[] };
   return { results: run.results, code };
 }
@@ -46,14 +37,15 @@ const binaries = findPostgresBinDir();
 describe("benchmark harness on PostgreSQL", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-bench-pg-"));
+    dir = tempDir("bench-pg").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("skips every postgres row, with the reason, where no PostgreSQL binaries exist, and measures no pg floor", async () => {
-    const empty = await mkdtemp(join(dir, "no-bin-"));
+    const empty = join(dir, "no-bin");
+    mkdirSync(empty, { mode: 0o700 });
     const { results, code } = await bench(dir, ["--adapters", "postgres", "--scenarios", "floors,state-query,concurrency"], {
       STATEHOUSE_PG_BINDIR: empty,
     });

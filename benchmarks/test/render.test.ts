@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderChartSvg } from "../src/report/html.js";
 import { renderMarkdown } from "../src/report/markdown.js";
@@ -159,10 +159,10 @@ describe("charts", () => {
 describe("report files", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-reports-"));
+    dir = tempDir("reports").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("writes latest.{json,md,html} and one history file per run", async () => {

@@ -1,29 +1,25 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { removeDir, tempDir, runChild } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The built harness, as `pnpm bench` runs it.
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const INDEX = new URL("../dist/index.js", import.meta.url).href;
-const exec = promisify(execFile);
 
 describe("harness smoke run", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "statehouse-smoke-"));
+    dir = tempDir("smoke").dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("runs one scenario on the memory adapter in a child process and writes valid reports to --out", async () => {
     const out = join(dir, "reports");
-    const { stdout, stderr } = await exec(process.execPath, [
-      CLI,
+    const { code, stdout, stderr } = await runChild(CLI, [
       "--adapters",
       "memory",
       "--scenarios",
@@ -34,7 +30,8 @@ describe("harness smoke run", () => {
       out,
       "--store-dir",
       join(dir, "stores"),
-    ]);
+    ]).done;
+    expect(code, stderr).toBe(0);
     // Not a terminal: one plain progress line per scenario on stderr, nothing else.
     expect(stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^\[1\/2\] memory · state-query — 1 ok \(/),
@@ -69,10 +66,10 @@ describe("harness smoke run", () => {
   });
 
   it("answers --help and refuses bad arguments with exit status 2", async () => {
-    const { stdout } = await exec(process.execPath, [CLI, "--help"]);
+    const { stdout } = await runChild(CLI, ["--help"]).done;
     expect(stdout).toContain("--profile NAME");
     for (const args of [["--profile", "nope"], ["--adapters", "nope"], ["--scenarios", "nope"], ["--bogus"]]) {
-      await expect(exec(process.execPath, [CLI, ...args, "--out", join(dir, "x")])).rejects.toMatchObject({ code: 2 });
+      expect((await runChild(CLI, [...args, "--out", join(dir, "x")]).done).code).toBe(2);
     }
   });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { V2_PYTHON, v2PeerMissing } from "../src/scenarios/v2-peer.js";
 
@@ -11,8 +11,8 @@ if (missing !== undefined) console.warn(`v2 stand-in tests skipped: ${missing}`)
 
 // The peer is only worth measuring if it does the work it stands for: these check that it does.
 describe.skipIf(missing !== undefined)("the v2 stand-in (benchmarks/peers/v2)", () => {
-  const root = mkdtempSync(join(tmpdir(), "v2-peer-"));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir("v2-peer").dir;
+  afterAll(() => removeDir(root));
   const v2 = (...args: string[]) => execFileSync(V2_PYTHON, [SCRIPT, root, ...args], { encoding: "utf8" });
 
   it("updates under its lock and answers JSONPath queries, plain and filtered", () => {

@@ -6,7 +6,7 @@ import { startFloorServer } from "../daemon-process.js";
 import { fromSamples } from "../measure.js";
 import { type Scenario, type ScenarioContext, failedResult, okResult, resultKey } from "../scenario.js";
 import type { BenchResult } from "../types.js";
-import { unixFetch } from "../unix-fetch.js";
+import { unixFetch } from "@statehouse/conformance/testing";
 
 /** The stdio floor's key: a JSON-RPC line echoed back by a trivial node child over its stdin/stdout. */
 export const STDIO_ECHO_FLOOR_KEY = resultKey("process", undefined, "stdio-echo-floor", {});
@@ -61,7 +61,7 @@ async function stdioEcho(ctx: ScenarioContext): Promise<BenchResult> {
 
 async function httpUnix(ctx: ScenarioContext): Promise<BenchResult> {
   const server = await startFloorServer(join(ctx.dir, "mcp-floor.sock"));
-  const fetch = unixFetch(server.socket);
+  const fetch = unixFetch(server.socket, { keepAlive: true });
   try {
     const once = async () => {
       const res = await fetch("http://localhost/mcp", { method: "POST", headers: { "content-type": "application/json" }, body: MESSAGE });

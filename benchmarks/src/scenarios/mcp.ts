@@ -6,7 +6,7 @@ import { type BenchServer, startBenchDaemon } from "../daemon-process.js";
 import { fromSamples } from "../measure.js";
 import { type Scenario, type ScenarioContext, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
-import { type UnixFetch, unixFetch } from "../unix-fetch.js";
+import { type Fetch as UnixFetch, unixFetch } from "@statehouse/conformance/testing";
 import { locateCli } from "./cli.js";
 import { CALLS_PER_PROCESS_RUN, HTTP_UNIX_FLOOR_KEY, STDIO_ECHO_FLOOR_KEY, WARM_UP } from "./mcp-floor.js";
 
@@ -88,7 +88,7 @@ async function overHttp(ctx: ScenarioContext, bin: string): Promise<BenchResult[
   let client: Client | undefined;
   try {
     daemon = await startBenchDaemon(bin, ctx.url, join(ctx.dir, "d.sock"), ctx.job.durability);
-    fetch = unixFetch(daemon.socket);
+    fetch = unixFetch(daemon.socket, { keepAlive: true });
     const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), { fetch });
     client = new Client({ name: "statehouse-bench", version: "0" });
     await client.connect(transport);

@@ -22,18 +22,19 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { cursorOf, pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
-import { fsyncDir, publishNew, readFileNoFollow, unlinkQuietly, writeTemp } from "./atomic-file.js";
-import { fold, trimHistoryThrough, readHistory } from "./fold.js";
+import { pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
+import { fsyncDir, publishNew, unlinkQuietly, writeTemp } from "./atomic-file.js";
+import { readChanges } from "./change-log.js";
+import { fold, trimHistoryThrough } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
+import { countRecords, listPage } from "./listing.js";
 import { mapEngineError } from "./map-engine-error.js";
 import { initStore } from "./open-store.js";
 import { type FileAdapterOptions, type ResolvedFileOptions, resolveFileOptions } from "./options.js";
-import { copyToQuarantine, corruptError } from "./quarantine.js";
-import { type Commit, changeSetOf, encodeCommit } from "./records.js";
+import { type Commit, encodeCommit } from "./records.js";
 import { StoreLock } from "./store-lock.js";
-import { BY_ID, StoreView } from "./store-view.js";
+import { StoreView } from "./store-view.js";
 import { sweepTemporaryFiles } from "./sweep.js";
 
 const knownCollections = new Set<string>();
@@ -142,19 +143,9 @@ export class FileAdapter implements StorageAdapter {
     this.assertOpen();
     validateListOptions(options);
     const limit = resolvePageSize(options.limit);
-    const scan = {
-      limit,
-      ...(options.prefix !== undefined && { prefix: options.prefix }),
-      ...(options.after !== undefined && { after: options.after }),
-      ...(options.reverse !== undefined && { reverse: options.reverse }),
-    };
     if (!validCollection(collection)) return { records: [] };
     this.view.refresh();
-    const c = this.view.full(collection);
-    const { entries, more } = c.index(options.index ?? BY_ID).scan(scan);
-    const records = entries.map((e) => c.record(e.id)!);
-    const last = entries[entries.length - 1];
-    return more && last !== undefined ? { records, cursor: cursorOf(last) } : { records };
+    return listPage(this.view, collection, options, limit);
   }
 
   async count(collection: string, options: CountOptions = {}): Promise<number> {
@@ -162,10 +153,7 @@ export class FileAdapter implements StorageAdapter {
     validateListOptions(options);
     if (!validCollection(collection)) return 0;
     this.view.refresh();
-    return this.view
-      .full(collection)
-      .index(options.index ?? BY_ID)
-      .countPrefix(options.prefix ?? "");
+    return countRecords(this.view, collection, options);
   }
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
@@ -351,42 +339,7 @@ export class FileAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
-    for (let attempt = 0; ; attempt++) {
-      this.view.refresh();
-      this.view.refreshFolded();
-      const out: ChangeSet[] = [];
-      if (since < this.view.folded) {
-        out.push(
-          ...readHistory(
-            this.layout,
-            since,
-            limit,
-            (file) => this.readQuiet(file),
-            (file, buf, err) => {
-              throw corruptError(file, copyToQuarantine(this.layout, file, buf), err.message, false);
-            },
-          ).filter((s) => s.sequence <= this.view.folded),
-        );
-      }
-      let complete = true;
-      for (let s = Math.max(since, this.view.folded) + 1; s <= this.view.head && out.length < limit; s++) {
-        const commit = this.view.readCommit(s);
-        if (commit === undefined) {
-          complete = false;
-          break;
-        }
-        out.push(changeSetOf(commit));
-      }
-      if (complete || attempt >= 10) return out;
-    }
-  }
-
-  private readQuiet(file: string): Buffer | undefined {
-    try {
-      return readFileNoFollow(file);
-    } catch (err) {
-      throw mapEngineError(err, `reading ${file}`);
-    }
+    return readChanges(this.view, this.layout, since, limit);
   }
 
   async sequence(): Promise<number> {

@@ -2,8 +2,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, unli
 import { type ChangeSet, IoError } from "@statehouse/core";
 import { DIR_MODE, FILE_MODE, fsyncDir, publishNew, unlinkQuietly, writeNewFile, writeTemp } from "./atomic-file.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketName, bucketOf } from "./layout.js";
-import { FrameError } from "./framed.js";
-import { changeSetOf, decodeHistory, encodeHistory, encodeSegment } from "./records.js";
+import { changeSetOf, encodeHistory, encodeSegment } from "./records.js";
 import type { StoreView } from "./store-view.js";
 
 export interface FoldOptions {
@@ -174,43 +173,4 @@ export function trimHistoryThrough(layout: Layout, through: number): number {
     removed += f.to - f.from + 1;
   }
   return removed;
-}
-
-/** Change sets with a sequence greater than `since` from history/, oldest first. */
-export function readHistory(
-  layout: Layout,
-  since: number,
-  limit: number,
-  read: (file: string) => Buffer | undefined,
-  onCorrupt: (file: string, buf: Buffer, err: FrameError) => never,
-): ChangeSet[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(layout.historyDir);
-  } catch {
-    return [];
-  }
-  const files = names
-    .map((name) => ({ name, m: HISTORY_NAME.exec(name) }))
-    .filter((f) => f.m !== null && Number(f.m[2]) > since)
-    .map((f) => ({ name: f.name, from: Number(f.m![1]) }))
-    .sort((a, b) => a.from - b.from);
-  const out: ChangeSet[] = [];
-  for (const f of files) {
-    const buf = read(`${layout.historyDir}/${f.name}`);
-    if (buf === undefined) continue;
-    let sets: ChangeSet[];
-    try {
-      sets = decodeHistory(buf);
-    } catch (err) {
-      if (err instanceof FrameError) onCorrupt(`${layout.historyDir}/${f.name}`, buf, err);
-      throw err;
-    }
-    for (const set of sets) {
-      if (set.sequence <= since || (out.length > 0 && set.sequence <= out[out.length - 1]!.sequence)) continue;
-      out.push(set);
-      if (out.length >= limit) return out;
-    }
-  }
-  return out;
 }

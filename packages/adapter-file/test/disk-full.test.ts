@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { inTmpfs } from "@statehouse/conformance/testing";
+import { inTmpfs, runChild } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_DIR, removeDir, tempDir } from "./helpers.js";
 
@@ -28,12 +28,12 @@ describe("file adapter: disk full on a real tmpfs (TESTPLAN, byte-identical prio
 
   it.skipIf(why !== undefined)(
     `a ${TMPFS_BYTES / 1024} KiB tmpfs filled through the adapter: E_STORAGE_FULL, every byte of the store unchanged, no temporary file, the next write works once space is freed${why ? ` (skipped: ${why})` : ""}`,
-    () => {
+    async () => {
       // The filler leaves room for a few dozen records, so the store fills up mid-way.
-      const [command, ...args] = [...inTmpfs(dir, String(TMPFS_BYTES)), process.execPath, SCRIPT, dir, String(TMPFS_BYTES - 320 * 1024)];
-      const r = spawnSync(command!, args, { cwd: PACKAGE_DIR, encoding: "utf8", timeout: 120_000 });
-      expect(r.status, r.stderr).toBe(0);
-      const report = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      const wrap = inTmpfs(dir, String(TMPFS_BYTES));
+      const r = await runChild(SCRIPT, [dir, String(TMPFS_BYTES - 320 * 1024)], { wrap, cwd: PACKAGE_DIR, timeoutMs: 120_000 }).done;
+      expect(r.code, r.stderr).toBe(0);
+      const report = r.json as any;
       console.log(`[adapter-file] disk full after ${report.records} records: ${JSON.stringify(report.fullErrors)}`);
       expect(report.records).toBeGreaterThan(3);
       expect(report.fullErrors).toEqual(["E_STORAGE_FULL"]);

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { FileAdapter } from "@statehouse/adapter-file";
+import { runChild } from "@statehouse/conformance/testing";
 import { type StatehouseError, isStatehouseError } from "@statehouse/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { PACKAGE_DIR, removeDir, tempDir } from "./helpers.js";
@@ -200,18 +201,15 @@ const SETPRIV = spawnSync("setpriv", ["--version"]).status === 0 && process.getu
 describe("file adapter: a fold that keeps failing is surfaced, backed off and bounded", () => {
   it.skipIf(!SETPRIV)(
     "persistent EACCES under data/: counted, warned once, reported by check(), retried with back-off, writes refused past maxUnfolded, then recovered",
-    () => {
+    async () => {
       const root = join(fresh(), "store");
       mkdirSync(root, { mode: 0o700 });
       chownSync(root, 65534, 65534);
       chownSync(dirname(root), 65534, 65534);
-      const r = spawnSync(
-        "setpriv",
-        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, FOLD_FAULT, root, "300", "100"],
-        { cwd: PACKAGE_DIR, encoding: "utf8", timeout: 120_000 },
-      );
-      expect(r.status, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      const wrap = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+      const r = await runChild(FOLD_FAULT, [root, "300", "100"], { wrap, cwd: PACKAGE_DIR, timeoutMs: 120_000 }).done;
+      expect(r.code, r.stderr).toBe(0);
+      const out = r.json as any;
       // The first 100 or so commits are accepted (the log may hold maxUnfolded), the rest refused
       // with the fold's own typed error, not by growing wal/ without bound.
       expect(out.committed).toBeGreaterThanOrEqual(95);
@@ -242,9 +240,7 @@ describe("file adapter: check() and concurrent folds", () => {
   it("check() without repair reports no false problems while other processes write and fold", async () => {
     const root = fresh();
     await (await FileAdapter.open(root)).close();
-    const children = ["w1", "w2"].map((name) =>
-      spawn(process.execPath, [LOOP_WRITER, root, name], { cwd: PACKAGE_DIR, stdio: ["ignore", "pipe", "inherit"] }),
-    );
+    const children = ["w1", "w2"].map((name) => runChild(LOOP_WRITER, [root, name], { cwd: PACKAGE_DIR }).child);
     try {
       await Promise.all(children.map((c) => new Promise((resolve) => c.stdout!.once("data", resolve))));
       const a = await FileAdapter.open(root, { durability: "relaxed" });

@@ -13,7 +13,7 @@ const MAX_PROBLEMS = 100;
  * index entries against records both ways, and the retained change log (consecutive, ending at
  * the store's sequence). With `repair`, index entries are rebuilt from the records.
  */
-export async function checkEnvironment(env: Environment, repair: boolean): Promise<IntegrityReport> {
+export async function checkStore(env: Environment, repair: boolean): Promise<IntegrityReport> {
   const problems: string[] = [];
   const repaired: string[] = [];
   const add = (p: string): void => {

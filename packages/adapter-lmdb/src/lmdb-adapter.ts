@@ -28,7 +28,7 @@ import { ABORT } from "lmdb";
 import { appendChangeSet, readChanges, readSequence, trimLog } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
-import { checkEnvironment } from "./integrity.js";
+import { checkStore } from "./integrity.js";
 import { MDB, fullDiskError, lmdbCode, mapEngineError, needsReopen } from "./map-engine-error.js";
 import { LOG_SEQUENCE, MAX_KEY_BYTES, indexKey, recordKey } from "./keys.js";
 import { type RecordReader, countRange, listRange, readPage } from "./listing.js";
@@ -316,7 +316,7 @@ export class LmdbAdapter implements StorageAdapter {
   /** Full scan: every record decodes, index entries and records agree, the retained log has no gaps. */
   async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
     await this.ready();
-    const report = await checkEnvironment(this.env, options.repair === true);
+    const report = await checkStore(this.env, options.repair === true);
     if (report.repaired.length > 0) this.cache.clear();
     return report;
   }

@@ -1,5 +1,6 @@
 import { cpSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeDir } from "@statehouse/conformance/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LmdbAdapter } from "@statehouse/adapter-lmdb";
 import { killChildren, runChild, sized, tempDir } from "./helpers.js";
@@ -66,7 +67,7 @@ describe("corruption of data.mdb", () => {
       const failures: string[] = [];
       for (let k = 0; k < N; k++) {
         const copy = join(dir, `${kind}-${k}`);
-        rmSync(copy, { recursive: true, force: true });
+        removeDir(copy);
         cpSync(good, copy, { recursive: true });
         const file = join(copy, "data.mdb");
         mutate[kind](file, k, statSync(file).size);
@@ -95,7 +96,7 @@ describe("corruption of data.mdb", () => {
         if (res !== undefined && res.unhandled > 0) outcome += " + unhandled rejection";
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
         if (!["E_CORRUPT at open", "check() found it", "intact (free space)"].includes(outcome)) failures.push(`${kind} #${k}: ${outcome}`);
-        rmSync(copy, { recursive: true, force: true });
+        removeDir(copy);
       }
       console.log(`[lmdb corruption] ${kind}:`, JSON.stringify(outcomes));
       expect(failures).toEqual([]);
@@ -113,7 +114,7 @@ describe("corruption of data.mdb", () => {
       else rmSync(join(copy, "data.mdb"));
       const r = await runChild("probe", { path: copy }, { timeoutMs: 20_000 }).done;
       expect((r.json as { open: string }).open, how).toBe("E_CORRUPT");
-      rmSync(copy, { recursive: true, force: true });
+      removeDir(copy);
     }
   });
 });

@@ -1,3 +1,4 @@
+import { tempDir, removeDir } from "@statehouse/conformance/testing";
 import { compareEntries } from "@statehouse/core/spi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -50,10 +51,9 @@ describe("record codec", () => {
 describe("page structure verification", () => {
   it("reading the file in chunks finds exactly what reading it whole finds", async () => {
     const { LmdbAdapter, verifyEnvironmentFile } = await import("@statehouse/adapter-lmdb");
-    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { readFileSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(join(tmpdir(), "statehouse-lmdb-verify-"));
+    const dir = tempDir("lmdb-verify").dir;
     try {
       const a = await LmdbAdapter.open(join(dir, "env"));
       for (let b = 0; b < 20; b++) {
@@ -77,7 +77,7 @@ describe("page structure verification", () => {
       }
       expect(damaged).toBeGreaterThan(0);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });
@@ -89,10 +89,9 @@ describe("a data file that ends before the meta's last page", () => {
   // meta's last page; a file cut through pages the trees reach stays E_CORRUPT (corruption tests).
   it("opens, reads and checks clean when only unreferenced pages are missing; a cut through live pages is E_CORRUPT", async () => {
     const { LmdbAdapter, verifyEnvironmentFile } = await import("@statehouse/adapter-lmdb");
-    const { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } = await import("node:fs");
+    const { readFileSync, statSync, truncateSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(join(tmpdir(), "statehouse-lmdb-tail-"));
+    const dir = tempDir("lmdb-tail").dir;
     try {
       const path = join(dir, "env");
       let a = await LmdbAdapter.open(path);
@@ -130,7 +129,7 @@ describe("a data file that ends before the meta's last page", () => {
       expect((err as { code?: string } | undefined)?.code).toBe("E_CORRUPT");
       expect(String((err as Error).message)).toContain("past the end of the file");
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

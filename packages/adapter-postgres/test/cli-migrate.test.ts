@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeDir, runChild, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, skipReason, withDatabase } from "./helpers.js";
 
@@ -16,16 +15,9 @@ interface Result {
   stderr: string;
 }
 
-function cli(args: string[], input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+async function cli(args: string[], input?: string): Promise<Result> {
+  const r = await runChild(BIN, args, { cwd: tmpdir(), input: input ?? "" }).done;
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 const SEED = [
@@ -66,7 +58,7 @@ describe.skipIf(reason !== undefined)("statehouse migrate between postgres and e
   let exported: string;
   beforeAll(async () => {
     db = await createTestDatabase({ empty: true });
-    dir = mkdtempSync(join(tmpdir(), "statehouse-pg-migrate-"));
+    dir = tempDir("pg-migrate").dir;
     source = withDatabase(db.url, db.name, { schema: "source" });
     for (const ops of [SEED, BUMP]) {
       const r = await cli(["--store", source, "batch"], JSON.stringify(ops));
@@ -80,7 +72,7 @@ describe.skipIf(reason !== undefined)("statehouse migrate between postgres and e
     expect(records(exported).length).toBe(16);
   });
   afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
     await db?.drop();
   });
 

@@ -1,13 +1,5 @@
-import {
-  type ChangeEntry,
-  type ChangeSet,
-  CorruptError,
-  type IndexKeys,
-  type JsonValue,
-  type StoredRecord,
-  deepFreeze,
-} from "@statehouse/core";
-import { changeCrc, recordCrc } from "./checksum.js";
+import { CorruptError, type IndexKeys, type JsonValue, type StoredRecord, deepFreeze } from "@statehouse/core";
+import { recordCrc } from "./checksum.js";
 import type { RecordRow } from "./statements.js";
 
 function corrupt(file: string, what: string): CorruptError {
@@ -51,25 +43,4 @@ export function decodeRecord(row: RecordRow, collection: string, id: string, fil
     record: Object.freeze({ collection, id, revision: row.revision, value: deepFreeze(value) }),
     index: Object.freeze(index),
   };
-}
-
-/** The stored form of a change set's entries: [type, collection, id, revision], "p" put, "d" delete. */
-export type StoredChange = [string, string, string, number];
-
-export function decodeChangeSet(row: { seq: number; at: number; crc: number; entries: string }, file: string): ChangeSet {
-  if (typeof row.entries !== "string" || !Number.isSafeInteger(row.at) || !Number.isSafeInteger(row.crc)) {
-    throw corrupt(file, `change set ${row.seq}: a column has the wrong type`);
-  }
-  if (changeCrc(row.seq, row.at, row.entries) !== row.crc) throw corrupt(file, `change set ${row.seq}: checksum mismatch`);
-  let stored: StoredChange[];
-  try {
-    stored = JSON.parse(row.entries) as StoredChange[];
-    if (!Array.isArray(stored)) throw new TypeError("not an array");
-  } catch {
-    throw corrupt(file, `change set ${row.seq}: unparseable JSON`);
-  }
-  const changes: ChangeEntry[] = stored.map(([t, collection, id, revision]) =>
-    Object.freeze({ type: t === "d" ? ("delete" as const) : ("put" as const), collection, id, revision }),
-  );
-  return Object.freeze({ sequence: row.seq, at: new Date(row.at).toISOString(), changes: Object.freeze(changes) });
 }

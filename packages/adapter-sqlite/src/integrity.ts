@@ -126,7 +126,7 @@ function leftovers(file: string): string[] {
  * `index_entries` is rebuilt from the records, when the records themselves are intact; a record
  * whose checksum fails cannot be repaired here (there is no second copy), only reported.
  */
-export function checkIntegrity(db: Database.Database, file: string, repair: boolean): IntegrityReport {
+export function checkStore(db: Database.Database, file: string, repair: boolean): IntegrityReport {
   const run = db.transaction(() => {
     const sqlite = [...pragmaProblems(db, "quick_check"), ...pragmaProblems(db, "integrity_check")];
     return { sqlite, ...scan(db) };

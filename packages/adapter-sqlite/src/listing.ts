@@ -1,4 +1,4 @@
-import { CorruptError, type ListOptions, type ListPage, type StoredRecord } from "@statehouse/core";
+import { type CountOptions, CorruptError, type ListOptions, type ListPage, type StoredRecord } from "@statehouse/core";
 import { compareKeys, decodeCursor, encodeCursor, decodeKey, encodeKey, prefixRange } from "@statehouse/core/spi";
 import { decodeRecord } from "./decode.js";
 import { RecordCache } from "./record-cache.js";
@@ -104,4 +104,18 @@ function byIndex(ctx: ListContext, collection: string, name: string, options: Li
 
 export function listPage(ctx: ListContext, collection: string, options: ListOptions, limit: number): ListPage {
   return options.index === undefined ? byId(ctx, collection, options, limit) : byIndex(ctx, collection, options.index, options, limit);
+}
+
+/** The number of records of `collection` whose id (or key in `options.index`) starts with the prefix. */
+export function countRecords(statements: Statements, collection: string, options: CountOptions): number {
+  const prefix = options.prefix ?? "";
+  if (options.index !== undefined) {
+    const low = encodeKey(prefix);
+    const high = Buffer.concat([low, Buffer.from([0xff])]);
+    return statements.countByIndex.get(collection, encodeKey(options.index), low, high) as number;
+  }
+  // Ids are ASCII (core validates them), so no id starts with a non-ASCII prefix, and
+  // [prefix, prefix + U+0080) holds exactly the ASCII strings that start with it.
+  if (!ASCII.test(prefix)) return 0;
+  return statements.countById.get(collection, prefix, `${prefix}\u0080`) as number;
 }

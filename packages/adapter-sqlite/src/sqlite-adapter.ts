@@ -22,10 +22,11 @@ import {
 } from "@statehouse/core";
 import { resolvePageSize, runTransaction, pathExists, encodeKey } from "@statehouse/core/spi";
 import Database from "better-sqlite3";
-import { changeCrc, recordCrc } from "./checksum.js";
-import { type StoredChange, decodeChangeSet, decodeRecord } from "./decode.js";
-import { checkIntegrity } from "./integrity.js";
-import { listPage } from "./listing.js";
+import { appendChangeSet, readChanges, readSequence } from "./change-log.js";
+import { recordCrc } from "./checksum.js";
+import { decodeRecord } from "./decode.js";
+import { checkStore } from "./integrity.js";
+import { countRecords, listPage } from "./listing.js";
 import { mapEngineError } from "./map-engine-error.js";
 import { openDatabase } from "./open-database.js";
 import { type ResolvedSqliteOptions, type SqliteAdapterOptions, resolveOptions } from "./options.js";
@@ -48,10 +49,6 @@ function isSystemError(err: unknown): boolean {
     typeof (err as NodeJS.ErrnoException).syscall === "string"
   );
 }
-
-// Trimming the change log every commit would cost a statement per write; every 64th is enough to
-// keep "at least changeRetention" and bounds the excess.
-const TRIM_EVERY = 64;
 
 interface TxOutcome<T> {
   result: T;
@@ -209,18 +206,7 @@ export class SqliteAdapter implements StorageAdapter {
   async count(collection: string, options: CountOptions = {}): Promise<number> {
     this.assertOpen();
     validateListOptions(options);
-    const prefix = options.prefix ?? "";
-    return this.engine("counting records", () => {
-      if (options.index !== undefined) {
-        const low = encodeKey(prefix);
-        const high = Buffer.concat([low, Buffer.from([0xff])]);
-        return this.statements.countByIndex.get(collection, encodeKey(options.index), low, high) as number;
-      }
-      // Ids are ASCII (core validates them), so no id starts with a non-ASCII prefix, and
-      // [prefix, prefix + U+0080) holds exactly the ASCII strings that start with it.
-      if (!/^[\x00-\x7f]*$/.test(prefix)) return 0;
-      return this.statements.countById.get(collection, prefix, `${prefix}\u0080`) as number;
-    });
+    return this.engine("counting records", () => countRecords(this.statements, collection, options));
   }
 
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
@@ -242,14 +228,10 @@ export class SqliteAdapter implements StorageAdapter {
     if (writes.length === 0) return { result, sequence: undefined, writes, rows: [], dataVersion };
     // Unchanged data_version since this connection's last commit: nobody else committed, so the
     // last sequence is still the one this process took.
-    const last =
-      this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.statements.lastSeq.get() as number | undefined) ?? 0);
+    const last = this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : readSequence(this.statements);
     const seq = last + 1;
     const rows = writes.map((w) => this.apply(w, seq, dataVersion));
-    const at = Date.now();
-    const entries = JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
-    this.statements.insertChange.run(seq, at, changeCrc(seq, at, entries), entries);
-    if (seq % TRIM_EVERY === 0 && seq > this.options.changeRetention) this.statements.trimChanges.run(seq - this.options.changeRetention);
+    appendChangeSet(this.statements, writes, seq, this.options.changeRetention);
     return { result, sequence: seq, writes, rows, dataVersion };
   }
 
@@ -323,17 +305,12 @@ export class SqliteAdapter implements StorageAdapter {
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {
     this.assertOpen();
-    return this.engine("reading changes", () => {
-      // As the memory adapter's slice would: NaN takes nothing, Infinity everything (LIMIT -1).
-      const n = Number.isNaN(limit) ? 0 : limit === Number.POSITIVE_INFINITY ? -1 : Math.max(0, Math.floor(limit));
-      const rows = this.statements.changesSince.all(since, n) as { seq: number; at: number; crc: number; entries: string }[];
-      return rows.map((row) => decodeChangeSet(row, this.file));
-    });
+    return this.engine("reading changes", () => readChanges(this.statements, since, limit, this.file));
   }
 
   async sequence(): Promise<number> {
     this.assertOpen();
-    return this.engine("reading the sequence", () => (this.statements.lastSeq.get() as number | undefined) ?? 0);
+    return this.engine("reading the sequence", () => readSequence(this.statements));
   }
 
   /** Retention: removes the change sets up to `through` (never the latest) in one short write transaction. */
@@ -346,7 +323,7 @@ export class SqliteAdapter implements StorageAdapter {
   /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */
   async check(options: { repair?: boolean } = {}): Promise<IntegrityReport> {
     this.assertOpen();
-    const report = await this.engine("checking the store", () => checkIntegrity(this.db, this.file, options.repair === true));
+    const report = await this.engine("checking the store", () => checkStore(this.db, this.file, options.repair === true));
     if (report.repaired.length > 0) this.cache.clear();
     return report;
   }

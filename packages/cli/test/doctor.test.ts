@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { evalChild, waitForLine } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGES, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
@@ -79,27 +80,16 @@ describe("doctor --compact on an lmdb store another process has open", () => {
     const url = `lmdb:${dir}/env`;
     const sh = at(url);
     ok(await sh(["state", "set", "/a", "1"]));
-    const { spawn } = await import("node:child_process");
     // Run from this package, so that @statehouse/core and the adapter resolve.
-    const holder = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); await s.state("global").get(""); console.log("open"); setTimeout(() => s.close(), 20000);`,
-      ],
-      { cwd: join(PACKAGES, "cli"), stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const code = `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); await s.state("global").get(""); console.log("open"); setTimeout(() => s.close(), 20000);`;
+    const holder = evalChild(code, [], { cwd: join(PACKAGES, "cli") });
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.once("data", () => resolve());
-        holder.once("exit", (code) => reject(new Error(`the process holding the store exited (${code}) before opening it`)));
-      });
+      await waitForLine(holder.child, "open");
       const r = await sh(["--json", "doctor", "--compact"]);
       expect(r.code, show(r)).toBe(8);
       expect(r.stderr).toContain("E_LOCK_TIMEOUT");
     } finally {
-      holder.kill("SIGKILL");
+      holder.child.kill("SIGKILL");
     }
     expect(json(await sh(["--json", "state", "get", "/a"]))).toMatchObject({ value: 1 });
   });

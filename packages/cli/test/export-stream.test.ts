@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { open } from "@statehouse/core";
 import { openAdapterUrl } from "@statehouse/core/spi";
+import { runChild } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { exportStore } from "../dist/index.js";
+import { exportStore } from "@statehouse/cli";
 import { BIN, TORTURE, at, cleanup, show, tempDir } from "./helpers.js";
 
 /**
@@ -14,7 +14,7 @@ import { BIN, TORTURE, at, cleanup, show, tempDir } from "./helpers.js";
  */
 const dirs: string[] = [];
 function fresh(): string {
-  const d = tempDir("statehouse-cli-export-");
+  const d = tempDir("cli-export");
   dirs.push(d);
   return d;
 }
@@ -104,8 +104,8 @@ describe("export is written in batches, never as one string", () => {
     await seed(url, 64, 1024 * 1024);
     const backup = join(dir, "backup.jsonl");
     writeFileSync(backup, "the previous backup\n", { mode: 0o600 });
-    const child = spawn(process.execPath, [BIN, "--store", url, "export", "-o", backup], { stdio: "ignore" });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const { child, done } = runChild(BIN, ["--store", url, "export", "-o", backup]);
+    const exited = done.then((r) => r.code);
     let exitedFirst = false;
     void exited.then(() => (exitedFirst = true));
     const isTemp = (n: string) => n.startsWith(".backup.jsonl.") && n.endsWith(".tmp");
@@ -139,14 +139,7 @@ describe("export is written in batches, never as one string", () => {
     const backup = join(dir, "backup.jsonl");
     writeFileSync(backup, "the previous backup\n", { mode: 0o600 });
     // RLIMIT_FSIZE: a write past 64 KiB fails with EFBIG (Node ignores SIGXFSZ): a real write error mid-export.
-    const failed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn("prlimit", ["--fsize=65536", process.execPath, BIN, "--store", url, "export", "-o", backup], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stderr }));
-    });
+    const failed = await runChild(BIN, ["--store", url, "export", "-o", backup], { wrap: ["prlimit", "--fsize=65536"] }).done;
     expect(failed.code, failed.stderr).not.toBe(0);
     expect(failed.stderr).toMatch(/E_IO|E_STORAGE_FULL/);
     expect(failed.stderr).not.toMatch(/unexpected|RangeError|TypeError/i);

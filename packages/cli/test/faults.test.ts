@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathToFileURL } from "node:url";
+import { runChild, waitForLine } from "@statehouse/conformance/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, PACKAGES, PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
 const ok = (r: Result) => expect(r.code, show(r)).toBe(0);
@@ -70,13 +71,10 @@ describe.each(PERSISTENT)("faults on $name: typed errors, their own exit statuse
     const script = join(dir, "holder.mjs");
     writeFileSync(script, HOLDER);
     const core = pathToFileURL(join(PACKAGES, "core", "dist", "spi.js")).href;
-    const holder = spawn(process.execPath, [script, url, "2500", core], { stdio: ["ignore", "pipe", "inherit"] });
-    const exited = new Promise<number | null>((resolve) => holder.on("close", resolve));
+    const holder = runChild(script, [url, "2500", core]);
+    const exited = holder.done.then((r) => r.code);
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.once("data", () => resolve());
-        holder.once("close", () => reject(new Error("the lock holder exited before taking the lock")));
-      });
+      await waitForLine(holder.child, "locked");
       const r = await at(url)(["--json", "--lock-timeout", "300", "state", "set", "/a", "2"]);
       expect(r.code, show(r)).toBe(8);
       expect(JSON.parse(r.stderr).error).toMatchObject({ code: "E_LOCK_TIMEOUT", exitStatus: 8 });

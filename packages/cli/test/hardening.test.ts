@@ -6,7 +6,7 @@ import { at, cleanup, cli, show, tempDir } from "./helpers.js";
 
 const dirs: string[] = [];
 function fresh(): string {
-  const d = tempDir("statehouse-cli-harden-");
+  const d = tempDir("cli-harden");
   dirs.push(d);
   return d;
 }

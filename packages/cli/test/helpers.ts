@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild, tempDir as kitTempDir } from "@statehouse/conformance/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
@@ -26,31 +25,17 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Runs `node bin/statehouse.js ARGS` as a child process. */
-export function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      NO_COLOR: undefined,
-      FORCE_COLOR: undefined,
-      STATEHOUSE_STORE: undefined,
-      ...options.env,
-    };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: env as NodeJS.ProcessEnv,
-      cwd: options.cwd ?? tmpdir(),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(options.input ?? "");
-  });
+/** Runs `node bin/statehouse.js ARGS` as a child process (the test kit's runChild), stdin a pipe closed after `input`. */
+export async function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    STATEHOUSE_STORE: undefined,
+    ...options.env,
+  };
+  const r = await runChild(BIN, args, { env, cwd: options.cwd ?? tmpdir(), input: options.input ?? "" }).done;
+  return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs the CLI with `--store URL` first. */
@@ -111,14 +96,12 @@ export const FLOWS = ADAPTERS.map((a) => ({
   label: a.persistent ? a.name : `${a.name}, single-command steps only (each process gets a new empty store)`,
 }));
 
-/** A fresh private temporary directory; remove it with `cleanup`. */
-export function tempDir(prefix = "statehouse-cli-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/** A fresh private temporary directory from the test kit, `statehouse-<name>-XXXXXX`; remove it with `cleanup`. */
+export function tempDir(name = "cli"): string {
+  return kitTempDir(name).dir;
 }
 
-export function cleanup(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
+export { removeDir as cleanup } from "@statehouse/conformance/testing";
 
 /** Runs tasks with at most `n` at a time (2 cores: keep the machine usable). */
 export async function pool<T>(n: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {

@@ -25,7 +25,7 @@ function readSlowly(args: readonly string[]): Promise<{ code: number | null; byt
 
 describe("output through a pipe is never cut", () => {
   it("a 1 MB value read through a pipe arrives whole in every output mode", async () => {
-    const dir = tempDir("statehouse-cli-pipe-");
+    const dir = tempDir("cli-pipe");
     dirs.push(dir);
     const url = `sqlite:${dir}/s.db`;
     const ops = join(dir, "ops.json");

@@ -63,7 +63,7 @@ afterAll(() => {
 
 /** A directory with `statehouse` (the built CLI) in it, for PATH. */
 function binDir(): string {
-  const dir = tempDir("statehouse-readme-bin-");
+  const dir = tempDir("readme-bin");
   dirs.push(dir);
   const shim = join(dir, "statehouse");
   writeFileSync(shim, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`);
@@ -87,7 +87,7 @@ describe("README shell samples", () => {
 
   for (const s of all.filter((x) => x.skip === undefined)) {
     it(`${s.file}:${s.line}`, () => {
-      const work = tempDir("statehouse-readme-sh-");
+      const work = tempDir("readme-sh");
       dirs.push(work);
       mkdirSync(join(work, "path"));
       mkdirSync(join(work, "tmp"));

@@ -1,32 +1,24 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { killChildren, runChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADAPTERS, BIN, at, show } from "./helpers.js";
+import { ADAPTERS, BIN, at, cleanup, show, tempDir } from "./helpers.js";
 
 const dirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  killChildren();
+  for (const d of dirs.splice(0)) cleanup(d);
 });
 
 function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "statehouse-cli-watch-"));
+  const d = tempDir("cli-watch");
   dirs.push(d);
   return d;
 }
 
 /** Starts `statehouse watch` as a long-running process; resolves its output lines and exit when it ends. */
 function startWatch(url: string, args: readonly string[]) {
-  const child = spawn(process.execPath, [BIN, "--store", url, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done, lines: () => stdout.split("\n").filter((l) => l.length > 0) };
+  const lines: string[] = [];
+  const { child, done } = runChild(BIN, ["--store", url, ...args], { onLine: (l) => l.length > 0 && lines.push(l) });
+  return { child, done, lines: () => lines };
 }
 
 async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {

@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir, removeDir } from "@statehouse/conformance/testing";
 import { ConflictError, NotFoundError, type Store, isStatehouseError, open as openLocal } from "@statehouse/core";
 import { type App, createApp } from "@statehouse/server";
 import { open } from "@statehouse/client";
@@ -25,7 +24,7 @@ describe("@statehouse/client", () => {
   const TOKEN = "t0ken-with-enough-entropy";
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "statehouse-client-test-"));
+    dir = tempDir("client-test").dir;
     store = await openLocal(`sqlite:${dir}/store.db`);
     app = await createApp({ store, storeUrl: `sqlite:${dir}/store.db` });
     socket = join(dir, "s.sock");
@@ -42,7 +41,7 @@ describe("@statehouse/client", () => {
     await app.close();
     await tcp.close();
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("errors come back as the library's classes with their details", async () => {

@@ -1,20 +1,20 @@
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { evalChild } from "@statehouse/conformance/testing";
 import { describe, expect, it } from "vitest";
 
 const REGISTER = fileURLToPath(new URL("./fixtures/trace-register.mjs", import.meta.url));
 const CLIENT = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
 describe("the client stays light (the CLI forwards every hook call through it)", () => {
-  it("importing it and making a call loads no adapter, no server framework, not core's main entry", () => {
+  it("importing it and making a call loads no adapter, no server framework, not core's main entry", async () => {
     // A call against an absent socket exercises the error path too (E_UNAVAILABLE from core/errors).
     const script = `const { open } = await import(${JSON.stringify(CLIENT)});
       const s = await open("unix:/nonexistent/statehouse.sock");
       const code = await s.state().get("/x").then(() => "none", (e) => e.code);
       await s.close();
       console.log(code);`;
-    const r = spawnSync(process.execPath, ["--import", REGISTER, "--input-type=module", "-e", script], { encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await evalChild(script, [], { nodeArgs: ["--import", REGISTER] }).done;
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("E_UNAVAILABLE");
     const loaded = r.stderr
       .split("\n")

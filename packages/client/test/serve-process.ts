@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { runChild } from "@statehouse/conformance/testing";
 
 const SCRIPT = fileURLToPath(new URL("./fixtures/serve-store.mjs", import.meta.url));
 
@@ -15,33 +16,28 @@ export interface ServerProcess {
 
 /** Starts `fixtures/serve-store.mjs` and resolves once it listens. */
 export function startServerProcess(storeUrl: string, socket: string, options: object = {}, limits: object = {}): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [SCRIPT, storeUrl, socket, JSON.stringify(options), JSON.stringify(limits)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd: fileURLToPath(new URL(".", import.meta.url)),
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    proc.stderr!.on("data", (c) => {
-      err = (err + c).slice(-4000);
-    });
-    proc.stdout!.on("data", (c) => {
-      out += c;
-      if (out.includes('"ready":true')) {
+    let ready = false;
+    const { child: proc, done } = runChild(SCRIPT, [storeUrl, socket, JSON.stringify(options), JSON.stringify(limits)], {
+      cwd: fileURLToPath(new URL(".", import.meta.url)),
+      onLine: (line) => {
+        if (ready || !line.includes('"ready":true')) return;
+        ready = true;
         resolve({
           socket,
           url: `unix:${socket}`,
           proc,
           async stop() {
             if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
-            const code = await exited;
+            const { code } = await done;
             rmSync(socket, { force: true });
             return code;
           },
         });
-      }
+      },
     });
-    proc.once("exit", (code) => reject(new Error(`the server process exited (${code}) before listening: ${err}`)));
+    void done.then(({ code, stderr }) => {
+      if (!ready) reject(new Error(`the server process exited (${code}) before listening: ${stderr.slice(-4000)}`));
+    });
   });
 }

@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { constants, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { constants } from "node:fs";
 import type { AdapterCapabilities } from "@statehouse/core";
 import { loadOpen } from "./domain-api.js";
 import { CHILD_SCRIPT } from "./harness/child-process.js";
 import type { Requirement } from "./suite-context.js";
+import { removeDir, tempDir } from "./testing/temp-dir.js";
 
 function capability(name: keyof AdapterCapabilities, why: string): Requirement {
   return (caps) => (caps[name] === true ? undefined : `the adapter declares capabilities.${name} = false: ${why}`);
@@ -45,7 +44,7 @@ let tmpfsCache: string | undefined | null = null;
 /** Mounting needs root and a kernel/container that allows private mount namespaces: tried once for real. */
 function tmpfsMountProblem(): string | undefined {
   if (tmpfsCache !== null) return tmpfsCache;
-  const dir = mkdtempSync(join(tmpdir(), "statehouse-mount-probe-"));
+  const dir = tempDir("mount-probe").dir;
   try {
     const problem = commandProblem("unshare", [
       "--mount",
@@ -59,7 +58,7 @@ function tmpfsMountProblem(): string | undefined {
     ]);
     tmpfsCache = problem === undefined ? undefined : `cannot mount a tmpfs in a private mount namespace: ${problem}`;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
   return tmpfsCache;
 }

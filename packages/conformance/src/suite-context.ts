@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import type { AdapterCapabilities, AdapterOptions, StorageAdapter } from "@statehouse/core";
 import { openAdapterUrl } from "@statehouse/core/spi";
@@ -9,6 +8,7 @@ import type { ChildJob } from "./harness/job.js";
 import { type ClauseGroup, DOMAIN_GROUPS } from "./groups.js";
 import type { ResolvedOptions } from "./options.js";
 import { type SizeTable, sizeTable } from "./sizes.js";
+import { removeDir, tempDir } from "./testing/temp-dir.js";
 
 /** What the probe store showed: its declared capabilities and its optional methods. */
 export interface ProbeInfo {
@@ -31,7 +31,7 @@ export interface ClauseOptions {
 // ends; one listener for every suite in the process.
 const liveRoots = new Set<string>();
 process.once("exit", () => {
-  for (const root of liveRoots) rmSync(root, { recursive: true, force: true });
+  for (const root of liveRoots) removeDir(root);
 });
 
 /**
@@ -56,7 +56,7 @@ export class SuiteContext {
   /** The suite's temporary root: 0711, so an unprivileged child can reach a clause directory it is let into. */
   rootDir(): string {
     if (this.root === undefined) {
-      const root = mkdtempSync(join(tmpdir(), "statehouse-conformance-"));
+      const root = tempDir("conformance").dir;
       chmodSync(root, 0o711);
       liveRoots.add(root);
       this.root = root;
@@ -86,7 +86,7 @@ export class SuiteContext {
           await adapter.close();
           return { caps, probe };
         } finally {
-          rmSync(dir, { recursive: true, force: true });
+          removeDir(dir);
         }
       })();
     }
@@ -95,7 +95,7 @@ export class SuiteContext {
 
   dispose(): void {
     if (this.root !== undefined) {
-      rmSync(this.root, { recursive: true, force: true });
+      removeDir(this.root);
       liveRoots.delete(this.root);
     }
     this.root = undefined;
@@ -324,6 +324,6 @@ export class ClauseScope {
         // cleanup is best effort; the directory removal below still runs
       }
     }
-    for (const dir of [this.dir, ...this.dirs]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [this.dir, ...this.dirs]) removeDir(dir);
   }
 }

@@ -1,11 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
-import { workspaceReadmes } from "@statehouse/conformance/testing";
+import { removeDir, runChild, tempDir, workspaceReadmes } from "@statehouse/conformance/testing";
 
 // Every ```ts block of every README runs here, so the docs cannot drift from the code. A block
 // runs as its own ES module in a child process whose working directory is a fresh temporary
@@ -50,8 +48,8 @@ const moduleDir = join(ROOT, "node_modules", ".readme-samples");
 mkdirSync(moduleDir, { recursive: true });
 const workDirs: string[] = [];
 afterAll(() => {
-  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
-  rmSync(moduleDir, { recursive: true, force: true });
+  for (const d of workDirs) removeDir(d);
+  removeDir(moduleDir);
 });
 
 const all = READMES.flatMap(samples);
@@ -65,23 +63,20 @@ describe("README code samples", () => {
   });
 
   for (const s of all) {
-    it(`${s.file}:${s.line}${s.skip === undefined ? "" : " (compiled only)"}`, () => {
+    it(`${s.file}:${s.line}${s.skip === undefined ? "" : " (compiled only)"}`, async () => {
       const js = ts.transpileModule(localise(s.code), {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
         reportDiagnostics: true,
       });
       expect(js.diagnostics ?? [], "the sample compiles").toEqual([]);
       if (s.skip !== undefined) return;
-      const work = mkdtempSync(join(tmpdir(), "statehouse-readme-"));
+      const work = tempDir("readme").dir;
       workDirs.push(work);
       mkdirSync(join(work, "tmp"));
       const file = join(moduleDir, `${relative(ROOT, join(ROOT, s.file)).replace(/[\\/]/g, "_")}-${s.line}.mjs`);
       writeFileSync(file, js.outputText);
-      const r = spawnSync(process.execPath, [file], { cwd: work, encoding: "utf8", timeout: 60_000 });
-      expect(
-        r.status,
-        `${s.file}:${s.line} exited ${r.status} (${r.signal ?? "no signal"})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
-      ).toBe(0);
+      const r = await runChild(file, [], { cwd: work, timeoutMs: 60_000 }).done;
+      expect(r.code, `${s.file}:${s.line} exited ${r.code} (${r.signal ?? "no signal"})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
     });
   }
 });

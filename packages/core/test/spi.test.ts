@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import * as user from "../dist/index.js";
-import { isStatehouseError } from "../dist/index.js";
+import * as user from "@statehouse/core";
+import { isStatehouseError } from "@statehouse/core";
 import {
   MemoryAdapter,
   SortedIndex,
@@ -11,7 +11,7 @@ import {
   fromSystemError,
   openAdapterUrl,
   parseStoreUrl,
-} from "../dist/spi.js";
+} from "@statehouse/core/spi";
 
 describe("the package's two entries", () => {
   it("`.` is the user API; the adapter helpers are on `./spi`, with the same error classes", () => {

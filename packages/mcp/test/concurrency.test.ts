@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { runChild, removeDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, FIXTURES, call, callError, cli, connect, tempDir } from "./helpers.js";
 
@@ -18,7 +17,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const c of clients) await c.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeDir(dir);
 });
 
 async function client(): Promise<Client> {
@@ -27,18 +26,9 @@ async function client(): Promise<Client> {
   return client;
 }
 
-function runIncrementClient(count: number): Promise<{ code: number | null; acks: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(FIXTURES, "increment-client.mjs"), BIN, url, String(count)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, acks: out.split("\n").filter((l) => l.startsWith("ack ")).length, stderr }));
-  });
+async function runIncrementClient(count: number): Promise<{ code: number | null; acks: number; stderr: string }> {
+  const r = await runChild(join(FIXTURES, "increment-client.mjs"), [BIN, url, String(count)]).done;
+  return { code: r.code, acks: r.stdout.split("\n").filter((l) => l.startsWith("ack ")).length, stderr: r.stderr };
 }
 
 describe("contention between processes", () => {

@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild, tempDir as kitTempDir } from "@statehouse/conformance/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -12,8 +11,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BIN = join(here, "..", "..", "cli", "bin", "statehouse.js");
 export const FIXTURES = join(here, "fixtures");
 
+/** A fresh private directory `statehouse-mcp-XXXXXX` from the test kit; remove it with the kit's removeDir. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "statehouse-mcp-"));
+  return kitTempDir("mcp").dir;
 }
 
 /** A client connected to a new `statehouse --store URL mcp` process over stdio. */
@@ -59,19 +59,9 @@ export interface Result {
 }
 
 /** Runs the CLI once, as another process writing the store directly. */
-export function cli(args: readonly string[], input = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    // A command that exits before reading its stdin must not fail the test with EPIPE.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(input);
-  });
+export async function cli(args: readonly string[], input = ""): Promise<Result> {
+  const r = await runChild(BIN, args, { env: { PATH: process.env.PATH ?? "" }, input }).done;
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A `statehouse mcp` process spoken to in raw JSON-RPC lines: for messages the SDK's client will not send. */

@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { removeDir } from "@statehouse/conformance/testing";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, callError, cli, connect, rawSession, tempDir } from "./helpers.js";
@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeDir(dir);
 });
 
 /** The server still serves, and the global document is exactly as the test left it. */

@@ -1,12 +1,11 @@
 import { request as httpRequest, createServer, type Server } from "node:http";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type McpHttpHandler, createMcpHttpHandler } from "@statehouse/mcp";
 import { type Store, open } from "@statehouse/core";
-import { unixFetch } from "@statehouse/conformance/testing";
+import { unixFetch, removeDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, callError, cli, tempDir } from "./helpers.js";
 
@@ -65,7 +64,7 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeDir(dir);
 });
 
 const ACCEPT = { "content-type": "application/json", accept: "application/json, text/event-stream" };

@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { removeDir } from "@statehouse/conformance/testing";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, callError, cli, connect, tempDir } from "./helpers.js";
@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  removeDir(dir);
 });
 
 describe("lease tools", () => {

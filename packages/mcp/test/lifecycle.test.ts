@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { removeDir } from "@statehouse/conformance/testing";
 import { afterAll, expect, it } from "vitest";
 import { BIN, cli, tempDir } from "./helpers.js";
 
 const dir = tempDir();
 const url = `sqlite:${join(dir, "state.db")}`;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeDir(dir));
 
 function start() {
   const child = spawn(process.execPath, [BIN, "--store", url, "mcp"], {

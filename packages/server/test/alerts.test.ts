@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runChild, waitForLine } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, PACKAGES, cli, http, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
 import { SseClient } from "./sse.js";
@@ -52,7 +52,7 @@ await adapter.close();
 `;
 
 describe("alerts kept in the store, judged by the daemon", () => {
-  const s = scratch("sh-alerts-");
+  const s = scratch("alerts");
   const url = `file:${join(s.dir, "store")}`;
   let daemon: Daemon;
   let socket: string;
@@ -180,12 +180,9 @@ describe("alerts kept in the store, judged by the daemon", () => {
     const script = join(s.dir, "holder.mjs");
     writeFileSync(script, HOLDER);
     const core = pathToFileURL(join(PACKAGES, "core", "dist", "spi.js")).href;
-    const holder: ChildProcess = spawn(process.execPath, [script, url, "2500", core], { stdio: ["ignore", "pipe", "inherit"] });
-    const exited = new Promise<number | null>((resolve) => holder.on("close", resolve));
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout!.once("data", () => resolve());
-      holder.once("close", () => reject(new Error("the lock holder exited before taking the lock")));
-    });
+    const holder = runChild(script, [url, "2500", core]);
+    const exited = holder.done.then((r) => r.code);
+    await waitForLine(holder.child, "locked");
     const codes: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await http({ socket }, "PUT", "/v1/state/global?pointer=/y", { body: i });

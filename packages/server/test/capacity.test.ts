@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir, removeDir } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { CapacityHistory } from "../src/web/capacity.js";
 
 // The page's capacity view: points at most every `everyMs`, the disk measured from the store's
 // files, and the growth per hour as the least-squares slope of the points kept.
 describe("capacity history", () => {
-  const dir = mkdtempSync(join(tmpdir(), "statehouse-capacity-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("capacity").dir;
+  afterAll(() => removeDir(dir));
 
   it("samples at most every everyMs and gives the growth per hour", async () => {
     const file = join(dir, "s.db");

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { JsonLinesChild, runChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { TORTURE, alive, cli, type Daemon, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
 
@@ -40,20 +40,10 @@ interface WorkerResult {
   latenciesMs: number[];
 }
 
-function worker(mode: "daemon" | "direct", target: string, count: number): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(fixtures, "incr-worker.mjs"), mode, target, String(count), "relaxed"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`worker exited ${code}: ${err}`));
-      resolve(JSON.parse(out));
-    });
-  });
+async function worker(mode: "daemon" | "direct", target: string, count: number): Promise<WorkerResult> {
+  const r = await runChild(join(fixtures, "incr-worker.mjs"), [mode, target, String(count), "relaxed"]).done;
+  if (r.code !== 0) throw new Error(`worker exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 async function directValue(store: string, env: Record<string, string>, pointer: string): Promise<unknown> {
@@ -115,36 +105,42 @@ describe("statehouse serve: kill -9 under writers", () => {
       const s = setup();
       const store = `file:${s.dir}/store`;
       let d = await daemonFor(store, s.env);
-      const acked = new Map<number, number>();
-      const codes = new Map<string, number>();
-      const messages: string[] = [];
-      const clients: ChildProcess[] = [];
+      const clients: JsonLinesChild[] = [];
       for (let id = 0; id < 10; id++) {
-        const c = spawn(process.execPath, [join(fixtures, "crash-client.mjs"), d.info.socket, String(id)], {
-          stdio: ["pipe", "pipe", "inherit"],
-        });
+        const c = new JsonLinesChild([process.execPath, join(fixtures, "crash-client.mjs"), d.info.socket, String(id)]);
         clients.push(c);
         cleanups.unshift(() => c.kill("SIGKILL"));
-        let buf = "";
-        c.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf("\n")) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            const [kind, value] = line.split(" ");
-            if (kind === "ack") acked.set(id, Math.max(acked.get(id) ?? 0, Number(value)));
-            else {
-              codes.set(value!, (codes.get(value!) ?? 0) + 1);
-              if (value !== "E_UNAVAILABLE" && messages.length < 5) messages.push(line);
+      }
+      // From the clients' JSON lines, read as they arrive (a cursor per client: the loop below polls
+      // these every few milliseconds): each one's last acknowledged value, and the failures' codes.
+      const read = clients.map(() => 0);
+      const lastAck = new Map<number, number>();
+      const codes = new Map<string, number>();
+      const others: unknown[] = [];
+      const take = () => {
+        clients.forEach((c, id) => {
+          for (; read[id]! < c.messages.length; read[id]!++) {
+            const m = c.messages[read[id]!]!;
+            // Only this client increments /c/ID: its acknowledged values only grow.
+            if (m.t === "ack") lastAck.set(id, m.value as number);
+            else if (m.t === "err") {
+              codes.set(m.code as string, (codes.get(m.code as string) ?? 0) + 1);
+              if (m.code !== "E_UNAVAILABLE" && others.length < 5) others.push(m);
             }
           }
         });
-      }
-      const total = () => [...acked.values()].reduce((a, b) => a + b, 0);
-      const unavailable = () => codes.get("E_UNAVAILABLE") ?? 0;
+      };
+      const acked = (id: number) => {
+        take();
+        return lastAck.get(id) ?? 0;
+      };
+      const total = () => clients.reduce((n, _, id) => n + acked(id), 0);
+      const unavailable = () => {
+        take();
+        return codes.get("E_UNAVAILABLE") ?? 0;
+      };
       // Every client is connected and writing before the first kill.
-      await waitFor("every client's first acknowledged write", () => acked.size === 10, 120_000);
+      await waitFor("every client's first acknowledged write", () => clients.every((_, id) => acked(id) > 0), 120_000);
       const downAcks: number[] = [];
       for (let round = 0; round < rounds; round++) {
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 500));
@@ -163,19 +159,20 @@ describe("statehouse serve: kill -9 under writers", () => {
         const restarted = total();
         await waitFor(`round ${round}: writes acknowledged by the restarted daemon`, () => total() > restarted, 60_000);
       }
-      for (const c of clients) c.stdin!.end();
-      await Promise.all(clients.map((c) => new Promise((r) => c.on("close", r))));
+      for (const c of clients) c.proc.stdin!.end();
+      await Promise.all(clients.map((c) => c.exit));
       process.kill(d.info.pid, "SIGTERM");
       expect((await d.exited).code).toBe(0);
-      expect(messages, "errors other than E_UNAVAILABLE").toEqual([]);
+      take();
+      expect(others, "errors other than E_UNAVAILABLE").toEqual([]);
       expect([...codes.keys()]).toEqual(["E_UNAVAILABLE"]);
       expect(downAcks.every((n) => n === 0)).toBe(true);
       for (let id = 0; id < 10; id++) {
-        expect(acked.get(id) ?? 0, `client ${id} made progress`).toBeGreaterThan(0);
+        expect(acked(id), `client ${id} made progress`).toBeGreaterThan(0);
         const stored = (await directValue(store, s.env, `/c/${id}`)) as number;
         // Every acknowledged increment is there; at most the one in flight at each kill was applied unacknowledged.
-        expect(stored).toBeGreaterThanOrEqual(acked.get(id)!);
-        expect(stored).toBeLessThanOrEqual(acked.get(id)! + rounds);
+        expect(stored).toBeGreaterThanOrEqual(acked(id));
+        expect(stored).toBeLessThanOrEqual(acked(id) + rounds);
       }
     },
     LONG,

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, type Result, alive, cli, scratch, startDaemon } from "./daemon-helpers.js";
 
@@ -38,27 +38,18 @@ function traced(
   input?: string,
 ): Promise<Result & { modules: string[] }> {
   rmSync(traceFile, { force: true });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", TRACE, bin, ...args], {
-      env: { ...process.env, STATEHOUSE_STORE: "", STATEHOUSE_SOCKET: "", ...env, STATEHOUSE_TRACE_FILE: traceFile },
-      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    if (input !== undefined) child.stdin?.end(input);
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
+  const childEnv = { ...process.env, STATEHOUSE_STORE: "", STATEHOUSE_SOCKET: "", ...env, STATEHOUSE_TRACE_FILE: traceFile };
+  return runChild(bin, args, { nodeArgs: ["--import", TRACE], env: childEnv, ...(input !== undefined && { input }) }).done.then(
+    ({ code, signal, stdout, stderr }) => {
       let modules: string[] = [];
       try {
         modules = readFileSync(traceFile, "utf8").trim().split("\n");
       } catch {
         // no module resolved at all
       }
-      resolve({ code, signal, stdout, stderr, modules });
-    });
-  });
+      return { code, signal, stdout, stderr, modules };
+    },
+  );
 }
 
 const heavy = (modules: string[]) =>

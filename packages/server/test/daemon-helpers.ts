@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type RunningChild, runChild, tempDir } from "@statehouse/conformance/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
@@ -19,62 +19,37 @@ export interface Result {
 }
 
 /** A scratch directory with a private runtime dir (0700) for the daemon's files. */
-export function scratch(prefix = "sh-daemon-"): { dir: string; runtime: string; env: Record<string, string>; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const runtime = mkdtempSync(join(dir, "rt-"));
-  return {
-    dir,
-    runtime,
-    // A private XDG_RUNTIME_DIR per test: daemons of parallel tests never meet.
-    env: { XDG_RUNTIME_DIR: runtime },
-    // Retried: a daemon killed a moment ago may still be letting go of its files.
-    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
-  };
+export function scratch(name = "daemon"): { dir: string; runtime: string; env: Record<string, string>; cleanup: () => void } {
+  // The kit's cleanup retries: a daemon killed a moment ago may still be letting go of its files.
+  const { dir, cleanup } = tempDir(name);
+  const runtime = join(dir, "rt");
+  mkdirSync(runtime, { mode: 0o700 });
+  // A private XDG_RUNTIME_DIR per test: daemons of parallel tests never meet.
+  return { dir, runtime, env: { XDG_RUNTIME_DIR: runtime }, cleanup };
 }
 
 function baseEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const e: Record<string, string | undefined> = {
-    ...process.env,
-    NO_COLOR: undefined,
-    FORCE_COLOR: undefined,
-    STATEHOUSE_STORE: undefined,
-    STATEHOUSE_SOCKET: undefined,
-    ...env,
-  };
-  for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
-  return e as NodeJS.ProcessEnv;
+  // Keys left undefined are not passed to the child.
+  return { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, STATEHOUSE_STORE: undefined, STATEHOUSE_SOCKET: undefined, ...env };
 }
 
 /** Runs the CLI to completion. `umask` runs it under that umask (through sh). */
-export function cli(
+export async function cli(
   args: readonly string[],
   options: { env?: Record<string, string | undefined>; input?: string; umask?: string } = {},
 ): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(args, options);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin!.on("error", () => undefined);
-    child.stdin!.end(options.input ?? "");
-  });
+  const r = await runCli(args, { ...options, input: options.input ?? "" }).done;
+  return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function spawnCli(
+/** Starts the CLI with the test kit's runChild: stdin a pipe closed after `input`. */
+export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; umask?: string } = {},
-): ChildProcess {
+  options: { env?: Record<string, string | undefined>; input?: string; umask?: string } = {},
+): RunningChild {
   const env = baseEnv(options.env ?? {});
-  if (options.umask !== undefined) {
-    return spawn("sh", ["-c", `umask ${options.umask} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-  }
-  return spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const wrap = options.umask === undefined ? [] : ["sh", "-c", `umask ${options.umask} && exec "$0" "$@"`];
+  return runChild(BIN, args, { env, wrap, input: options.input ?? "" });
 }
 
 export interface Daemon {
@@ -93,15 +68,12 @@ export function startDaemon(
   options: { env?: Record<string, string | undefined>; umask?: string } = {},
 ): Promise<Daemon> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(["--json", "--store", storeUrl, "serve", ...args], options);
-    child.stdin!.end();
+    const { child, done } = runCli(["--json", "--store", storeUrl, "serve", ...args], options);
     let stdout = "";
     let stderr = "";
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      child.on("exit", (code, signal) => r({ code, signal })),
-    );
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    const exited = done.then(({ code, signal }) => ({ code, signal }));
+    child.stderr!.on("data", (d: string) => (stderr += d));
+    child.stdout!.on("data", (d: string) => {
       stdout += d;
       const nl = stdout.indexOf("\n");
       if (nl >= 0) {

@@ -1,7 +1,13 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { alive, cli, http, readJson, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
+
+/** A private (0700) directory `name` inside the test's own temporary directory. */
+function mkdirIn(dir: string, name: string): string {
+  mkdirSync(join(dir, name), { mode: 0o700 });
+  return join(dir, name);
+}
 
 // The daemon as users run it: `statehouse serve` in a real process, on a real socket, stopped by
 // real signals. Every test has its own XDG_RUNTIME_DIR, so their daemons never meet.
@@ -58,9 +64,9 @@ describe("statehouse serve: files and modes", () => {
 
   it("falls back to <tmp>/statehouse-<uid> when XDG_RUNTIME_DIR is not private, and refuses that folder when it is not 0700", async () => {
     const s = setup();
-    const xdg = mkdtempSync(join(s.dir, "xdg-"));
+    const xdg = mkdirIn(s.dir, "xdg");
     chmodSync(xdg, 0o755);
-    const tmp = mkdtempSync(join(s.dir, "tmp-"));
+    const tmp = mkdirIn(s.dir, "tmp");
     const env = { XDG_RUNTIME_DIR: xdg, TMPDIR: tmp };
     const store = `file:${s.dir}/store`;
     const d = await startDaemon(store, [], { env, umask: "022" });

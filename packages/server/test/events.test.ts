@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
+import { evalChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Served, call, serve } from "./helpers.js";
 import { SseClient } from "./sse.js";
@@ -64,8 +64,8 @@ describe("GET /v1/events (server-sent events)", () => {
     const url = `file:${s.dir}/store`;
     const script = `const { open } = await import(${JSON.stringify(CORE)}); const st = await open(${JSON.stringify(url)});
       await st.state("direct").set("/by", "other process"); await st.close();`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
-    expect(await new Promise((r) => child.once("exit", r))).toBe(0);
+    const r = await evalChild(script).done;
+    expect(r.code, r.stderr).toBe(0);
     await live.until(() => live.changeSequences().length === 1);
     expect(JSON.parse(live.events[0]!.data!).changes[0]).toMatchObject({ collection: "state", id: "direct" });
   });

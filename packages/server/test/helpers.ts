@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir, removeDir } from "@statehouse/conformance/testing";
 import { type Store, open } from "@statehouse/core";
 import { type App, type AppOptions, createApp } from "@statehouse/server";
 
@@ -15,7 +14,7 @@ export interface Served {
 
 /** A real app on a real unix socket in a fresh directory, over a store at `url(dir)`. */
 export async function serve(url: (dir: string) => string = () => "memory:", options: Partial<AppOptions> = {}): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), "statehouse-server-test-"));
+  const dir = tempDir("server-test").dir;
   const storeUrl = url(dir);
   const store = await open(storeUrl);
   const app = await createApp({ store, storeUrl, ...options });
@@ -29,7 +28,7 @@ export async function serve(url: (dir: string) => string = () => "memory:", opti
     async close() {
       await app.close();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
   };
 }

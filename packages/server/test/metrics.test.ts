@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { evalChild } from "@statehouse/conformance/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Served, call, serve } from "./helpers.js";
 import { type Exposition, one, parsePrometheusText } from "./prom-text.js";
@@ -63,21 +63,18 @@ describe("GET /metrics", () => {
 
     // Another process writes the store directly: the session and agent gauges count its writes.
     const url = `sqlite:${join(s.dir, "store.db")}`;
-    execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { open } from "@statehouse/core";
+    const other = await evalChild(
+      `import { open } from "@statehouse/core";
          const st = await open(${JSON.stringify(url)});
          const a = await st.sessions.create({ name: "other" });
          const b = await st.sessions.create({ name: "other2" });
          await st.sessions.end(a.id, "failed");
          await st.agents.spawn(b.id, { role: "r" });
          await st.close();`,
-      ],
-      { cwd: SERVER_DIR, stdio: "inherit" },
-    );
+      [],
+      { cwd: SERVER_DIR },
+    ).done;
+    expect(other.code, other.stderr).toBe(0);
     const after = (await scrape(s)).exp;
     expect(one(after, "statehouse_sessions", { status: "active" })).toBe(4);
     expect(one(after, "statehouse_sessions", { status: "failed" })).toBe(1);

@@ -1,11 +1,9 @@
 /// <reference lib="dom" />
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Alerts, type AlertData, type Store, open } from "@statehouse/core";
 import { type App, createApp } from "@statehouse/server";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
-import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
+import { chromiumLaunchOptions, chromiumMissing, tempDir, removeDir } from "@statehouse/conformance/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The page's alerts section in headless Chromium: active and resolved alerts read from the store,
@@ -43,7 +41,7 @@ describe.skipIf(!present)("the page's alerts in headless Chromium", () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "statehouse-web-alerts-"));
+    dir = tempDir("web-alerts").dir;
     store = await open(`sqlite:${join(dir, "store.db")}`);
     await store.alerts.save(alert("stale-agents", "resolved", "stale agents: 2 agents (threshold > 0 agents over 300 s)"), 0);
     await store.alerts.save(alert("state-query-latency", "pending", "state query average: 150.5 ms"), 0);
@@ -65,7 +63,7 @@ describe.skipIf(!present)("the page's alerts in headless Chromium", () => {
     await browser?.close();
     await app?.close();
     await store?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) removeDir(dir);
   });
 
   it("shows active alerts and the history, and a new alert as it is written, its message as text", async () => {

@@ -1,12 +1,11 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Store, open } from "@statehouse/core";
-import { chromiumLaunchOptions, chromiumMissing } from "@statehouse/conformance/testing";
+import { chromiumLaunchOptions, chromiumMissing, tempDir, removeDir } from "@statehouse/conformance/testing";
 import { type App, createApp } from "@statehouse/server";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,7 +50,7 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "statehouse-web-"));
+    dir = tempDir("web").dir;
     url = `sqlite:${join(dir, "store.db")}`;
     store = await open(url);
     await startApp(0);
@@ -71,7 +70,7 @@ describe.skipIf(!present)("the dashboard in headless Chromium", () => {
     await browser?.close();
     await app?.close();
     await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it("renders the KPI tiles and charts, and writes a screenshot of the overview", async () => {

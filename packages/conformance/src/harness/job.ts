@@ -14,10 +14,7 @@ export interface ChildJob {
   readonly remote?: { readonly module: string; readonly url: string };
 }
 
-/** One line a child prints: a JSON object whose `t` says what it is. */
-export interface ChildMessage {
-  readonly t: string;
-  readonly [key: string]: unknown;
-}
+/** One line a child prints: a JSON object whose `t` says what it is (the test kit's JSON-lines protocol). */
+export type { ChildMessage } from "../testing/json-lines-child.js";
 
 export const JOB_ENV = "STATEHOUSE_CONFORMANCE_JOB";

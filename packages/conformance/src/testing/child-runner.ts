@@ -9,10 +9,19 @@ export interface RunChildOptions {
   timeoutMs?: number;
   /** A command placed before `node script …`, e.g. `setpriv …` or `inTmpfs(dir, "2m")`. Default: none. */
   wrap?: readonly string[];
+  /** Node's own options, placed before the script, e.g. `["--import", hook]`. Default: none. */
+  nodeArgs?: readonly string[];
   /** Called with each complete line of stdout as it arrives. Default: none. */
   onLine?: (line: string) => void;
-  /** The child's environment. Default: this process's. */
+  /** The child's environment (keys whose value is undefined are left out). Default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /** The child's working directory. Default: this process's. */
+  cwd?: string;
+  /**
+   * Written to the child's stdin, which is then closed. Default: none, and stdin is /dev/null
+   * (give "" for an empty pipe instead: a program can tell the two apart).
+   */
+  input?: string;
 }
 
 /** How a child ended and what it printed. */
@@ -27,6 +36,12 @@ export interface ChildResult {
 }
 
 const running = new Set<ChildProcess>();
+
+/** Adds a child to those `killChildren()` kills (the kit's other child handles use it too). */
+export function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("close", () => running.delete(child));
+}
 
 /** Kills whatever a failed test left running; call from afterEach. */
 export function killChildren(): void {
@@ -43,15 +58,39 @@ function lastJsonLine(stdout: string): unknown {
   }
 }
 
+/** A child the kit started: the process, and its end with everything it printed. */
+export interface RunningChild {
+  child: ChildProcess;
+  done: Promise<ChildResult>;
+}
+
 /** Runs `node script ...args` (optionally wrapped) and collects its output. */
-export function runChild(
-  script: string,
-  args: readonly string[],
-  options: RunChildOptions = {},
-): { child: ChildProcess; done: Promise<ChildResult> } {
-  const command = [...(options.wrap ?? []), process.execPath, script, ...args];
-  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env });
-  running.add(child);
+export function runChild(script: string, args: readonly string[], options: RunChildOptions = {}): RunningChild {
+  return runNode([script, ...args], options);
+}
+
+/**
+ * Runs an ES module given as text, `node --input-type=module -e code ...args`: for a few lines
+ * that must resolve packages from `options.cwd` (a test's own package) rather than from a file in
+ * a temporary directory.
+ */
+export function evalChild(code: string, args: readonly string[] = [], options: RunChildOptions = {}): RunningChild {
+  return runNode(["--input-type=module", "-e", code, ...args], options);
+}
+
+function runNode(argv: readonly string[], options: RunChildOptions): RunningChild {
+  const command = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), ...argv];
+  const child = spawn(command[0]!, command.slice(1), {
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    env: options.env ?? process.env,
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
+  track(child);
+  if (options.input !== undefined) {
+    // A child that exits before reading its input must not fail the test with EPIPE.
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(options.input);
+  }
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -76,11 +115,20 @@ export function runChild(
           child.kill("SIGKILL");
         }, options.timeoutMs);
   const done = new Promise<ChildResult>((resolveDone) => {
-    child.on("close", (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       if (timer !== undefined) clearTimeout(timer);
       running.delete(child);
       resolveDone({ code, signal, stdout, stderr, timedOut, json: lastJsonLine(stdout) });
+    };
+    // A wrapper that cannot be started (no `setpriv` here) ends the child with code -1 and says why.
+    child.on("error", (err) => {
+      stderr += `spawn failed: ${err.message}\n`;
+      settle(-1, null);
     });
+    child.on("close", settle);
   });
   return { child, done };
 }

@@ -12,5 +12,13 @@ export interface TempDir {
 /** Makes a temporary directory named `statehouse-<prefix>-XXXXXX` (mode 0700, as mkdtemp makes it). */
 export function tempDir(prefix = "test"): TempDir {
   const dir = mkdtempSync(join(tmpdir(), `statehouse-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => removeDir(dir) };
+}
+
+/**
+ * Removes a directory and everything in it; never throws for a missing one. Retried a few times:
+ * a process killed a moment ago (a daemon, a writer) may still be letting go of its files.
+ */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
