@@ -39,6 +39,7 @@ export const CLAUSE_GROUPS = [
   "lease-multi-process",
   "idempotency",
   "idempotency-multi-process",
+  "group-commit",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */

@@ -8,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerGroupCommit } from "./clauses/group-commit.js";
 import { registerDomainCatalog } from "./clauses/domain-catalog.js";
 import { registerIdempotency } from "./clauses/idempotency.js";
 import { registerLeases } from "./clauses/leases.js";
@@ -61,5 +62,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerAgentRules(suite);
     registerLeases(suite);
     registerIdempotency(suite);
+    registerGroupCommit(suite);
   });
 }

@@ -1,6 +1,7 @@
 import { DOMAIN_ROLES } from "./domain-roles.js";
 import { AGENT_ROLES } from "./agent-roles.js";
 import { FAULT_ROLES } from "./fault-roles.js";
+import { GROUP_ROLES } from "./group-roles.js";
 import { IDEMPOTENCY_ROLES } from "./idempotency-roles.js";
 import { LEASE_ROLES } from "./lease-roles.js";
 import { type Role, SPI_ROLES } from "./spi-roles.js";
@@ -15,4 +16,5 @@ export const ROLES: Record<string, Role> = {
   ...AGENT_ROLES,
   ...LEASE_ROLES,
   ...IDEMPOTENCY_ROLES,
+  ...GROUP_ROLES,
 };

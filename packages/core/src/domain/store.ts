@@ -1,4 +1,5 @@
 import { ClosedError, isStatehouseError } from "../errors.js";
+import { type GroupCommitOptions, GroupCommitter } from "../spi/group-commit.js";
 import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
@@ -36,6 +37,15 @@ export interface StoreOptions extends AdapterOptions {
    * Each process applies its own window when it writes with a key.
    */
   idempotencyWindowMs?: number;
+  /**
+   * Group commit: the writes this process makes while another of its commits is in flight are
+   * committed together, one physical commit (one fsync in strict durability) for all, each still
+   * its own transaction with its own revision, sequence and error (see `GroupCommitter`). Worth it
+   * when one process writes concurrently for many clients: the daemon turns it on. Options bound
+   * a group's size. Default `false`: a library call commits alone, without waiting for the end of
+   * the event-loop turn. Adapters without `transactGroup` (PostgreSQL) ignore it.
+   */
+  groupCommit?: boolean | GroupCommitOptions;
 }
 
 /** What a dashboard refresh needs, in one call. */
@@ -98,10 +108,15 @@ export class Store implements StoreApi {
       return idempotent(fenced, key, kind, fingerprint(kind, request, condition), window);
     };
     const metrics = this.metrics;
+    const group = options.groupCommit;
+    const committer = group === undefined || group === false ? undefined : new GroupCommitter(adapter, group === true ? {} : group);
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
       const t0 = process.hrtime.bigint();
       try {
-        const r = await adapter.transact((tx) => plan(tx, nowIso()));
+        const r =
+          committer === undefined
+            ? await adapter.transact((tx) => plan(tx, nowIso()))
+            : await committer.transact((tx) => plan(tx, nowIso()));
         metrics.record(kind, elapsedMs(t0), true);
         return r;
       } catch (err) {
@@ -262,7 +277,7 @@ export class Store implements StoreApi {
  * with `registerAdapter`. Only the adapter the URL names is loaded.
  */
 export async function open(url: string, options: StoreOptions = {}): Promise<Store> {
-  const { config: _config, ...adapterOptions } = options;
+  const { config: _config, groupCommit: _groupCommit, ...adapterOptions } = options;
   return new Store(await openAdapterUrl(url, adapterOptions), options);
 }
 
