@@ -151,6 +151,18 @@ describe("Store groupCommit", () => {
 });
 
 describe("GroupCommitter", () => {
+  it("bounds that are not positive are refused with E_CONFIG when the store opens", async () => {
+    for (const groupCommit of [
+      { maxMembers: 0 },
+      { maxMembers: 1.5 },
+      { maxMembers: Number.NaN },
+      { maxSerializedLength: 0 },
+      { maxSerializedLength: Number.NaN },
+    ]) {
+      expect(await codeOf(open("memory:", { groupCommit })), JSON.stringify(groupCommit)).toBe("E_CONFIG");
+    }
+  });
+
   it("a failing physical commit fails every member with its typed error", async () => {
     const adapter = new MemoryAdapter();
     const committer = new GroupCommitter(adapter);

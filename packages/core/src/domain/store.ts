@@ -43,7 +43,8 @@ export interface StoreOptions extends AdapterOptions {
    * its own transaction with its own revision, sequence and error (see `GroupCommitter`). Worth it
    * when one process writes concurrently for many clients: the daemon turns it on. Options bound
    * a group's size. Default `false`: a library call commits alone, without waiting for the end of
-   * the event-loop turn. Adapters without `transactGroup` (PostgreSQL) ignore it.
+   * the event-loop turn. Adapters without `transactGroup` (file, PostgreSQL) ignore it. Bad
+   * bounds: E_CONFIG.
    */
   groupCommit?: boolean | GroupCommitOptions;
 }
@@ -278,7 +279,14 @@ export class Store implements StoreApi {
  */
 export async function open(url: string, options: StoreOptions = {}): Promise<Store> {
   const { config: _config, groupCommit: _groupCommit, ...adapterOptions } = options;
-  return new Store(await openAdapterUrl(url, adapterOptions), options);
+  const adapter = await openAdapterUrl(url, adapterOptions);
+  try {
+    return new Store(adapter, options);
+  } catch (err) {
+    // Refused options (E_CONFIG) must not leave the adapter, its locks and handles, open.
+    await adapter.close();
+    throw err;
+  }
 }
 
 export type { BatchOperation };

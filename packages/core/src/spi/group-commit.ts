@@ -1,3 +1,4 @@
+import { ConfigError, IoError } from "../errors.js";
 import type { GroupOutcome, StorageAdapter, TransactResult, TxContext } from "./types.js";
 
 /** Options of a `GroupCommitter`. */
@@ -41,8 +42,13 @@ export class GroupCommitter {
     private readonly adapter: StorageAdapter,
     options: GroupCommitOptions = {},
   ) {
-    this.maxMembers = Math.max(1, options.maxMembers ?? DEFAULT_MAX_MEMBERS);
+    this.maxMembers = options.maxMembers ?? DEFAULT_MAX_MEMBERS;
     this.maxSerializedLength = options.maxSerializedLength ?? DEFAULT_MAX_SERIALIZED;
+    // A bound that is not a positive number would make groups empty, and the queue spin.
+    if (!Number.isInteger(this.maxMembers) || this.maxMembers < 1)
+      throw new ConfigError(`groupCommit.maxMembers must be an integer ≥ 1, got ${String(options.maxMembers)}`);
+    if (!(this.maxSerializedLength > 0))
+      throw new ConfigError(`groupCommit.maxSerializedLength must be a number > 0, got ${String(options.maxSerializedLength)}`);
   }
 
   /** Same contract as `StorageAdapter.transact`. */
@@ -83,6 +89,12 @@ export class GroupCommitter {
         );
       } catch (err) {
         // The physical commit failed: no member committed, every caller gets the typed error.
+        for (const w of taken) w.reject(err);
+        return;
+      }
+      if (outcomes.length === 0) {
+        // The SPI promises at least one outcome; without this guard the queue would never drain.
+        const err = new IoError(`the ${this.adapter.kind} adapter's transactGroup ran no member of a group of ${taken.length}`);
         for (const w of taken) w.reject(err);
         return;
       }
