@@ -12,8 +12,10 @@ import {
   type IntegrityReport,
   type ListOptions,
   type ListPage,
+  type GroupOutcome,
   type StorageAdapter,
   type StoredRecord,
+  type TransactGroupOptions,
   type TransactResult,
   type TxContext,
   ValidationError,
@@ -23,7 +25,7 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { pathExists, runTransaction } from "@statehouse/core/spi";
+import { type GroupRun, groupOutcomes, pathExists, runTransaction, runTransactionGroup } from "@statehouse/core/spi";
 import { ABORT } from "lmdb";
 import { appendChangeSet, readChanges, readSequence, trimLog } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
@@ -248,6 +250,61 @@ export class LmdbAdapter implements StorageAdapter {
     return { result: done.result, sequence: done.sequence };
   }
 
+  /**
+   * Group commit (see `StorageAdapter.transactGroup`): the members run one after another in one
+   * LMDB write transaction, committed with this adapter's flags, so a strict group is flushed
+   * before any member's promise resolves. Each record is written once in its final state, stamped
+   * with the sequence of its last writing member; each writing member appends its own change set.
+   * The cache learns the final state only after the commit returned.
+   */
+  async transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
+    await this.ready();
+    const env = this.env;
+    let outcome: { group: GroupRun<T>; first: number } | undefined;
+    let attempted: readonly CommitWrite[] = [];
+    try {
+      writeTransaction(
+        env,
+        () => {
+          // What the members throw is theirs (in their outcomes); an engine error during a read is
+          // typed by readInTransaction and fails that member alone, as it would fail its transact.
+          const group = runTransactionGroup(fns, (c, id) => this.readInTransaction(c, id), this.limits, options);
+          if (group.members.length === 0) {
+            outcome = { group, first: 0 };
+            return ABORT;
+          }
+          const first = readSequence(this.env.log) + 1;
+          attempted = group.writes;
+          this.applyRecords(
+            group.writes,
+            group.lastWriter.map((m) => first + m),
+          );
+          group.members.forEach((writes, m) => {
+            if (appendChangeSet(this.env.log, writes, first + m, this.options.changeRetention, !this.logSwept)) this.logSwept = true;
+          });
+          outcome = { group, first };
+          return undefined;
+        },
+        this.commitFlags,
+      );
+    } catch (err) {
+      let bytes = 0;
+      for (const w of attempted) if (w.type === "put") bytes += w.json.length * 3;
+      const full = fullDiskError(err, env.path, bytes, "committing a group of transactions");
+      if (full === undefined) this.fail(err, "committing a group of transactions");
+      this.reopenNeeded = true;
+      throw full;
+    }
+    const { group, first } = outcome!;
+    group.writes.forEach((w, i) => {
+      const key = `${w.collection}\u0000${w.id}`;
+      if (w.type === "put")
+        this.cache.store(key, first + group.lastWriter[i]!, { collection: w.collection, id: w.id, revision: w.revision, value: w.value });
+      else this.cache.delete(key);
+    });
+    return groupOutcomes(group, first);
+  }
+
   /** A read for runTransaction: engine errors are mapped here, so whatever else escapes `fn` is the caller's own. */
   private readInTransaction(collection: string, id: string): StoredRecord | undefined {
     try {
@@ -259,8 +316,15 @@ export class LmdbAdapter implements StorageAdapter {
 
   /** Applies the net writes inside the current LMDB write transaction. Throwing aborts it whole. */
   private apply(writes: CommitWrite[], sequence: number): void {
-    const { records, index, log } = this.env;
-    for (const w of writes) {
+    this.applyRecords(writes, sequence);
+    if (appendChangeSet(this.env.log, writes, sequence, this.options.changeRetention, !this.logSwept)) this.logSwept = true;
+  }
+
+  /** Writes the records and their index entries; each stamped with `sequence`, or its own entry of `sequences`. */
+  private applyRecords(writes: readonly CommitWrite[], sequence: number | readonly number[]): void {
+    const { records, index } = this.env;
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
       const rk = recordKey(w.collection, w.id);
       const old = records.getBinaryFast(rk);
       const oldIndex: IndexKeys = old === undefined ? {} : indexOfRecord(old, this.env.file);
@@ -279,9 +343,8 @@ export class LmdbAdapter implements StorageAdapter {
         if (ik.length > MAX_KEY_BYTES) throw invalidIndex(`index entry ${name}=${key.slice(0, 40)}… is over ${MAX_KEY_BYTES} bytes`);
         index.put(ik, EMPTY);
       }
-      records.put(rk, encodeRecord(sequence, w.revision, newIndex, w.json));
+      records.put(rk, encodeRecord(typeof sequence === "number" ? sequence : sequence[i]!, w.revision, newIndex, w.json));
     }
-    if (appendChangeSet(log, writes, sequence, this.options.changeRetention, !this.logSwept)) this.logSwept = true;
   }
 
   async changes(since: number, limit = 1000): Promise<ChangeSet[]> {

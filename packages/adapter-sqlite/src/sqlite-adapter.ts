@@ -12,15 +12,17 @@ import {
   type IntegrityReport,
   type ListOptions,
   type ListPage,
+  type GroupOutcome,
   type StorageAdapter,
   type StoredRecord,
+  type TransactGroupOptions,
   type TransactResult,
   type TxContext,
   type ValueLimits,
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { resolvePageSize, runTransaction, pathExists, encodeKey } from "@statehouse/core/spi";
+import { resolvePageSize, runTransaction, runTransactionGroup, groupOutcomes, pathExists, encodeKey } from "@statehouse/core/spi";
 import Database from "better-sqlite3";
 import { appendChangeSet, readChanges, readSequence } from "./change-log.js";
 import { recordCrc } from "./checksum.js";
@@ -56,7 +58,14 @@ interface TxOutcome<T> {
   writes: CommitWrite[];
   /** Per write, the record's row id and `idx` column after it. */
   rows: { rid: number; idx: string | null }[];
+  /** Per write, the sequence that wrote it (in a group, its last writing member's). */
+  seqs?: number[];
   dataVersion: number;
+}
+
+/** A group commit's body outcome: the members' outcomes, and what `remember` needs. */
+interface GroupTxOutcome<T> extends TxOutcome<undefined> {
+  outcomes: GroupOutcome<T>[];
 }
 
 /**
@@ -78,6 +87,9 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly cache: RecordCache;
   private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
   private readonly trimTxn: Database.Transaction<(through: number) => number>;
+  private readonly groupTxn: Database.Transaction<
+    (fns: readonly ((tx: TxContext) => unknown)[], options: TransactGroupOptions | undefined) => GroupTxOutcome<unknown>
+  >;
   private closed = false;
   /** This connection's last commit, to skip reading the sequence when nobody else committed since. */
   private lastCommit: { seq: number; dataVersion: number } | undefined;
@@ -112,6 +124,9 @@ export class SqliteAdapter implements StorageAdapter {
     this.cache = new RecordCache(this.options.cacheBytes);
     this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
     this.trimTxn = db.transaction((through: number) => this.statements.trimChangesThrough.run(through).changes);
+    this.groupTxn = db.transaction((fns: readonly ((tx: TxContext) => unknown)[], options: TransactGroupOptions | undefined) =>
+      this.runGroupInLock(fns, options),
+    );
   }
 
   private assertOpen(): void {
@@ -235,6 +250,40 @@ export class SqliteAdapter implements StorageAdapter {
     return { result, sequence: seq, writes, rows, dataVersion };
   }
 
+  /**
+   * Group commit: the members run one after another in one BEGIN IMMEDIATE…COMMIT (one fsync in
+   * strict durability), each its own logical transaction (see `StorageAdapter.transactGroup`).
+   * Each record's row is written once, in its final state; each writing member gets its own
+   * change-log row. The cache learns the final state only after COMMIT: if the commit throws,
+   * nothing of the group's reaches it (what `read` cached meanwhile is committed data).
+   */
+  async transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
+    this.assertOpen();
+    const out = (await this.engine("running a group of transactions", () => {
+      const committed = this.groupTxn.immediate(fns, options);
+      if (committed.sequence !== undefined) this.remember(committed, committed.sequence);
+      return committed;
+    })) as GroupTxOutcome<T>;
+    return out.outcomes;
+  }
+
+  /** The body of a group commit; `sequence` is the last member's, undefined when none wrote. */
+  private runGroupInLock(fns: readonly ((tx: TxContext) => unknown)[], options: TransactGroupOptions | undefined): GroupTxOutcome<unknown> {
+    const dataVersion = this.dataVersion();
+    const group = runTransactionGroup(fns, (c, id) => this.read(c, id, dataVersion), this.limits, options);
+    if (group.members.length === 0) {
+      return { result: undefined, sequence: undefined, writes: [], rows: [], dataVersion, outcomes: groupOutcomes(group, 0) };
+    }
+    const last =
+      this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.statements.lastSeq.get() as number | undefined) ?? 0);
+    const first = last + 1;
+    const seqs = group.lastWriter.map((m) => first + m);
+    const rows = group.writes.map((w, i) => this.apply(w, seqs[i]!, dataVersion));
+    group.members.forEach((writes, m) => appendChangeSet(this.statements, writes, first + m, this.options.changeRetention));
+    const sequence = first + group.members.length - 1;
+    return { result: undefined, sequence, writes: group.writes, rows, seqs, dataVersion, outcomes: groupOutcomes(group, first) };
+  }
+
   /** The record's row as it stands: from the cache when validated in this transaction, else read. */
   private currentRow(collection: string, id: string, dataVersion: number): { rid: number; idx: string | null } | undefined {
     const cached = this.cache.peek(RecordCache.key(collection, id));
@@ -289,14 +338,20 @@ export class SqliteAdapter implements StorageAdapter {
 
   /** After a commit, the cache holds what this process just wrote. */
   private remember(out: TxOutcome<unknown>, seq: number): void {
-    const { writes, rows, dataVersion } = out;
+    const { writes, rows, seqs, dataVersion } = out;
     this.lastCommit = { seq, dataVersion };
     writes.forEach((w, i) => {
       const key = RecordCache.key(w.collection, w.id);
       const row = rows[i]!;
       if (w.type === "put") {
         const record: StoredRecord = Object.freeze({ collection: w.collection, id: w.id, revision: w.revision, value: w.value });
-        this.cache.set(key, { seq, dataVersion, record, index: Object.freeze({ ...w.index }), rid: row.rid, idx: row.idx }, w.json.length);
+        // The record's `seq` column is the sequence that last wrote it: the cache revalidates by it.
+        const written = seqs === undefined ? seq : seqs[i]!;
+        this.cache.set(
+          key,
+          { seq: written, dataVersion, record, index: Object.freeze({ ...w.index }), rid: row.rid, idx: row.idx },
+          w.json.length,
+        );
       } else {
         this.cache.set(key, { seq: 0, dataVersion, record: undefined, index: {}, rid: 0, idx: null }, 0);
       }

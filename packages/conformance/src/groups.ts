@@ -44,6 +44,7 @@ export const CLAUSE_GROUPS = [
   "restore",
   "retention",
   "retention-multi-process",
+  "group-commit",
 ] as const;
 
 /** The groups a remote store target runs: they use only the domain API, never an adapter. */

@@ -8,6 +8,7 @@ import { registerDomainQuery } from "./clauses/domain-query.js";
 import { registerDomainState } from "./clauses/domain-state.js";
 import { registerFaults } from "./clauses/faults.js";
 import { registerFiles } from "./clauses/files.js";
+import { registerGroupCommit } from "./clauses/group-commit.js";
 import { registerDomainCatalog } from "./clauses/domain-catalog.js";
 import { registerHistory } from "./clauses/history.js";
 import { registerIdempotency } from "./clauses/idempotency.js";
@@ -65,5 +66,6 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     registerIdempotency(suite);
     registerHistory(suite);
     registerRetention(suite);
+    registerGroupCommit(suite);
   });
 }

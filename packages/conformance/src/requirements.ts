@@ -20,6 +20,10 @@ export const requires = {
     probe.hasCheck
       ? undefined
       : `the ${probe.kind} adapter has no check() (optional unless it declares corruptionRecovery)`) as Requirement,
+  transactGroup: ((_caps, probe) =>
+    probe.hasTransactGroup
+      ? undefined
+      : `the ${probe.kind} adapter has no transactGroup() (optional: group commit then falls back to one transact per member)`) as Requirement,
   domain: (async () =>
     (await loadOpen()) === undefined
       ? "this @statehouse/core does not export open(): it has no domain API to test"

@@ -15,6 +15,7 @@ export interface ProbeInfo {
   readonly kind: string;
   readonly hasCheck: boolean;
   readonly hasCompact: boolean;
+  readonly hasTransactGroup: boolean;
 }
 
 /** Says why a clause cannot run here (a missing capability, not root, …), or undefined to run it. */
@@ -82,6 +83,7 @@ export class SuiteContext {
             kind: adapter.kind,
             hasCheck: typeof adapter.check === "function",
             hasCompact: typeof adapter.compact === "function",
+            hasTransactGroup: typeof adapter.transactGroup === "function",
           };
           await adapter.close();
           return { caps, probe };

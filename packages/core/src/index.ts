@@ -26,6 +26,7 @@ export type * from "./json/types.js";
 export * from "./validation.js";
 export type * from "./spi/types.js";
 export { open, Store, type StoreOptions, type DashboardSnapshot, type SnapshotOptions } from "./domain/store.js";
+export type { GroupCommitOptions } from "./spi/group-commit.js";
 export type * from "./domain/store-api.js";
 export { StateDocument, type UpdateOptions, type DocumentSnapshot } from "./domain/state-document.js";
 export {

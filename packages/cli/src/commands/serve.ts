@@ -33,7 +33,9 @@ export async function serve(ctx: CommandContext): Promise<number | undefined> {
   const listen = str(ctx, "listen");
   // Check the address before the store is opened: a refused --listen must not touch the store.
   if (listen !== undefined) daemon.parseListenAddress(listen);
-  const store = await open(ctx.storeUrl, ctx.storeOptions);
+  // Group commit: the daemon writes for many clients at once, so the writes that arrive while one
+  // commit flushes share the next commit's fsync, each still its own transaction.
+  const store = await open(ctx.storeUrl, { ...ctx.storeOptions, groupCommit: true });
   let running: Awaited<ReturnType<typeof daemon.startDaemon>>;
   try {
     const mine = await version();

@@ -1,6 +1,7 @@
 import { DOMAIN_ROLES } from "./domain-roles.js";
 import { AGENT_ROLES } from "./agent-roles.js";
 import { FAULT_ROLES } from "./fault-roles.js";
+import { GROUP_ROLES } from "./group-roles.js";
 import { IDEMPOTENCY_ROLES } from "./idempotency-roles.js";
 import { LEASE_ROLES } from "./lease-roles.js";
 import { RETENTION_ROLES } from "./retention-roles.js";
@@ -17,4 +18,5 @@ export const ROLES: Record<string, Role> = {
   ...LEASE_ROLES,
   ...IDEMPOTENCY_ROLES,
   ...RETENTION_ROLES,
+  ...GROUP_ROLES,
 };

@@ -1,4 +1,5 @@
 import { ClosedError, isStatehouseError } from "../errors.js";
+import { type GroupCommitOptions, GroupCommitter } from "../spi/group-commit.js";
 import { openAdapterUrl } from "../spi/registry.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
@@ -46,6 +47,16 @@ export interface StoreOptions extends AdapterOptions {
    * the previous value, in the same transaction. Each process applies its own limit when it writes.
    */
   historyLimit?: number;
+  /**
+   * Group commit: the writes this process makes while another of its commits is in flight are
+   * committed together, one physical commit (one fsync in strict durability) for all, each still
+   * its own transaction with its own revision, sequence and error (see `GroupCommitter`). Worth it
+   * when one process writes concurrently for many clients: the daemon turns it on. Options bound
+   * a group's size. Default `false`: a library call commits alone, without waiting for the end of
+   * the event-loop turn. Adapters without `transactGroup` (file, PostgreSQL) ignore it. Bad
+   * bounds: E_CONFIG.
+   */
+  groupCommit?: boolean | GroupCommitOptions;
 }
 
 /** What a dashboard refresh needs, in one call. */
@@ -112,10 +123,15 @@ export class Store implements StoreApi {
       return idempotent(fenced, key, kind, fingerprint(kind, request, condition), window);
     };
     const metrics = this.metrics;
+    const group = options.groupCommit;
+    const committer = group === undefined || group === false ? undefined : new GroupCommitter(adapter, group === true ? {} : group);
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
       const t0 = process.hrtime.bigint();
       try {
-        const r = await adapter.transact((tx) => plan(tx, nowIso()));
+        const r =
+          committer === undefined
+            ? await adapter.transact((tx) => plan(tx, nowIso()))
+            : await committer.transact((tx) => plan(tx, nowIso()));
         metrics.record(kind, elapsedMs(t0), true);
         return r;
       } catch (err) {
@@ -294,8 +310,15 @@ export class Store implements StoreApi {
  * with `registerAdapter`. Only the adapter the URL names is loaded.
  */
 export async function open(url: string, options: StoreOptions = {}): Promise<Store> {
-  const { config: _config, historyLimit: _historyLimit, ...adapterOptions } = options;
-  return new Store(await openAdapterUrl(url, adapterOptions), options);
+  const { config: _config, historyLimit: _historyLimit, groupCommit: _groupCommit, ...adapterOptions } = options;
+  const adapter = await openAdapterUrl(url, adapterOptions);
+  try {
+    return new Store(adapter, options);
+  } catch (err) {
+    // Refused options (E_CONFIG) must not leave the adapter, its locks and handles, open.
+    await adapter.close();
+    throw err;
+  }
 }
 
 export type { BatchOperation };

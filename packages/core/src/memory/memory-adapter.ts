@@ -2,6 +2,7 @@ import { ClosedError } from "../errors.js";
 import { resolvePageSize } from "../spi/cursor.js";
 import { SortedIndex, cursorOf } from "../spi/sorted-index.js";
 import { runTransaction } from "../spi/tx-buffer.js";
+import { groupOutcomes, runTransactionGroup } from "../spi/tx-group.js";
 import type {
   AdapterCapabilities,
   AdapterOptions,
@@ -13,7 +14,9 @@ import type {
   ListOptions,
   ListPage,
   StorageAdapter,
+  GroupOutcome,
   StoredRecord,
+  TransactGroupOptions,
   TransactResult,
   TxContext,
 } from "../spi/types.js";
@@ -120,8 +123,28 @@ export class MemoryAdapter implements StorageAdapter {
     return run;
   }
 
+  async transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
+    this.assertOpen();
+    const run = this.queue.then(() => {
+      this.assertOpen();
+      const group = runTransactionGroup(fns, (c, id) => this.read(c, id), this.limits, options);
+      const first = this.seq + 1;
+      // The records take their final state once; each writing member gets its own change set.
+      this.store(group.writes);
+      for (const writes of group.members) this.logChanges(writes);
+      return groupOutcomes(group, first);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private apply(writes: CommitWrite[]): void {
-    this.seq += 1;
+    this.store(writes);
+    this.logChanges(writes);
+  }
+
+  /** Applies the writes to the records and their indexes. */
+  private store(writes: readonly CommitWrite[]): void {
     for (const w of writes) {
       let coll = this.collections.get(w.collection);
       if (coll === undefined) {
@@ -141,6 +164,11 @@ export class MemoryAdapter implements StorageAdapter {
         coll.delete(w.id);
       }
     }
+  }
+
+  /** Takes the next sequence and logs the writes as its change set. */
+  private logChanges(writes: readonly CommitWrite[]): void {
+    this.seq += 1;
     this.log.push({
       sequence: this.seq,
       at: new Date().toISOString(),

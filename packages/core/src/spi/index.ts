@@ -10,6 +10,8 @@ export { compareKeys, compareEntries, decodeCursor, encodeCursor, resolvePageSiz
 export { SortedIndex, cursorOf, type IndexEntry } from "./sorted-index.js";
 export { SELF, isGone, liveness, type Liveness, type ProcessIdentity } from "./process-info.js";
 export { TxBuffer, runTransaction } from "./tx-buffer.js";
+export { runTransactionGroup, groupOutcomes, type GroupRun, type GroupMemberOutcome } from "./tx-group.js";
+export { GroupCommitter, type GroupCommitOptions } from "./group-commit.js";
 export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } from "./registry.js";
 export { MemoryAdapter, type MemoryAdapterOptions, openAdapter as openMemoryAdapter } from "../memory/memory-adapter.js";
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "../domain/index-keys.js";

@@ -85,6 +85,25 @@ export interface TransactResult<T> {
   readonly sequence: number | undefined;
 }
 
+/**
+ * What one member of `transactGroup` came to: its result and the change sequence it took
+ * (undefined when it wrote nothing), or what it threw (its writes were rolled back alone).
+ */
+export type GroupOutcome<T> =
+  | { readonly ok: true; readonly result: T; readonly sequence: number | undefined }
+  | { readonly ok: false; readonly error: unknown };
+
+/** Options of `transactGroup`. */
+export interface TransactGroupOptions {
+  /**
+   * Stop taking members once the JSON text validated by the members run so far reaches this many
+   * characters (`TxBuffer.serializedLength`, summed): the members after are not run and get no
+   * outcome, so the caller runs them in a later group. The first member always runs. Default:
+   * no bound.
+   */
+  maxSerializedLength?: number;
+}
+
 export interface ListOptions {
   /** An index name used in `PutOptions.index`; omitted: list by id. */
   index?: string;
@@ -181,6 +200,27 @@ export interface StorageAdapter {
    * inside one; it may run more than once (adapters may retry on a transient conflict).
    */
   transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>>;
+  /**
+   * Group commit: runs `fns` as separate transactions, one after another in order, each seeing
+   * what the earlier ones wrote, exactly as if each had been given to `transact` in turn, except
+   * that they become durable together in one physical commit (one fsync for all). Serializable
+   * across processes as `transact` is: no other transaction commits between the first member's
+   * reads and the last member's writes.
+   *
+   * - Each member that writes takes its own change set with its own sequence; the sequences of a
+   *   group are consecutive, in member order. A record's revision grows by 1 per member that
+   *   writes it (two increments of one counter: revisions r+1 and r+2, the record ends at r+2).
+   * - A member that throws (a failed condition, a validation error) is rolled back alone: its
+   *   writes vanish, the others commit, and its outcome carries what it threw.
+   * - The outcomes are in member order; with `maxSerializedLength` they may cover only a prefix
+   *   of `fns` (at least one): the rest were not run.
+   * - If the physical commit fails, the promise rejects with the typed error and no member
+   *   committed. Like `transact`, a member function may run more than once (when the adapter
+   *   retries the physical commit), so it must have no effect outside `tx`.
+   *
+   * Optional: without it, callers run one `transact` per member (PostgreSQL has none yet).
+   */
+  transactGroup?<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]>;
   /** Change sets with a sequence greater than `since`, in order, at most `limit` (default 1,000). */
   changes(since: number, limit?: number): Promise<ChangeSet[]>;
   /** The sequence number of the latest committed transaction (0 for an empty store). */
