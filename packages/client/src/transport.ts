@@ -82,6 +82,15 @@ export class Transport {
   /** Sends one request; resolves to a 2xx answer, rejects with the problem's StatehouseError otherwise. */
   send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     if (this.closed) return Promise.reject(new ClosedError("the store is closed"));
+    return this.attempt(method, path, options, true);
+  }
+
+  /**
+   * One try. A kept-alive connection the daemon closed as idle just as this request was written to it
+   * fails at once with ECONNRESET or EPIPE, before any answer: the daemon never read the request, so
+   * it is sent once more on a fresh connection (Node's documented remedy; `reusedSocket` tells).
+   */
+  private attempt(method: string, path: string, options: RequestOptions, mayRetry: boolean): Promise<Response> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { accept: "application/json", ...options.headers };
       if (this.auth !== undefined) headers.authorization = this.auth;
@@ -107,7 +116,18 @@ export class Transport {
         });
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" })));
-      req.on("error", (err) => reject(this.unavailable(err, method, path)));
+      let answered = false;
+      req.on("response", () => {
+        answered = true;
+      });
+      req.on("error", (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (mayRetry && !answered && req.reusedSocket && (code === "ECONNRESET" || code === "EPIPE") && !this.closed) {
+          this.attempt(method, path, options, false).then(resolve, reject);
+          return;
+        }
+        reject(this.unavailable(err, method, path));
+      });
       req.end(options.body);
     });
   }
