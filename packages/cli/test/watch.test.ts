@@ -56,9 +56,11 @@ describe("statehouse watch", () => {
       expect(
         events.map((e) => [e.type, e.sequence, e.changes.map((c: { collection: string; id: string }) => `${c.collection}/${c.id}`)]),
       ).toEqual([
-        ["changes", 2, ["state/global"]],
+        // A document's write carries its history's bookkeeping in the same change set (history.ts):
+        // the previous revision kept, and the document's history index.
+        ["changes", 2, ["state/global", "history/g.global@0000000000000001", "history-meta/g.global"]],
         ["changes", 3, ["sessions/s1"]],
-        ["changes", 4, ["session-state/s1"]],
+        ["changes", 4, ["session-state/s1", "history-meta/s.s1"]],
       ]);
     }, 120_000);
   }

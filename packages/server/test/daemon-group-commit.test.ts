@@ -100,10 +100,11 @@ describe.each(["sqlite", "lmdb"])("statehouse serve over %s: group commit", (kin
         c.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
           buf += chunk;
           for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-            const [what, value] = buf.slice(0, nl).split(" ");
+            // The fixture prints the test kit's JSON lines: {"t":"ack","value":N} or {"t":"err","code":…}.
+            const line = JSON.parse(buf.slice(0, nl)) as { t: string; value?: number; code?: string };
             buf = buf.slice(nl + 1);
-            if (what === "ack") acked.set(id, Math.max(acked.get(id) ?? 0, Number(value)));
-            else codes.add(value!);
+            if (line.t === "ack") acked.set(id, Math.max(acked.get(id) ?? 0, Number(line.value)));
+            else codes.add(String(line.code));
           }
         });
       }
