@@ -279,7 +279,9 @@ export class SqliteAdapter implements StorageAdapter {
     const first = last + 1;
     const seqs = group.lastWriter.map((m) => first + m);
     const rows = group.writes.map((w, i) => this.apply(w, seqs[i]!, dataVersion));
-    group.members.forEach((writes, m) => appendChangeSet(this.statements, writes, first + m, this.options.changeRetention));
+    group.members.forEach((writes, m) => {
+      appendChangeSet(this.statements, writes, first + m, this.options.changeRetention);
+    });
     const sequence = first + group.members.length - 1;
     return { result: undefined, sequence, writes: group.writes, rows, seqs, dataVersion, outcomes: groupOutcomes(group, first) };
   }
