@@ -14,7 +14,7 @@ import { locateCli } from "./cli.js";
 /** The curl floor's key: `curl --unix-socket` against a trivial node:http server, whole process. */
 export const CURL_FLOOR_KEY = resultKey("process", undefined, "curl-unix-floor", {});
 /** The in-process floor's key: one keep-alive node:http request to a trivial server on a unix socket. */
-export const HTTP_FLOOR_KEY = resultKey("process", undefined, "http-unix-floor", {});
+export const HTTP_FLOOR_KEY = resultKey("process", undefined, "http-get-unix-floor", {});
 
 /** Round trips timed in process: a warm-up, then this many, one at a time. */
 const ROUND_TRIPS = 2000;
@@ -67,7 +67,7 @@ export const curlFloorScenario: Scenario = {
   title: "Process floor (curl --unix-socket to a trivial node:http server) and its in-process round trip",
   perAdapter: false,
   writes: false,
-  ops: () => ["curl-unix-floor", "http-unix-floor"],
+  ops: () => ["curl-unix-floor", "http-get-unix-floor"],
   async run(ctx) {
     const server = await startFloorServer(join(ctx.dir, "floor.sock"));
     const out: BenchResult[] = [];
@@ -88,7 +88,7 @@ export const curlFloorScenario: Scenario = {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
         const samples = await roundTrips(() => httpGet(agent, server.socket, "/v1/state/global?pointer=/probe"));
-        out.push(okResult(ctx.job, "http-unix-floor", fromSamples(samples, ROUND_TRIPS), { adapter: "process" }));
+        out.push(okResult(ctx.job, "http-get-unix-floor", fromSamples(samples, ROUND_TRIPS), { adapter: "process" }));
       } finally {
         agent.destroy();
       }

@@ -55,6 +55,8 @@ export interface LocateOptions {
 export function storeKey(storeUrl: string, cwd = process.cwd()): string {
   const { scheme, location } = parseStoreUrl(storeUrl);
   if (scheme === "memory") return `memory:${process.pid}:${location}`;
+  // A server's URL (postgres://…) names the same store from any working directory: not a path.
+  if (location === storeUrl) return storeUrl;
   return `${scheme}:${realish(resolve(cwd, location))}`;
 }
 
