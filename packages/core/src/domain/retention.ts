@@ -1,12 +1,13 @@
 import { ValidationError } from "../errors.js";
 import type { JsonObject } from "../json/types.js";
-import type { StorageAdapter, StoredRecord } from "../spi/types.js";
+import type { StoredRecord } from "../spi/types.js";
 import { validateId } from "../validation.js";
 import { COLLECTION, SEP, SESSION_INDEX } from "./collections.js";
 import type { DomainContext } from "./context.js";
 import { deleteHistory } from "./history.js";
 import { IDEMPOTENCY, IDEMPOTENCY_EXPIRES_INDEX } from "./idempotency.js";
 import { MAX_AGE_SECONDS, type RetentionPolicy, retentionPolicyOf } from "./retention-policy.js";
+import { sessionAgentIds } from "./sessions.js";
 import { FINAL_SESSION_STATUSES, type Session } from "./types.js";
 
 /** Options of `store.gc()`. Explicit limits override the policy's; a limit neither gives is not applied. */
@@ -131,22 +132,6 @@ function expired(r: StoredRecord | undefined, cutoff: string): boolean {
   return s.status !== "active" && endedAt(s) < cutoff;
 }
 
-async function agentIdsOf(adapter: StorageAdapter, sessionId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | undefined;
-  do {
-    const page = await adapter.list(COLLECTION.agents, {
-      index: "session",
-      prefix: `${sessionId}${SEP}`,
-      limit: 1000,
-      ...(after !== undefined && { after }),
-    });
-    for (const r of page.records) ids.push(r.id);
-    after = page.cursor;
-  } while (after !== undefined);
-  return ids;
-}
-
 interface Counts {
   sessions: number;
   stateDocuments: number;
@@ -200,7 +185,7 @@ export class Retention {
         const doomed = page.records.filter((r) => expired(r, cutoff));
         if (doomed.length === 0) continue;
         const listed = await Promise.all(
-          doomed.map(async (r) => ({ id: r.id, revision: r.revision, agents: await agentIdsOf(adapter, r.id) })),
+          doomed.map(async (r) => ({ id: r.id, revision: r.revision, agents: await sessionAgentIds(adapter, r.id) })),
         );
         if (limits.dryRun) {
           for (const s of listed) {

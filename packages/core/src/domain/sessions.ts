@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
 import { mergePatch } from "../json/index.js";
 import type { JsonObject } from "../json/types.js";
-import type { IndexKeys, StoredRecord, TxContext } from "../spi/types.js";
+import type { IndexKeys, StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { validateId } from "../validation.js";
 import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
@@ -310,19 +310,7 @@ export class Sessions implements SessionsApi {
   }
 
   async agentIds(sessionId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.ctx.adapter.list(COLLECTION.agents, {
-        index: "session",
-        prefix: `${sessionId}${SEP}`,
-        limit: 1000,
-        ...(after !== undefined && { after }),
-      });
-      for (const r of page.records) ids.push(r.id);
-      after = page.cursor;
-    } while (after !== undefined);
-    return ids;
+    return sessionAgentIds(this.ctx.adapter, sessionId);
   }
 
   /** Lists the session's agents with its agent count first, for {@link planDelete}. */
@@ -360,4 +348,21 @@ export class Sessions implements SessionsApi {
       return { revision };
     };
   }
+}
+
+/** The ids of a session's agents, by the agents' session index, every page. */
+export async function sessionAgentIds(adapter: StorageAdapter, sessionId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await adapter.list(COLLECTION.agents, {
+      index: "session",
+      prefix: `${sessionId}${SEP}`,
+      limit: 1000,
+      ...(after !== undefined && { after }),
+    });
+    for (const r of page.records) ids.push(r.id);
+    after = page.cursor;
+  } while (after !== undefined);
+  return ids;
 }
