@@ -14,6 +14,16 @@ import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, 
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
 
+/** A write's index keys, copied and validated (names and keys). */
+function ownIndex(given: IndexKeys | undefined): IndexKeys {
+  const index = { ...(given ?? {}) };
+  for (const name of Object.keys(index)) {
+    validateIndexName(name);
+    validateIndexKey(index[name], `index key of "${name}"`);
+  }
+  return index;
+}
+
 /**
  * The transaction logic shared by every adapter: conditions, revision numbering, read-your-own
  * writes and validation live here once. An adapter supplies `read` (a committed read made while
@@ -62,11 +72,7 @@ export class TxBuffer implements TxContext {
   put(collection: string, id: string, value: JsonValue, options: PutOptions = {}): number {
     validateCollection(collection);
     validateId(id);
-    const index = { ...(options.index ?? {}) };
-    for (const name of Object.keys(index)) {
-      validateIndexName(name);
-      validateIndexKey(index[name], `index key of "${name}"`);
-    }
+    const index = ownIndex(options.index);
     const json = validateValue(value, this.limits);
     this.serialized += json.length;
     const cur = this.current(collection, id);
@@ -92,11 +98,7 @@ export class TxBuffer implements TxContext {
         details: { issues: ["revision"], collection, id },
       });
     }
-    const index = { ...(options.index ?? {}) };
-    for (const name of Object.keys(index)) {
-      validateIndexName(name);
-      validateIndexKey(index[name], `index key of "${name}"`);
-    }
+    const index = ownIndex(options.index);
     const json = validateValue(value, this.limits);
     this.serialized += json.length;
     const cur = this.current(collection, id);
