@@ -4,6 +4,7 @@ import {
   type AdapterCapabilities,
   ClosedError,
   type ChangeSet,
+  type ImportChangesOptions,
   type CommitWrite,
   type CountOptions,
   type Durability,
@@ -22,10 +23,10 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
+import { checkImportSequence, checkImportedChanges, pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { readChanges } from "./change-log.js";
-import { fold, trimHistoryThrough } from "./fold.js";
+import { fold, importChangeLog, trimHistoryThrough } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { countRecords, listPage } from "./listing.js";
@@ -384,6 +385,28 @@ export class FileAdapter implements StorageAdapter {
           return trimHistoryThrough(this.layout, upTo);
         } catch (err) {
           throw mapEngineError(err, "trimming the change log");
+        }
+      }),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** See `StorageAdapter.importChanges` and fold.ts's `importChangeLog`. */
+  async importChanges(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void> {
+    this.assertOpen();
+    checkImportedChanges(changeSets);
+    const run = this.queue.then(() =>
+      this.withLock(() => {
+        this.view.refresh();
+        checkImportSequence(this.view.head, options.ifSequence, changeSets);
+        try {
+          importChangeLog(this.view, this.layout, changeSets.slice(-this.options.changeRetention), this.foldOptions());
+        } catch (err) {
+          this.view.forgetVersions();
+          throw err instanceof StatehouseError ? err : mapEngineError(err, "importing the change log");
+        } finally {
+          this.view.reload();
         }
       }),
     );

@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, unli
 import { type ChangeSet, IoError } from "@statehouse/core";
 import { DIR_MODE, FILE_MODE, fsyncDir, publishNew, unlinkQuietly, writeNewFile, writeTemp } from "./atomic-file.js";
 import { FOLDED_NAME, HISTORY_NAME, type Layout, SEGMENT_NAME, WAL_NAME, bucketName, bucketOf } from "./layout.js";
-import { changeSetOf, encodeHistory, encodeSegment } from "./records.js";
+import { changeSetOf, encodeCommit, encodeHistory, encodeSegment } from "./records.js";
 import type { StoreView } from "./store-view.js";
 
 export interface FoldOptions {
@@ -173,4 +173,28 @@ export function trimHistoryThrough(layout: Layout, through: number): number {
     removed += f.to - f.from + 1;
   }
   return removed;
+}
+
+/**
+ * `importChanges` under the write lock: folds every commit (the copy's own) into data/, replaces
+ * history/ by `sets` and moves the fold point to the last imported sequence S. wal/ then holds an
+ * empty commit S and its fold marker, as after any fold: readers stop at S (no commit S+1) and the
+ * next commit, S+1, finds its predecessor's file. The data files keep their older version numbers
+ * (a version is used by every fold point at or after it). Nothing walks the sequences between the
+ * old head and S, so a huge imported sequence costs no more than a small one.
+ */
+export function importChangeLog(view: StoreView, layout: Layout, sets: readonly ChangeSet[], options: FoldOptions): void {
+  fold(view, layout, options);
+  const last = sets[sets.length - 1]!;
+  for (const name of readdirSync(layout.historyDir)) {
+    if (HISTORY_NAME.test(name)) unlinkQuietly(`${layout.historyDir}/${name}`);
+  }
+  writeNewFile(layout.historyFile(sets[0]!.sequence, last.sequence), encodeHistory(sets), options.durable);
+  if (last.sequence > view.folded) {
+    options.assertHeld();
+    writeNewFile(layout.walFile(last.sequence), encodeCommit(last.sequence, last.at, []), options.durable);
+    createMarker(layout.foldedMarker(last.sequence));
+    if (options.durable) fsyncDir(layout.walDir);
+    removeFoldedCommits(layout, last.sequence - 1);
+  }
 }

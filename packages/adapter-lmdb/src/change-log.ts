@@ -78,3 +78,18 @@ export function readChanges(log: Log, since: number, limit: number, retention: n
   }
   return out;
 }
+
+/**
+ * `importChanges` inside the caller's write transaction: removes every change set (the copy's own),
+ * writes `sets` under their sequences and makes the last one the current sequence.
+ */
+export function replaceLog(log: Log, sets: readonly ChangeSet[]): void {
+  for (const key of log.getKeys({ start: logKey(0), end: LOG_SEQUENCE })) log.remove(key as Buffer);
+  for (const set of sets) {
+    const entry: StoredChangeSet = { at: set.at, c: set.changes.map((e) => [e.type === "put" ? 1 : 0, e.collection, e.id, e.revision]) };
+    log.put(logKey(set.sequence), Buffer.from(JSON.stringify(entry)));
+  }
+  const seq = Buffer.alloc(8);
+  seq.writeDoubleLE(sets[sets.length - 1]!.sequence, 0);
+  log.put(LOG_SEQUENCE, seq);
+}

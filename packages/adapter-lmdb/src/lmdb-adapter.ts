@@ -2,6 +2,7 @@ import { join, resolve as resolvePath } from "node:path";
 import {
   type AdapterCapabilities,
   type ChangeSet,
+  type ImportChangesOptions,
   ClosedError,
   LockTimeoutError,
   NotFoundError,
@@ -25,9 +26,17 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { type GroupRun, groupOutcomes, pathExists, runTransaction, runTransactionGroup } from "@statehouse/core/spi";
+import {
+  type GroupRun,
+  checkImportSequence,
+  checkImportedChanges,
+  groupOutcomes,
+  pathExists,
+  runTransaction,
+  runTransactionGroup,
+} from "@statehouse/core/spi";
 import { ABORT } from "lmdb";
-import { appendChangeSet, readChanges, readSequence, trimLog } from "./change-log.js";
+import { appendChangeSet, readChanges, readSequence, replaceLog, trimLog } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";
 import { checkStore } from "./integrity.js";
@@ -374,6 +383,33 @@ export class LmdbAdapter implements StorageAdapter {
       this.fail(err, "trimming the change log");
     }
     return removed;
+  }
+
+  /** See `StorageAdapter.importChanges`: the log replaced in one write transaction. */
+  async importChanges(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void> {
+    await this.ready();
+    checkImportedChanges(changeSets);
+    const env = this.env;
+    let refused: unknown;
+    try {
+      writeTransaction(
+        env,
+        () => {
+          try {
+            checkImportSequence(readSequence(env.log), options.ifSequence, changeSets);
+          } catch (err) {
+            refused = err;
+            return ABORT;
+          }
+          replaceLog(env.log, changeSets.slice(-this.options.changeRetention));
+          return undefined;
+        },
+        this.commitFlags,
+      );
+    } catch (err) {
+      this.fail(err, "importing the change log");
+    }
+    if (refused !== undefined) throw refused;
   }
 
   /** Full scan: every record decodes, index entries and records agree, the retained log has no gaps. */

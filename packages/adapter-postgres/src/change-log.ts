@@ -11,7 +11,12 @@ type StoredChange = [string, string, string, number];
 
 /** The `entries` text of the change set of `writes`, as `statehouse_commit` stores it. */
 export function encodeChanges(writes: readonly CommitWrite[]): string {
-  return JSON.stringify(writes.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
+  return encodeChangeEntries(writes);
+}
+
+/** The `entries` text of change entries (an imported change set's, or a commit's writes). */
+export function encodeChangeEntries(entries: readonly Pick<ChangeEntry, "type" | "collection" | "id" | "revision">[]): string {
+  return JSON.stringify(entries.map((w): StoredChange => [w.type === "put" ? "p" : "d", w.collection, w.id, w.revision]));
 }
 
 export function decodeChangeSet(row: { seq: string; at: string; entries: string }, where: string): ChangeSet {

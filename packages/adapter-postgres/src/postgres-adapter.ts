@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type AdapterCapabilities,
   type ChangeSet,
+  type ImportChangesOptions,
   ClosedError,
   type CommitWrite,
   type CountOptions,
@@ -16,13 +17,14 @@ import {
   type TxContext,
   type ValueLimits,
   resolveLimits,
+  isStatehouseError,
   validateListOptions,
 } from "@statehouse/core";
-import { resolvePageSize, runTransaction, encodeKey } from "@statehouse/core/spi";
+import { checkImportSequence, checkImportedChanges, encodeKey, resolvePageSize, runTransaction } from "@statehouse/core/spi";
 import pg from "pg";
 import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
-import { encodeChanges, readChanges, readSequence } from "./change-log.js";
+import { encodeChangeEntries, encodeChanges, readChanges, readSequence } from "./change-log.js";
 import { decodeRecord } from "./decode.js";
 import { checkStore } from "./integrity.js";
 import { countRecords, listPage } from "./listing.js";
@@ -580,6 +582,37 @@ export class PostgresAdapter implements StorageAdapter {
         [Math.floor(through)],
       );
       return r.rowCount ?? 0;
+    });
+  }
+
+  /**
+   * See `StorageAdapter.importChanges`: in one transaction holding the counter's row lock (which
+   * every commit takes first), the log is replaced and the counter set to the last sequence.
+   */
+  async importChanges(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void> {
+    this.assertOpen();
+    checkImportedChanges(changeSets);
+    const sets = changeSets.slice(-this.options.changeRetention);
+    const q = quoteIdent(this.schema);
+    await this.withClient(async (client) => {
+      try {
+        await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, this.options.lockTimeoutMs)}`);
+        const r = await client.query(`SELECT seq FROM ${q}.statehouse_counter FOR UPDATE`);
+        checkImportSequence(Number((r.rows[0] as { seq?: string } | undefined)?.seq ?? 0), options.ifSequence, changeSets);
+        await client.query(`DELETE FROM ${q}.statehouse_changes`);
+        await client.query(
+          `INSERT INTO ${q}.statehouse_changes (seq, at, token, entries)
+           SELECT s, a, 'import:' || s::text, e FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(s, a, e)`,
+          [sets.map((c) => c.sequence), sets.map((c) => Date.parse(c.at)), sets.map((c) => encodeChangeEntries(c.changes))],
+        );
+        await client.query(`UPDATE ${q}.statehouse_counter SET seq = $1::bigint`, [changeSets[changeSets.length - 1]!.sequence]);
+        await client.query("SELECT pg_notify('statehouse_changes', $1)", [`${this.schema}:${changeSets[changeSets.length - 1]!.sequence}`]);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        if (isStatehouseError(err)) throw err;
+        throw mapEngineError(err, this.where, "importing the change log");
+      }
     });
   }
 

@@ -64,3 +64,17 @@ function decodeChangeSet(row: ChangeRow, file: string): ChangeSet {
   );
   return Object.freeze({ sequence: row.seq, at: new Date(row.at).toISOString(), changes: Object.freeze(changes) });
 }
+
+/**
+ * `importChanges` inside the caller's write transaction: drops every change set (the copy's own)
+ * and writes `sets` with their sequences and times. The sequence is the latest row's, so the next
+ * commit takes the last imported + 1.
+ */
+export function replaceChangeLog(statements: Statements, sets: readonly ChangeSet[]): void {
+  statements.trimChanges.run(Number.MAX_SAFE_INTEGER);
+  for (const set of sets) {
+    const at = Date.parse(set.at);
+    const entries = JSON.stringify(set.changes.map((e): StoredChange => [e.type === "put" ? "p" : "d", e.collection, e.id, e.revision]));
+    statements.insertChange.run(set.sequence, at, changeCrc(set.sequence, at, entries), entries);
+  }
+}

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import {
   type AdapterCapabilities,
   type ChangeSet,
+  type ImportChangesOptions,
   ClosedError,
   CorruptError,
   NotFoundError,
@@ -22,9 +23,18 @@ import {
   resolveLimits,
   validateListOptions,
 } from "@statehouse/core";
-import { resolvePageSize, runTransaction, runTransactionGroup, groupOutcomes, pathExists, encodeKey } from "@statehouse/core/spi";
+import {
+  checkImportSequence,
+  checkImportedChanges,
+  encodeKey,
+  groupOutcomes,
+  pathExists,
+  resolvePageSize,
+  runTransaction,
+  runTransactionGroup,
+} from "@statehouse/core/spi";
 import Database from "better-sqlite3";
-import { appendChangeSet, readChanges, readSequence } from "./change-log.js";
+import { appendChangeSet, readChanges, readSequence, replaceChangeLog } from "./change-log.js";
 import { recordCrc } from "./checksum.js";
 import { decodeRecord } from "./decode.js";
 import { checkStore } from "./integrity.js";
@@ -87,6 +97,7 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly cache: RecordCache;
   private readonly txn: Database.Transaction<(fn: (tx: TxContext) => unknown) => TxOutcome<unknown>>;
   private readonly trimTxn: Database.Transaction<(through: number) => number>;
+  private readonly importTxn: Database.Transaction<(sets: readonly ChangeSet[], ifSequence: number) => void>;
   private readonly groupTxn: Database.Transaction<
     (fns: readonly ((tx: TxContext) => unknown)[], options: TransactGroupOptions | undefined) => GroupTxOutcome<unknown>
   >;
@@ -124,6 +135,12 @@ export class SqliteAdapter implements StorageAdapter {
     this.cache = new RecordCache(this.options.cacheBytes);
     this.txn = db.transaction((fn: (tx: TxContext) => unknown) => this.runInLock(fn));
     this.trimTxn = db.transaction((through: number) => this.statements.trimChangesThrough.run(through).changes);
+    this.importTxn = db.transaction((sets: readonly ChangeSet[], ifSequence: number) => {
+      checkImportSequence(readSequence(this.statements), ifSequence, sets);
+      replaceChangeLog(this.statements, sets.slice(-this.options.changeRetention));
+      // data_version does not move for this connection's own writes: the remembered sequence would be stale.
+      this.lastCommit = undefined;
+    });
     this.groupTxn = db.transaction((fns: readonly ((tx: TxContext) => unknown)[], options: TransactGroupOptions | undefined) =>
       this.runGroupInLock(fns, options),
     );
@@ -375,6 +392,13 @@ export class SqliteAdapter implements StorageAdapter {
     this.assertOpen();
     if (!Number.isFinite(through)) return 0;
     return this.engine("trimming the change log", () => this.trimTxn.immediate(Math.floor(through)));
+  }
+
+  /** See `StorageAdapter.importChanges`: the log replaced in one write transaction. */
+  async importChanges(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void> {
+    this.assertOpen();
+    checkImportedChanges(changeSets);
+    await this.engine("importing the change log", () => this.importTxn.immediate(changeSets, options.ifSequence));
   }
 
   /** `PRAGMA quick_check` and `integrity_check`, then every checksum and index entry; see README. */

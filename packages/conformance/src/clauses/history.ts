@@ -1,10 +1,12 @@
-import type { JsonValue, StorageAdapter } from "@statehouse/core";
+import { type ChangeSet, type JsonValue, type StorageAdapter, watchChanges } from "@statehouse/core";
+import { MAX_IMPORTED_SEQUENCE } from "@statehouse/core/spi";
 import type { DomainStore, StateDocument } from "../domain-api.js";
 import type { ChildHandle } from "../harness/child-process.js";
 import { requires } from "../requirements.js";
 import type { SuiteContext } from "../suite-context.js";
 import { seededRandom } from "../testing/seeded-random.js";
 import { thrownKind } from "../util/errors.js";
+import { allChanges } from "./changes.js";
 
 interface HistoryEntry {
   readonly revision: number;
@@ -292,6 +294,82 @@ export function registerHistory(s: SuiteContext): void {
         );
         expect(failed).not.toBe("no error");
         expect(await a.get("copied", "rolled-back"), "a restore in a failed transaction is not written").toBeUndefined();
+      },
+    );
+
+    s.clause(
+      "importChanges copies the retained change log: changes(since) identical, the sequence continues, a watcher resumes without reset",
+      async (scope) => {
+        const { expect } = scope;
+        const src = await scope.open();
+        const dstDir = scope.freshDir("imported");
+        let dst = await scope.open({}, dstDir);
+        const importChanges = (a: StorageAdapter, sets: readonly ChangeSet[], ifSequence: number) => {
+          if (a.importChanges === undefined) throw new Error(`the ${a.kind} adapter has no importChanges()`);
+          return a.importChanges(sets, { ifSequence });
+        };
+        const n = 40;
+        for (let i = 1; i <= n; i++) await src.transact((tx) => tx.put("copied", `r${i % 7}`, { i }));
+        // The retained part of the log, as an export carries it (a trimmed store starts past 1).
+        await src.trimChanges?.(12);
+        const sets = await allChanges(src, 0);
+        const last = await src.sequence();
+        expect(sets.at(-1)?.sequence).toBe(last);
+        const records = (await src.list("copied")).records;
+        await dst.transact((tx) => {
+          for (const r of records) tx.restore!("copied", r.id, r.value, r.revision);
+        });
+        const copied = await dst.sequence();
+        expect(await thrownKind(() => importChanges(dst, sets, copied + 1)), "another commit landed").toBe("E_CONFLICT");
+        expect(await thrownKind(() => importChanges(dst, [], copied)), "nothing to import").toBe("E_VALIDATION");
+        const gap = [sets[0]!, { ...sets[2]!, sequence: sets[0]!.sequence + 2 }];
+        expect(await thrownKind(() => importChanges(dst, gap, copied)), "not consecutive").toBe("E_VALIDATION");
+        const huge = [{ ...sets[0]!, sequence: MAX_IMPORTED_SEQUENCE + 1 }];
+        expect(await thrownKind(() => importChanges(dst, huge, copied)), "beyond the highest sequence").toBe("E_VALIDATION");
+        expect(await dst.sequence(), "refused imports change nothing").toBe(copied);
+        await importChanges(dst, sets, copied);
+        expect(await dst.sequence()).toBe(last);
+        for (const since of [0, sets[0]!.sequence - 1, sets[0]!.sequence + 3, last - 1, last]) {
+          expect(await allChanges(dst, since), `changes(${since})`).toEqual(await allChanges(src, since));
+        }
+        expect(await thrownKind(() => importChanges(dst, sets, copied)), "a second import, expecting the copy's sequence").toBe(
+          "E_CONFLICT",
+        );
+        const resumeFrom = sets[0]!.sequence + 5;
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), 30_000);
+        const seen: { type: string; sequence: number }[] = [];
+        const watching = (async () => {
+          for await (const ev of watchChanges(dst, { since: resumeFrom, signal: controller.signal, pollMs: 20 })) {
+            seen.push({ type: ev.type, sequence: ev.sequence });
+            if (ev.type === "changes" && ev.sequence >= last + 1) break;
+          }
+        })();
+        const { sequence } = await dst.transact((tx) => tx.put("copied", "after-import", { n: 1 }));
+        expect(sequence, "the next commit takes the last imported sequence + 1").toBe(last + 1);
+        await watching;
+        clearTimeout(timer);
+        expect(seen, "the watcher resumed from an exported sequence: no reset, every change set once, in order").toEqual(
+          Array.from({ length: last + 1 - resumeFrom }, (_, k) => ({ type: "changes", sequence: resumeFrom + 1 + k })),
+        );
+        if (dst.capabilities.persistent) {
+          await scope.close(dst);
+          dst = await scope.open({}, dstDir);
+          expect(await dst.sequence(), "after reopening").toBe(last + 1);
+          expect((await allChanges(dst, last - 1)).map((c) => c.sequence)).toEqual([last, last + 1]);
+        }
+        if (dst.check !== undefined) expect((await dst.check()).problems, "the imported store checks clean").toEqual([]);
+        // A crafted sequence near the highest accepted costs no more than a small one.
+        const far = await scope.open({}, scope.freshDir("far"));
+        const started = Date.now();
+        await importChanges(far, [{ sequence: MAX_IMPORTED_SEQUENCE, at: sets[0]!.at, changes: [] }], 0);
+        const next = await far.transact((tx) => tx.put("copied", "x", { n: 1 }));
+        expect(next.sequence).toBe(MAX_IMPORTED_SEQUENCE + 1);
+        expect((await far.changes(MAX_IMPORTED_SEQUENCE - 1)).map((c) => c.sequence)).toEqual([
+          MAX_IMPORTED_SEQUENCE,
+          MAX_IMPORTED_SEQUENCE + 1,
+        ]);
+        expect(Date.now() - started, "bounded work").toBeLessThan(10_000);
       },
     );
   });

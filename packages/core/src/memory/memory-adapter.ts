@@ -1,9 +1,11 @@
 import { ClosedError } from "../errors.js";
 import { resolvePageSize } from "../spi/cursor.js";
 import { SortedIndex, cursorOf } from "../spi/sorted-index.js";
+import { checkImportSequence, checkImportedChanges } from "../spi/import-changes.js";
 import { runTransaction } from "../spi/tx-buffer.js";
 import { groupOutcomes, runTransactionGroup } from "../spi/tx-group.js";
 import type {
+  ImportChangesOptions,
   AdapterCapabilities,
   AdapterOptions,
   ChangeSet,
@@ -46,7 +48,7 @@ export class MemoryAdapter implements StorageAdapter {
   private readonly limits: ValueLimits;
   private readonly collections = new Map<string, Map<string, Entry>>();
   private readonly indexes = new Map<string, SortedIndex>();
-  private readonly log: ChangeSet[] = [];
+  private log: ChangeSet[] = [];
   private seq = 0;
   private closed = false;
   // Transactions are serialised even in one process, because callers may interleave awaits.
@@ -194,6 +196,29 @@ export class MemoryAdapter implements StorageAdapter {
     while (n < this.log.length && this.log[n]!.sequence <= upTo) n++;
     this.log.splice(0, n);
     return n;
+  }
+
+  async importChanges(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void> {
+    this.assertOpen();
+    checkImportedChanges(changeSets);
+    // In the write queue: no commit of this adapter lands between the check and the swap.
+    const run = this.queue.then(() => {
+      this.assertOpen();
+      checkImportSequence(this.seq, options.ifSequence, changeSets);
+      const kept = changeSets.slice(-this.capabilities.changeRetention);
+      this.log = kept.map((set) =>
+        Object.freeze({
+          sequence: set.sequence,
+          at: set.at,
+          changes: Object.freeze(
+            set.changes.map((e) => Object.freeze({ type: e.type, collection: e.collection, id: e.id, revision: e.revision })),
+          ),
+        }),
+      );
+      this.seq = changeSets[changeSets.length - 1]!.sequence;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   async sequence(): Promise<number> {

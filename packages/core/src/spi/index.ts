@@ -17,5 +17,6 @@ export { MemoryAdapter, type MemoryAdapterOptions, openAdapter as openMemoryAdap
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "../domain/index-keys.js";
 export { deleteHistory } from "../domain/history.js";
 export { pathExists } from "./path-exists.js";
+export { MAX_IMPORTED_SEQUENCE, checkImportedChanges, checkImportSequence } from "./import-changes.js";
 export { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
 export { conflict, fromSystemError } from "../errors.js";

@@ -168,6 +168,12 @@ export interface IntegrityReport {
   readonly repaired: string[];
 }
 
+/** Options of `StorageAdapter.importChanges`. */
+export interface ImportChangesOptions {
+  /** The sequence the caller left the store at (its own restore commits); E_CONFLICT otherwise. */
+  ifSequence: number;
+}
+
 /** Options every adapter accepts. Adapter packages extend this with their own. */
 export interface AdapterOptions {
   /** Default `strict`. */
@@ -244,6 +250,20 @@ export interface StorageAdapter {
    * per call (core trims at most 1,000 change sets at a time).
    */
   trimChanges?(through: number): Promise<number>;
+  /**
+   * For copying stores only (import, migrate), once the records are restored: replaces the change
+   * log by `changeSets` (their sequences, times and entries as given) and makes the last one's
+   * sequence the store's, so the next commit takes last + 1 and a watcher resuming from a sequence
+   * of the source sees neither a gap nor a reset. The change sets the copy itself committed are
+   * dropped. Refused, changing nothing: E_CONFLICT when the store's sequence is not
+   * `ifSequence` (another process committed since the caller looked), or when the last change
+   * set's sequence is below it (the sequence would go back); E_VALIDATION when `changeSets` is
+   * empty, its sequences are not consecutive integers from 1 to
+   * MAX_IMPORTED_SEQUENCE, or an entry is malformed
+   * (`checkImportedChanges`). Bounded: one pass over `changeSets`, whatever their sequence numbers.
+   * Callers pass at most `capabilities.changeRetention` change sets (older ones would be trimmed).
+   */
+  importChanges?(changeSets: readonly ChangeSet[], options: ImportChangesOptions): Promise<void>;
   close(): Promise<void>;
 }
 
