@@ -37,7 +37,7 @@ const BUMP = [
   { op: "session.end", id: "s-api", status: "completed" },
 ];
 
-/** The records of an export without its header and trailer (which name the source). */
+/** The records and change sets of an export without its header and trailer (which name the source). */
 function records(exported: string): unknown[] {
   const lines = exported.trim().split("\n");
   return lines.slice(1, -1).map((l) => JSON.parse(l));
@@ -69,11 +69,48 @@ describe.skipIf(reason !== undefined)("statehouse migrate between postgres and e
     exported = e.stdout;
     // 10 records of the batches, plus one project-agents record per project with an agent (the spawn limit's count),
     // plus history: one history-meta record per state document written (3) and global's revision 1 (1).
-    expect(records(exported).length).toBe(16);
+    // Then the change log: one change set per batch (2).
+    expect(records(exported).length).toBe(16 + 2);
   });
   afterAll(async () => {
     removeDir(dir);
     await db?.drop();
+  });
+
+  it("file → sqlite → lmdb → postgres: the retained change log travels along, sequences kept, and the last copy continues it", async () => {
+    const first = `file:${join(dir, "chain-file")}`;
+    const INCREMENT = [{ op: "state.increment", pointer: "/runs" }];
+    for (const ops of [SEED, BUMP, INCREMENT, INCREMENT]) {
+      const r = await cli(["--store", first, "batch"], JSON.stringify(ops));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const chain = [
+      first,
+      `sqlite:${join(dir, "chain.db")}`,
+      `lmdb:${join(dir, "chain-env")}`,
+      withDatabase(db.url, db.name, { schema: "chain" }),
+    ];
+    const changeLines = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith('{"sequence":'));
+    const e0 = await cli(["--store", first, "export"]);
+    expect(e0.code, e0.stderr).toBe(0);
+    expect(changeLines(e0.stdout)).toHaveLength(4);
+    for (let i = 1; i < chain.length; i++) {
+      const m = await cli(["--json", "--store", chain[i - 1]!, "migrate", "--to", chain[i]!]);
+      expect(m.code, m.stderr).toBe(0);
+      expect(JSON.parse(m.stdout)).toMatchObject({ verified: true, changes: 4 });
+      const e = await cli(["--store", chain[i]!, "export"]);
+      expect(e.code, e.stderr).toBe(0);
+      expect(changeLines(e.stdout), chain[i]).toEqual(changeLines(e0.stdout));
+      expect(JSON.parse(e.stdout.split("\n")[0]!)).toMatchObject({ sequence: 4 });
+    }
+    const next = await cli(["--json", "--store", chain.at(-1)!, "batch"], JSON.stringify(INCREMENT));
+    expect(next.code, next.stderr).toBe(0);
+    const after = await cli(["--store", chain.at(-1)!, "export"]);
+    expect(changeLines(after.stdout).map((l) => JSON.parse(l).sequence)).toEqual([1, 2, 3, 4, 5]);
   });
 
   for (const other of OTHERS) {

@@ -67,7 +67,7 @@ describe("export is written in batches, never as one string", () => {
     const batchChars = 64 * 1024;
     const sink = new SlowCollector(16 * 1024);
     const adapter = await openAdapterUrl(url);
-    let summary: { records: number; sequence: number };
+    let summary: { records: number; changes: number; sequence: number };
     try {
       summary = await exportStore(adapter, sink, { source: url, batchChars });
     } finally {
@@ -86,7 +86,9 @@ describe("export is written in batches, never as one string", () => {
     expect(longest).toBe(sink.chunks.find((c) => c.includes('"huge"'))!.length);
     // Waiting for drain: the sink never held more than its high-water mark plus the chunk that crossed it.
     expect(sink.maxBuffered).toBeLessThanOrEqual(16 * 1024 + longest);
-    expect(summary.records).toBe(text.split("\n").length - 3);
+    // Header, trailer and the final newline aside, a line per record and per retained change set (one per write).
+    expect(summary.changes).toBe(151);
+    expect(summary.records + summary.changes).toBe(text.split("\n").length - 3);
 
     const file = join(dir, "out.jsonl");
     const r = await at(url)(["export", "-o", file]);

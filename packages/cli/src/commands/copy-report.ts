@@ -4,7 +4,7 @@ import type { StoreDigest } from "../store-io/records.js";
 /** Prints what an import or migrate wrote and verified. */
 export async function copyReport(
   ctx: CommandContext,
-  report: { from: string; to: string; digest: StoreDigest; verified: boolean },
+  report: { from: string; to: string; digest: StoreDigest; verified: boolean; changes: number; changesSkipped?: string },
 ): Promise<void> {
   const { out } = ctx;
   if (out.mode === "json") {
@@ -22,4 +22,6 @@ export async function copyReport(
   out.line(
     `${out.colors.green("verified")}: ${report.digest.count} records from ${report.from} to ${report.to}, counts and checksums equal`,
   );
+  if (report.changesSkipped !== undefined) out.line(`change log not copied: ${report.changesSkipped}`);
+  else if (report.changes > 0) out.line(`change log: ${report.changes} change sets copied, sequences kept`);
 }

@@ -6,13 +6,17 @@ import { restore } from "../store-io/restore.js";
 import { copyReport } from "./copy-report.js";
 import { verifyCopy } from "./verify.js";
 
-/** `import [FILE]`: an export into an empty store, revisions kept, verified. */
+/** `import [FILE]`: an export into an empty store, revisions and the retained change log kept, verified. */
 export async function importCommand(ctx: CommandContext): Promise<number | undefined> {
   const file = ctx.args[0];
   const text = file === undefined || file === "-" ? await readStdin() : await readText(file);
   // Everything is parsed and checked before the store is touched.
-  const { records, digest } = parseExport(text);
-  await restore(ctx.storeUrl, records, { adapterOptions: ctx.storeOptions, verify: (target) => verifyCopy(target, digest, ctx.storeUrl) });
-  await copyReport(ctx, { from: file ?? "stdin", to: ctx.storeUrl, digest, verified: true });
+  const { records, digest, changes } = parseExport(text);
+  const copied = await restore(ctx.storeUrl, records, {
+    adapterOptions: ctx.storeOptions,
+    changes,
+    verify: (target) => verifyCopy(target, digest, ctx.storeUrl),
+  });
+  await copyReport(ctx, { from: file ?? "stdin", to: ctx.storeUrl, digest, verified: true, ...copied });
   return undefined;
 }

@@ -1,16 +1,23 @@
-import { type JsonValue, ValidationError, validateId, validateValue } from "@statehouse/core";
+import { type ChangeSet, type JsonValue, ValidationError, validateId, validateValue } from "@statehouse/core";
 import { parseJsonInput } from "../io/json-input.js";
+import { ChangeDigest, LastChanges, changeLine, parseChangeSet } from "./change-log.js";
 import { isCollection } from "./index-keys.js";
 import { type ExportRecord, type StoreDigest, digest } from "./records.js";
 
 /**
  * The export format: JSON Lines.
- *   line 1:  {"statehouse":"export","format":1,"source":URL,"adapter":KIND,"sequence":N,"exportedAt":ISO}
+ *   line 1:  {"statehouse":"export","format":2,"source":URL,"adapter":KIND,"sequence":N,"exportedAt":ISO}
  *   then:    {"collection":C,"id":ID,"revision":R,"value":V}   one per record, in (collection, id) order
- *   last:    {"statehouse":"end","records":N,"checksum":"sha256:…"}
- * The trailer makes a truncated or edited file detectable before anything is imported.
+ *   then:    {"sequence":S,"at":ISO,"changes":[{"type","collection","id","revision"},…]}
+ *            one per change set the source retains, consecutive, the last one at N (format 2)
+ *   last:    {"statehouse":"end","records":N,"checksum":"sha256:…","changes":M,"changesChecksum":"sha256:…"}
+ * The trailer makes a truncated or edited file detectable before anything is imported. Format 1
+ * (no change set lines, no `changes` in the trailer) is still read: its copy starts a log of its own.
  */
-export const FORMAT = 1;
+export const FORMAT = 2;
+
+/** The formats `parseExport` reads. */
+export const READABLE_FORMATS: readonly number[] = [1, 2];
 
 export interface ExportHeader {
   statehouse: "export";
@@ -21,12 +28,26 @@ export interface ExportHeader {
   exportedAt: string;
 }
 
-/** The export's lines, each ending in a newline, one at a time: never the whole file as one string. */
-export function* exportLines(header: Omit<ExportHeader, "statehouse" | "format">, records: readonly ExportRecord[]): Generator<string> {
+/**
+ * The export's lines, each ending in a newline, one at a time: never the whole file as one string.
+ * `changeSets` yields the retained change log a page at a time.
+ */
+export async function* exportLines(
+  header: Omit<ExportHeader, "statehouse" | "format">,
+  records: readonly ExportRecord[],
+  changeSets: AsyncIterable<readonly ChangeSet[]>,
+): AsyncGenerator<string> {
   yield `${JSON.stringify({ statehouse: "export", format: FORMAT, ...header })}\n`;
   for (const r of records) yield `${JSON.stringify({ collection: r.collection, id: r.id, revision: r.revision, value: r.value })}\n`;
+  const changes = new ChangeDigest();
+  for await (const page of changeSets) {
+    for (const set of page) {
+      changes.add(set);
+      yield `${changeLine(set)}\n`;
+    }
+  }
   const d = digest(records);
-  yield `${JSON.stringify({ statehouse: "end", records: d.count, checksum: d.checksum })}\n`;
+  yield `${JSON.stringify({ statehouse: "end", records: d.count, checksum: d.checksum, changes: changes.count, changesChecksum: changes.checksum })}\n`;
 }
 
 /**
@@ -43,15 +64,44 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Parses and checks a whole export (every line, the trailer's count and checksum) before anything is written. */
-export function parseExport(text: string): { header: ExportHeader; records: ExportRecord[]; digest: StoreDigest } {
+/** Options of `parseExport`. */
+export interface ParseExportOptions {
+  /**
+   * Change sets kept from the export's change log, the newest ones: the others are checked and
+   * counted, then dropped (no adapter could keep them). Default 1,000,000.
+   */
+  keepChanges?: number;
+}
+
+/** What `parseExport` found. */
+export interface ParsedExport {
+  header: ExportHeader;
+  records: ExportRecord[];
+  digest: StoreDigest;
+  /** The newest `keepChanges` change sets of the export's log, oldest first (none in format 1). */
+  changes: ChangeSet[];
+  /** How many change set lines the export held. */
+  changeCount: number;
+}
+
+/**
+ * Parses and checks a whole export (every line, the trailer's counts and checksums) before
+ * anything is written. One pass; the change sets kept are bounded by `keepChanges`.
+ */
+export function parseExport(text: string, options: ParseExportOptions = {}): ParsedExport {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   if (lines.length < 2)
     throw bad(lines.length, "an export has a header line and an end line; this input is too short (empty or truncated?)");
   const header = parseJsonInput(lines[0]!, "export line 1");
   if (!isObject(header) || header.statehouse !== "export") throw bad(1, 'not a statehouse export header ({"statehouse":"export",…})');
-  if (header.format !== FORMAT) throw bad(1, `unsupported export format ${JSON.stringify(header.format)} (this version reads ${FORMAT})`);
+  if (typeof header.format !== "number" || !READABLE_FORMATS.includes(header.format)) {
+    throw bad(1, `unsupported export format ${JSON.stringify(header.format)} (this version reads ${READABLE_FORMATS.join(" and ")})`);
+  }
+  const withChanges = header.format >= 2;
+  const kept = new LastChanges(options.keepChanges ?? 1_000_000);
+  const changeDigest = new ChangeDigest();
+  let lastChange: number | undefined;
   const records: ExportRecord[] = [];
   const seen = new Set<string>();
   let trailer: Record<string, unknown> | undefined;
@@ -62,6 +112,15 @@ export function parseExport(text: string): { header: ExportHeader; records: Expo
     if (!isObject(o)) throw bad(n, "not a JSON object");
     if (o.statehouse === "end") {
       trailer = o;
+      continue;
+    }
+    if (withChanges && (lastChange !== undefined || "sequence" in o)) {
+      if ("collection" in o) throw bad(n, "a record after the change sets");
+      const set = parseChangeSet(o, lastChange);
+      if (typeof set === "string") throw bad(n, set);
+      lastChange = set.sequence;
+      changeDigest.add(set);
+      kept.push(set);
       continue;
     }
     const { collection, id, revision, value } = o;
@@ -86,5 +145,19 @@ export function parseExport(text: string): { header: ExportHeader; records: Expo
     throw bad(lines.length, `the end line counts ${JSON.stringify(trailer.records)} records, the file holds ${d.count}`);
   if (trailer.checksum !== d.checksum)
     throw bad(lines.length, `checksum mismatch: the end line says ${String(trailer.checksum)}, the records give ${d.checksum}`);
-  return { header: header as unknown as ExportHeader, records, digest: d };
+  if (withChanges) {
+    if (trailer.changes !== changeDigest.count)
+      throw bad(lines.length, `the end line counts ${JSON.stringify(trailer.changes)} change sets, the file holds ${changeDigest.count}`);
+    if (trailer.changesChecksum !== changeDigest.checksum)
+      throw bad(
+        lines.length,
+        `change log checksum mismatch: the end line says ${String(trailer.changesChecksum)}, the change sets give ${changeDigest.checksum}`,
+      );
+    if (lastChange !== undefined && lastChange !== header.sequence)
+      throw bad(
+        lines.length,
+        `the change log ends at sequence ${lastChange}, the header says the export was read at ${String(header.sequence)}`,
+      );
+  }
+  return { header: header as unknown as ExportHeader, records, digest: d, changes: kept.toArray(), changeCount: changeDigest.count };
 }

@@ -1,6 +1,7 @@
 import { IoError, type StorageAdapter, ValidationError } from "@statehouse/core";
 import { fromSystemError } from "@statehouse/core/spi";
 import { exportLines } from "./export-format.js";
+import { retainedChanges } from "./change-log.js";
 import { readAll } from "./records.js";
 
 /** Where an export goes: a writable stream (stdout, a file's stream, a socket, a test's collector). */
@@ -29,6 +30,8 @@ export interface ExportStoreOptions {
 
 export interface ExportSummary {
   readonly records: number;
+  /** The change sets of the source's retained log the export carries. */
+  readonly changes: number;
   /** The change sequence the export was read at. */
   readonly sequence: number;
 }
@@ -82,7 +85,14 @@ export async function exportStore(adapter: StorageAdapter, sink: ExportSink, opt
   const header = { source: options.source, adapter: adapter.kind, sequence, exportedAt: new Date().toISOString() };
   let batch: string[] = [];
   let size = 0;
-  for (const line of exportLines(header, records)) {
+  let changes = 0;
+  const counted = async function* () {
+    for await (const page of retainedChanges(adapter, sequence)) {
+      changes += page.length;
+      yield page;
+    }
+  };
+  for await (const line of exportLines(header, records, counted())) {
     if (size > 0 && size + line.length > batchChars) {
       await put(sink, batch.join(""));
       batch = [];
@@ -92,5 +102,5 @@ export async function exportStore(adapter: StorageAdapter, sink: ExportSink, opt
     size += line.length;
   }
   if (size > 0) await put(sink, batch.join(""));
-  return { records: records.length, sequence };
+  return { records: records.length, changes, sequence };
 }

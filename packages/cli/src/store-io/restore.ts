@@ -1,5 +1,13 @@
-import { type AdapterOptions, ConflictError, type StorageAdapter, ValidationError, isStatehouseError } from "@statehouse/core";
+import {
+  type AdapterOptions,
+  type ChangeSet,
+  ConflictError,
+  type StorageAdapter,
+  ValidationError,
+  isStatehouseError,
+} from "@statehouse/core";
 import { openAdapterUrl, indexKeysFor } from "@statehouse/core/spi";
+import { importChangeLog } from "./change-log.js";
 import { COLLECTIONS } from "./index-keys.js";
 import type { ExportRecord } from "./records.js";
 
@@ -9,6 +17,12 @@ export interface RestoreOptions {
   chunk?: number;
   /** Options for opening the target (lock timeout; the durability of the last round). Default: the adapter's defaults. */
   adapterOptions?: AdapterOptions;
+  /**
+   * The source's retained change log, oldest first: written into the copy after the records
+   * (`StorageAdapter.importChanges`), so the copy's sequence continues the source's. Default none:
+   * the copy's log is its own restore commits.
+   */
+  changes?: readonly ChangeSet[];
   /** Checks the written store before the restore counts as done; a throw rolls it back. */
   verify?: (adapter: StorageAdapter) => Promise<void>;
 }
@@ -101,11 +115,17 @@ async function rollback(adapter: StorageAdapter, records: readonly ExportRecord[
  * with the adapter's default (`strict`). Cost: Σ revisions puts, so it refuses revisions above
  * MAX_ROUNDS_REVISION.
  *
+ * Then the source's change log (`changes`), if given, replaces the copy's own (see change-log.ts).
+ *
  * On failure (of a write or of `verify`) the written records are deleted again (best effort) and
  * the error is rethrown with `details.rolledBack`.
  */
-export async function restore(url: string, records: readonly ExportRecord[], options: RestoreOptions = {}): Promise<void> {
-  const chunk = options.chunk ?? 2000;
+export async function restore(url: string, records: readonly ExportRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+  const changes = options.changes ?? [];
+  const lastChange = changes.at(-1)?.sequence;
+  // The copy's own commits must not outnumber the source's sequence, which the imported log takes
+  // over: a store of few, large commits is restored in fewer, larger transactions.
+  const chunk = Math.max(options.chunk ?? 2000, lastChange === undefined ? 1 : Math.ceil(records.length / lastChange));
   const max = records.reduce((m, r) => Math.max(m, r.revision), 0);
   const base = options.adapterOptions ?? {};
   let adapter = await openAdapterUrl(url, base);
@@ -115,6 +135,7 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
     await adapter.close();
     throw err;
   }
+  let log: { imported: number; skipped?: string };
   try {
     if (!(await restoreAtRevisions(adapter, records, chunk))) {
       if (max > MAX_ROUNDS_REVISION) {
@@ -134,6 +155,7 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
       }
       await round(adapter, records, (r) => r.revision, chunk);
     }
+    log = await importChangeLog(adapter, changes);
     await options.verify?.(adapter);
   } catch (err) {
     const rolledBack = await rollback(adapter, records, chunk);
@@ -142,6 +164,15 @@ export async function restore(url: string, records: readonly ExportRecord[], opt
     throw err;
   }
   await adapter.close();
+  return { changes: log.imported, ...(log.skipped !== undefined && { changesSkipped: log.skipped }) };
+}
+
+/** What `restore` wrote beside the records. */
+export interface RestoreSummary {
+  /** Change sets of the source's log the copy keeps (with their sequences). */
+  readonly changes: number;
+  /** Why the source's change log was not copied, when it was given and not copied. */
+  readonly changesSkipped?: string;
 }
 
 /**
