@@ -4,7 +4,7 @@ import "@statehouse/cli";
 import { type ChangeSet, open } from "@statehouse/core";
 import { MAX_IMPORTED_SEQUENCE, openAdapterUrl } from "@statehouse/core/spi";
 import { afterAll, describe, expect, it } from "vitest";
-import { PERSISTENT, type Result, at, cleanup, cli, json, show, tempDir } from "./helpers.js";
+import { PERSISTENT, type Result, at, cleanup, json, show, tempDir } from "./helpers.js";
 
 /**
  * Issue 14, "Copying stores in O(records)": exports carry the change log's retained part, and
