@@ -132,7 +132,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     summary: "List a document's revisions, newest first: the current one, then those history keeps (revision, time, size).",
     details: [
-      "Each write keeps the previous revision's value; a store keeps the last 20 per document (historyLimit).",
+      "Each write keeps the previous revision's value; a store keeps the last 20 per document, or the default project's",
+      'config history.limit (0-1000): statehouse config set default \'{"history": {"limit": 50}}\'.',
       "TIME is the commit time (- when not known); SIZE is the length of the value's JSON text.",
     ],
     examples: ["statehouse state history", 'statehouse --json state history --session "$SESSION_ID" --limit 5'],

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../json/types.js";
 import { ALERT_KPIS } from "./alerts.js";
+import { HISTORY_SCHEMA } from "./history-policy.js";
 import { RETENTION_SCHEMA } from "./retention-policy.js";
 
 const seconds = (max: number) => ({ type: "number", exclusiveMinimum: 0, maximum: max });
@@ -48,6 +49,8 @@ export const BUILTIN_CONFIG_SCHEMA: JsonObject = {
     tools: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true },
     // Read by store.gc() and the daemon's retention schedule (see RetentionPolicy); opt-in.
     retention: RETENTION_SCHEMA,
+    // Read by every store without an explicit historyLimit (see history-policy.ts).
+    history: HISTORY_SCHEMA,
     env: { type: "object", additionalProperties: { type: "string" } },
     // Read by the daemon's alert evaluator on every evaluation, so a change applies while it runs.
     alerts: {

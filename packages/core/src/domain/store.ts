@@ -1,6 +1,7 @@
 import { ClosedError, isStatehouseError } from "../errors.js";
 import { type GroupCommitOptions, GroupCommitter } from "../spi/group-commit.js";
 import { openAdapterUrl } from "../spi/registry.js";
+import type { JsonObject } from "../json/types.js";
 import type { AdapterOptions, ChangeSet, StorageAdapter } from "../spi/types.js";
 import { type ValueLimits, resolveLimits, validateId } from "../validation.js";
 import { Agents } from "./agents.js";
@@ -11,6 +12,7 @@ import { type ConfigSchemaOptions, ProjectConfigs } from "./config.js";
 import type { DomainContext, Plan, RunCondition, Written } from "./context.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, checkIdempotencyKey, checkIdempotencyWindow, fingerprint, idempotent } from "./idempotency.js";
 import { DEFAULT_HISTORY_LIMIT, checkHistoryLimit } from "./history.js";
+import { HISTORY_POLICY_REFRESH_MS, HISTORY_PROJECT, historyLimitOf } from "./history-policy.js";
 import { Metrics } from "./metrics.js";
 import { type GcOptions, type GcReport, Retention } from "./retention.js";
 import type { RetentionPolicy } from "./retention-policy.js";
@@ -45,6 +47,9 @@ export interface StoreOptions extends AdapterOptions {
    * `doc.read({ revision })`, `doc.diff()`), besides its current one: 0 to 1,000. Default 20; 0 keeps
    * none (and a document's kept history is dropped at its next write). Each write then also stores
    * the previous value, in the same transaction. Each process applies its own limit when it writes.
+   * Omitted: the `default` project's config section `{"history": {"limit": N}}` when it has one
+   * (read at open, and again at most once a second before a write, at once after this store's own
+   * config writes), so every process of a store (CLI, daemon, library) agrees; else 20.
    */
   historyLimit?: number;
   /**
@@ -101,8 +106,9 @@ export class Store implements StoreApi {
   readonly limits: ValueLimits;
   /** How long idempotency keys are remembered (ms). */
   readonly idempotencyWindowMs: number;
-  /** Earlier revisions each state document keeps (see `StoreOptions.historyLimit`). */
-  readonly historyLimit: number;
+  private readonly explicitHistoryLimit: number | undefined;
+  private configuredHistoryLimit: number = DEFAULT_HISTORY_LIMIT;
+  private historyPolicyReadAt = Number.NEGATIVE_INFINITY;
   private readonly ctx: DomainContext;
   private closed = false;
 
@@ -112,7 +118,7 @@ export class Store implements StoreApi {
   ) {
     this.limits = resolveLimits(options.limits);
     this.idempotencyWindowMs = checkIdempotencyWindow(options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS);
-    this.historyLimit = checkHistoryLimit(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    this.explicitHistoryLimit = options.historyLimit === undefined ? undefined : checkHistoryLimit(options.historyLimit);
     const window = this.idempotencyWindowMs;
     // The fence inside, the idempotency key outermost: a retry whose first attempt committed
     // replays it even after its lease moved on.
@@ -126,6 +132,9 @@ export class Store implements StoreApi {
     const group = options.groupCommit;
     const committer = group === undefined || group === false ? undefined : new GroupCommitter(adapter, group === true ? {} : group);
     const runWithSequence = async <T>(kind: string, plan: Plan<T>) => {
+      if (this.explicitHistoryLimit === undefined && Date.now() - this.historyPolicyReadAt >= HISTORY_POLICY_REFRESH_MS) {
+        await this.refreshHistoryLimit();
+      }
       const t0 = process.hrtime.bigint();
       try {
         const r =
@@ -133,17 +142,22 @@ export class Store implements StoreApi {
             ? await adapter.transact((tx) => plan(tx, nowIso()))
             : await committer.transact((tx) => plan(tx, nowIso()));
         metrics.record(kind, elapsedMs(t0), true);
+        // This store's own config write applies to its next write at once.
+        if (kind.startsWith("config.")) this.historyPolicyReadAt = Number.NEGATIVE_INFINITY;
         return r;
       } catch (err) {
         metrics.record(kind, elapsedMs(t0), false);
         throw err;
       }
     };
+    const store = this;
     this.ctx = {
       adapter,
       limits: this.limits,
       metrics,
-      historyLimit: this.historyLimit,
+      get historyLimit() {
+        return store.historyLimit;
+      },
       runWithSequence,
       run: async <T>(kind: string, plan: Plan<T>, condition?: RunCondition, request?: unknown): Promise<T> =>
         (await runWithSequence(kind, guard(kind, plan, condition, request))).result,
@@ -192,6 +206,27 @@ export class Store implements StoreApi {
   /** The retention policy of the `default` project's config, or undefined when it has no `retention` section. */
   retentionPolicy(): Promise<RetentionPolicy | undefined> {
     return this.retention.policy();
+  }
+
+  /**
+   * Earlier revisions each state document keeps: `StoreOptions.historyLimit` when given, else the
+   * `default` project's `history.limit` as last read (see `refreshHistoryLimit`), else 20.
+   */
+  get historyLimit(): number {
+    return this.explicitHistoryLimit ?? this.configuredHistoryLimit;
+  }
+
+  /**
+   * Reads the `default` project's `history` section again and resolves to the limit in force. Run
+   * by `open()` and, at most once a second, before a write; a store opened with an explicit
+   * `historyLimit` keeps it.
+   */
+  async refreshHistoryLimit(): Promise<number> {
+    if (this.explicitHistoryLimit !== undefined) return this.explicitHistoryLimit;
+    const r = await this.adapter.get(COLLECTION.config, HISTORY_PROJECT);
+    this.configuredHistoryLimit = historyLimitOf(r?.value as JsonObject | undefined) ?? DEFAULT_HISTORY_LIMIT;
+    this.historyPolicyReadAt = Date.now();
+    return this.configuredHistoryLimit;
   }
 
   /** A named state document; `global` by default. */
@@ -313,7 +348,9 @@ export async function open(url: string, options: StoreOptions = {}): Promise<Sto
   const { config: _config, historyLimit: _historyLimit, groupCommit: _groupCommit, ...adapterOptions } = options;
   const adapter = await openAdapterUrl(url, adapterOptions);
   try {
-    return new Store(adapter, options);
+    const store = new Store(adapter, options);
+    await store.refreshHistoryLimit();
+    return store;
   } catch (err) {
     // Refused options (E_CONFIG) must not leave the adapter, its locks and handles, open.
     await adapter.close();
