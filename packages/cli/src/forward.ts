@@ -4,10 +4,24 @@ import { version } from "./version.js";
 
 /**
  * Forwarding to a daemon. The command groups below are domain operations, which the remote client
- * offers as they are; the others (doctor, export, import, migrate, dashboard with its adapter metrics) work on the adapter itself and
- * always open the store directly.
+ * offers as they are (`watch` follows the daemon's event stream); the others (doctor, export,
+ * import, migrate, dashboard with its adapter metrics) work on the adapter itself and always open
+ * the store directly.
  */
-const FORWARDED_GROUPS: ReadonlySet<string> = new Set(["state", "session", "agent", "config", "tools", "batch"]);
+const FORWARDED_GROUPS: ReadonlySet<string> = new Set(["state", "session", "agent", "config", "tools", "batch", "watch"]);
+
+/**
+ * Where the thin client (thin.ts), in this same process, left the daemon it reached before it fell
+ * back to the full CLI: that daemon answered and runs this CLI's version, so the discovery file is
+ * not read again and the daemon not probed again.
+ */
+export const DAEMON_HINT = Symbol.for("statehouse.cli.daemon-hint");
+
+/** The socket the thin client found, if it left one (see DAEMON_HINT) for this store URL. */
+function hintedSocket(storeUrl: string): string | undefined {
+  const hint = (globalThis as { [DAEMON_HINT]?: { url: string; socket: string } })[DAEMON_HINT];
+  return hint !== undefined && hint.url === storeUrl ? hint.socket : undefined;
+}
 
 /**
  * The socket of the daemon serving this store, or undefined to open the store directly: the
@@ -18,6 +32,8 @@ const FORWARDED_GROUPS: ReadonlySet<string> = new Set(["state", "session", "agen
 export async function daemonSocketFor(command: CommandSpec, values: Values, storeUrl: string, out: Output): Promise<string | undefined> {
   if (values["no-daemon"] === true || !FORWARDED_GROUPS.has(command.name.split(" ")[0]!)) return undefined;
   if (storeUrl.startsWith("memory:")) return undefined;
+  const hinted = hintedSocket(storeUrl);
+  if (hinted !== undefined) return hinted;
   let locate: typeof import("@statehouse/server/locate");
   try {
     locate = await import("@statehouse/server/locate");

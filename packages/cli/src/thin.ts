@@ -53,8 +53,9 @@ export async function runThin(argv: readonly string[]): Promise<number | undefin
   if (argv.length === 0 || argv.includes("--no-daemon") || argv.includes("--help") || argv.includes("-h")) return undefined;
   let socket: string;
   let version: string;
+  let url: string;
   try {
-    const { url } = locateStore(storeFlag(argv), process.env.STATEHOUSE_STORE, process.cwd());
+    ({ url } = locateStore(storeFlag(argv), process.env.STATEHOUSE_STORE, process.cwd()));
     if (url.startsWith("memory:")) return undefined;
     const record = readDiscovery(daemonPaths(url).discovery);
     if (record === undefined || record.version !== (version = ownVersion())) return undefined;
@@ -76,7 +77,15 @@ export async function runThin(argv: readonly string[]): Promise<number | undefin
     version,
   });
   const reply = await send(socket, body);
-  if (reply === undefined || "fallback" in reply) return undefined;
+  if (reply === undefined) return undefined;
+  if ("fallback" in reply) {
+    // The daemon answered, runs this version and serves this store: the full CLI (forward.ts) uses
+    // it without reading the discovery file and probing the daemon again.
+    if (!reply.fallback.startsWith("the daemon runs version") && reply.fallback !== "another store") {
+      (globalThis as Record<symbol, unknown>)[Symbol.for("statehouse.cli.daemon-hint")] = { url, socket };
+    }
+    return undefined;
+  }
   if ("unavailable" in reply) {
     process.stderr.write(`statehouse: E_UNAVAILABLE: ${reply.unavailable}\n`);
     return EXIT_UNAVAILABLE;

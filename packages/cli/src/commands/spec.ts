@@ -557,6 +557,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       '--json: one object per line: {type:"changes",sequence,at,changes:[{type,collection,id,revision}]}, or',
       '{type:"reset",since,oldest,sequence} when change sets after --since are no longer retained (it resumes at oldest).',
       "--plain: one line per change: SEQUENCE TAB put|delete TAB COLLECTION TAB ID TAB REVISION.",
+      "When a daemon serves the store, the watch follows its event stream (--no-daemon: directly); a daemon",
+      "unreachable for 30 s ends it with exit 15 (E_UNAVAILABLE).",
     ],
     examples: ["statehouse watch --json", 'statehouse watch --session "$SESSION_ID" --plain', "statehouse watch --since 0 --count 10"],
     load: () => import("./watch.js").then((m) => m.watch),

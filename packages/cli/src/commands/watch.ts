@@ -38,8 +38,10 @@ export async function watch(ctx: CommandContext): Promise<number | undefined> {
   const pollMs = int(ctx, "interval", 1, 60_000);
   const collections = collectionsOption(ctx);
   const session = str(ctx, "session");
-  // Direct: watching needs the in-process store (the daemon's client has no watch yet).
-  const store = await ctx.openLocal();
+  // Through the daemon's event stream when one serves the store (`--no-daemon`: direct). The
+  // remote watch resumes after a dropped connection; a daemon gone for longer than 30 s ends it
+  // with E_UNAVAILABLE (exit 15).
+  const store = await ctx.open();
   const controller = new AbortController();
   // Ctrl-C ends the watch cleanly (exit 0), after the change set being printed.
   const stop = (): void => controller.abort();
