@@ -219,12 +219,21 @@ export class Store implements StoreApi {
   /**
    * Reads the `default` project's `history` section again and resolves to the limit in force. Run
    * by `open()` and, at most once a second, before a write; a store opened with an explicit
-   * `historyLimit` keeps it.
+   * `historyLimit` keeps it. Never throws: when the config cannot be read, the limit in force stays.
    */
   async refreshHistoryLimit(): Promise<number> {
     if (this.explicitHistoryLimit !== undefined) return this.explicitHistoryLimit;
-    const r = await this.adapter.get(COLLECTION.config, HISTORY_PROJECT);
-    this.configuredHistoryLimit = historyLimitOf(r?.value as JsonObject | undefined) ?? DEFAULT_HISTORY_LIMIT;
+    let value: JsonObject | undefined;
+    try {
+      value = (await this.adapter.get(COLLECTION.config, HISTORY_PROJECT))?.value as JsonObject | undefined;
+    } catch {
+      // Best effort: a config record that cannot be read (a damaged store that doctor is about to
+      // repair) must not stop the store from opening or a write from running; the limit in force
+      // stays, and the read is tried again a second later.
+      this.historyPolicyReadAt = Date.now();
+      return this.historyLimit;
+    }
+    this.configuredHistoryLimit = historyLimitOf(value) ?? DEFAULT_HISTORY_LIMIT;
     this.historyPolicyReadAt = Date.now();
     return this.configuredHistoryLimit;
   }
