@@ -12,7 +12,7 @@ afterAll(() => {
 });
 
 describe("history.limit in the default project's config", () => {
-  it("each CLI process keeps the configured number of earlier revisions; a bad limit is refused (exit 5 or 6), nothing changed", async () => {
+  it("each CLI process keeps the configured number of earlier revisions; a bad limit is refused, the stored one kept", async () => {
     const dir = tempDir("cli-history-config");
     dirs.push(dir);
     const sh = at(`sqlite:${dir}/store.db`);
