@@ -1,7 +1,8 @@
 import type { Scenario } from "../scenario.js";
 import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
-import { curlFloorScenario, daemonConcurrencyScenario, daemonScenario } from "./daemon.js";
+import { curlFloorScenario, daemonScenario } from "./daemon.js";
+import { concurrentHttpFloorScenario, daemonConcurrencyScenario } from "./daemon-concurrency.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
 import { mcpScenario } from "./mcp.js";
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   processFloorScenario,
   curlFloorScenario,
+  concurrentHttpFloorScenario,
   mcpFloorScenario,
   ...operationScenarios,
   docSizeScenario,
