@@ -5,6 +5,7 @@ import { curlFloorScenario, daemonScenario } from "./daemon.js";
 import { concurrentHttpFloorScenario, daemonConcurrencyScenario } from "./daemon-concurrency.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
+import { libraryPeersScenario } from "./library-peers.js";
 import { mcpScenario } from "./mcp.js";
 import { mcpFloorScenario } from "./mcp-floor.js";
 import { operationScenarios } from "./operations.js";
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   concurrentHttpFloorScenario,
   mcpFloorScenario,
   ...operationScenarios,
+  libraryPeersScenario,
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,
