@@ -9,5 +9,5 @@ const [socket, countText] = process.argv.slice(2);
 runIncrementWorker(async () => {
   const store = await open(`unix:${socket}`);
   const doc = store.state("counter");
-  return { increment: () => doc.increment("/n", 1), close: () => store.close() };
+  return { increment: () => doc.increment("/n", 1), warm: () => doc.at("/n"), close: () => store.close() };
 }, Number(countText));

@@ -50,9 +50,14 @@ export async function startBenchDaemon(bin: string, url: string, socket: string,
   return { socket: info.socket, pid: info.pid, stop: stopper(child) };
 }
 
-/** The curl floor: a node:http server answering `{}` to everything on a unix socket. */
+/**
+ * The curl floor: a node:http server answering `{}` to everything on a unix socket. Idle
+ * keep-alive connections are kept a minute, not node's 5 s: 50 warmed-up clients may wait longer
+ * than that for the common start signal on a loaded machine, and this bare client, unlike the
+ * remote client, does not retry a request that meets a connection the server closed while idle.
+ */
 export async function startFloorServer(socket: string): Promise<BenchServer> {
-  const code = `const s=require("node:http").createServer((q,r)=>{q.resume();q.on("end",()=>{r.setHeader("content-type","application/json");r.end("{}")})});s.listen(process.argv[1],()=>console.log("ready"))`;
+  const code = `const s=require("node:http").createServer((q,r)=>{q.resume();q.on("end",()=>{r.setHeader("content-type","application/json");r.end("{}")})});s.keepAliveTimeout=60000;s.listen(process.argv[1],()=>console.log("ready"))`;
   const child = spawn(process.execPath, ["-e", code, socket], { stdio: ["ignore", "pipe", "pipe"] });
   await waitForLine(child, "the floor server", 30_000);
   return { socket, pid: child.pid!, stop: stopper(child) };

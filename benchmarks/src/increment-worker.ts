@@ -9,5 +9,9 @@ import { runIncrementWorker } from "./worker-loop.js";
 const [url, durability, countText] = process.argv.slice(2);
 runIncrementWorker(async () => {
   const store = await openBenchStore(url!, { durability: durability === "" ? undefined : (durability as Durability) });
-  return { increment: () => store.increment("counter", "/n"), close: () => store.close() };
+  return {
+    increment: () => store.increment("counter", "/n"),
+    warm: () => store.queryValue("counter", "/n"),
+    close: () => store.close(),
+  };
 }, Number(countText));

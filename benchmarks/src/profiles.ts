@@ -59,6 +59,7 @@ function sweep(profile: Profile, scenario: string, adapter?: AdapterDescriptor):
       return profile.procs.map((procs) => ({ procs, incrementsPerProc: per }));
     }
     case "daemon-concurrency":
+    case "concurrent-http-floor":
       // Full: the 25 and 50 processes × 200. Quick (CI's smoke on every change): 50 × 20,
       // still 50 processes at once through one daemon; a strict write each flushes, which took
       // 74 increments/s on a loaded 2-core machine, so 50 × 200 could overrun the child's 90 s.
@@ -95,8 +96,12 @@ export function planJobs(profile: Profile, options: PlanOptions = {}): Job[] {
     if (!wanted(scenario.name)) continue;
     if (!scenario.perAdapter) {
       // Floors at every size a ratio needs: the base 1 KB, the 1 MB filter, each swept size.
-      const sizes = scenario.name === "floors" ? [...new Set([KB, MB, ...profile.docSizes])].sort((a, b) => a - b) : [undefined];
-      for (const bytes of sizes) jobs.push({ scenario: scenario.name, params: bytes === undefined ? {} : { bytes }, settings });
+      // Other floors follow the sweep of the scenario they are the floor of (e.g. processes × requests).
+      const points =
+        scenario.name === "floors"
+          ? [...new Set([KB, MB, ...profile.docSizes])].sort((a, b) => a - b).map((bytes) => ({ bytes }))
+          : sweep(profile, scenario.name);
+      for (const params of points) jobs.push({ scenario: scenario.name, params, settings });
       continue;
     }
     const isSweep = sweep(profile, scenario.name).length > 1 || scenario.group !== "operation";

@@ -6,7 +6,7 @@ import { type ChartLine, chartsFor, operationsOverview, trendChart } from "./cha
 import { fmtBytes, fmtDuration, fmtParams, fmtRate, fmtRatio, sparkline, who } from "./format.js";
 import { trend } from "./history.js";
 import { goalText, judge, summaryResults, targetText, verdictText } from "./model.js";
-import { v2ComparisonBlocks } from "./peers.js";
+import { libraryPeerBlocks, v2ComparisonBlocks } from "./peers.js";
 import { recommendationBlocks } from "./recommend.js";
 
 const groupOf = (scenario: string) => findScenario(scenario)?.group;
@@ -247,6 +247,8 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
     ...recommendationBlocks(run),
     { kind: "heading", level: 2, text: "Whole process: statehouse against the v2 system" },
     ...v2ComparisonBlocks(run),
+    { kind: "heading", level: 2, text: "In process: statehouse against the libraries users pick instead" },
+    ...libraryPeerBlocks(run),
     { kind: "heading", level: 2, text: "Summary" },
     summaryTable(run, targets),
     ...(withCharts ? operationsOverview(run.results.filter((r) => groupOf(r.scenario) === "operation")) : []),

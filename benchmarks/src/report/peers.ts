@@ -41,3 +41,54 @@ export function v2ComparisonBlocks(run: RunResult): Block[] {
     { kind: "table", header: ["Adapter", "Command", "statehouse", "v2 stand-in", "× v2"], rows },
   ];
 }
+
+/** The library peer rows (library-peers.ts) each statehouse document row is read against. */
+const LIBRARY_PEER_OF: Readonly<Record<string, { keyv: string; lowdb: string }>> = {
+  "doc-get": { keyv: "keyv-sqlite-get", lowdb: "lowdb-get" },
+  "doc-set": { keyv: "keyv-sqlite-set", lowdb: "lowdb-set" },
+};
+
+/**
+ * In process against what library users pick instead (keyv with its SQLite store, lowdb), all
+ * measured in this run on the same 1 KB document: statehouse's whole-document get and set on
+ * each adapter beside the peers', as ratios (below 1 = statehouse is faster), with what each
+ * peer does and does not guarantee, since the cheapest row is often the one that promises least.
+ */
+export function libraryPeerBlocks(run: RunResult): Block[] {
+  const peers = new Map(run.results.filter((r) => r.adapter === "peer").map((r) => [r.op, r]));
+  const ratio = (ours: number | undefined, peer: BenchResult | undefined) => {
+    const theirs = median(peer);
+    if (ours === undefined) return "—";
+    if (theirs === undefined) return peer === undefined ? "not measured" : peer.status;
+    return fmtRatio(ours / theirs);
+  };
+  const rows = run.results
+    .filter((r) => LIBRARY_PEER_OF[r.op] !== undefined && r.status !== "skipped")
+    .map((r) => {
+      const of = LIBRARY_PEER_OF[r.op]!;
+      const ours = median(r);
+      return [
+        r.op === "doc-get" ? "get" : "set",
+        who(r),
+        fmtDuration(ours),
+        fmtDuration(median(peers.get(of.keyv))),
+        ratio(ours, peers.get(of.keyv)),
+        fmtDuration(median(peers.get(of.lowdb))),
+        ratio(ours, peers.get(of.lowdb)),
+      ];
+    });
+  if (rows.length === 0) return [{ kind: "para", text: "No whole-document get/set results in this run." }];
+  return [
+    {
+      kind: "para",
+      text:
+        "In process, a whole 1 KB document read and replaced, medians from this run: statehouse on each adapter beside keyv 6 with its SQLite " +
+        "store (@keyv/sqlite on better-sqlite3, default settings: rollback journal, synchronous=FULL, one durable autocommit per set; a " +
+        "key-value map with no revisions, conditional writes, multi-key transactions or change feed) and lowdb 7 with its JSON file (the " +
+        "whole database in memory, so a get is a property read; a set rewrites the whole file without fsync; one process only, two " +
+        "processes lose each other's writes). “× keyv” and “× lowdb” below 1 mean statehouse is faster. statehouse's strict rows are " +
+        "durable when they return; its relaxed rows are comparable in durability to lowdb's set.",
+    },
+    { kind: "table", header: ["Op", "statehouse adapter", "statehouse", "keyv + SQLite", "× keyv", "lowdb", "× lowdb"], rows },
+  ];
+}

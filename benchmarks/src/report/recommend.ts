@@ -15,7 +15,8 @@ interface UseCase {
 
 const ok = (r: BenchResult) => r.status === "ok" && r.stats !== undefined;
 // The memory adapter keeps nothing once its process exits: never a recommendation for a store.
-const persistent = (r: BenchResult) => r.adapter !== "memory" && r.adapter !== "floor" && r.adapter !== "process" && r.adapter !== "v2";
+const persistent = (r: BenchResult) =>
+  r.adapter !== "memory" && r.adapter !== "floor" && r.adapter !== "process" && r.adapter !== "v2" && r.adapter !== "peer";
 const median = (r: BenchResult) => r.stats?.median;
 
 function maxParam(results: readonly BenchResult[], op: string, param: string): number {

@@ -1,39 +1,15 @@
-import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { IoError, LockTimeoutError } from "@statehouse/core";
-import type { WorkerDone } from "../worker-loop.js";
 import { fromSamples } from "../measure.js";
 import { openBenchStore } from "../open-store.js";
 import { type Scenario, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
+import { runFleet } from "../worker-fleet.js";
 
 const WORKER = fileURLToPath(new URL("./increment-worker.js", import.meta.url));
 
-interface Fleet {
-  readonly children: ChildProcess[];
-  readonly done: WorkerDone[];
-  readonly stderr: string[];
-}
-
-function waitFor<T>(what: string, timeoutMs: number, fn: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LockTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-    fn(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
-
 /**
  * N processes increment one counter M times each, all starting at one signal. The final count
- * must be exactly N×M: a run that loses an update is a failed run, not a slow one.
+ * must be exactly N×M (each worker makes one untimed read first): a run that loses an update is a failed run, not a slow one.
  */
 export const concurrencyScenario: Scenario = {
   name: "concurrency",
@@ -46,7 +22,6 @@ export const concurrencyScenario: Scenario = {
     const procs = ctx.job.params.procs ?? 1;
     const per = ctx.job.params.incrementsPerProc ?? 100;
     const durability = ctx.job.durability;
-    const fleet: Fleet = { children: [], done: [], stderr: [] };
     try {
       const init = await openBenchStore(ctx.url, { durability });
       try {
@@ -57,42 +32,8 @@ export const concurrencyScenario: Scenario = {
         await init.close();
       }
       const timeout = ctx.job.settings.childTimeoutMs * 0.8;
-      const ready: Promise<void>[] = [];
-      const finished: Promise<void>[] = [];
-      for (let i = 0; i < procs; i++) {
-        const child = fork(WORKER, [ctx.url, durability ?? "", String(per)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
-        fleet.children.push(child);
-        let err = "";
-        child.stderr?.on("data", (d: Buffer) => {
-          err = (err + d.toString()).slice(-2000);
-        });
-        ready.push(
-          waitFor(`worker ${i} to open the store`, timeout, (resolve, reject) => {
-            child.on("message", (m: { type: string; message?: string }) => {
-              if (m.type === "ready") resolve();
-              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
-            });
-            child.once("exit", (code) => reject(new IoError(`worker ${i} exited (${code}) before it was ready: ${err.trim()}`)));
-          }),
-        );
-        finished.push(
-          waitFor(`worker ${i} to finish`, timeout, (resolve, reject) => {
-            child.on("message", (m: WorkerDone | { type: "error"; message: string }) => {
-              if (m.type === "done") fleet.done.push(m);
-              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
-            });
-            child.once("exit", (code, signal) => {
-              if (code === 0) resolve();
-              else reject(new IoError(`worker ${i} exited with ${code ?? signal}: ${err.trim()}`));
-            });
-          }),
-        );
-      }
-      await Promise.all(ready);
-      const t0 = performance.now();
-      for (const c of fleet.children) c.send("go");
-      await Promise.all(finished);
-      const wallMs = performance.now() - t0;
+      const fleet = await runFleet(WORKER, [ctx.url, durability ?? "", String(per)], procs, timeout);
+      const wallMs = fleet.wallMs;
 
       const check = await openBenchStore(ctx.url, { durability });
       let actual: number;
@@ -122,8 +63,6 @@ export const concurrencyScenario: Scenario = {
       ];
     } catch (err) {
       return [failedResult(ctx.job, "concurrent-increment", err)];
-    } finally {
-      for (const c of fleet.children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     }
   },
 };

@@ -1,10 +1,7 @@
-import { fork } from "node:child_process";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { IoError } from "@statehouse/core";
 import { type BenchServer, startBenchDaemon, startFloorServer } from "../daemon-process.js";
-import type { WorkerDone } from "../worker-loop.js";
 import { fromSamples } from "../measure.js";
 import { timeProcess } from "../process-timing.js";
 import { PROCESS_FLOOR_KEY, type Scenario, failedResult, okResult, resultKey } from "../scenario.js";
@@ -43,15 +40,13 @@ function httpGet(agent: Agent, socket: string, path: string): Promise<void> {
   });
 }
 
-const WORKER = fileURLToPath(new URL("./daemon-increment-worker.js", import.meta.url));
-
-function curl(socket: string, method: string, path: string, body?: string) {
+export function curl(socket: string, method: string, path: string, body?: string) {
   const args = ["-sf", "--unix-socket", socket, "-X", method, `http://localhost${path}`];
   if (body !== undefined) args.push("-H", "content-type: application/json", "-d", body);
   return timeProcess("curl", args);
 }
 
-function curlMissing(): string | undefined {
+export function curlMissing(): string | undefined {
   try {
     const r = timeProcess("curl", ["--version"]);
     return r.status === 0 ? undefined : "curl --version failed";
@@ -175,84 +170,6 @@ export const daemonScenario: Scenario = {
     } catch (err) {
       return PROCESS_OPS.map((op) => failedResult(ctx.job, op, err));
     } finally {
-      await daemon?.stop();
-    }
-  },
-};
-
-/**
- * N processes × M increments of one counter through a daemon over this adapter (the remote
- * client, each process its own connection), all starting at one signal. Exact or failed.
- */
-export const daemonConcurrencyScenario: Scenario = {
-  name: "daemon-concurrency",
-  group: "concurrency",
-  title: "Concurrent processes incrementing one counter through the daemon",
-  perAdapter: true,
-  writes: true,
-  ops: () => ["daemon-concurrent-increment"],
-  async run(ctx): Promise<BenchResult[]> {
-    const op = "daemon-concurrent-increment";
-    const procs = ctx.job.params.procs ?? 25;
-    const per = ctx.job.params.incrementsPerProc ?? 200;
-    const where = locateCli();
-    if ("missing" in where) return [failedResult(ctx.job, op, `CLI not available: ${where.missing}`, "skipped")];
-    let daemon: BenchServer | undefined;
-    const children: ReturnType<typeof fork>[] = [];
-    try {
-      daemon = await startBenchDaemon(where.bin, ctx.url, join(ctx.dir, "d.sock"));
-      const socket = daemon.socket;
-      const done: WorkerDone[] = [];
-      const ready: Promise<void>[] = [];
-      const finished: Promise<void>[] = [];
-      for (let i = 0; i < procs; i++) {
-        const child = fork(WORKER, [socket, String(per)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
-        children.push(child);
-        let err = "";
-        child.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-        ready.push(
-          new Promise((resolve, reject) => {
-            child.on("message", (m: { type: string; message?: string }) => {
-              if (m.type === "ready") resolve();
-              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
-            });
-            child.once("exit", (code) => reject(new IoError(`worker ${i} exited (${code}) before it was ready: ${err.trim()}`)));
-          }),
-        );
-        finished.push(
-          new Promise((resolve, reject) => {
-            child.on("message", (m: WorkerDone | { type: "error"; message: string }) => {
-              if (m.type === "done") done.push(m);
-              if (m.type === "error") reject(new IoError(`worker ${i}: ${m.message}`));
-            });
-            child.once("exit", (code, signal) =>
-              code === 0 ? resolve() : reject(new IoError(`worker ${i} exited with ${code ?? signal}: ${err.trim()}`)),
-            );
-          }),
-        );
-      }
-      await Promise.all(ready);
-      const t0 = performance.now();
-      for (const c of children) c.send("go");
-      await Promise.all(finished);
-      const wallMs = performance.now() - t0;
-      const get = curlMissing() === undefined ? curl(socket, "GET", "/v1/state/counter?pointer=/n") : undefined;
-      const actual = get !== undefined && get.status === 0 ? Number((JSON.parse(get.stdout) as { value?: unknown }).value) : Number.NaN;
-      const samples = done.flatMap((d) => d.samples);
-      const errors = done.reduce((a, d) => a + d.errors, 0);
-      const m = fromSamples(samples, 2000);
-      const expected = procs * per;
-      const aggregate = { ...m, stats: { ...m.stats, throughput: (samples.length / wallMs) * 1000 } };
-      const firstError = done.find((d) => d.firstError !== undefined)?.firstError;
-      const r = okResult(ctx.job, op, aggregate, {
-        check: { expected, actual, ok: actual === expected && errors === 0 },
-        note: `${errors} errors${firstError === undefined ? "" : ` (first: ${firstError})`}; wall ${wallMs.toFixed(0)} ms; through statehouse serve`,
-      });
-      return [{ ...r, maxRssBytes: Math.max(0, ...done.map((d) => d.maxRssBytes)) }];
-    } catch (err) {
-      return [failedResult(ctx.job, op, err)];
-    } finally {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
       await daemon?.stop();
     }
   },

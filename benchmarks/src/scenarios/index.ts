@@ -1,9 +1,11 @@
 import type { Scenario } from "../scenario.js";
 import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
-import { curlFloorScenario, daemonConcurrencyScenario, daemonScenario } from "./daemon.js";
+import { curlFloorScenario, daemonScenario } from "./daemon.js";
+import { concurrentHttpFloorScenario, daemonConcurrencyScenario } from "./daemon-concurrency.js";
 import { docSizeScenario } from "./doc-size.js";
 import { floorsScenario } from "./floors.js";
+import { libraryPeersScenario } from "./library-peers.js";
 import { mcpScenario } from "./mcp.js";
 import { mcpFloorScenario } from "./mcp-floor.js";
 import { operationScenarios } from "./operations.js";
@@ -19,8 +21,10 @@ export const SCENARIOS: readonly Scenario[] = [
   floorsScenario,
   processFloorScenario,
   curlFloorScenario,
+  concurrentHttpFloorScenario,
   mcpFloorScenario,
   ...operationScenarios,
+  libraryPeersScenario,
   docSizeScenario,
   sessionCountScenario,
   concurrencyScenario,

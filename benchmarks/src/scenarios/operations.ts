@@ -55,6 +55,36 @@ const SPECS: OperationSpec[] = [
     },
   },
   {
+    // A whole 1 KB document read and replaced: the work the library peers (keyv, lowdb) do, so
+    // their rows have a statehouse row of the same shape on every adapter (library-peers.ts).
+    name: "doc-get",
+    title: "Document get (whole 1 KB document)",
+    writes: false,
+    floor: "read",
+    async prepare(store) {
+      const doc = documentOfSize(1024);
+      await store.setDocument("global", doc);
+      return {
+        fn: () => store.getDocument("global"),
+        check: async () => ({ expected: 1, actual: JSON.stringify(await store.getDocument("global")) === JSON.stringify(doc) ? 1 : 0 }),
+      };
+    },
+  },
+  {
+    name: "doc-set",
+    title: "Document set (whole 1 KB document replaced)",
+    writes: true,
+    floor: "write",
+    async prepare(store) {
+      const doc = documentOfSize(1024);
+      let i = 0;
+      return {
+        fn: () => store.setDocument("global", { ...doc, i: ++i }),
+        check: async () => ({ expected: i, actual: Number(((await store.getDocument("global")) as { i?: unknown }).i) }),
+      };
+    },
+  },
+  {
     name: "session-create",
     title: "Session creation",
     writes: true,

@@ -8,7 +8,11 @@ export interface FileAdapterOptions extends AdapterOptions {
    * of any process (kill -9), not of the machine.
    */
   durability?: AdapterOptions["durability"];
-  /** How long a write waits for another process's lock before E_LOCK_TIMEOUT. Default 10,000 ms. */
+  /**
+   * How long a write waits for the store lock without the queue of waiting processes moving
+   * before E_LOCK_TIMEOUT. Waiters are served first come, first served, and the wait starts
+   * again each time one ahead is served: a long queue that moves never times out. Default 10,000 ms.
+   */
   lockTimeoutMs?: number;
   /**
    * A lock holder that is alive but has not refreshed its lock for this long (stopped, hung) is

@@ -13,7 +13,13 @@ import { WaitQueue } from "./wait-queue.js";
 
 /** Options of the store's write lock. */
 export interface StoreLockOptions {
-  /** How long to wait for the lock before E_LOCK_TIMEOUT. */
+  /**
+   * How long a waiter waits without the queue moving before E_LOCK_TIMEOUT: each time a waiter
+   * ahead of this one leaves the queue, or (for the head) the holder changes or shows it is
+   * alive, the wait starts again. A waiter whose queue moves is never refused, however long the
+   * queue (50 CLI processes writing at once each wait for up to 49 turns); one stuck behind a
+   * queue that does not move is, after this long.
+   */
   timeoutMs: number;
   /**
    * After a successful write the lock is kept this long for this process's next write, unless
@@ -116,7 +122,13 @@ export class StoreLock {
       this.releaseNow();
     }
     if (this.token !== undefined) throw new IoError("StoreLock.acquire: this lock instance already holds the lock");
-    const deadline = Date.now() + this.options.timeoutMs;
+    const started = Date.now();
+    let deadline = started + this.options.timeoutMs;
+    // What this waiter saw when its current wait began: its place in the queue and the holder's
+    // lock generation and heartbeat. Either changing by the deadline is progress (a waiter ahead
+    // was served, or the holder is alive and working: a slow fsync, a fold on a loaded machine),
+    // and the wait starts again; a silent holder is taken over after staleMs anyway.
+    let seen: string | undefined;
     const lockfile = await loadLockfile();
     const queue = this.queue;
     try {
@@ -126,12 +138,23 @@ export class StoreLock {
           if (this.attempt(lockfile)) return;
           this.breakIfStale();
         }
+        if (Date.now() >= deadline && seen !== undefined && queue.joined) {
+          const now = this.progressMark(queue.rank);
+          if (now !== seen) {
+            seen = now;
+            deadline = Date.now() + this.options.timeoutMs;
+          }
+        }
         if (Date.now() >= deadline) {
-          throw new LockTimeoutError(`timed out after ${this.options.timeoutMs} ms waiting for the store lock ${this.layout.lockDir}`, {
-            details: { lock: this.layout.lockDir, timeoutMs: this.options.timeoutMs },
-          });
+          throw new LockTimeoutError(
+            `timed out after ${this.options.timeoutMs} ms waiting for the store lock ${this.layout.lockDir} without the queue moving (${queue.rank} waiting ahead, ${Date.now() - started} ms in all)`,
+            {
+              details: { lock: this.layout.lockDir, timeoutMs: this.options.timeoutMs, ahead: queue.rank, waitedMs: Date.now() - started },
+            },
+          );
         }
         queue.join();
+        if (seen === undefined && queue.joined) seen = this.progressMark(queue.rank);
         // The first three are woken when the lock is released. The timers (randomized, so
         // waiters do not move in lock-step) cover a missed wake-up, and let the next few notice
         // promptly that they have moved up (a turn takes a millisecond or two); the rest, far
@@ -169,7 +192,13 @@ export class StoreLock {
         },
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw mapEngineError(err, "taking the store lock");
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOENT: the directory this attempt had just made was removed before proper-lockfile's
+      // follow-up call on it (a rival broke it as ownerless while this process was descheduled
+      // on a loaded machine): a lost race, like ELOCKED, not an I/O failure.
+      // (A store directory that is itself gone is an I/O failure.)
+      const lostRace = code === "ELOCKED" || (code === "ENOENT" && existsSync(this.layout.root));
+      if (!lostRace) throw mapEngineError(err, "taking the store lock");
       return false;
     }
     const outcome = this.writeOwner();
@@ -292,6 +321,22 @@ export class StoreLock {
       return;
     }
     this.removeDirQuietly();
+  }
+
+  /**
+   * What a waiter watches for progress: its place in the queue, the current holder's lock
+   * generation and the last time the holder showed it was alive (the lock directory's heartbeat
+   * or the owner record's keep-alive).
+   */
+  private progressMark(rank: number): string {
+    try {
+      const st = statSync(this.layout.lockDir, { throwIfNoEntry: false });
+      if (st === undefined) return `${rank} free`;
+      const owner = statSync(this.layout.ownerFile, { throwIfNoEntry: false });
+      return `${rank} ${st.ino}:${st.birthtimeMs}:${Math.max(st.mtimeMs, owner?.mtimeMs ?? 0)}`;
+    } catch {
+      return `${rank} unknown`;
+    }
   }
 
   /** The identity of the current lock generation and whether it may be taken over. */

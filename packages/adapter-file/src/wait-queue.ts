@@ -49,6 +49,11 @@ export class WaitQueue {
   /** Place in the queue at the last look: 0 is the head. */
   rank = 0;
 
+  /** Whether this waiter holds a ticket (its rank is then its place among the tickets). */
+  get joined(): boolean {
+    return this.ticket !== undefined;
+  }
+
   /** Whether this process may try the lock now. */
   mayAttempt(): boolean {
     const names = this.tickets();

@@ -106,6 +106,23 @@ describe("file adapter lock: holders that die or stop (TESTPLAN)", () => {
     await a.close();
   });
 
+  it("a queue that moves never times out: 8 writers holding the lock 400 ms each, lock timeout 1.5 s, all commit in turn", async () => {
+    const store = join(dir, "long-queue");
+    await (await FileAdapter.open(store)).close();
+    const writers = Array.from(
+      { length: 8 },
+      (_, i) => new Child("queued-writer", { store, lockTimeoutMs: 1_500, spinMs: 400, name: `w${i}` }),
+    );
+    const tried = await Promise.all(writers.map((w) => w.next("trying", 30_000)));
+    // A refused write (E_LOCK_TIMEOUT) makes its child exit without "committed": next() rejects, naming it.
+    const outcomes = await Promise.all(writers.map((w) => w.next("committed", 60_000)));
+    expect(outcomes.map((m) => Number(m.sequence)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The last writer waited longer than the lock timeout in all: only a moving queue kept it waiting.
+    const lastWait = Math.max(...outcomes.map((m) => Number(m.at))) - Math.max(...tried.map((m) => Number(m.at)));
+    expect(lastWait).toBeGreaterThan(1_500);
+    for (const w of writers) expect((await w.exit).code).toBe(0);
+  });
+
   it("stopped holder: SIGSTOP it inside its transaction past the stale time, a rival writes, SIGCONT: its write is refused, the rival's is kept, no crash", async () => {
     const store = join(dir, "stopped");
     const staleLockMs = 2_000;

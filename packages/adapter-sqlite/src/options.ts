@@ -9,8 +9,10 @@ export interface SqliteAdapterOptions extends AdapterOptions {
    */
   durability?: Durability;
   /**
-   * How long a transaction waits for another process's write lock (SQLite's busy timeout) before
-   * failing with E_LOCK_TIMEOUT. Default 10,000 ms.
+   * How long a transaction waits for another process's write lock without any other process
+   * committing meanwhile before failing with E_LOCK_TIMEOUT: the wait starts again each time
+   * another connection commits, so a waiter behind writers that are getting through is not
+   * refused. Default 10,000 ms.
    */
   lockTimeoutMs?: number;
   /** Change sets kept for `changes()`; older ones are trimmed. Default 10,000, at least 1. */

@@ -162,19 +162,43 @@ export class SqliteAdapter implements StorageAdapter {
       return call();
     } catch (err) {
       if (!isBusy(err) || this.options.lockTimeoutMs === 0) throw this.typed(err, what);
-      return this.retryBusy(what, call, Date.now() + this.options.lockTimeoutMs);
+      return this.retryBusy(what, call);
     }
   }
 
-  private async retryBusy<T>(what: string, call: () => T, deadline: number): Promise<T> {
+  /**
+   * Retries `call` while the lock is busy. The wait starts again each time another connection
+   * commits meanwhile (`data_version` moves): a waiter behind writers that are getting through
+   * is not refused, however many there are (50 CLI processes writing at once); one behind a lock
+   * that nobody gets through times out after `lockTimeoutMs`. SQLite's lock is no queue, so a
+   * waiter that keeps losing the race waits as long as the others keep writing, never longer.
+   */
+  private async retryBusy<T>(what: string, call: () => T): Promise<T> {
+    let deadline = Date.now() + this.options.lockTimeoutMs;
+    let seen = this.quietDataVersion();
     for (;;) {
       await sleep(1 + Math.random());
       this.assertOpen();
       try {
         return call();
       } catch (err) {
-        if (!isBusy(err) || Date.now() >= deadline) throw this.typed(err, what);
+        if (!isBusy(err)) throw this.typed(err, what);
+        if (Date.now() >= deadline) {
+          const now = this.quietDataVersion();
+          if (now === undefined || now === seen) throw this.typed(err, what);
+          seen = now;
+          deadline = Date.now() + this.options.lockTimeoutMs;
+        }
       }
+    }
+  }
+
+  /** `data_version`, or undefined when even that cannot be read now (then no progress is seen). */
+  private quietDataVersion(): number | undefined {
+    try {
+      return this.dataVersion();
+    } catch {
+      return undefined;
     }
   }
 
@@ -241,8 +265,31 @@ export class SqliteAdapter implements StorageAdapter {
     return this.engine("counting records", () => countRecords(this.statements, collection, options));
   }
 
+  /** Whether a transaction has been rehearsed outside the write lock in this instance (see rehearse). */
+  private rehearsed = false;
+
+  /**
+   * Runs the first transaction of this instance once before BEGIN IMMEDIATE, on what is
+   * committed now, and throws its outcome away. A fresh process (every CLI command, every hook)
+   * runs the domain's write path for the first time cold, loading and compiling its code and
+   * reading its records; inside the write lock, with many processes on 2 cores, that made the
+   * lock's turns long enough for waiters to time out. Rehearsed, the run under the lock is warm
+   * and finds its records cached. The SPI lets a transaction function run more than once.
+   */
+  private rehearse(fn: (tx: TxContext) => unknown): void {
+    if (this.rehearsed) return;
+    this.rehearsed = true;
+    try {
+      const dataVersion = this.dataVersion();
+      runTransaction(fn, (c, id) => this.read(c, id, dataVersion), this.limits);
+    } catch {
+      // Whatever it met (a busy read, a conflict) is met again under the lock.
+    }
+  }
+
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     this.assertOpen();
+    this.rehearse(fn);
     const out = (await this.engine("running a transaction", () => {
       const committed = this.txn.immediate(fn);
       // At once, not after the await: other transactions of this process may run before this

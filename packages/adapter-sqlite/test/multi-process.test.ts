@@ -100,6 +100,26 @@ describe("sqlite adapter across processes", () => {
     }
   });
 
+  it("a waiter behind writers that get through is not refused: 6 processes holding the lock 400 ms each, lock timeout 1 s", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = `${dir}/store.db`;
+      await new SqliteAdapter(file).close();
+      const startAt = String(Date.now() + 2500);
+      const runs = Array.from({ length: 6 }, () => runChild("slow-write.mjs", [file, "400", "1000", startAt], { timeoutMs: 60_000 }).done);
+      const outcomes = (await Promise.all(runs)).map((r) => {
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout.trim()) as { ok: boolean; sequence?: number; code?: string; tried: number; at: number };
+      });
+      expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+      expect(outcomes.map((o) => o.sequence).sort((a, b) => a! - b!)).toEqual([1, 2, 3, 4, 5, 6]);
+      // The last one waited past the lock timeout in all: only the others' progress kept it waiting.
+      expect(Math.max(...outcomes.map((o) => o.at - o.tried))).toBeGreaterThan(1000);
+    } finally {
+      cleanup();
+    }
+  });
+
   it("waits for another process's write lock, then fails with E_LOCK_TIMEOUT, and works once it is released", async () => {
     const { dir, cleanup } = tempDir();
     try {
