@@ -13,6 +13,8 @@ import {
   LockTimeoutError,
   type StorageAdapter,
   type StoredRecord,
+  type GroupOutcome,
+  type TransactGroupOptions,
   type TransactResult,
   type TxContext,
   type ValueLimits,
@@ -20,7 +22,16 @@ import {
   isStatehouseError,
   validateListOptions,
 } from "@statehouse/core";
-import { checkImportSequence, checkImportedChanges, encodeKey, resolvePageSize, runTransaction } from "@statehouse/core/spi";
+import {
+  type GroupRun,
+  checkImportSequence,
+  checkImportedChanges,
+  encodeKey,
+  groupOutcomes,
+  resolvePageSize,
+  runTransaction,
+  runTransactionGroup,
+} from "@statehouse/core/spi";
 import pg from "pg";
 import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
@@ -442,10 +453,7 @@ export class PostgresAdapter implements StorageAdapter {
     let clean = false;
     try {
       const seen = new Map<string, Seen>();
-      const plan = this.fetchPlan(known.keys(), seen);
-      const first = `${this.beginLocked}; ${this.statements.lockCounter.text}${plan.keys.length === 0 ? "" : `; ${this.fetchSql(plan)}`}`;
-      const results = (await client.query(first)) as unknown as pg.QueryResult[];
-      if (plan.keys.length > 0) this.absorb(plan, results[results.length - 1]!.rows as FetchedRow[], seen, 1);
+      await this.lockAndFetch(client, known.keys(), seen);
       this.hot = [...known].some(([k, was]) => seen.get(k)!.seq !== was.seq);
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
       let reads = new Map<string, Seen>();
@@ -501,6 +509,136 @@ export class PostgresAdapter implements StorageAdapter {
     } finally {
       if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       // A connection whose transaction did not end cleanly is not given back to the pool.
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  /**
+   * The locked path's first message on `client`: BEGIN with its limits, the counter lock, and the
+   * fetch of `keys` into `seen`, one simple query (see locked()).
+   */
+  private async lockAndFetch(client: pg.PoolClient, keys: Iterable<string>, seen: Map<string, Seen>): Promise<void> {
+    const plan = this.fetchPlan(keys, seen);
+    const first = `${this.beginLocked}; ${this.statements.lockCounter.text}${plan.keys.length === 0 ? "" : `; ${this.fetchSql(plan)}`}`;
+    const results = (await client.query(first)) as unknown as pg.QueryResult[];
+    if (plan.keys.length > 0) this.absorb(plan, results[results.length - 1]!.rows as FetchedRow[], seen, 1);
+  }
+
+  /**
+   * Group commit (see `StorageAdapter.transactGroup`): the members run one after another in one
+   * counter-locked transaction and commit with one COMMIT (one WAL flush in strict durability),
+   * each its own logical transaction with its own sequence and change set. Two round trips hold the
+   * lock, as in locked(): BEGIN, the lock and the fetch of what a run of the members against this
+   * process's cache read; then one `statehouse_commit` per writing member and COMMIT. Holding the
+   * lock, nobody else commits, so the members' reads need no validation (an empty read set).
+   */
+  transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
+    this.assertOpen();
+    const run = this.queue.then(() => this.transactGroupNow(fns, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transactGroupNow<T>(
+    fns: readonly ((tx: TxContext) => T)[],
+    options: TransactGroupOptions | undefined,
+  ): Promise<GroupOutcome<T>[]> {
+    const token = randomUUID();
+    const deadline = Date.now() + this.options.lockTimeoutMs;
+    // The read set to fetch with the lock: what the members read running against the cache.
+    const known = new Set<string>();
+    runTransactionGroup(
+      fns,
+      (collection, id) => {
+        const key = RecordCache.key(collection, id);
+        known.add(key);
+        return this.cache.get(key)?.record;
+      },
+      this.limits,
+      options,
+    );
+    let uncertain = false;
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
+      const out = await this.lockedGroup(fns, options, token, uncertain, deadline, attempt, known);
+      if (out !== undefined) return out;
+      uncertain = true;
+    }
+  }
+
+  /** One attempt of a group commit; undefined: the connection was lost, retry with the token. */
+  private async lockedGroup<T>(
+    fns: readonly ((tx: TxContext) => T)[],
+    options: TransactGroupOptions | undefined,
+    token: string,
+    retry: boolean,
+    deadline: number,
+    attempt: number,
+    known: ReadonlySet<string>,
+  ): Promise<GroupOutcome<T>[] | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
+      await sleep(backoff(attempt));
+      return undefined;
+    }
+    this.lockedCount++;
+    let clean = false;
+    try {
+      const seen = new Map<string, Seen>();
+      await this.lockAndFetch(client, known, seen);
+      let group: GroupRun<T>;
+      for (;;) {
+        const misses: string[] = [];
+        group = runTransactionGroup(
+          fns,
+          (collection, id) => {
+            const key = RecordCache.key(collection, id);
+            const entry = seen.get(key);
+            if (entry === undefined) misses.push(key);
+            return entry?.record;
+          },
+          this.limits,
+          options,
+        );
+        if (misses.length === 0) break;
+        await this.fetch(misses, seen, 1, client);
+      }
+      if (group.members.length === 0) {
+        await client.query("ROLLBACK");
+        clean = true;
+        return groupOutcomes(group, 0);
+      }
+      // Member m's token is the group's with its number: a retry after a lost connection finds the
+      // first member's change set if the group (one transaction) committed.
+      const none = new Map<string, Seen>();
+      const calls = group.members.map((writes, m) => this.commitSql(this.commitArgs(`${token}:${m}`, retry, none, writes)));
+      let first: number;
+      try {
+        const committed = (await client.query(`${calls.join("; ")}; COMMIT`)) as unknown as pg.QueryResult<{ seq: string }>[];
+        first = Number(committed[0]!.rows[0]!.seq);
+      } catch (err) {
+        if (pgCode(err) !== ALREADY_COMMITTED) throw err;
+        await client.query("ROLLBACK");
+        first = Number((err as Error).message);
+      }
+      clean = true;
+      group.members.forEach((writes, m) => {
+        this.remember(writes, first + m);
+      });
+      return groupOutcomes(group, first);
+    } catch (err) {
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a group of transactions");
+        await sleep(backoff(attempt));
+        return undefined;
+      }
+      if (pgCode(err) === "55P03") throw this.lockTimeout(err);
+      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a group of transactions");
+    } finally {
+      if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       client.release(clean ? undefined : true);
     }
   }

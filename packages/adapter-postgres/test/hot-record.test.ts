@@ -68,6 +68,40 @@ describe.skipIf(reason !== undefined)("one hot record under many processes", () 
     for (const r of reports) expect(r.locked).toBe(25);
   }, 300_000);
 
+  it("transactGroup: 50 members in one locked transaction, each its own sequence and change set, a throwing member rolled back alone", async () => {
+    const url = withDatabase(db.url, db.name, { schema: "grouped" });
+    const adapter = await PostgresAdapter.open(url);
+    try {
+      await adapter.transact((tx) => tx.put("c", "g", { n: 0 }));
+      const before = adapter.lockedTransactions;
+      const fns = Array.from({ length: 50 }, (_, i) => (tx: Parameters<Parameters<typeof adapter.transact>[0]>[0]) => {
+        const r = tx.get("c", "g")!;
+        const n = (r.value as { n: number }).n + 1;
+        if (i === 10) throw new Error("member 10 refuses");
+        tx.put("c", "g", { n });
+        return n;
+      });
+      const outcomes = await adapter.transactGroup(fns);
+      expect(adapter.lockedTransactions - before).toBe(1);
+      expect(outcomes[10]).toMatchObject({ ok: false });
+      const ok = outcomes.filter((o) => o.ok) as { result: number; sequence: number }[];
+      expect(ok.map((o) => o.result)).toEqual(Array.from({ length: 49 }, (_, i) => i + 1));
+      expect(ok.map((o) => o.sequence)).toEqual(Array.from({ length: 49 }, (_, i) => i + 2));
+      const reader = await PostgresAdapter.open(url);
+      try {
+        expect(await reader.get("c", "g")).toMatchObject({ value: { n: 49 }, revision: 50 });
+        const changes = await reader.changes(0);
+        expect(changes.map((c) => [c.sequence, c.changes.map((e) => e.revision)])).toEqual(
+          Array.from({ length: 50 }, (_, i) => [i + 1, [i + 1]]),
+        );
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await adapter.close();
+    }
+  }, 120_000);
+
   it("hostile values, index keys and ids go through the locked path's literals unchanged, and nothing else runs", async () => {
     const url = withDatabase(db.url, db.name, { schema: "hostile" });
     const writer = await PostgresAdapter.open(url, { lockAfterConflicts: 0 });
