@@ -64,8 +64,8 @@ function sweep(profile: Profile, scenario: string, adapter?: AdapterDescriptor):
       // still 50 processes at once through one daemon; a strict write each flushes, which took
       // 74 increments/s on a loaded 2-core machine, so 50 × 200 could overrun the child's 90 s.
       // With group commit (the daemon's, on memory, sqlite and lmdb) 50 × 200 still took 69 s
-      // (sqlite) and 100 s (lmdb) of wall time at load 33-40, and file and postgres have no
-      // transactGroup: the quick profile keeps 50 × 20.
+      // (sqlite) and 100 s (lmdb) of wall time at load 33-40 (postgres: see its README), and file
+      // has no transactGroup: the quick profile keeps 50 × 20.
       return profile.name === "full"
         ? [25, 50].map((procs) => ({ procs, incrementsPerProc: 200 }))
         : [{ procs: 50, incrementsPerProc: 20 }];

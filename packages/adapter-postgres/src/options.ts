@@ -26,6 +26,14 @@ export interface PostgresAdapterOptions extends AdapterOptions {
    * whatever `statement_timeout` the pool sets.
    */
   pool?: pg.Pool;
+  /**
+   * Lost optimistic races (a commit refused because a record it read had changed) before a writing
+   * transaction takes the counter lock first: it then holds the lock across two round trips, during
+   * which every other writer waits, but cannot lose again. 0 sends every writing transaction down
+   * that path. While a process keeps meeting contention its next transactions start there too; see
+   * the README ("Transactions"). Default 1.
+   */
+  lockAfterConflicts?: number;
   /** Connections of the adapter's own pool. Default 10. */
   poolSize?: number;
   /**
@@ -65,6 +73,7 @@ export interface PostgresAdapterOptions extends AdapterOptions {
 export interface ResolvedPostgresOptions {
   readonly durability: Durability;
   readonly lockTimeoutMs: number;
+  readonly lockAfterConflicts: number;
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
   readonly idleInTransactionTimeoutMs: number;
@@ -90,6 +99,7 @@ export function resolveOptions(options: PostgresAdapterOptions): ResolvedPostgre
   return {
     durability,
     lockTimeoutMs: integer("lockTimeoutMs", options.lockTimeoutMs, 10_000),
+    lockAfterConflicts: integer("lockAfterConflicts", options.lockAfterConflicts, 1),
     poolSize: integer("poolSize", options.poolSize, 10, 1),
     statementTimeoutMs: integer("statementTimeoutMs", options.statementTimeoutMs, 60_000),
     idleInTransactionTimeoutMs: integer("idleInTransactionTimeoutMs", options.idleInTransactionTimeoutMs, 60_000),

@@ -13,6 +13,8 @@ import {
   LockTimeoutError,
   type StorageAdapter,
   type StoredRecord,
+  type GroupOutcome,
+  type TransactGroupOptions,
   type TransactResult,
   type TxContext,
   type ValueLimits,
@@ -20,7 +22,16 @@ import {
   isStatehouseError,
   validateListOptions,
 } from "@statehouse/core";
-import { checkImportSequence, checkImportedChanges, encodeKey, resolvePageSize, runTransaction } from "@statehouse/core/spi";
+import {
+  type GroupRun,
+  checkImportSequence,
+  checkImportedChanges,
+  encodeKey,
+  groupOutcomes,
+  resolvePageSize,
+  runTransaction,
+  runTransactionGroup,
+} from "@statehouse/core/spi";
 import pg from "pg";
 import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
@@ -32,6 +43,7 @@ import { isUnavailable, mapEngineError } from "./map-engine-error.js";
 import { migrate } from "./migrations.js";
 import { type PostgresAdapterOptions, type ResolvedPostgresOptions, resolveOptions } from "./options.js";
 import { type Known, RecordCache } from "./record-cache.js";
+import * as sql from "./literals.js";
 import { quoteIdent } from "./schema.js";
 import { type RecordRow, type Statement, type Statements, statements } from "./statements.js";
 
@@ -44,14 +56,45 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const backoff = (attempt: number) => Math.min(400, 25 * 2 ** attempt) * (0.5 + Math.random());
 
 const READ_SET_CHANGED = "SH409";
-/** Lost optimistic races before a transaction takes the counter lock first (see locked()). */
-const LOCK_AFTER_CONFLICTS = 3;
 const ALREADY_COMMITTED = "SH200";
 const SERIALIZATION_FAILURE = new Set(["40001", "40P01"]);
 
 function pgCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+type FetchedRow = RecordRow & { collection: string };
+
+/** What a fetch asks for: the keys, split into its array arguments, and the records already held. */
+interface FetchPlan {
+  readonly keys: string[];
+  readonly cols: string[];
+  readonly ids: string[];
+  readonly seqs: number[];
+  readonly held: Map<string, Known>;
+}
+
+/** The arguments of `statehouse_commit`, in its order. */
+interface CommitArgs {
+  token: string;
+  retry: boolean;
+  sync: boolean;
+  lockMs: number;
+  retention: number;
+  rCol: string[];
+  rId: string[];
+  rSeq: number[];
+  wType: string[];
+  wCol: string[];
+  wId: string[];
+  wRev: number[];
+  wIdx: (string | null)[];
+  wVal: (string | null)[];
+  ePos: number[];
+  eName: Buffer[];
+  eKey: Buffer[];
+  entries: string;
 }
 
 /** A record read by a transaction function: what it saw, and from which fetch. */
@@ -89,6 +132,9 @@ export class PostgresAdapter implements StorageAdapter {
   private listener: ChangeListener | undefined;
   /** Transactions of this adapter run one after another; see transact(). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Writing transactions start on the locked path; see locked(). */
+  private hot = false;
+  private lockedCount = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -140,6 +186,14 @@ export class PostgresAdapter implements StorageAdapter {
       throw err;
     }
     return adapter;
+  }
+
+  /**
+   * How many writing transactions of this adapter took the counter-locked path (see locked()):
+   * a figure for tests and diagnostics, not part of the SPI.
+   */
+  get lockedTransactions(): number {
+    return this.lockedCount;
   }
 
   private assertOpen(): void {
@@ -216,32 +270,44 @@ export class PostgresAdapter implements StorageAdapter {
 
   /** One statement fetches every key asked for, so what it returns is one consistent snapshot. */
   private async fetch(wanted: Iterable<string>, seen: Map<string, Seen>, generation: number, client?: pg.PoolClient): Promise<void> {
-    const keys = [...new Set(wanted)];
-    const cols: string[] = [];
-    const ids: string[] = [];
-    const seqs: number[] = [];
-    const held = new Map<string, Known>();
-    for (const k of keys) {
-      const sep = k.indexOf("\u0000");
-      cols.push(k.slice(0, sep));
-      ids.push(k.slice(sep + 1));
-      const cached = seen.get(k) ?? this.cache.get(k);
-      if (cached?.record !== undefined) held.set(k, cached);
-      seqs.push(cached?.record === undefined ? -1 : cached.seq);
-    }
-    const values = [cols, ids, seqs];
-    type FetchedRow = RecordRow & { collection: string };
+    const plan = this.fetchPlan(wanted, seen);
+    const values = [plan.cols, plan.ids, plan.seqs];
     const { fetch } = this.statements;
     const rows =
       client === undefined
         ? await this.query<FetchedRow>(fetch, values, "reading records")
         : ((await client.query({ name: fetch.name, text: fetch.text, values })).rows as FetchedRow[]);
+    this.absorb(plan, rows, seen, generation);
+  }
+
+  /** The arguments of a fetch of `wanted`: a key held at some seq comes back without its value when unchanged. */
+  private fetchPlan(wanted: Iterable<string>, seen: Map<string, Seen>): FetchPlan {
+    const keys = [...new Set(wanted)];
+    const plan: FetchPlan = { keys, cols: [], ids: [], seqs: [], held: new Map() };
+    for (const k of keys) {
+      const sep = k.indexOf("\u0000");
+      plan.cols.push(k.slice(0, sep));
+      plan.ids.push(k.slice(sep + 1));
+      const cached = seen.get(k) ?? this.cache.get(k);
+      if (cached?.record !== undefined) plan.held.set(k, cached);
+      plan.seqs.push(cached?.record === undefined ? -1 : cached.seq);
+    }
+    return plan;
+  }
+
+  /** The fetch as SQL text with literal arguments, for a multi-statement message. */
+  private fetchSql(plan: FetchPlan): string {
+    return this.statements.fetchText(sql.textArray(plan.cols), sql.textArray(plan.ids), sql.bigintArray(plan.seqs));
+  }
+
+  /** A fetch's rows into `seen` (and the cache); a key asked for and not returned is absent. */
+  private absorb(plan: FetchPlan, rows: readonly FetchedRow[], seen: Map<string, Seen>, generation: number): void {
     const found = new Map<string, Known>();
     for (const row of rows) {
       const k = RecordCache.key(row.collection, row.id);
-      found.set(k, this.known(row, row.collection, held.get(k)));
+      found.set(k, this.known(row, row.collection, plan.held.get(k)));
     }
-    for (const k of keys) {
+    for (const k of plan.keys) {
       const known = found.get(k) ?? { seq: 0, record: undefined };
       seen.set(k, { ...known, generation });
       this.cache.set(k, known);
@@ -274,12 +340,6 @@ export class PostgresAdapter implements StorageAdapter {
     let conflicts = 0;
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
-      if (conflicts >= LOCK_AFTER_CONFLICTS) {
-        const out = await this.locked(fn, token, uncertain, deadline, attempt);
-        if (out !== undefined) return out;
-        uncertain = true;
-        continue;
-      }
       const misses: string[] = [];
       const reads = new Map<string, Seen>();
       const read = (collection: string, id: string): StoredRecord | undefined => {
@@ -327,6 +387,13 @@ export class PostgresAdapter implements StorageAdapter {
         await this.fetch(reads.keys(), seen, generation);
         continue;
       }
+      if (this.hot || conflicts >= this.options.lockAfterConflicts) {
+        // This run's read set (records possibly stale) tells the locked path what to fetch with the lock.
+        const out = await this.locked(fn, token, uncertain, deadline, attempt, reads);
+        if (out !== undefined) return out;
+        uncertain = true;
+        continue;
+      }
       const committed = await this.commit(token, uncertain, reads, outcome.writes, deadline, attempt);
       if (committed.kind === "uncertain") {
         uncertain = true;
@@ -334,6 +401,8 @@ export class PostgresAdapter implements StorageAdapter {
       }
       if (committed.kind === "conflict") {
         conflicts++;
+        // The locked path fetches under the lock anyway: no fetch now when that is next.
+        if (conflicts >= this.options.lockAfterConflicts) continue;
         generation++;
         await this.fetch(reads.keys(), seen, generation);
         continue;
@@ -344,11 +413,25 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   /**
-   * After LOCK_AFTER_CONFLICTS lost races: one transaction on one connection locks the counter row
-   * first (`FOR UPDATE`), fetches what `fn` reads, runs it and commits through the same
-   * statehouse_commit (whose own counter update and validation then cannot fail). Nobody commits
-   * in between, so it cannot lose again: a writer that another keeps beating (its cache is always
-   * one commit behind) is not starved. Undefined: the connection was lost; retry with the token.
+   * After `lockAfterConflicts` lost races (and while the store is hot, below): one transaction on
+   * one connection locks the counter row first (`FOR UPDATE`), fetches what `fn` reads, runs it
+   * and commits through the same statehouse_commit (whose own counter update and validation then
+   * cannot fail). Nobody commits in between, so it cannot lose again: a writer that another keeps
+   * beating (its cache is always one commit behind) is not starved.
+   *
+   * Every other writer waits while this holds the lock, so the lock is held across as few client
+   * round trips as possible: two. The first message is BEGIN, the SET LOCAL limits, the lock and
+   * the fetch of `known` (what the run before read) as one simple query; under READ COMMITTED the
+   * fetch, a later statement, sees everything committed before the lock was granted. The second is
+   * the commit and COMMIT. Both carry their values as literals escaped by the driver (see
+   * literals.ts), since only the simple-query protocol takes several statements per message. A run
+   * that reads a record outside `known` costs one more round trip (a prepared fetch).
+   *
+   * "Hot": a locked transaction whose `known` records had changed since this process last saw
+   * them would have lost an optimistic race, so the next transaction goes straight to the locked
+   * path instead of first queueing a commit that is doomed to fail behind the lock; the first
+   * locked transaction that finds them unchanged turns the optimistic path back on.
+   * Undefined: the connection was lost; retry with the token.
    */
   private async locked<T>(
     fn: (tx: TxContext) => T,
@@ -356,6 +439,7 @@ export class PostgresAdapter implements StorageAdapter {
     retry: boolean,
     deadline: number,
     attempt: number,
+    known: ReadonlyMap<string, Known>,
   ): Promise<TransactResult<T> | undefined> {
     let client: pg.PoolClient;
     try {
@@ -365,11 +449,12 @@ export class PostgresAdapter implements StorageAdapter {
       await sleep(backoff(attempt));
       return undefined;
     }
+    this.lockedCount++;
     let clean = false;
     try {
-      await client.query(this.beginLocked);
-      await client.query({ name: this.statements.lockCounter.name, text: this.statements.lockCounter.text });
       const seen = new Map<string, Seen>();
+      await this.lockAndFetch(client, known.keys(), seen);
+      this.hot = [...known].some(([k, was]) => seen.get(k)!.seq !== was.seq);
       let outcome: { result: T; writes: CommitWrite[] } | undefined;
       let reads = new Map<string, Seen>();
       for (;;) {
@@ -400,12 +485,11 @@ export class PostgresAdapter implements StorageAdapter {
         clean = true;
         return { result: done.result, sequence: undefined };
       }
-      const values = this.commitValues(token, retry, reads, done.writes);
+      const second = `${this.commitSql(this.commitArgs(token, retry, reads, done.writes))}; COMMIT`;
       let seq: number;
       try {
-        const rows = await client.query({ name: this.statements.commit.name, text: this.statements.commit.text, values });
-        seq = Number(rows.rows[0].seq);
-        await client.query("COMMIT");
+        const committed = (await client.query(second)) as unknown as pg.QueryResult<{ seq: string }>[];
+        seq = Number(committed[0]!.rows[0]!.seq);
       } catch (err) {
         if (pgCode(err) !== ALREADY_COMMITTED) throw err;
         await client.query("ROLLBACK");
@@ -425,6 +509,136 @@ export class PostgresAdapter implements StorageAdapter {
     } finally {
       if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       // A connection whose transaction did not end cleanly is not given back to the pool.
+      client.release(clean ? undefined : true);
+    }
+  }
+
+  /**
+   * The locked path's first message on `client`: BEGIN with its limits, the counter lock, and the
+   * fetch of `keys` into `seen`, one simple query (see locked()).
+   */
+  private async lockAndFetch(client: pg.PoolClient, keys: Iterable<string>, seen: Map<string, Seen>): Promise<void> {
+    const plan = this.fetchPlan(keys, seen);
+    const first = `${this.beginLocked}; ${this.statements.lockCounter.text}${plan.keys.length === 0 ? "" : `; ${this.fetchSql(plan)}`}`;
+    const results = (await client.query(first)) as unknown as pg.QueryResult[];
+    if (plan.keys.length > 0) this.absorb(plan, results[results.length - 1]!.rows as FetchedRow[], seen, 1);
+  }
+
+  /**
+   * Group commit (see `StorageAdapter.transactGroup`): the members run one after another in one
+   * counter-locked transaction and commit with one COMMIT (one WAL flush in strict durability),
+   * each its own logical transaction with its own sequence and change set. Two round trips hold the
+   * lock, as in locked(): BEGIN, the lock and the fetch of what a run of the members against this
+   * process's cache read; then one `statehouse_commit` per writing member and COMMIT. Holding the
+   * lock, nobody else commits, so the members' reads need no validation (an empty read set).
+   */
+  transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
+    this.assertOpen();
+    const run = this.queue.then(() => this.transactGroupNow(fns, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transactGroupNow<T>(
+    fns: readonly ((tx: TxContext) => T)[],
+    options: TransactGroupOptions | undefined,
+  ): Promise<GroupOutcome<T>[]> {
+    const token = randomUUID();
+    const deadline = Date.now() + this.options.lockTimeoutMs;
+    // The read set to fetch with the lock: what the members read running against the cache.
+    const known = new Set<string>();
+    runTransactionGroup(
+      fns,
+      (collection, id) => {
+        const key = RecordCache.key(collection, id);
+        known.add(key);
+        return this.cache.get(key)?.record;
+      },
+      this.limits,
+      options,
+    );
+    let uncertain = false;
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
+      const out = await this.lockedGroup(fns, options, token, uncertain, deadline, attempt, known);
+      if (out !== undefined) return out;
+      uncertain = true;
+    }
+  }
+
+  /** One attempt of a group commit; undefined: the connection was lost, retry with the token. */
+  private async lockedGroup<T>(
+    fns: readonly ((tx: TxContext) => T)[],
+    options: TransactGroupOptions | undefined,
+    token: string,
+    retry: boolean,
+    deadline: number,
+    attempt: number,
+    known: ReadonlySet<string>,
+  ): Promise<GroupOutcome<T>[] | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
+      await sleep(backoff(attempt));
+      return undefined;
+    }
+    this.lockedCount++;
+    let clean = false;
+    try {
+      const seen = new Map<string, Seen>();
+      await this.lockAndFetch(client, known, seen);
+      let group: GroupRun<T>;
+      for (;;) {
+        const misses: string[] = [];
+        group = runTransactionGroup(
+          fns,
+          (collection, id) => {
+            const key = RecordCache.key(collection, id);
+            const entry = seen.get(key);
+            if (entry === undefined) misses.push(key);
+            return entry?.record;
+          },
+          this.limits,
+          options,
+        );
+        if (misses.length === 0) break;
+        await this.fetch(misses, seen, 1, client);
+      }
+      if (group.members.length === 0) {
+        await client.query("ROLLBACK");
+        clean = true;
+        return groupOutcomes(group, 0);
+      }
+      // Member m's token is the group's with its number: a retry after a lost connection finds the
+      // first member's change set if the group (one transaction) committed.
+      const none = new Map<string, Seen>();
+      const calls = group.members.map((writes, m) => this.commitSql(this.commitArgs(`${token}:${m}`, retry, none, writes)));
+      let first: number;
+      try {
+        const committed = (await client.query(`${calls.join("; ")}; COMMIT`)) as unknown as pg.QueryResult<{ seq: string }>[];
+        first = Number(committed[0]!.rows[0]!.seq);
+      } catch (err) {
+        if (pgCode(err) !== ALREADY_COMMITTED) throw err;
+        await client.query("ROLLBACK");
+        first = Number((err as Error).message);
+      }
+      clean = true;
+      group.members.forEach((writes, m) => {
+        this.remember(writes, first + m);
+      });
+      return groupOutcomes(group, first);
+    } catch (err) {
+      if (isUnavailable(err)) {
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a group of transactions");
+        await sleep(backoff(attempt));
+        return undefined;
+      }
+      if (pgCode(err) === "55P03") throw this.lockTimeout(err);
+      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a group of transactions");
+    } finally {
+      if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       client.release(clean ? undefined : true);
     }
   }
@@ -449,7 +663,7 @@ export class PostgresAdapter implements StorageAdapter {
     deadline: number,
     attempt: number,
   ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
-    const values = this.commitValues(token, retry, reads, writes);
+    const values = PostgresAdapter.commitParams(this.commitArgs(token, retry, reads, writes));
     try {
       const rows = await this.run<{ seq: string }>(this.statements.commit, values);
       return { kind: "committed", seq: Number(rows[0]!.seq) };
@@ -468,66 +682,102 @@ export class PostgresAdapter implements StorageAdapter {
     }
   }
 
-  /** The parameters of `statehouse_commit`: the read set, the writes and their index entries as arrays. */
-  private commitValues(token: string, retry: boolean, reads: Map<string, Seen>, writes: CommitWrite[]): unknown[] {
-    const rCol: string[] = [];
-    const rId: string[] = [];
-    const rSeq: number[] = [];
-    for (const [key, entry] of reads) {
-      const sep = key.indexOf("\u0000");
-      rCol.push(key.slice(0, sep));
-      rId.push(key.slice(sep + 1));
-      rSeq.push(entry.seq);
-    }
-    const wType: string[] = [];
-    const wCol: string[] = [];
-    const wId: string[] = [];
-    const wRev: number[] = [];
-    const wIdx: (string | null)[] = [];
-    const wVal: (string | null)[] = [];
-    const ePos: number[] = [];
-    const eName: Buffer[] = [];
-    const eKey: Buffer[] = [];
-    writes.forEach((w, i) => {
-      wType.push(w.type === "put" ? "p" : "d");
-      wCol.push(w.collection);
-      wId.push(w.id);
-      wRev.push(w.revision);
-      if (w.type === "put") {
-        const names = Object.keys(w.index);
-        wIdx.push(names.length === 0 ? null : JSON.stringify(w.index));
-        wVal.push(w.json);
-        for (const name of names) {
-          ePos.push(i + 1);
-          eName.push(encodeKey(name));
-          eKey.push(encodeKey(w.index[name]!));
-        }
-      } else {
-        wIdx.push(null);
-        wVal.push(null);
-      }
-    });
-    const entries = encodeChanges(writes);
-    return [
+  /** The arguments of `statehouse_commit`: the read set, the writes and their index entries as arrays. */
+  private commitArgs(token: string, retry: boolean, reads: Map<string, Seen>, writes: CommitWrite[]): CommitArgs {
+    const a: CommitArgs = {
       token,
       retry,
-      this.durability === "strict",
-      Math.max(1, this.options.lockTimeoutMs),
-      this.options.changeRetention,
-      rCol,
-      rId,
-      rSeq,
-      wType,
-      wCol,
-      wId,
-      wRev,
-      wIdx,
-      wVal,
-      ePos,
-      eName,
-      eKey,
-      entries,
+      sync: this.durability === "strict",
+      lockMs: Math.max(1, this.options.lockTimeoutMs),
+      retention: this.options.changeRetention,
+      rCol: [],
+      rId: [],
+      rSeq: [],
+      wType: [],
+      wCol: [],
+      wId: [],
+      wRev: [],
+      wIdx: [],
+      wVal: [],
+      ePos: [],
+      eName: [],
+      eKey: [],
+      entries: encodeChanges(writes),
+    };
+    for (const [key, entry] of reads) {
+      const sep = key.indexOf("\u0000");
+      a.rCol.push(key.slice(0, sep));
+      a.rId.push(key.slice(sep + 1));
+      a.rSeq.push(entry.seq);
+    }
+    writes.forEach((w, i) => {
+      a.wType.push(w.type === "put" ? "p" : "d");
+      a.wCol.push(w.collection);
+      a.wId.push(w.id);
+      a.wRev.push(w.revision);
+      if (w.type === "put") {
+        const names = Object.keys(w.index);
+        a.wIdx.push(names.length === 0 ? null : JSON.stringify(w.index));
+        a.wVal.push(w.json);
+        for (const name of names) {
+          a.ePos.push(i + 1);
+          a.eName.push(encodeKey(name));
+          a.eKey.push(encodeKey(w.index[name]!));
+        }
+      } else {
+        a.wIdx.push(null);
+        a.wVal.push(null);
+      }
+    });
+    return a;
+  }
+
+  /** The commit's arguments as bind parameters of the prepared statement. */
+  private static commitParams(a: CommitArgs): unknown[] {
+    return [
+      a.token,
+      a.retry,
+      a.sync,
+      a.lockMs,
+      a.retention,
+      a.rCol,
+      a.rId,
+      a.rSeq,
+      a.wType,
+      a.wCol,
+      a.wId,
+      a.wRev,
+      a.wIdx,
+      a.wVal,
+      a.ePos,
+      a.eName,
+      a.eKey,
+      a.entries,
     ];
+  }
+
+  /** The commit as SQL text with literal arguments (escaped by the driver), for a multi-statement message. */
+  private commitSql(a: CommitArgs): string {
+    return this.statements.commitText([
+      sql.text(a.token),
+      sql.boolean(a.retry),
+      sql.boolean(a.sync),
+      `${sql.integer(a.lockMs)}::integer`,
+      `${sql.integer(a.retention)}::bigint`,
+      sql.textArray(a.rCol),
+      sql.textArray(a.rId),
+      sql.bigintArray(a.rSeq),
+      sql.textArray(a.wType),
+      sql.textArray(a.wCol),
+      sql.textArray(a.wId),
+      sql.bigintArray(a.wRev),
+      sql.textArray(a.wIdx),
+      sql.textArray(a.wVal),
+      sql.integerArray(a.ePos),
+      sql.byteaArray(a.eName),
+      sql.byteaArray(a.eKey),
+      sql.text(a.entries),
+    ]);
   }
 
   /** After a commit, the cache holds what this process just wrote. */

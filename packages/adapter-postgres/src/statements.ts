@@ -19,6 +19,10 @@ export interface Statements {
   readonly sequence: Statement;
   readonly commit: Statement;
   readonly lockCounter: Statement;
+  /** The fetch's text with the given argument expressions (three arrays: collections, ids, seqs). */
+  readonly fetchText: (cols: string, ids: string, seqs: string) => string;
+  /** The commit's text with the given argument expressions (the 18 of statehouse_commit, in order). */
+  readonly commitText: (args: readonly string[]) => string;
 }
 
 /** Row of a record as every reading statement returns it (bigints arrive as strings). */
@@ -38,6 +42,13 @@ export function statements(schema: string): Statements {
   const entries = `${q}.statehouse_index_entries`;
   // Statement names are per connection, and a pool may serve several schemas.
   const named = (name: string, text: string): Statement => ({ name: `sh_${schema}_${name}`.slice(0, 63), text });
+  // The fetch and the commit also go, with literal arguments, into the counter-locked transaction's
+  // multi-statement messages (see PostgresAdapter.locked()): one text for both forms.
+  const fetchText = (cols: string, ids: string, seqs: string) =>
+    `SELECT k.c AS collection, r.id, r.seq, r.revision, CASE WHEN r.seq = k.s THEN NULL ELSE r.value END AS value
+       FROM unnest(${cols}, ${ids}, ${seqs}) AS k(c, i, s)
+       JOIN ${records} r ON r.collection = k.c AND r.id = k.i`;
+  const commitText = (args: readonly string[]) => `SELECT ${q}.statehouse_commit(${args.join(", ")}) AS seq`;
   return {
     // A record this process already holds at the same seq comes back without its value: nothing
     // to transfer or parse (a large document is parsed once, not at every read).
@@ -46,12 +57,8 @@ export function statements(schema: string): Statements {
       `SELECT r.id, r.seq, r.revision, CASE WHEN r.seq = $3 THEN NULL ELSE r.value END AS value
        FROM ${records} r WHERE r.collection = $1 AND r.id = $2`,
     ),
-    fetch: named(
-      "fetch",
-      `SELECT k.c AS collection, r.id, r.seq, r.revision, CASE WHEN r.seq = k.s THEN NULL ELSE r.value END AS value
-       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(c, i, s)
-       JOIN ${records} r ON r.collection = k.c AND r.id = k.i`,
-    ),
+    fetch: named("fetch", fetchText("$1::text[]", "$2::text[]", "$3::bigint[]")),
+    fetchText,
     listById: named(
       "list_id",
       `SELECT ${RECORD_COLUMNS} FROM ${records} r WHERE r.collection = $1 AND r.id >= $2 AND r.id < $3 AND r.id > $4
@@ -79,9 +86,7 @@ export function statements(schema: string): Statements {
     changes: named("changes", `SELECT seq, at, entries FROM ${q}.statehouse_changes WHERE seq > $1 ORDER BY seq LIMIT $2`),
     sequence: named("sequence", `SELECT seq FROM ${q}.statehouse_counter`),
     lockCounter: named("lock", `SELECT seq FROM ${q}.statehouse_counter FOR UPDATE`),
-    commit: named(
-      "commit",
-      `SELECT ${q}.statehouse_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS seq`,
-    ),
+    commit: named("commit", commitText(Array.from({ length: 18 }, (_, i) => `$${i + 1}`))),
+    commitText,
   };
 }

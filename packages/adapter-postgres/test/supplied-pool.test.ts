@@ -1,4 +1,4 @@
-import { openAdapter } from "@statehouse/adapter-postgres";
+import { type PostgresAdapter, openAdapter } from "@statehouse/adapter-postgres";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clientConfig, createTestDatabase, skipReason } from "./helpers.js";
@@ -25,9 +25,10 @@ describe.skipIf(reason !== undefined)("a user-supplied pool", () => {
   afterEach(killChildren);
 
   /**
-   * Drives one transaction on a pool with no session settings into the counter-locked path (three
-   * lost races against a writer in another process), stalls this process inside it for STALL_MS,
-   * and returns the longest the other writer waited between two commits meanwhile.
+   * Drives one transaction on a pool with no session settings into the counter-locked path
+   * (`lockAfterConflicts: 0`) while a writer in another process keeps committing, stalls this
+   * process inside it for STALL_MS, and returns the longest the other writer waited between two
+   * commits meanwhile.
    */
   async function stalledHolder(schema: string, idleInTransactionTimeoutMs: number): Promise<{ longestWaitMs: number; runs: number }> {
     const url = new URL(db.url);
@@ -36,7 +37,8 @@ describe.skipIf(reason !== undefined)("a user-supplied pool", () => {
     const pool = new pg.Pool({ ...clientConfig(db.url), max: 2 });
     pool.on("error", () => undefined);
     pool.on("connect", (c) => c.on("error", () => undefined));
-    const adapter = await openAdapter("", { pool, schema, idleInTransactionTimeoutMs, lockTimeoutMs: 60_000 });
+    const opened = await openAdapter("", { pool, schema, idleInTransactionTimeoutMs, lockTimeoutMs: 60_000, lockAfterConflicts: 0 });
+    const adapter = opened as PostgresAdapter;
     const acks: number[] = [];
     try {
       await adapter.transact((tx) => tx.put("c", "hot", { n: 0 }));
@@ -54,21 +56,17 @@ describe.skipIf(reason !== undefined)("a user-supplied pool", () => {
       await started;
       let runs = 0;
       let stalled = false;
+      const lockedBefore = adapter.lockedTransactions;
       await adapter.transact((tx) => {
         runs++;
         const r = tx.get("c", "hot");
-        if (r === undefined) {
-          // Only the counter-locked path runs this function without the record (it fetches on a
-          // miss, holding the lock); the optimistic runs have it from the cache or a fetch.
-          if (!stalled) {
-            stalled = true;
-            stall(STALL_MS);
-          }
-          return;
+        // The first run is against the cache, without the lock; the locked path counts itself
+        // before it sends the lock, and runs this function again once it holds it.
+        if (!stalled && adapter.lockedTransactions > lockedBefore) {
+          stalled = true;
+          stall(STALL_MS);
         }
-        // A window in which the other writer commits, so that this run loses its race.
-        if (!stalled) stall(150);
-        tx.put("c", "hot", { n: (r.value as { n: number }).n + 1 });
+        tx.put("c", "hot", { n: ((r?.value as { n: number } | undefined)?.n ?? 0) + 1 });
       });
       expect(stalled, "the transaction reached the counter-locked path").toBe(true);
       const t = Date.now();

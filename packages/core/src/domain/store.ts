@@ -58,7 +58,7 @@ export interface StoreOptions extends AdapterOptions {
    * its own transaction with its own revision, sequence and error (see `GroupCommitter`). Worth it
    * when one process writes concurrently for many clients: the daemon turns it on. Options bound
    * a group's size. Default `false`: a library call commits alone, without waiting for the end of
-   * the event-loop turn. Adapters without `transactGroup` (file, PostgreSQL) ignore it. Bad
+   * the event-loop turn. Adapters without `transactGroup` (file) ignore it. Bad
    * bounds: E_CONFIG.
    */
   groupCommit?: boolean | GroupCommitOptions;

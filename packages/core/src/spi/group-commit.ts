@@ -29,7 +29,7 @@ const DEFAULT_MAX_SERIALIZED = 4 * 1024 * 1024;
  * or error, as if it had called `transact` (the adapter keeps every member its own transaction).
  * One commit at a time per committer: under load the groups grow by themselves, and a lone call
  * waits only for the end of the current event-loop turn. An adapter without `transactGroup`
- * (PostgreSQL today) is passed through: every call is its own `transact`.
+ * (the file adapter) is passed through: every call is its own `transact`.
  */
 export class GroupCommitter {
   private readonly queue: Waiting[] = [];

@@ -224,7 +224,7 @@ export interface StorageAdapter {
    *   committed. Like `transact`, a member function may run more than once (when the adapter
    *   retries the physical commit), so it must have no effect outside `tx`.
    *
-   * Optional: without it, callers run one `transact` per member (PostgreSQL has none yet).
+   * Optional: without it, callers run one `transact` per member (the file adapter has none).
    */
   transactGroup?<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]>;
   /** Change sets with a sequence greater than `since`, in order, at most `limit` (default 1,000). */
