@@ -97,10 +97,21 @@ export function compareRounds(base: readonly number[], head: readonly number[], 
 }
 
 /**
- * The verdict after "confirm by re-running": a suspect from the first rounds is a regression only
- * if fresh rounds of it alone, run afterwards, are slower again by the same test. A false alarm has
- * to happen twice, independently; a real slowdown is there every time.
+ * The verdict after "confirm by re-running": a suspect from the first rounds is a regression only if,
+ * with the fresh rounds run afterwards added to its first ones, it is still slower by the same test.
+ * A few unlucky first rounds are outvoted by the re-run; a real slowdown is in every round, and the
+ * combined rounds give the test more power than either set alone.
  */
 export function confirmedRegression(first: RoundsComparison, rerun: RoundsComparison | undefined): boolean {
   return first.slower && rerun !== undefined && rerun.slower;
+}
+
+/** The re-measured comparison of a suspect: its first rounds and the re-run's, together. */
+export function combineRounds(
+  first: RoundsComparison,
+  rerunBase: readonly number[],
+  rerunHead: readonly number[],
+  options: RoundsCompareOptions = {},
+): RoundsComparison {
+  return compareRounds([...first.base, ...rerunBase], [...first.head, ...rerunHead], options);
 }

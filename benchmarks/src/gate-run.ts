@@ -1,25 +1,34 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@statehouse/core";
-import { type RoundsComparison, type RoundsCompareOptions, compareRounds, confirmedRegression, roundsOptions } from "./gate-compare.js";
+import {
+  type RoundsComparison,
+  type RoundsCompareOptions,
+  combineRounds,
+  compareRounds,
+  confirmedRegression,
+  roundsOptions,
+} from "./gate-compare.js";
 import type { GateTree } from "./gate-trees.js";
 import { INJECT_DELAY_ENV } from "./inject.js";
 import { PROFILES, type Profile, jobLabel, planJobs } from "./profiles.js";
 import { runJob } from "./runner.js";
 import type { Job } from "./scenario.js";
+import { findScenario } from "./scenarios/index.js";
 import type { BenchResult } from "./types.js";
 
 /**
  * The scenarios the gate runs by default, kept small so a gate run takes minutes: the core
  * operations in process on one adapter, and the whole-process CLI rows on the default adapter.
- * Entries are `scenario[:adapter[/durability]]`; an adapter's default durability when none is named.
+ * Entries are `scenario[:adapter[/durability]][@op+op…]`: an adapter's default durability when none is
+ * named, and only the named operations of a scenario that can skip the others (the CLI's commands).
  */
 export const DEFAULT_GATE_FILTER: readonly string[] = [
   "state-query:sqlite",
   "state-update:sqlite",
   "session-create:sqlite",
   "config-get:sqlite",
-  "cli:file",
+  "cli:file@cli-state-get+cli-state-set",
 ];
 
 /** The gate's measuring settings: short tinybench runs, few whole processes, many rounds instead. */
@@ -33,9 +42,10 @@ export const GATE_PROFILE: Profile = {
 export function gateJobs(filter: readonly string[] = DEFAULT_GATE_FILTER, profile: Profile = GATE_PROFILE): Job[] {
   const jobs: Job[] = [];
   for (const entry of filter) {
-    const m = /^([a-z0-9-]+)(?::([a-z0-9-]+)(?:\/([a-z]+))?)?$/.exec(entry.trim());
-    if (m === null) throw new ConfigError(`--filter: "${entry}" is not scenario[:adapter[/durability]]`);
-    const [, scenario, adapter, durability] = m;
+    const m = /^([a-z0-9-]+)(?::([a-z0-9-]+)(?:\/([a-z]+))?)?(?:@([a-z0-9+-]+))?$/.exec(entry.trim());
+    if (m === null) throw new ConfigError(`--filter: "${entry}" is not scenario[:adapter[/durability]][@op+op…]`);
+    const [, scenario, adapter, durability, ops] = m;
+    const only = ops?.split("+").filter((x) => x !== "");
     const planned = planJobs(profile, { scenarios: [scenario!], adapters: adapter === undefined ? undefined : [adapter] }).filter(
       (j) => j.scenario === scenario,
     );
@@ -46,7 +56,14 @@ export function gateJobs(filter: readonly string[] = DEFAULT_GATE_FILTER, profil
       durability !== undefined ? j.durability === durability : j.durability === defaults.get(j.adapter),
     );
     if (picked.length === 0) throw new ConfigError(`--filter: "${entry}" selects no job`);
-    for (const j of picked) if (!jobs.some((k) => jobLabel(k) === jobLabel(j))) jobs.push(j);
+    const known = picked[0] === undefined ? [] : (findScenario(picked[0].scenario)?.ops(picked[0].params) ?? []);
+    for (const op of only ?? [])
+      if (!known.includes(op))
+        throw new ConfigError(`--filter: "${entry}": ${scenario} has no operation ${op}; known: ${known.join(", ")}`);
+    for (const j0 of picked) {
+      const j: Job = only === undefined ? j0 : { ...j0, only };
+      if (!jobs.some((k) => jobLabel(k) === jobLabel(j))) jobs.push(j);
+    }
   }
   return jobs;
 }
@@ -73,7 +90,7 @@ export interface GateRunOptions extends RoundsCompareOptions {
 export interface GateComparison {
   readonly key: string;
   readonly first: RoundsComparison;
-  /** The re-measurement of a suspect (its job's rounds run again). */
+  /** The re-measurement of a suspect: its first rounds plus the re-run's, compared together. */
   readonly rerun?: RoundsComparison | undefined;
   readonly regression: boolean;
 }
@@ -115,6 +132,8 @@ function record(into: Collected, side: "base" | "head", job: Job, results: Bench
   const keys = into.keysOf.get(job) ?? new Set<string>();
   into.keysOf.set(job, keys);
   for (const r of results) {
+    // A base that predates `only` runs every operation of the scenario: keep the asked ones.
+    if (job.only !== undefined && !job.only.includes(r.op)) continue;
     keys.add(r.key);
     if (r.status === "ok" && r.stats !== undefined && Number.isFinite(r.stats.median)) {
       const map = into[side];
@@ -197,7 +216,7 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
   for (const [key, c] of firstCmp) {
     const rerun =
       c.slower && (second.base.get(key)?.length ?? 0) > 0 && (second.head.get(key)?.length ?? 0) > 0
-        ? compareRounds(second.base.get(key)!, second.head.get(key)!, opts)
+        ? combineRounds(c, second.base.get(key)!, second.head.get(key)!, opts)
         : undefined;
     comparisons.push({ key, first: c, rerun, regression: confirmedRegression(c, rerun) });
   }
@@ -243,10 +262,10 @@ export function formatGateMarkdown(out: GateOutcome): string {
     `Base \`${out.base.ref}\` (${out.base.commit}, ${out.base.source}) vs head \`${out.head.ref}\` (${out.head.commit}, ${out.head.source}), ` +
       `${out.jobs} jobs × ${out.rounds} interleaved rounds (${out.children} child processes, ${out.seconds.toFixed(0)} s). ` +
       `A result regresses when the median of its head rounds is more than ${(o.threshold * 100).toFixed(0)} % above the base's, ` +
-      `the one-sided exact rank-sum test on the round medians gives p < ${o.alpha}, and ${out.confirmRounds} further interleaved rounds ` +
-      "of it alone say the same.",
+      `the one-sided exact rank-sum test on the round medians gives p < ${o.alpha}, and it still does with ${out.confirmRounds} further ` +
+      "interleaved rounds of it added (confirm by re-running).",
     "",
-    "| result | base median (ms) | head median (ms) | change | p | re-run change | re-run p | verdict |",
+    "| result | base median (ms) | head median (ms) | change | p | with re-run: change | p | verdict |",
     "|---|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const c of out.comparisons) {
