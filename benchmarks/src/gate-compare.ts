@@ -103,7 +103,7 @@ export function compareRounds(base: readonly number[], head: readonly number[], 
  * combined rounds give the test more power than either set alone.
  */
 export function confirmedRegression(first: RoundsComparison, rerun: RoundsComparison | undefined): boolean {
-  return first.slower && rerun !== undefined && rerun.slower;
+  return first.slower && rerun?.slower === true;
 }
 
 /** The re-measured comparison of a suspect: its first rounds and the re-run's, together. */
