@@ -106,6 +106,14 @@ export function confirmedRegression(first: RoundsComparison, rerun: RoundsCompar
   return first.slower && rerun?.slower === true;
 }
 
+/**
+ * The gate's verdict on one result: {@link confirmedRegression}, except that with no re-run rounds
+ * asked for (`--confirm-rounds 0`, confirmation turned off) a suspect is a regression as it stands.
+ */
+export function isRegression(first: RoundsComparison, rerun: RoundsComparison | undefined, confirmRounds: number): boolean {
+  return confirmRounds === 0 ? first.slower : confirmedRegression(first, rerun);
+}
+
 /** The re-measured comparison of a suspect: its first rounds and the re-run's, together. */
 export function combineRounds(
   first: RoundsComparison,

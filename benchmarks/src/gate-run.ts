@@ -6,7 +6,7 @@ import {
   type RoundsCompareOptions,
   combineRounds,
   compareRounds,
-  confirmedRegression,
+  isRegression,
   roundsOptions,
 } from "./gate-compare.js";
 import type { GateTree } from "./gate-trees.js";
@@ -218,7 +218,7 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
       c.slower && (second.base.get(key)?.length ?? 0) > 0 && (second.head.get(key)?.length ?? 0) > 0
         ? combineRounds(c, second.base.get(key)!, second.head.get(key)!, opts)
         : undefined;
-    comparisons.push({ key, first: c, rerun, regression: confirmedRegression(c, rerun) });
+    comparisons.push({ key, first: c, rerun, regression: isRegression(c, rerun, confirmRounds) });
   }
   for (const [k, v] of second.headFailures) if (!first.headFailures.has(k)) first.headFailures.set(k, v);
   const failures = [...first.headFailures].map(([key, reason]) => ({ key, reason }));
@@ -248,7 +248,8 @@ function pct(v: number): string {
 }
 
 function verdict(c: GateComparison): string {
-  if (c.regression) return "**regression** (confirmed by re-running)";
+  if (c.regression)
+    return c.rerun === undefined ? "**regression** (not re-run: confirmation off)" : "**regression** (confirmed by re-running)";
   if (c.first.slower) return c.rerun === undefined ? "suspect, not re-measured" : "suspect, not confirmed by re-running";
   return "ok";
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { runChild, seededRandom } from "@statehouse/conformance/testing";
 import { describe, expect, it } from "vitest";
-import { combineRounds, compareRounds, confirmedRegression, rankSumPGreater } from "../src/gate-compare.js";
+import { combineRounds, compareRounds, confirmedRegression, isRegression, rankSumPGreater } from "../src/gate-compare.js";
 import { DEFAULT_GATE_FILTER, gateJobs } from "../src/gate-run.js";
 import { INJECT_DELAY_ENV, parseInjectDelay, slowedDown, withInjectedDelay } from "../src/inject.js";
 import { mannWhitneyU } from "../src/stats.js";
@@ -89,6 +89,11 @@ describe("interleaved comparison of round medians", () => {
     // Never a regression without a suspect, or without a re-run.
     expect(confirmedRegression(compareRounds(base, base), real)).toBe(false);
     expect(confirmedRegression(unlucky, undefined)).toBe(false);
+    // With confirmation turned off (--confirm-rounds 0) a suspect stands as it is.
+    expect(isRegression(unlucky, undefined, 0)).toBe(true);
+    expect(isRegression(unlucky, undefined, 6)).toBe(false);
+    expect(isRegression(unlucky, cleared, 6)).toBe(false);
+    expect(isRegression(compareRounds(base, base), undefined, 0)).toBe(false);
   });
 });
 
