@@ -1,5 +1,6 @@
 import { Bench } from "tinybench";
 import { IoError } from "@statehouse/core";
+import { withInjectedDelay } from "./inject.js";
 import { summarize, thin } from "./stats.js";
 import type { Stats } from "./types.js";
 
@@ -33,7 +34,8 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
     retainSamples: true,
     throws: true,
   });
-  bench.add(name, fn);
+  // The gate's measured slowdown (test-only, see inject.ts): a no-op unless the variable names `name`.
+  bench.add(name, withInjectedDelay(name, fn));
   const [task] = await bench.run();
   const r = task?.result;
   if (r === undefined || (r.state !== "completed" && r.state !== "aborted-with-statistics")) {

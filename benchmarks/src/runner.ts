@@ -24,6 +24,13 @@ export function childError(stderr: string): string {
 export interface RunJobOptions {
   /** Directory under which each child gets a fresh store directory (removed afterwards). */
   storeRoot: string;
+  /**
+   * The child script to run the job with. Default: this tree's `child.js`. The gate points it at
+   * another checkout's built `benchmarks/dist/child.js`, which resolves that checkout's packages.
+   */
+  childScript?: string;
+  /** The child's environment. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -47,8 +54,9 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<BenchRes
       timedOut: boolean;
     }>((resolve) => {
       // Its own process group, so a timeout also kills the scenario's own workers.
-      const child = spawn(process.execPath, [CHILD, JSON.stringify(job), dir, outFile], {
+      const child = spawn(process.execPath, [options.childScript ?? CHILD, JSON.stringify(job), dir, outFile], {
         stdio: ["ignore", "ignore", "pipe"],
+        env: options.env ?? process.env,
         detached: true,
       });
       let stderr = "";

@@ -22,6 +22,11 @@ export interface Job {
   readonly durability?: Durability | undefined;
   readonly params: Readonly<Record<string, number>>;
   readonly settings: ScenarioSettings;
+  /**
+   * Only these of the scenario's operations, where it can skip the others (the CLI rows): the gate
+   * times one or two commands, not all of them. Absent: every operation.
+   */
+  readonly only?: readonly string[] | undefined;
 }
 
 export interface ScenarioContext {

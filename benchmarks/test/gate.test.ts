@@ -114,7 +114,8 @@ describe("gate command", () => {
   });
 
   async function gate(...args: string[]): Promise<{ code: number | null; stdout: string }> {
-    const { code, stdout } = await runChild(GATE_CLI, args).done;
+    // The committed-baseline comparison is history mode now; the default gate builds and interleaves.
+    const { code, stdout } = await runChild(GATE_CLI, ["--against-baseline", ...args]).done;
     return { code, stdout };
   }
 

@@ -49,7 +49,8 @@ export const cliScenario: Scenario = {
   writes: false,
   ops: () => COMMANDS.map((c) => c.op),
   async run(ctx): Promise<BenchResult[]> {
-    const skipAll = (reason: string) => COMMANDS.map((c) => failedResult(ctx.job, c.op, reason, "skipped"));
+    const commands = COMMANDS.filter((c) => ctx.job.only === undefined || ctx.job.only.includes(c.op));
+    const skipAll = (reason: string) => commands.map((c) => failedResult(ctx.job, c.op, reason, "skipped"));
     if (ctx.adapter?.name === "memory") return skipAll("a memory: store does not outlive the CLI process, so there is nothing to time");
     const where = locateCli();
     if ("missing" in where) return skipAll(`CLI not available: ${where.missing}`);
@@ -62,7 +63,7 @@ export const cliScenario: Scenario = {
     // The project config `config get` reads, as the v2 peer's row reads its own.
     cli(["config", "set", "web", '{"name":"web","maxConcurrentAgents":4}']);
     const out: BenchResult[] = [];
-    for (const c of COMMANDS) {
+    for (const c of commands) {
       const first = cli(c.args);
       if (first.status !== 0) {
         out.push(
