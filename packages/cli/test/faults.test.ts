@@ -22,6 +22,9 @@ const HOLDER = `
 import { writeSync } from "node:fs";
 const { openAdapterUrl } = await import(process.argv[4]);
 const adapter = await openAdapterUrl(process.argv[2]);
+// The file and SQLite adapters rehearse an instance's first transaction outside the lock: a
+// transaction without writes first, so that "locked" below is said with the lock held.
+await adapter.transact((tx) => tx.get("state", "warm-up"));
 await adapter.transact((tx) => {
   tx.put("state", "global", { holder: true });
   writeSync(1, "locked\\n");
