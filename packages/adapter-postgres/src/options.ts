@@ -13,7 +13,10 @@ export interface PostgresAdapterOptions extends AdapterOptions {
   /**
    * How long a transaction waits for another client's commit (the counter row's lock, PostgreSQL's
    * `lock_timeout`) before E_LOCK_TIMEOUT, and how long an operation keeps reconnecting to an
-   * unreachable server before E_UNAVAILABLE. Default 10,000 ms.
+   * unreachable server before E_UNAVAILABLE. PostgreSQL queues lock waiters first come, first
+   * served and applies `lock_timeout` to each wait for one holder, so a waiter behind writers
+   * that get through is not refused however long the queue (test/hot-record.test.ts pins it).
+   * Default 10,000 ms.
    */
   lockTimeoutMs?: number;
   /**

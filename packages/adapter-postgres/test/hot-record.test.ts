@@ -14,12 +14,21 @@ interface ChildReport {
 }
 
 /** `procs` processes, each with its own pool, increment c/hot `per` times from the same moment. */
-async function incrementFleet(url: string, procs: number, per: number, lockAfterConflicts?: number): Promise<ChildReport[]> {
+async function incrementFleet(
+  url: string,
+  procs: number,
+  per: number,
+  lockAfterConflicts?: number,
+  slow?: { spinMs: number; lockTimeoutMs: number },
+): Promise<ChildReport[]> {
   const startAt = Date.now() + 2000;
+  const extra = slow === undefined ? [] : [String(slow.spinMs), String(slow.lockTimeoutMs)];
   const runs = Array.from(
     { length: procs },
     () =>
-      runChild("increment-child.mjs", [url, String(per), String(startAt), String(lockAfterConflicts ?? "")], { timeoutMs: 240_000 }).done,
+      runChild("increment-child.mjs", [url, String(per), String(startAt), String(lockAfterConflicts ?? ""), ...extra], {
+        timeoutMs: 240_000,
+      }).done,
   );
   const results = await Promise.all(runs);
   return results.map((r) => {
@@ -51,6 +60,16 @@ describe.skipIf(reason !== undefined)("one hot record under many processes", () 
   });
   afterAll(() => db?.drop());
   afterEach(killChildren);
+
+  it("a waiter behind writers that get through is not refused: 6 processes on the locked path each holding the counter lock ≥ 400 ms, lock timeout 1 s", async () => {
+    const url = withDatabase(db.url, db.name, { schema: "hot_queue" });
+    // lockAfterConflicts 0: every transaction takes the locked path, whose run of the function
+    // (under the counter lock) spins 400 ms, so the turns queue up for about 2.5 s (measured:
+    // the sixth committed 2.57 s after the start). PostgreSQL's lock_timeout bounds each wait
+    // for one holder, not the wait in the queue: nobody is refused while the queue moves.
+    const reports = await incrementFleet(url, 6, 1, 0, { spinMs: 400, lockTimeoutMs: 1000 });
+    await expectExact(url, reports, 6);
+  });
 
   it("10 processes × 50 increments of one record: exact, gapless, and the contention sent writers down the locked path", async () => {
     const url = withDatabase(db.url, db.name, { schema: "hot_default" });

@@ -69,6 +69,33 @@ const incrementUnsafe: Role = async (job, io) => {
   return { acked, errors };
 };
 
+/**
+ * lock queue: one write whose transaction holds the write lock `spinMs`, opened with a short
+ * `lockTimeoutMs`. A transaction without writes first: adapters may rehearse an instance's first
+ * transaction outside the lock, and the slow turn must be taken under it.
+ */
+const slowTurn: Role = async (job, io) => {
+  const a = await openAdapterUrl(job.url, { ...job.adapterOptions, lockTimeoutMs: num(job, "lockTimeoutMs") });
+  await a.transact((tx) => tx.get("queue", "warm-up"));
+  io.emit({ t: "ready" });
+  await io.waitFor("go");
+  const tried = Date.now();
+  try {
+    const r = await a.transact((tx) => {
+      const until = Date.now() + num(job, "spinMs");
+      while (Date.now() < until) {
+        // a slow holder: the others wait behind it
+      }
+      tx.put("queue", `w${process.pid}`, { at: Date.now() });
+    });
+    return { ok: true, sequence: r.sequence ?? null, waitedMs: Date.now() - tried };
+  } catch (err) {
+    return { ok: false, error: errorKind(err), waitedMs: Date.now() - tried };
+  } finally {
+    await a.close();
+  }
+};
+
 const ABORT = "conformance: aborted on purpose";
 
 /** dirty read: transactions that write a marker (and 20 more records), spin, then throw. */
@@ -293,6 +320,7 @@ const crashControlWriter: Role = async (job, io) => {
 
 export const SPI_ROLES: Record<string, Role> = {
   increment,
+  "slow-turn": slowTurn,
   "increment-unsafe": incrementUnsafe,
   "dirty-writer": dirtyWriter,
   "dirty-reader": dirtyReader,
