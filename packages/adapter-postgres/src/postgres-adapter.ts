@@ -441,17 +441,7 @@ export class PostgresAdapter implements StorageAdapter {
     attempt: number,
     known: ReadonlyMap<string, Known>,
   ): Promise<TransactResult<T> | undefined> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
-      await sleep(backoff(attempt));
-      return undefined;
-    }
-    this.lockedCount++;
-    let clean = false;
-    try {
+    return this.onLockedClient(deadline, attempt, "committing a transaction", async (client) => {
       const seen = new Map<string, Seen>();
       await this.lockAndFetch(client, known.keys(), seen);
       this.hot = [...known].some(([k, was]) => seen.get(k)!.seq !== was.seq);
@@ -482,7 +472,6 @@ export class PostgresAdapter implements StorageAdapter {
       const done = outcome!;
       if (done.writes.length === 0) {
         await client.query("ROLLBACK");
-        clean = true;
         return { result: done.result, sequence: undefined };
       }
       const second = `${this.commitSql(this.commitArgs(token, retry, reads, done.writes))}; COMMIT`;
@@ -495,17 +484,46 @@ export class PostgresAdapter implements StorageAdapter {
         await client.query("ROLLBACK");
         seq = Number((err as Error).message);
       }
-      clean = true;
       this.remember(done.writes, seq);
       return { result: done.result, sequence: seq };
+    });
+  }
+
+  /**
+   * The frame of the counter-locked paths (locked(), lockedGroup()): a connection of its own,
+   * `body` on it, and what follows from how it ended. Undefined: the server could not be reached
+   * or the connection was lost (retry, with the token, until `deadline`). A body that resolves has
+   * ended its transaction (COMMIT or ROLLBACK); one that throws is rolled back here, and its
+   * connection is not given back to the pool.
+   */
+  private async onLockedClient<R>(
+    deadline: number,
+    attempt: number,
+    what: string,
+    body: (client: pg.PoolClient) => Promise<R>,
+  ): Promise<R | undefined> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
+      await sleep(backoff(attempt));
+      return undefined;
+    }
+    this.lockedCount++;
+    let clean = false;
+    try {
+      const out = await body(client);
+      clean = true;
+      return out;
     } catch (err) {
       if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
+        if (Date.now() >= deadline) throw mapEngineError(err, this.where, what);
         await sleep(backoff(attempt));
         return undefined;
       }
       if (pgCode(err) === "55P03") throw this.lockTimeout(err);
-      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a transaction");
+      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, what);
     } finally {
       if (!clean) await client.query("ROLLBACK").catch(() => undefined);
       // A connection whose transaction did not end cleanly is not given back to the pool.
@@ -576,17 +594,7 @@ export class PostgresAdapter implements StorageAdapter {
     attempt: number,
     known: ReadonlySet<string>,
   ): Promise<GroupOutcome<T>[] | undefined> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      if (!isUnavailable(err) || Date.now() >= deadline) throw mapEngineError(err, this.where, "connecting");
-      await sleep(backoff(attempt));
-      return undefined;
-    }
-    this.lockedCount++;
-    let clean = false;
-    try {
+    return this.onLockedClient(deadline, attempt, "committing a group of transactions", async (client) => {
       const seen = new Map<string, Seen>();
       await this.lockAndFetch(client, known, seen);
       let group: GroupRun<T>;
@@ -608,7 +616,6 @@ export class PostgresAdapter implements StorageAdapter {
       }
       if (group.members.length === 0) {
         await client.query("ROLLBACK");
-        clean = true;
         return groupOutcomes(group, 0);
       }
       // Member m's token is the group's with its number: a retry after a lost connection finds the
@@ -624,23 +631,11 @@ export class PostgresAdapter implements StorageAdapter {
         await client.query("ROLLBACK");
         first = Number((err as Error).message);
       }
-      clean = true;
       group.members.forEach((writes, m) => {
         this.remember(writes, first + m);
       });
       return groupOutcomes(group, first);
-    } catch (err) {
-      if (isUnavailable(err)) {
-        if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a group of transactions");
-        await sleep(backoff(attempt));
-        return undefined;
-      }
-      if (pgCode(err) === "55P03") throw this.lockTimeout(err);
-      throw pgCode(err) === undefined ? err : mapEngineError(err, this.where, "committing a group of transactions");
-    } finally {
-      if (!clean) await client.query("ROLLBACK").catch(() => undefined);
-      client.release(clean ? undefined : true);
-    }
+    });
   }
 
   private lockTimeout(err: unknown): LockTimeoutError {
