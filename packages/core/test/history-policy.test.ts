@@ -27,7 +27,7 @@ describe("historyLimit from the default project's config", () => {
     expect(await revisions(store), "the current revision and 2 earlier ones").toEqual([6, 5, 4]);
     expect(await store.adapter.count(HISTORY)).toBe(2);
     const later = new Store(store.adapter);
-    expect(await later.refreshHistoryLimit(), "read when opened").toBe(2);
+    expect(await later.refreshHistoryLimit(), "read by a store opened later").toBe(2);
     await store.close();
   });
 

@@ -48,8 +48,8 @@ export interface StoreOptions extends AdapterOptions {
    * none (and a document's kept history is dropped at its next write). Each write then also stores
    * the previous value, in the same transaction. Each process applies its own limit when it writes.
    * Omitted: the `default` project's config section `{"history": {"limit": N}}` when it has one
-   * (read at open, and again at most once a second before a write, at once after this store's own
-   * config writes), so every process of a store (CLI, daemon, library) agrees; else 20.
+   * (read before the first write, and again at most once a second before a write, at once after
+   * this store's own config writes), so every process of a store (CLI, daemon, library) agrees; else 20.
    */
   historyLimit?: number;
   /**
@@ -218,7 +218,7 @@ export class Store implements StoreApi {
 
   /**
    * Reads the `default` project's `history` section again and resolves to the limit in force. Run
-   * by `open()` and, at most once a second, before a write; a store opened with an explicit
+   * before the first write and then at most once a second before a write; a store opened with an explicit
    * `historyLimit` keeps it. Never throws: when the config cannot be read, the limit in force stays.
    */
   async refreshHistoryLimit(): Promise<number> {
@@ -357,9 +357,9 @@ export async function open(url: string, options: StoreOptions = {}): Promise<Sto
   const { config: _config, historyLimit: _historyLimit, groupCommit: _groupCommit, ...adapterOptions } = options;
   const adapter = await openAdapterUrl(url, adapterOptions);
   try {
-    const store = new Store(adapter, options);
-    await store.refreshHistoryLimit();
-    return store;
+    // The history policy is read before the first write (runWithSequence), not here: a process
+    // that only reads (a CLI `state get`, every hook's cold start) never pays for it.
+    return new Store(adapter, options);
   } catch (err) {
     // Refused options (E_CONFIG) must not leave the adapter, its locks and handles, open.
     await adapter.close();
