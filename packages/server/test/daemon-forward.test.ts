@@ -2,32 +2,15 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runChild } from "@statehouse/conformance/testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { BIN, type Result, alive, cli, scratch, startDaemon } from "./daemon-helpers.js";
+import { describe, expect, it } from "vitest";
+import { BIN, type Result, cli, perTest } from "./daemon-helpers.js";
 
 // The CLI forwarding to a daemon: the same commands, the same output, without loading an
 // adapter or the framework; --no-daemon and a version mismatch open the store directly.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TRACE = join(here, "fixtures", "trace-modules.mjs");
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function setup() {
-  const s = scratch();
-  cleanups.push(s.cleanup);
-  return s;
-}
-
-async function daemon(store: string, env: Record<string, string>) {
-  const d = await startDaemon(store, ["--log-level", "debug"], { env });
-  cleanups.unshift(() => {
-    if (alive(d.info.pid)) process.kill(d.info.pid, "SIGKILL");
-  });
-  return d;
-}
+const { cleanups, setup, daemon } = perTest();
 
 /** Runs the CLI with every resolved module recorded; returns the result and the module URLs. */
 function traced(

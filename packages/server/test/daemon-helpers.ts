@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningChild, runChild, tempDir } from "@statehouse/conformance/testing";
+import { afterEach } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGES = join(here, "..", "..");
@@ -135,4 +136,30 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Per-test clean-up for a test file: `scratch` directories and daemons made through it (and
+ * whatever else is pushed on `cleanups`) are removed or killed after each test, daemons first.
+ */
+export function perTest(name?: string) {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+  return {
+    cleanups,
+    setup() {
+      const s = scratch(name);
+      cleanups.push(s.cleanup);
+      return s;
+    },
+    async daemon(store: string, env: Record<string, string>): Promise<Daemon> {
+      const d = await startDaemon(store, ["--log-level", "debug"], { env });
+      cleanups.unshift(() => {
+        if (alive(d.info.pid)) process.kill(d.info.pid, "SIGKILL");
+      });
+      return d;
+    },
+  };
 }

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runChild } from "@statehouse/conformance/testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { BIN, alive, cli, scratch, startDaemon, waitFor } from "./daemon-helpers.js";
+import { describe, expect, it } from "vitest";
+import { BIN, cli, perTest, waitFor } from "./daemon-helpers.js";
 
 // Issue 11, "when a daemon serves the CLI's store, every command goes through it": `statehouse
 // watch` follows the daemon's event stream (the remote client's watch) instead of opening the
@@ -11,24 +11,7 @@ import { BIN, alive, cli, scratch, startDaemon, waitFor } from "./daemon-helpers
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TRACE = join(here, "fixtures", "trace-modules.mjs");
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function setup() {
-  const s = scratch("daemon-watch");
-  cleanups.push(s.cleanup);
-  return s;
-}
-
-async function daemon(store: string, env: Record<string, string>) {
-  const d = await startDaemon(store, ["--log-level", "debug"], { env });
-  cleanups.unshift(() => {
-    if (alive(d.info.pid)) process.kill(d.info.pid, "SIGKILL");
-  });
-  return d;
-}
+const { cleanups, setup, daemon } = perTest("daemon-watch");
 
 /** A running `statehouse … watch …`, its modules traced; `lines()` is what it printed so far. */
 function watcher(args: readonly string[], env: Record<string, string>, traceFile: string) {
