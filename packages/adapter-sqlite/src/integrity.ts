@@ -71,12 +71,19 @@ function scan(db: Database.Database): { problems: string[]; recordsOk: boolean; 
   let entriesOk = true;
   const seen = new Set<string>();
   for (const e of db.prepare("SELECT collection, name, key, id, rid FROM index_entries").all() as {
-    collection: string;
-    name: Buffer;
-    key: Buffer;
-    id: string;
+    collection: unknown;
+    name: unknown;
+    key: unknown;
+    id: unknown;
     rid: number;
   }[]) {
+    // A damaged page can turn a column into NULL, a number or text: such an entry is a problem to
+    // report, never a TypeError out of check().
+    if (typeof e.collection !== "string" || !Buffer.isBuffer(e.name) || !Buffer.isBuffer(e.key) || typeof e.id !== "string") {
+      entriesOk = false;
+      problems.push(`index entry (row for record row ${String(e.rid)}): damaged columns`);
+      continue;
+    }
     const k = entryKey(e.collection, e.name, e.key, e.id, e.rid);
     seen.add(k);
     if (!expected.has(k) && !damaged.has(e.rid)) {

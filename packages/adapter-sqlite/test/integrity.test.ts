@@ -55,6 +55,27 @@ describe("sqlite adapter check()", () => {
     }
   });
 
+  it("reports an index entry whose columns a damaged page turned into text or a number (no TypeError), and repairs it", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = `${dir}/store.db`;
+      await seeded(file);
+      // Found by the corruption probe (a flipped byte made a key column NUMERIC): check() threw
+      // "The first argument must be of type string or an instance of Buffer".
+      raw(file, "INSERT INTO index_entries VALUES ('docs', 'tag', 12, 'd5', (SELECT rid FROM records WHERE id = 'd5'))");
+      const store = new SqliteAdapter(file);
+      const report = await store.check();
+      expect(report.ok).toBe(false);
+      expect(report.problems.some((p) => p.includes("damaged columns"))).toBe(true);
+      const repaired = await store.check({ repair: true });
+      expect(repaired.ok).toBe(true);
+      expect(await store.count("docs", { index: "tag" })).toBe(20);
+      await store.close();
+    } finally {
+      cleanup();
+    }
+  });
+
   it("reports a record whose checksum fails (and reading it gives E_CORRUPT); repair cannot invent its value", async () => {
     const { dir, cleanup } = tempDir();
     try {
