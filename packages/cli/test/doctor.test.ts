@@ -40,6 +40,30 @@ describe.each(PERSISTENT)("doctor on a sound $name store", (adapter) => {
   });
 });
 
+describe.each(PERSISTENT)("doctor on a $name store whose change log was trimmed", (adapter) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => cleanup(dir));
+
+  it("a retained log shorter than the 100 change sets doctor reads is not damage (exit 0, no problem)", async () => {
+    const url = adapter.url(dir);
+    const sh = at(url);
+    // 150 commits, then retention keeps 20: the log starts at 131, which doctor once called a gap.
+    const code = `import { open } from "@statehouse/core"; const s = await open(${JSON.stringify(url)}); for (let i = 0; i < 150; i++) await s.state("global").set("/n", i); await s.close();`;
+    const writer = evalChild(code, [], { cwd: join(PACKAGES, "cli") });
+    expect((await writer.done).code).toBe(0);
+    ok(await sh(["config", "set", "default", JSON.stringify({ retention: { changeLogMaxEntries: 20 } })]));
+    const gc = await sh(["--json", "gc"]);
+    ok(gc);
+    expect(json(gc).changeSets).toBeGreaterThan(100);
+    const r = await sh(["--json", "doctor"]);
+    ok(r);
+    expect(json(r)).toMatchObject({ ok: true, problems: [], generic: { problems: [] } });
+  });
+});
+
 describe.each(PERSISTENT)("doctor --compact on a $name store", (adapter) => {
   let dir: string;
   beforeAll(() => {
