@@ -26,7 +26,7 @@ import {
 import { checkImportSequence, checkImportedChanges, pathExists, resolvePageSize, runTransaction } from "@statehouse/core/spi";
 import { fsyncDir, publishNew, unlinkQuietly, writeTemp } from "./atomic-file.js";
 import { readChanges } from "./change-log.js";
-import { fold, importChangeLog, trimHistoryThrough } from "./fold.js";
+import { dropFoldedCommits, fold, importChangeLog, trimHistoryThrough } from "./fold.js";
 import { checkStore } from "./integrity.js";
 import { Layout } from "./layout.js";
 import { countRecords, listPage } from "./listing.js";
@@ -380,6 +380,7 @@ export class FileAdapter implements StorageAdapter {
         this.foldAttempts++;
         try {
           fold(this.view, this.layout, this.foldOptions());
+          dropFoldedCommits(this.view, this.layout);
         } catch (err) {
           this.view.forgetVersions();
           this.recordFoldFailure(err);

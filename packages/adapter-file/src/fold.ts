@@ -141,6 +141,19 @@ function removeFoldedCommits(layout: Layout, upTo: number): void {
   for (const d of doomed) unlinkQuietly(`${layout.walDir}/${d.name}`);
 }
 
+/**
+ * `compact()` under the write lock, after a fold: removes every folded commit file but the fold
+ * point's own. A fold keeps the commits it folded until the next one, so that readers a little
+ * behind apply them instead of reloading buckets; a compaction is asked to give space back (after
+ * a bulk load they are the size of the data itself), so readers behind it reload, as they do after
+ * an import. The fold point's commit stays: a reader at the head checks that its file exists.
+ */
+export function dropFoldedCommits(view: StoreView, layout: Layout): void {
+  if (view.folded <= 0) return;
+  removeFoldedCommits(layout, view.folded - 1);
+  view.forgetCommitsUpTo(view.folded - 1);
+}
+
 function trimHistory(layout: Layout, retention: number): void {
   const files = readdirSync(layout.historyDir)
     .map((name) => ({ name, m: HISTORY_NAME.exec(name) }))

@@ -88,6 +88,35 @@ describe("file adapter: reads", () => {
     for (const x of [a, b, c]) await x.close();
   });
 
+  it("compact() gives the folded commit files back (only the fold point's remains); a reader left behind reloads and sees everything", async () => {
+    const dir = fresh();
+    const a = await FileAdapter.open(dir, { foldEvery: 32 });
+    const behind = await FileAdapter.open(dir);
+    const load = (i: number) =>
+      a.transact((tx) => {
+        for (let j = 0; j < 20; j++) tx.put("items", `i${i}-${j}`, { i, j, pad: "x".repeat(200) }, { index: { i: String(i) } });
+      });
+    for (let i = 0; i < 3; i++) await load(i);
+    // The reader has applied commit 3 and loaded every bucket: commits 4–12 are what it would read next.
+    expect(await behind.count("items")).toBe(60);
+    expect((await behind.list("items", { index: "i", limit: 100 })).records).toHaveLength(60);
+    for (let i = 3; i < 10; i++) await load(i);
+    await a.transact((tx) => tx.put("items", "extra", { extra: true }));
+    await a.transact((tx) => tx.put("items", "later", { later: true }));
+    await a.compact();
+    expect(readdirSync(join(dir, "wal")).sort()).toEqual(["0000000000000012.folded", "0000000000000012.json"]);
+    expect(await behind.count("items")).toBe(202);
+    expect((await behind.get("items", "later"))?.value).toEqual({ later: true });
+    expect((await behind.list("items", { index: "i", prefix: "9", limit: 100 })).records).toHaveLength(20);
+    expect((await a.changes(0, 100)).map((c) => c.sequence)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // And the next commit after a compaction lands and folds as usual.
+    await behind.transact((tx) => tx.put("items", "after", { after: true }));
+    expect((await a.get("items", "after"))?.value).toEqual({ after: true });
+    expect((await a.check()).ok).toBe(true);
+    await a.close();
+    await behind.close();
+  });
+
   it("records read back from data files (values parsed on first access) are deep-frozen, stable and complete", async () => {
     const dir = fresh();
     const a = await FileAdapter.open(dir);
