@@ -11,6 +11,7 @@ export default defineConfig({
     "src/watch-writer.ts",
     "src/daemon-increment-worker.ts",
     "src/http-floor-worker.ts",
+    "src/commit-floor-worker.ts",
   ],
   format: ["esm"],
   target: "node20",

@@ -31,14 +31,21 @@ function waitFor<T>(what: string, timeoutMs: number, fn: (resolve: (v: T) => voi
  * collects their reports. A worker that fails, exits early or overruns `timeoutMs` fails the
  * whole fleet; the rest are killed.
  */
-export async function runFleet(worker: string, args: readonly string[], procs: number, timeoutMs: number): Promise<FleetResult> {
+export async function runFleet(
+  worker: string,
+  args: readonly string[],
+  procs: number,
+  timeoutMs: number,
+  /** Arguments for worker `i` only, after `args`. */
+  own: (i: number) => readonly string[] = () => [],
+): Promise<FleetResult> {
   const children: ChildProcess[] = [];
   const done: WorkerDone[] = [];
   try {
     const ready: Promise<void>[] = [];
     const finished: Promise<void>[] = [];
     for (let i = 0; i < procs; i++) {
-      const child = fork(worker, [...args], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      const child = fork(worker, [...args, ...own(i)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
       children.push(child);
       let err = "";
       child.stderr?.on("data", (d: Buffer) => {

@@ -4,6 +4,7 @@ import { openBenchStore } from "../open-store.js";
 import { type Scenario, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
 import { runFleet } from "../worker-fleet.js";
+import { COMMIT_FLOOR_OP, concurrentCommitFloorKey } from "./concurrent-commit-floor.js";
 
 const WORKER = fileURLToPath(new URL("./increment-worker.js", import.meta.url));
 
@@ -17,6 +18,7 @@ export const concurrencyScenario: Scenario = {
   title: "Concurrent processes incrementing one counter",
   perAdapter: true,
   writes: true,
+  floors: [COMMIT_FLOOR_OP],
   ops: () => ["concurrent-increment"],
   async run(ctx): Promise<BenchResult[]> {
     const procs = ctx.job.params.procs ?? 1;
@@ -48,6 +50,9 @@ export const concurrencyScenario: Scenario = {
       const expected = procs * per;
       const aggregate = { ...m, stats: { ...m.stats, throughput: (samples.length / wallMs) * 1000 } };
       const r = okResult(ctx.job, "concurrent-increment", aggregate, {
+        // A store on this machine's disk against the same machine's counter file under a kernel lock
+        // (a server's store, PostgreSQL's, commits elsewhere: no local floor).
+        floor: ctx.adapter?.remote === true ? undefined : concurrentCommitFloorKey(procs, durability),
         check: { expected, actual, ok: actual === expected && errors === 0 },
         note: `${errors} errors; wall ${wallMs.toFixed(0)} ms; api: ${check.api}`,
       });

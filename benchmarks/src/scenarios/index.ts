@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenario.js";
 import { cliScenario } from "./cli.js";
 import { concurrencyScenario } from "./concurrency.js";
+import { concurrentCommitFloorScenario } from "./concurrent-commit-floor.js";
 import { curlFloorScenario, daemonScenario } from "./daemon.js";
 import { concurrentHttpFloorScenario, daemonConcurrencyScenario } from "./daemon-concurrency.js";
 import { docSizeScenario } from "./doc-size.js";
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   processFloorScenario,
   curlFloorScenario,
   concurrentHttpFloorScenario,
+  concurrentCommitFloorScenario,
   mcpFloorScenario,
   ...operationScenarios,
   libraryPeersScenario,
