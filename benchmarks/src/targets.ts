@@ -112,7 +112,10 @@ export function judgeGoal(g: Goal, r: BenchResult, all: readonly BenchResult[]):
   }
   if (g.p99MaxMs !== undefined && s !== undefined) {
     met &&= s.p99 <= g.p99MaxMs;
-    parts.push(`p99 ${fmtMs(s.p99)} vs ≤ ${fmtMs(g.p99MaxMs)}`);
+    // Where the row has a floor of the same shape (N processes, a fair turn each), its p99 says
+    // whether the goal is within this machine's reach at all.
+    const floorP99 = r.floor === undefined ? undefined : all.find((o) => o.key === r.floor && o.status === "ok")?.stats?.p99;
+    parts.push(`p99 ${fmtMs(s.p99)} vs ≤ ${fmtMs(g.p99MaxMs)}${floorP99 === undefined ? "" : ` (floor's p99 ${fmtMs(floorP99)})`}`);
   }
   if (g.maxFloorRatio !== undefined) {
     if (r.ratio === undefined) return { verdict: "n/a", detail: "its floor was not measured" };

@@ -3,6 +3,8 @@ import { removeDir, tempDir } from "@statehouse/conformance/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROFILES, planJobs } from "../src/profiles.js";
 import { concurrentCommitFloorKey } from "../src/scenarios/concurrent-commit-floor.js";
+import { judgeGoal, loadTargets } from "../src/targets.js";
+import { result } from "./helpers.js";
 
 // The built harness (the scenario forks its built worker).
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -37,4 +39,19 @@ describe("the concurrent commit floor", () => {
     expect(r!.check).toEqual({ expected: 600, actual: 600, ok: true });
     expect(r!.stats!.count).toBe(600);
   }, 150_000);
+
+  it("a p99 goal judged on a row with this floor names the floor's p99 beside the goal", () => {
+    const goal = loadTargets().goals.find((g) => g.id === "sqlite-concurrency")!;
+    const floorKey = concurrentCommitFloorKey(25, "strict");
+    const floor = result(floorKey, [20, 30, 40, 90]);
+    const params = { procs: 25, incrementsPerProc: 200 };
+    const row = {
+      ...result("sqlite·strict·concurrent-increment·incrementsPerProc=200,procs=25", [30, 60, 80, 120], { floor: floorKey, params }),
+      check: { expected: 5000, actual: 5000, ok: true },
+    };
+    const j = judgeGoal(goal, row, [floor, row]);
+    expect(j.verdict).toBe("missed");
+    expect(j.detail).toContain("floor's p99 ");
+    expect(judgeGoal(goal, { ...row, floor: undefined }, [floor, row]).detail).not.toContain("floor's");
+  });
 });
