@@ -97,14 +97,35 @@ export async function dropPostgresStore(dir: string): Promise<void> {
   }
 }
 
-/** The floors' names: a raw SELECT by primary key and the raw commit the adapter's write is held to. */
-export const PG_FLOOR_NAMES = ["pg-select", "pg-commit-strict", "pg-commit-relaxed"] as const;
+/**
+ * The floors' names: a raw SELECT by primary key and the raw commit the adapter's write is held to
+ * (the goal's floor), then a second, labelled commit floor with the rows a document write with
+ * history also writes (see {@link PgFloors.commitWithHistory}); no adapter row is compared with it
+ * automatically: the adapter's README states both ratios.
+ */
+export const PG_FLOOR_NAMES = [
+  "pg-select",
+  "pg-commit-strict",
+  "pg-commit-relaxed",
+  "pg-commit-history-strict",
+  "pg-commit-history-relaxed",
+] as const;
+
+/** Revisions of a document a history keeps (core's default history limit). */
+const HISTORY_KEPT = 20;
 
 export interface PgFloors {
   /** `SELECT value FROM kv WHERE id = $1`, prepared, on one connection. */
   select(): Promise<unknown>;
   /** BEGIN; counter + 1; upsert of the value; change row; COMMIT, with synchronous_commit on or off. */
   commit(strict: boolean): Promise<unknown>;
+  /**
+   * The same, plus the rows core's document write with history writes in its transaction: the
+   * previous value as a history row, the history meta row (the kept revisions' list) replaced, and
+   * the revision that fell out of the kept 20 deleted. One prepared statement per round trip, as
+   * in commit().
+   */
+  commitWithHistory(strict: boolean): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -122,27 +143,57 @@ export async function openPgFloors(dir: string, texts: readonly string[]): Promi
   await c.query("INSERT INTO counter VALUES (true, 0)");
   await c.query("CREATE TABLE changes (seq bigint PRIMARY KEY, at bigint NOT NULL, entries text NOT NULL)");
   await c.query("INSERT INTO kv VALUES ('global', 0, $1)", [texts[0]]);
+  // History rows in a table of their own: core keeps them in the records table, which makes no
+  // difference to the work (one more row and its primary-key entry per write).
+  await c.query('CREATE TABLE history (id text COLLATE "C" PRIMARY KEY, seq bigint NOT NULL, value text NOT NULL)');
   let i = 0;
+  const write = async (strict: boolean, extra?: (seq: string) => Promise<void>): Promise<void> => {
+    await c.query(strict ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit = off");
+    try {
+      const s = await c.query({ name: "floor_counter", text: "UPDATE counter SET seq = seq + 1 RETURNING seq" });
+      const seq = s.rows[0].seq as string;
+      await c.query({
+        name: "floor_upsert",
+        text: "INSERT INTO kv VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET seq = $2, value = $3",
+        values: ["global", seq, texts[i++ & 1]],
+      });
+      await extra?.(seq);
+      const entries = '[["p","state","global",1]]';
+      await c.query({ name: "floor_change", text: "INSERT INTO changes VALUES ($1, 0, $2)", values: [seq, entries] });
+      await c.query("COMMIT");
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  };
+  // A meta row of the size core's is with 20 kept revisions.
+  const at = new Date(0).toISOString();
+  const meta = JSON.stringify({
+    collection: "state",
+    document: "global",
+    revision: 1,
+    at,
+    size: texts[0]!.length,
+    entries: Array.from({ length: HISTORY_KEPT }, (_, r) => ({ revision: r + 1, at, size: texts[0]!.length })),
+  });
+  const history = async (seq: string): Promise<void> => {
+    const n = Number(seq);
+    await c.query({
+      name: "floor_history",
+      text: "INSERT INTO history VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET seq = $2, value = $3",
+      values: [`g.global@${n}`, seq, texts[i & 1]],
+    });
+    await c.query({
+      name: "floor_meta",
+      text: "INSERT INTO history VALUES ('g.global', $1, $2) ON CONFLICT (id) DO UPDATE SET seq = $1, value = $2",
+      values: [seq, meta],
+    });
+    await c.query({ name: "floor_trim", text: "DELETE FROM history WHERE id = $1", values: [`g.global@${n - HISTORY_KEPT}`] });
+  };
   return {
     select: () => c.query({ name: "floor_select", text: "SELECT value FROM kv WHERE id = $1", values: ["global"] }),
-    async commit(strict) {
-      await c.query(strict ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit = off");
-      try {
-        const s = await c.query({ name: "floor_counter", text: "UPDATE counter SET seq = seq + 1 RETURNING seq" });
-        const seq = s.rows[0].seq as string;
-        await c.query({
-          name: "floor_upsert",
-          text: "INSERT INTO kv VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET seq = $2, value = $3",
-          values: ["global", seq, texts[i++ & 1]],
-        });
-        const entries = '[["p","state","global",1]]';
-        await c.query({ name: "floor_change", text: "INSERT INTO changes VALUES ($1, 0, $2)", values: [seq, entries] });
-        await c.query("COMMIT");
-      } catch (err) {
-        await c.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      }
-    },
+    commit: (strict) => write(strict),
+    commitWithHistory: (strict) => write(strict, history),
     async close() {
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
       await c.end();

@@ -79,7 +79,8 @@ describe("benchmark harness on PostgreSQL", () => {
       expect(results.filter((r) => r.status !== "ok").map((r) => `${r.key}: ${r.reason}`)).toEqual([]);
       expect(code).toBe(0);
       for (const bytes of [1024, 102_400, 1_048_576]) {
-        for (const f of ["pg-select", "pg-commit-strict", "pg-commit-relaxed"]) {
+        // The goal's floors, and the second, labelled commit floor with a document write's history rows.
+        for (const f of ["pg-select", "pg-commit-strict", "pg-commit-relaxed", "pg-commit-history-strict", "pg-commit-history-relaxed"]) {
           expect(
             results.some((r) => r.key === `floor·-·floor:${f}·bytes=${bytes}` && r.status === "ok"),
             `${f} at ${bytes}`,

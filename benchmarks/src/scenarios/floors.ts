@@ -117,6 +117,8 @@ export const floorsScenario: Scenario = {
         await run("pg-select", () => floors.select());
         await run("pg-commit-strict", () => floors.commit(true));
         await run("pg-commit-relaxed", () => floors.commit(false));
+        await run("pg-commit-history-strict", () => floors.commitWithHistory(true));
+        await run("pg-commit-history-relaxed", () => floors.commitWithHistory(false));
       } finally {
         await floors.close();
       }

@@ -33,6 +33,7 @@ import {
   runTransactionGroup,
 } from "@statehouse/core/spi";
 import pg from "pg";
+import { AbsenceGuess } from "./absence-guess.js";
 import { ChangeListener, type ListenerConnection } from "./change-listener.js";
 import { type ConnectionTarget, createPool, parseConnectionUrl, validateSchemaName } from "./connection.js";
 import { encodeChangeEntries, encodeChanges, readChanges, readSequence } from "./change-log.js";
@@ -135,6 +136,9 @@ export class PostgresAdapter implements StorageAdapter {
   /** Writing transactions start on the locked path; see locked(). */
   private hot = false;
   private lockedCount = 0;
+  /** Collections whose misses a writing transaction assumes absent (and its commit validates). */
+  private readonly absence = new AbsenceGuess();
+  private guessesRefused = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -194,6 +198,14 @@ export class PostgresAdapter implements StorageAdapter {
    */
   get lockedTransactions(): number {
     return this.lockedCount;
+  }
+
+  /**
+   * How many commits that assumed a missed record absent (see AbsenceGuess) were refused because
+   * one was not, or something else read had changed: a figure for tests and diagnostics.
+   */
+  get refusedAbsenceGuesses(): number {
+    return this.guessesRefused;
   }
 
   private assertOpen(): void {
@@ -369,14 +381,21 @@ export class PostgresAdapter implements StorageAdapter {
         if (misses.length === 0 && fresh) throw err;
         generation++;
         await this.fetch([...reads.keys(), ...misses], seen, generation);
+        this.absence.learn(misses, seen);
         continue;
       }
-      if (misses.length > 0) {
+      // A writing run whose misses are all in collections where misses lately were absent commits
+      // with them read as absent (expected sequence 0, validated by the commit): no fetch first.
+      const optimistic = !this.hot && conflicts < this.options.lockAfterConflicts;
+      const guessed = optimistic && outcome.writes.length > 0 && this.absence.likely(misses) ? misses : [];
+      if (misses.length > 0 && guessed.length === 0) {
         // Everything read so far is fetched again with the misses: one snapshot for the next run.
         generation++;
         await this.fetch([...reads.keys(), ...misses], seen, generation);
+        this.absence.learn(misses, seen);
         continue;
       }
+      for (const k of guessed) reads.set(k, { seq: 0, record: undefined, generation: 0 });
       if (outcome.writes.length === 0) {
         // Read-only: done when everything it read came from one fetch of this call; a record from
         // the cache (or from two fetches) may be stale, so fetch them all once more and run again.
@@ -399,6 +418,15 @@ export class PostgresAdapter implements StorageAdapter {
         uncertain = true;
         continue;
       }
+      if (committed.kind === "conflict" && guessed.length > 0) {
+        // Possibly only the guess was wrong: fetch what it skipped, and guess no more there. Not a
+        // lost race (the next commit, with nothing guessed, counts if it is one).
+        this.guessesRefused++;
+        this.absence.forget(guessed);
+        generation++;
+        await this.fetch(reads.keys(), seen, generation);
+        continue;
+      }
       if (committed.kind === "conflict") {
         conflicts++;
         // The locked path fetches under the lock anyway: no fetch now when that is next.
@@ -407,6 +435,8 @@ export class PostgresAdapter implements StorageAdapter {
         await this.fetch(reads.keys(), seen, generation);
         continue;
       }
+      // A guessed key the commit did not write was validated absent at that sequence.
+      for (const k of guessed) this.cache.set(k, { seq: 0, record: undefined });
       this.remember(outcome.writes, committed.seq);
       return { result: outcome.result, sequence: committed.seq };
     }
