@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
-import { ABORT, type Database, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
+import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from "lmdb";
+import { ABORT, open } from "./lmdb-engine.js";
 import { checkEnvHeader } from "./env-file.js";
 import { ProcessMutex } from "./process-mutex.js";
 import { openCount } from "./registry.js";

@@ -35,7 +35,7 @@ import {
   runTransaction,
   runTransactionGroup,
 } from "@statehouse/core/spi";
-import { ABORT } from "lmdb";
+import { ABORT } from "./lmdb-engine.js";
 import { appendChangeSet, readChanges, readSequence, replaceLog, trimLog } from "./change-log.js";
 import { clearStaleCompaction, compactEnvironment, compactingPid } from "./compact.js";
 import { type Environment, closeEnvironment, openEnvironment, writeTransaction } from "./environment.js";

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { ABORT, type RootDatabase, type RootDatabaseOptionsWithPath, open } from "lmdb";
+import type { RootDatabase, RootDatabaseOptionsWithPath } from "lmdb";
+import { ABORT, open } from "./lmdb-engine.js";
 import { mapEngineError } from "./map-engine-error.js";
 
 /** The mutex's LMDB environment, next to data.mdb: `mutex.mdb` and `mutex.mdb-lock`. */

@@ -1,4 +1,5 @@
-import { type Database, type RootDatabase, open } from "lmdb";
+import type { Database, RootDatabase } from "lmdb";
+import { open } from "./lmdb-engine.js";
 import { type Environment, SUB_DATABASES, rootOptions } from "./environment.js";
 import type { ResolvedLmdbOptions } from "./options.js";
 

@@ -9,7 +9,6 @@
  * Only node built-ins and the two small locating modules are bundled into this file (tsup.config.ts).
  */
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { daemonPaths, readDiscovery } from "@statehouse/server/locate";
 import { locateStore } from "./store-location.js";
@@ -105,6 +104,9 @@ function send(socket: string, body: string): Promise<Reply | { unavailable: stri
   return new Promise((resolve) => {
     let sent = false;
     const chunks: Buffer[] = [];
+    // Required here, not at the top: without a daemon (the direct path) node:net and the streams
+    // under it are never loaded. A CommonJS require (this file is built to CommonJS) stays synchronous.
+    const { connect } = require("node:net") as typeof import("node:net");
     const conn = connect({ path: socket });
     const timer = setTimeout(() => conn.destroy(), CONNECT_TIMEOUT_MS);
     conn.once("connect", () => {

@@ -1,5 +1,4 @@
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnavailableError, open } from "@statehouse/core";
@@ -83,6 +82,9 @@ export async function serve(ctx: CommandContext): Promise<number | undefined> {
  */
 async function detach(ctx: CommandContext): Promise<number> {
   const { daemonPaths, probeHealth } = await import("@statehouse/server/locate");
+  // Imported here, not at the top: the command bundle (dist/bin.js) is one file, so a top-level
+  // import would load child_process (and net, dgram) into every command's start-up.
+  const { spawn } = await import("node:child_process");
   const args = process.argv.slice(2).filter((a) => a !== "--detach");
   const errFile = join(tmpdir(), `statehouse-serve-${process.pid}-${Date.now()}.err`);
   const fd = openSync(errFile, "wx", 0o600);
