@@ -1,7 +1,9 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
 import { markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
-import { deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
+import { deleteAt, getAt, incrementAt, mergePatch } from "../json/index.js";
+import { setByTokens } from "../json/edit.js";
+import { parsePointer } from "../json/pointer.js";
 import { applyPatchWithin } from "../json/json-patch.js";
 import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
@@ -26,7 +28,7 @@ import {
   recordHistory,
   serializedSoFar,
 } from "./history.js";
-import { type DomainContext, type Plan, type Written, own } from "./context.js";
+import { type DomainContext, type Plan, type Written, own, ownFrozen } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
 
@@ -210,7 +212,7 @@ export class StateDocument implements StateDocumentApi {
   /** Replaces the whole document. */
   replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
+    const v = ownFrozen(value, this.ctx.limits);
     return this.write("state.replace", () => v, condition, [v]);
   }
 
@@ -260,7 +262,8 @@ export class StateDocument implements StateDocumentApi {
     const ifLease = ownCondition({ ...(options.ifLease !== undefined && { ifLease: options.ifLease }) })?.ifLease;
     for (let attempt = 1; ; attempt++) {
       const { value, revision } = await this.read();
-      const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
+      // The function gets a mutable copy of its own; what it returns is checked and frozen once.
+      const next = ownFrozen(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
         return await this.write("state.update", () => next, { ifRevision: revision, ...(ifLease !== undefined && { ifLease }) });
       } catch (err) {
@@ -274,8 +277,9 @@ export class StateDocument implements StateDocumentApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
-    return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
+    const v = ownFrozen(value, this.ctx.limits);
+    // setByTokens, not setAt: `v` was checked by ownFrozen, and setAt would walk it once more.
+    return this.plan((doc) => setByTokens(doc ?? {}, parsePointer(pointer), pointer, v, "set"), condition);
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
@@ -333,7 +337,7 @@ export class StateDocument implements StateDocumentApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planReplace(value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
+    const v = ownFrozen(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 

@@ -15,3 +15,28 @@ export function markOwned<T>(value: T): T {
 export function isOwned(value: unknown): boolean {
   return typeof value === "object" && value !== null && owned.has(value);
 }
+
+/** What validating a value found: its JSON text and its nesting depth (`{}` has depth 1, a scalar 0). */
+export interface CheckedJson {
+  readonly json: string;
+  readonly depth: number;
+}
+
+/**
+ * Deep-frozen values whose JSON text and depth core has already computed: every value a
+ * transaction stored, and the copies core makes of a caller's whole document. Putting such a value
+ * again (the previous revision kept in history, a replaced document) skips the walk and the
+ * serialisation: a frozen value cannot have changed since, so only the limits, which may differ
+ * between stores, are checked again. One entry per stored value (not per node); weakly held.
+ */
+const checked = new WeakMap<object, CheckedJson>();
+
+/** Records `value`'s text and depth; `value` must be deep-frozen (`deepFreeze`), or the entry could go stale. */
+export function rememberChecked(value: unknown, result: CheckedJson): void {
+  if (typeof value === "object" && value !== null && Object.isFrozen(value)) checked.set(value, result);
+}
+
+/** The text and depth of a value core checked and froze, or undefined (scalars: serialising one is cheap). */
+export function knownChecked(value: unknown): CheckedJson | undefined {
+  return typeof value === "object" && value !== null ? checked.get(value) : undefined;
+}

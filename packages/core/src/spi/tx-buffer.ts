@@ -2,14 +2,15 @@ import { ValidationError, conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
 import {
   type ValueLimits,
+  checkKnownValue,
+  checkValue,
   deepFreeze,
   validateCollection,
   validateId,
   validateIndexKey,
   validateIndexName,
-  validateValue,
 } from "../validation.js";
-import { isOwned } from "./owned-values.js";
+import { type CheckedJson, isOwned, knownChecked, rememberChecked } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
@@ -73,19 +74,27 @@ export class TxBuffer implements TxContext {
     validateCollection(collection);
     validateId(id);
     const index = ownIndex(options.index);
-    const json = validateValue(value, this.limits);
+    // A value core already checked and froze (the previous revision kept in history, a replaced
+    // document core copied) is not walked or serialised again: only the limits are.
+    const known = knownChecked(value);
+    let checked: CheckedJson;
+    if (known !== undefined) {
+      checkKnownValue(known, this.limits);
+      checked = known;
+    } else {
+      checked = checkValue(value, this.limits);
+    }
+    const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
     checkCondition(collection, id, cur.revision, options);
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
-    const stored: StoredRecord = {
-      collection,
-      id,
-      revision,
-      value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)),
-    };
+    // A known value is deep-frozen already; an owned one is frozen in place; a caller's is copied.
+    const kept = known !== undefined ? value : deepFreeze(isOwned(value) ? value : (JSON.parse(json) as JsonValue));
+    if (known === undefined) rememberChecked(kept, checked);
+    const stored: StoredRecord = { collection, id, revision, value: kept };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
   }
@@ -99,12 +108,15 @@ export class TxBuffer implements TxContext {
       });
     }
     const index = ownIndex(options.index);
-    const json = validateValue(value, this.limits);
+    const checked = checkValue(value, this.limits);
+    const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
     // Never backwards: a copy may only bring a record forward, so revisions a reader saw stay true.
     if (cur.revision >= revision) throw conflict(collection, id, cur.revision, `a revision lower than ${revision}`);
-    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(JSON.parse(json) as JsonValue) };
+    const kept = deepFreeze(JSON.parse(json) as JsonValue);
+    rememberChecked(kept, checked);
+    const stored: StoredRecord = { collection, id, revision, value: kept };
     // A later put of the record in this transaction continues from the restored revision.
     this.set(collection, id, { type: "put", record: stored, json, index, base: revision - 1 });
     return revision;
