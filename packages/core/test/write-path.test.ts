@@ -188,6 +188,40 @@ describe("every limit still holds on every changed path", () => {
     expect(await doc.read()).toEqual({ value: { ok: true }, revision: 1 });
   });
 
+  it("set, increment and delete, serialised without a walk, still refuse a document that would be too deep or too large", async () => {
+    // History off: its meta record grows by an entry a write, and 200 bytes are soon used up.
+    const store = await memory({ limits, historyLimit: 0 });
+    const doc = store.state("wp");
+    await doc.replace({ deep: nested(6) }); // depth 7
+    const eight = "/a".repeat(8);
+    expect(await errorCode(() => doc.set("/deep/a/a/a/a/a/a", { x: { y: 1 } }))).toBe("E_VALIDATION"); // depth 9
+    expect(await errorCode(() => doc.increment(`/n${eight}`))).toBe("E_VALIDATION"); // 9 objects deep
+    expect(await errorCode(() => doc.set("/s", "z".repeat(150)))).toBe("E_VALIDATION");
+    expect(await doc.read()).toEqual({ value: { deep: nested(6) }, revision: 1 });
+    await doc.increment("/n/a/a/a/a/a/a"); // depth 7: fits
+    await doc.delete("/n");
+    await doc.set("/deep/a/a/a/a/a/a", 2);
+    expect((await doc.read()).revision).toBe(4);
+  });
+
+  it("a document made shallower by a write is judged by its real depth, not the bound it was stored with", async () => {
+    const roomy = await memory();
+    const shallow = await memory({ limits: { maxDepth: 2, maxBytes: 1000 } });
+    const doc = roomy.state("wp");
+    await doc.replace({ deep: nested(7), keep: 1 });
+    await doc.set("/deep", 1); // now depth 1; the write's bound said 8
+    await doc.delete("/keep");
+    const value = (await doc.get())!;
+    expect(value).toEqual({ deep: 1 });
+    // A store whose limit is below the bound walks the value and accepts it (history off: its meta record is depth 3).
+    const other = await open("memory:", { limits: { maxDepth: 2, maxBytes: 1000 }, historyLimit: 0 });
+    stores.push(other);
+    await other.state("copy").replace(value);
+    await other.state("copy").set("/more", value);
+    expect(await other.state("copy").get()).toEqual({ deep: 1, more: { deep: 1 } });
+    expect(shallow.limits.maxDepth).toBe(2);
+  });
+
   it("a value read from a store with larger limits is checked against the smaller limits of the store it is written to", async () => {
     const roomy = await memory();
     const small = await memory({ limits });

@@ -1,7 +1,7 @@
 import type { JsonValue } from "../json/types.js";
 import { NotFoundError } from "../errors.js";
 import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
-import { knownChecked, rememberChecked } from "../spi/owned-values.js";
+import { type CheckedJson, knownChecked, rememberChecked } from "../spi/owned-values.js";
 import { type ValueLimits, checkKnownValue, checkValue, deepFreeze, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
 import type { WriteResult } from "./types.js";
@@ -50,12 +50,7 @@ export function own<T extends JsonValue>(value: T, limits: ValueLimits): T {
     return value;
   }
   // A stored value (frozen, its text known): copied from its text without another walk.
-  const known = knownChecked(value);
-  if (known !== undefined) {
-    checkKnownValue(known, limits);
-    return JSON.parse(known.json) as T;
-  }
-  return JSON.parse(validateValue(value, limits)) as T;
+  return JSON.parse(checkOwnable(value, limits).json) as T;
 }
 
 /**
@@ -73,12 +68,22 @@ export function ownFrozen<T extends JsonValue>(value: T, limits: ValueLimits): T
   // A value core froze already (one read from the store) is copied too, from its text without a
   // walk: inserted as it is, it could share subtrees with the document it goes into, which the
   // store refuses (`doc.set("/a", await doc.get())`).
-  const known = knownChecked(value);
-  const checked = known ?? checkValue(value, limits);
-  if (known !== undefined) checkKnownValue(known, limits);
+  const checked = checkOwnable(value, limits);
   const copy = deepFreeze(JSON.parse(checked.json) as T);
   rememberChecked(copy, checked);
   return copy;
+}
+
+/**
+ * The text and depth of a value about to be copied: known for a value core froze (only the limits
+ * are checked; a known depth may be an upper bound, so one above the limit is walked again for the
+ * exact answer), else from one walk.
+ */
+function checkOwnable(value: JsonValue, limits: ValueLimits): CheckedJson {
+  const known = knownChecked(value);
+  if (known === undefined || known.depth > limits.maxDepth) return checkValue(value, limits);
+  checkKnownValue(known, limits);
+  return known;
 }
 
 /**

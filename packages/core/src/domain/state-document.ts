@@ -1,5 +1,5 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
-import { markOwned } from "../spi/owned-values.js";
+import { knownChecked, markComposed, markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { deleteAt, getAt, incrementAt, mergePatch } from "../json/index.js";
 import { setByTokens } from "../json/edit.js";
@@ -55,6 +55,18 @@ type Mutation = (current: JsonValue | undefined) => JsonValue;
 const answers = new WeakMap<object, Map<string, readonly QueryNode[]>>();
 /** The JSON Patch work budget of each transaction, shared by the patches of a batch. */
 const patchBudgets = new WeakMap<TxContext, PatchBudget>();
+
+/**
+ * Marks a document that `set`, `delete` or `increment` made from the stored one (`previous`) for
+ * the transaction buffer: only fresh objects along a pointer and a checked value are new in it, so
+ * it is serialised without a walk (see `markComposed`). Its depth is at most the previous one's or
+ * `reach` (the pointer's length plus the inserted value's depth). A previous value whose depth core
+ * does not know (read from disk by an adapter) leaves the document to the full check.
+ */
+function composed(next: JsonValue, previous: JsonValue | undefined, reach: number): JsonValue {
+  const before = previous === undefined ? 1 : knownChecked(previous)?.depth;
+  return before === undefined ? next : markComposed(next, Math.max(before, reach));
+}
 
 /**
  * A named JSON state document (`global` by default, or a session's own). Every write is atomic
@@ -278,8 +290,12 @@ export class StateDocument implements StateDocumentApi {
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     const v = ownFrozen(value, this.ctx.limits);
-    // setByTokens, not setAt: `v` was checked by ownFrozen, and setAt would walk it once more.
-    return this.plan((doc) => setByTokens(doc ?? {}, parsePointer(pointer), pointer, v, "set"), condition);
+    const inserted = knownChecked(v)?.depth ?? 0;
+    return this.plan((doc) => {
+      const tokens = parsePointer(pointer);
+      // setByTokens, not setAt: `v` was checked by ownFrozen, and setAt would walk it once more.
+      return composed(setByTokens(doc ?? {}, tokens, pointer, v, "set"), doc, tokens.length + inserted);
+    }, condition);
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
@@ -287,7 +303,7 @@ export class StateDocument implements StateDocumentApi {
     condition = ownCondition(condition);
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
-      return deleteAt(doc, pointer);
+      return composed(deleteAt(doc, pointer), doc, 0);
     }, condition);
   }
 
@@ -328,7 +344,7 @@ export class StateDocument implements StateDocumentApi {
       const write = this.plan((doc) => {
         const r = incrementAt(doc ?? {}, pointer, by);
         result = r.value;
-        return r.document;
+        return composed(r.document, doc, parsePointer(pointer).length);
       }, condition)(tx, now);
       return { ...write, value: result };
     };

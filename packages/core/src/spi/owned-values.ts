@@ -5,15 +5,34 @@
  * a tenth of a small write's time. Internal to core: a user's object is never marked, since
  * freezing it would change an object the caller still holds.
  */
-const owned = new WeakSet<object>();
+const owned = new WeakMap<object, number>();
 
 export function markOwned<T>(value: T): T {
-  if (typeof value === "object" && value !== null) owned.add(value);
+  if (typeof value === "object" && value !== null && !owned.has(value)) owned.set(value, -1);
   return value;
 }
 
 export function isOwned(value: unknown): boolean {
   return typeof value === "object" && value !== null && owned.has(value);
+}
+
+/**
+ * Marks an owned value that core composed only of parts it checked: a stored document's subtrees
+ * (each in one place), fresh objects along a JSON Pointer with checked member names, and a checked
+ * copy. Such a value needs no walk for cycles, shared references, non-JSON types or forbidden keys:
+ * only its serialisation, its size and its depth, of which `depthBound` is an upper bound. A
+ * transaction whose limit is below the bound walks it as any other value, so the answer stays exact.
+ */
+export function markComposed<T>(value: T, depthBound: number): T {
+  if (typeof value === "object" && value !== null) owned.set(value, depthBound);
+  return value;
+}
+
+/** The depth bound `markComposed` gave `value`, or undefined for any other value. */
+export function composedDepth(value: unknown): number | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const bound = owned.get(value);
+  return bound === undefined || bound < 0 ? undefined : bound;
 }
 
 /** What validating a value found: its JSON text and its nesting depth (`{}` has depth 1, a scalar 0). */

@@ -10,7 +10,7 @@ import {
   validateIndexKey,
   validateIndexName,
 } from "../validation.js";
-import { type CheckedJson, isOwned, knownChecked, rememberChecked } from "./owned-values.js";
+import { type CheckedJson, composedDepth, isOwned, knownChecked, rememberChecked } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
@@ -74,16 +74,8 @@ export class TxBuffer implements TxContext {
     validateCollection(collection);
     validateId(id);
     const index = ownIndex(options.index);
-    // A value core already checked and froze (the previous revision kept in history, a replaced
-    // document core copied) is not walked or serialised again: only the limits are.
     const known = knownChecked(value);
-    let checked: CheckedJson;
-    if (known !== undefined) {
-      checkKnownValue(known, this.limits);
-      checked = known;
-    } else {
-      checked = checkValue(value, this.limits);
-    }
+    const checked = this.check(value, known);
     const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
@@ -93,10 +85,32 @@ export class TxBuffer implements TxContext {
     const revision = cur.base + 1;
     // A known value is deep-frozen already; an owned one is frozen in place; a caller's is copied.
     const kept = known !== undefined ? value : deepFreeze(isOwned(value) ? value : (JSON.parse(json) as JsonValue));
-    if (known === undefined) rememberChecked(kept, checked);
+    if (checked !== known) rememberChecked(kept, checked);
     const stored: StoredRecord = { collection, id, revision, value: kept };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
+  }
+
+  /**
+   * The value's text and depth, with as little work as what core already knows allows: a value
+   * core checked and froze (the previous revision kept in history, a replaced document) is not
+   * walked or serialised again, only held to this transaction's limits; one core composed of
+   * checked parts is serialised without a walk; anything else is walked and serialised once.
+   * A known depth, or a bound, above the limit falls back to the walk, which gives the exact answer.
+   */
+  private check(value: JsonValue, known: CheckedJson | undefined): CheckedJson {
+    const limits = this.limits;
+    if (known !== undefined && known.depth <= limits.maxDepth) {
+      checkKnownValue(known, limits);
+      return known;
+    }
+    const bound = composedDepth(value);
+    if (bound !== undefined && bound <= limits.maxDepth) {
+      const json = serializeComposed(value, limits);
+      checkKnownValue({ json, depth: bound }, limits);
+      return { json, depth: bound };
+    }
+    return checkValue(value, limits);
   }
 
   restore(collection: string, id: string, value: JsonValue, revision: number, options: RestoreOptions = {}): number {
@@ -153,6 +167,23 @@ export class TxBuffer implements TxContext {
       }
     }
     return out;
+  }
+}
+
+/**
+ * A composed value's text. Its parts each fit the limit, so it is at most a few times over it;
+ * V8's "Invalid string length" past ~512 MiB still becomes the typed error.
+ */
+function serializeComposed(value: JsonValue, limits: ValueLimits): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ValidationError(`value is over the limit of ${limits.maxBytes} bytes`, {
+        details: { issues: [`size > ${limits.maxBytes} bytes`], maxBytes: limits.maxBytes },
+      });
+    }
+    throw err;
   }
 }
 
