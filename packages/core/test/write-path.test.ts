@@ -125,6 +125,17 @@ describe("a caller's object never reaches the store", () => {
     expect((await store.state("wp").read()).revision).toBe(3);
   });
 
+  it("a session's metadata is copied at create: changing the caller's object, or trying to change the returned one, changes nothing stored", async () => {
+    const store = await memory();
+    const metadata = { branch: "main", nested: { n: 1 } };
+    const created = await store.sessions.create({ id: "s1", name: "task", metadata });
+    metadata.nested.n = 2;
+    expect(() => {
+      (created.metadata as { branch: string }).branch = "other";
+    }).toThrow(TypeError);
+    expect((await store.sessions.get("s1")).metadata).toEqual({ branch: "main", nested: { n: 1 } });
+  });
+
   it("what a read returns is frozen: it cannot be changed, so no later write can carry a change made through it", async () => {
     const store = await memory();
     const doc = store.state("wp");
@@ -186,6 +197,13 @@ describe("every limit still holds on every changed path", () => {
     ];
     for (const attempt of attempts) expect(await errorCode(attempt)).toBe("E_VALIDATION");
     expect(await doc.read()).toEqual({ value: { ok: true }, revision: 1 });
+    // A session record is composed around its metadata: the record's depth and size count.
+    expect(await errorCode(() => store.sessions.create({ id: "deep", metadata: nested(8) as Record<string, JsonValue> }))).toBe(
+      "E_VALIDATION",
+    );
+    expect(await errorCode(() => store.sessions.create({ id: "big", metadata: { big: "x".repeat(150) } }))).toBe("E_VALIDATION");
+    await store.sessions.create({ id: "fits", metadata: nested(2) as Record<string, JsonValue> });
+    expect((await store.sessions.list({})).items.map((x) => x.id)).toEqual(["fits"]);
   });
 
   it("set, increment and delete, serialised without a walk, still refuse a document that would be too deep or too large", async () => {
