@@ -1,7 +1,7 @@
 import type { JsonValue } from "../json/types.js";
 import { NotFoundError } from "../errors.js";
 import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
-import { type CheckedJson, knownChecked, rememberChecked } from "../spi/owned-values.js";
+import { type CheckedJson, knownChecked, knownDepth, rememberChecked } from "../spi/owned-values.js";
 import { type ValueLimits, checkKnownValue, checkValue, deepFreeze, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
 import type { WriteResult } from "./types.js";
@@ -80,8 +80,9 @@ export function ownFrozen<T extends JsonValue>(value: T, limits: ValueLimits): T
  * exact answer), else from one walk.
  */
 function checkOwnable(value: JsonValue, limits: ValueLimits): CheckedJson {
-  const known = knownChecked(value);
-  if (known === undefined || known.depth > limits.maxDepth) return checkValue(value, limits);
+  const depth = knownDepth(value);
+  if (depth === undefined || depth > limits.maxDepth) return checkValue(value, limits);
+  const known = knownChecked(value)!;
   checkKnownValue(known, limits);
   return known;
 }

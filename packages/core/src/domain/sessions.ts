@@ -8,7 +8,7 @@ import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { COLLECTION, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { ownCondition } from "./condition.js";
 import { type DomainContext, type Plan, type Written, findRecord, found, own, ownFrozen, snapshot } from "./context.js";
-import { knownChecked, markComposed } from "../spi/owned-values.js";
+import { knownDepth, markComposed } from "../spi/owned-values.js";
 import { deleteHistory } from "./history.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
@@ -127,7 +127,7 @@ export class Sessions implements SessionsApi {
     // Frozen with its text known, as every stored value is: the session record built around it
     // below is then serialised without another walk (see markComposed).
     const metadata = ownFrozen(options.metadata ?? {}, this.ctx.limits);
-    const depth = 1 + (knownChecked(metadata)?.depth ?? 1);
+    const depth = 1 + (knownDepth(metadata) ?? 1);
     return (tx, now) => {
       const data: SessionData = {
         id,

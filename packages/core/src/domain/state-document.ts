@@ -1,5 +1,5 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
-import { knownChecked, markComposed, markOwned } from "../spi/owned-values.js";
+import { knownDepth, markComposed, markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
 import { deleteAt, getAt, incrementAt, mergePatch } from "../json/index.js";
 import { setByTokens } from "../json/edit.js";
@@ -64,7 +64,7 @@ const patchBudgets = new WeakMap<TxContext, PatchBudget>();
  * does not know (read from disk by an adapter) leaves the document to the full check.
  */
 function composed(next: JsonValue, previous: JsonValue | undefined, reach: number): JsonValue {
-  const before = previous === undefined ? 1 : knownChecked(previous)?.depth;
+  const before = previous === undefined ? 1 : knownDepth(previous);
   return before === undefined ? next : markComposed(next, Math.max(before, reach));
 }
 
@@ -290,7 +290,7 @@ export class StateDocument implements StateDocumentApi {
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
     const v = ownFrozen(value, this.ctx.limits);
-    const inserted = knownChecked(v)?.depth ?? 0;
+    const inserted = knownDepth(v) ?? 0;
     return this.plan((doc) => {
       const tokens = parsePointer(pointer);
       // setByTokens, not setAt: `v` was checked by ownFrozen, and setAt would walk it once more.

@@ -10,7 +10,7 @@ import {
   validateIndexKey,
   validateIndexName,
 } from "../validation.js";
-import { type CheckedJson, composedDepth, isOwned, knownChecked, rememberChecked } from "./owned-values.js";
+import { type CheckedJson, composedDepth, isOwned, knownChecked, knownDepth, rememberChecked } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
@@ -74,8 +74,7 @@ export class TxBuffer implements TxContext {
     validateCollection(collection);
     validateId(id);
     const index = ownIndex(options.index);
-    const known = knownChecked(value);
-    const checked = this.check(value, known);
+    const checked = this.check(value);
     const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
@@ -84,8 +83,11 @@ export class TxBuffer implements TxContext {
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
     // A known value is deep-frozen already; an owned one is frozen in place; a caller's is copied.
-    const kept = known !== undefined ? value : deepFreeze(isOwned(value) ? value : (JSON.parse(json) as JsonValue));
-    if (checked !== known) rememberChecked(kept, checked);
+    const frozen = knownDepth(value) !== undefined;
+    const kept = frozen ? value : deepFreeze(isOwned(value) ? value : (JSON.parse(json) as JsonValue));
+    // Again for a known value too: its text becomes the most recent kept (its next put is likely the
+    // history entry at the document's next write), and a depth bound becomes the exact depth.
+    rememberChecked(kept, checked);
     const stored: StoredRecord = { collection, id, revision, value: kept };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
@@ -98,9 +100,11 @@ export class TxBuffer implements TxContext {
    * checked parts is serialised without a walk; anything else is walked and serialised once.
    * A known depth, or a bound, above the limit falls back to the walk, which gives the exact answer.
    */
-  private check(value: JsonValue, known: CheckedJson | undefined): CheckedJson {
+  private check(value: JsonValue): CheckedJson {
     const limits = this.limits;
-    if (known !== undefined && known.depth <= limits.maxDepth) {
+    const depth = knownDepth(value);
+    if (depth !== undefined && depth <= limits.maxDepth) {
+      const known = knownChecked(value)!;
       checkKnownValue(known, limits);
       return known;
     }
