@@ -1,6 +1,7 @@
 import { InvalidPathError, ValidationError } from "./errors.js";
 import type { WatchOptions } from "./domain/watch-options.js";
 import type { JsonValue } from "./json/types.js";
+import type { CheckedJson } from "./spi/owned-values.js";
 import { decodeCursor, resolvePageSize } from "./spi/cursor.js";
 
 /** Limits on stored values. */
@@ -42,7 +43,17 @@ export function isForbiddenKey(key: string): boolean {
  * written.
  */
 export function validateValue(value: unknown, limits: ValueLimits = DEFAULT_LIMITS, what = "value"): string {
-  const atLeast = checkJson(value, limits.maxDepth, what);
+  return checkValue(value, limits, what).json;
+}
+
+/**
+ * `validateValue`, also giving the value's nesting depth (`{}` has depth 1, a scalar 0): one walk
+ * and one serialisation, whose results core keeps for a value it then freezes (see
+ * `rememberChecked` in spi/owned-values.ts) so that the value is never walked again.
+ */
+export function checkValue(value: unknown, limits: ValueLimits = DEFAULT_LIMITS, what = "value"): CheckedJson {
+  const walked = walkJson(value, limits.maxDepth, what);
+  const atLeast = walked.size;
   // A lower bound of the JSON text's size, counted during the walk: a value far over the limit
   // (a string repeated by references, a huge patch result) is refused without serialising it.
   if (atLeast > limits.maxBytes) tooLarge(what, atLeast, limits.maxBytes, "at least ");
@@ -54,12 +65,27 @@ export function validateValue(value: unknown, limits: ValueLimits = DEFAULT_LIMI
     if (err instanceof RangeError) tooLarge(what, atLeast, limits.maxBytes, "at least ");
     throw err;
   }
+  checkTextSize(text, limits, what);
+  return { json: text, depth: walked.depth };
+}
+
+/**
+ * The limits checked again for a value whose text and depth are known (a value core froze after
+ * checking it, possibly against another store's limits): no walk, no serialisation.
+ */
+export function checkKnownValue(known: CheckedJson, limits: ValueLimits, what = "value"): void {
+  if (known.depth > limits.maxDepth) {
+    fail(what, "", `nesting of depth ${known.depth} is deeper than the limit of ${limits.maxDepth}`);
+  }
+  checkTextSize(known.json, limits, what);
+}
+
+function checkTextSize(text: string, limits: ValueLimits, what: string): void {
   // Byte length only matters near the limit; string length is a cheap lower bound.
   if (text.length * 3 > limits.maxBytes || text.length > limits.maxBytes) {
     const bytes = Buffer.byteLength(text, "utf8");
     if (bytes > limits.maxBytes) tooLarge(what, bytes, limits.maxBytes, "");
   }
-  return text;
 }
 
 function tooLarge(what: string, bytes: number, maxBytes: number, bound: string): never {
@@ -91,6 +117,77 @@ function pathOf(p: Pending | undefined): string {
   for (let at = p; at?.parent !== undefined; at = at.parent)
     tokens.push(typeof at.key === "number" ? String(at.key) : escapePointerToken(at.key));
   return tokens.length === 0 ? "" : `/${tokens.reverse().join("/")}`;
+}
+
+/**
+ * The walk every write makes: plain JSON, within the depth limit, no cycle or shared reference, no
+ * forbidden key. Returns a lower bound of the size of the value's JSON text (one byte a value, plus
+ * the length of each string and member name: UTF-8 takes at least a byte per UTF-16 code unit) and
+ * the value's depth. Iterative, so that a hostile depth-5,000 value is refused without exhausting
+ * the stack, and allocation-free per node (two parallel stacks): the pointer of a problem is only
+ * worked out, by `checkJson`'s slower walk, when there is one.
+ */
+function walkJson(root: unknown, maxDepth: number, what: string): { size: number; depth: number } {
+  if (typeof root !== "object" || root === null) {
+    if (typeof root === "string") return { size: 1 + root.length, depth: 0 };
+    if (typeof root === "boolean" || root === null || (typeof root === "number" && Number.isFinite(root))) return { size: 1, depth: 0 };
+    return explainInvalid(root, maxDepth, what);
+  }
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  const seen = new Set<object>();
+  let size = 0;
+  let deepest = 0;
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    size++;
+    switch (typeof v) {
+      case "string":
+        size += v.length;
+        continue;
+      case "boolean":
+        continue;
+      case "number":
+        if (!Number.isFinite(v)) return explainInvalid(root, maxDepth, what);
+        continue;
+      case "object": {
+        if (v === null) continue;
+        const d = depth + 1;
+        if (d > maxDepth || seen.has(v)) return explainInvalid(root, maxDepth, what);
+        if (d > deepest) deepest = d;
+        seen.add(v);
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) {
+            if (!(i in v)) return explainInvalid(root, maxDepth, what);
+            values.push(v[i]);
+            depths.push(d);
+          }
+          continue;
+        }
+        const proto = Object.getPrototypeOf(v);
+        if (proto !== Object.prototype && proto !== null) return explainInvalid(root, maxDepth, what);
+        if (Object.getOwnPropertySymbols(v).length > 0) return explainInvalid(root, maxDepth, what);
+        for (const key of Object.keys(v)) {
+          size += key.length;
+          if (isForbiddenKey(key)) return explainInvalid(root, maxDepth, what);
+          values.push((v as Record<string, unknown>)[key]);
+          depths.push(d);
+        }
+        continue;
+      }
+      default:
+        return explainInvalid(root, maxDepth, what);
+    }
+  }
+  return { size, depth: deepest };
+}
+
+/** The fast walk met a problem: the path-tracking walk finds it again and throws it with its JSON Pointer. */
+function explainInvalid(root: unknown, maxDepth: number, what: string): never {
+  checkJson(root, maxDepth, what);
+  // Reached only if a getter answered differently the second time: still refused, without a path.
+  return fail(what, "", "not plain JSON (a value changed while it was checked)");
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { JsonValue } from "../json/types.js";
 import { NotFoundError } from "../errors.js";
 import type { StorageAdapter, StoredRecord, TxContext } from "../spi/types.js";
-import { type ValueLimits, validateId, validateValue } from "../validation.js";
+import { type CheckedJson, knownChecked, knownDepth, rememberChecked } from "../spi/owned-values.js";
+import { type ValueLimits, checkKnownValue, checkValue, deepFreeze, validateId, validateValue } from "../validation.js";
 import type { Metrics } from "./metrics.js";
 import type { WriteResult } from "./types.js";
 
@@ -48,7 +49,42 @@ export function own<T extends JsonValue>(value: T, limits: ValueLimits): T {
     validateValue(value, limits);
     return value;
   }
-  return JSON.parse(validateValue(value, limits)) as T;
+  // A stored value (frozen, its text known): copied from its text without another walk.
+  return JSON.parse(checkOwnable(value, limits).json) as T;
+}
+
+/**
+ * `own` for a value that stays inside core until it is stored (a whole document given to
+ * `replace`, the result of an `update` function, a `set` value): the copy is deep-frozen at once and
+ * its text and depth are remembered, so that the transaction that stores it neither walks nor
+ * serialises it again: one walk and one serialisation per write.
+ * Never for a copy handed back to a caller, who may mutate it (that is what `own` is for).
+ */
+export function ownFrozen<T extends JsonValue>(value: T, limits: ValueLimits): T {
+  if (value === null || typeof value !== "object") {
+    validateValue(value, limits);
+    return value;
+  }
+  // A value core froze already (one read from the store) is copied too, from its text without a
+  // walk: inserted as it is, it could share subtrees with the document it goes into, which the
+  // store refuses (`doc.set("/a", await doc.get())`).
+  const checked = checkOwnable(value, limits);
+  const copy = deepFreeze(JSON.parse(checked.json) as T);
+  rememberChecked(copy, checked);
+  return copy;
+}
+
+/**
+ * The text and depth of a value about to be copied: known for a value core froze (only the limits
+ * are checked; a known depth may be an upper bound, so one above the limit is walked again for the
+ * exact answer), else from one walk.
+ */
+function checkOwnable(value: JsonValue, limits: ValueLimits): CheckedJson {
+  const depth = knownDepth(value);
+  if (depth === undefined || depth > limits.maxDepth) return checkValue(value, limits);
+  const known = knownChecked(value)!;
+  checkKnownValue(known, limits);
+  return known;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
-import { markOwned } from "../spi/owned-values.js";
+import { markComposed, markOwned } from "../spi/owned-values.js";
 import type { StoredRecord, TxContext } from "../spi/types.js";
 import { ID_MAX_LENGTH } from "../validation.js";
 import { COLLECTION } from "./collections.js";
@@ -103,6 +103,12 @@ export function historyEntryId(base: string, revision: number): string {
   return `${base}@${String(revision).padStart(REVISION_DIGITS, "0")}`;
 }
 
+function wellFormed(x: Partial<MetaEntry>): boolean {
+  return (
+    (typeof x.at === "string" || x.at === null) && typeof x.size === "number" && Number.isFinite(x.size) && Object.keys(x).length === 3
+  );
+}
+
 /** The meta record's value, tolerating a malformed one (from a hand-edited import): what cannot be read is dropped. */
 export function readMeta(record: StoredRecord | undefined): Meta | undefined {
   const v = record?.value as Partial<Meta> | undefined;
@@ -112,6 +118,12 @@ export function readMeta(record: StoredRecord | undefined): Meta | undefined {
     for (const e of v.entries as unknown[]) {
       const x = e as Partial<MetaEntry> | null;
       if (x === null || typeof x !== "object" || !Number.isSafeInteger(x.revision)) continue;
+      // A stored entry of exactly this shape is frozen and shared as it is: a write then builds
+      // and freezes only the new entry, not the twenty it keeps.
+      if (Object.isFrozen(x) && wellFormed(x)) {
+        entries.push(x as MetaEntry);
+        continue;
+      }
       entries.push({
         revision: x.revision as number,
         at: typeof x.at === "string" ? x.at : null,
@@ -193,7 +205,9 @@ export function recordHistory(tx: TxContext, w: DocumentWrite): void {
     kept.unshift({ revision: prior.revision, at: known ? meta.at : null, size });
   }
   const next: Meta = { collection: w.collection, document: w.name, revision: w.revision, at: w.at, size: w.size, entries: kept };
-  putCounted(tx, HISTORY_META, base, markOwned(next as unknown as JsonValue));
+  // Built here of strings, finite numbers and null (readMeta dropped anything else): no walk needed,
+  // and its depth is 3 (the record, its entries, an entry).
+  putCounted(tx, HISTORY_META, base, markComposed(next as unknown as JsonValue, 3));
 }
 
 function deleteEntries(tx: TxContext, base: string, meta: Meta): void {

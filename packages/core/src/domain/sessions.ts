@@ -7,7 +7,8 @@ import { validateId } from "../validation.js";
 import { type SessionAgents, agentsOf, endAgents } from "./agent-rules.js";
 import { COLLECTION, SEP, SESSION_INDEX, newId } from "./collections.js";
 import { ownCondition } from "./condition.js";
-import { type DomainContext, type Plan, type Written, findRecord, found, own, snapshot } from "./context.js";
+import { type DomainContext, type Plan, type Written, findRecord, found, own, ownFrozen, snapshot } from "./context.js";
+import { knownDepth, markComposed } from "../spi/owned-values.js";
 import { deleteHistory } from "./history.js";
 import { listPage } from "./paging.js";
 import type { SessionsApi } from "./store-api.js";
@@ -123,7 +124,10 @@ export class Sessions implements SessionsApi {
     if (options.name !== undefined) assertName(options.name);
     if (options.project !== undefined) validateId(options.project, "project");
     if (options.metadata !== undefined) assertObject(options.metadata, "metadata");
-    const metadata = own(options.metadata ?? {}, this.ctx.limits);
+    // Frozen with its text known, as every stored value is: the session record built around it
+    // below is then serialised without another walk (see markComposed).
+    const metadata = ownFrozen(options.metadata ?? {}, this.ctx.limits);
+    const depth = 1 + (knownDepth(metadata) ?? 1);
     return (tx, now) => {
       const data: SessionData = {
         id,
@@ -135,6 +139,8 @@ export class Sessions implements SessionsApi {
         agentCount: 0,
         metadata,
       };
+      // Strings checked above, numbers and the checked metadata: composed of checked parts.
+      markComposed(data, depth);
       // Creating never overwrites an existing session unless the caller passed a condition saying so.
       const revision = putSession(tx, data, condition ?? { ifAbsent: true });
       return { ...data, revision };

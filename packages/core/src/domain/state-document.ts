@@ -1,7 +1,9 @@
 import { InvalidQueryError, NotFoundError, ValidationError, isStatehouseError } from "../errors.js";
-import { markOwned } from "../spi/owned-values.js";
+import { knownDepth, markComposed, markOwned } from "../spi/owned-values.js";
 import { checkCondition } from "../spi/tx-buffer.js";
-import { deleteAt, getAt, incrementAt, mergePatch, setAt } from "../json/index.js";
+import { deleteAt, getAt, incrementAt, mergePatch } from "../json/index.js";
+import { setByTokens } from "../json/edit.js";
+import { parsePointer } from "../json/pointer.js";
 import { applyPatchWithin } from "../json/json-patch.js";
 import { PatchBudget } from "../json/patch-budget.js";
 import type { JsonValue } from "../json/types.js";
@@ -26,7 +28,7 @@ import {
   recordHistory,
   serializedSoFar,
 } from "./history.js";
-import { type DomainContext, type Plan, type Written, own } from "./context.js";
+import { type DomainContext, type Plan, type Written, own, ownFrozen } from "./context.js";
 import type { StateDocumentApi } from "./store-api.js";
 import type { Condition, WriteResult } from "./types.js";
 
@@ -53,6 +55,18 @@ type Mutation = (current: JsonValue | undefined) => JsonValue;
 const answers = new WeakMap<object, Map<string, readonly QueryNode[]>>();
 /** The JSON Patch work budget of each transaction, shared by the patches of a batch. */
 const patchBudgets = new WeakMap<TxContext, PatchBudget>();
+
+/**
+ * Marks a document that `set`, `delete` or `increment` made from the stored one (`previous`) for
+ * the transaction buffer: only fresh objects along a pointer and a checked value are new in it, so
+ * it is serialised without a walk (see `markComposed`). Its depth is at most the previous one's or
+ * `reach` (the pointer's length plus the inserted value's depth). A previous value whose depth core
+ * does not know (read from disk by an adapter) leaves the document to the full check.
+ */
+function composed(next: JsonValue, previous: JsonValue | undefined, reach: number): JsonValue {
+  const before = previous === undefined ? 1 : knownDepth(previous);
+  return before === undefined ? next : markComposed(next, Math.max(before, reach));
+}
 
 /**
  * A named JSON state document (`global` by default, or a session's own). Every write is atomic
@@ -210,7 +224,7 @@ export class StateDocument implements StateDocumentApi {
   /** Replaces the whole document. */
   replace(value: JsonValue, condition?: Condition): Promise<WriteResult> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
+    const v = ownFrozen(value, this.ctx.limits);
     return this.write("state.replace", () => v, condition, [v]);
   }
 
@@ -260,7 +274,8 @@ export class StateDocument implements StateDocumentApi {
     const ifLease = ownCondition({ ...(options.ifLease !== undefined && { ifLease: options.ifLease }) })?.ifLease;
     for (let attempt = 1; ; attempt++) {
       const { value, revision } = await this.read();
-      const next = own(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
+      // The function gets a mutable copy of its own; what it returns is checked and frozen once.
+      const next = ownFrozen(await fn(value === undefined ? undefined : own(value, this.ctx.limits)), this.ctx.limits);
       try {
         return await this.write("state.update", () => next, { ifRevision: revision, ...(ifLease !== undefined && { ifLease }) });
       } catch (err) {
@@ -274,8 +289,13 @@ export class StateDocument implements StateDocumentApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planSet(pointer: string, value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
-    return this.plan((doc) => setAt(doc ?? {}, pointer, v), condition);
+    const v = ownFrozen(value, this.ctx.limits);
+    const inserted = knownDepth(v) ?? 0;
+    return this.plan((doc) => {
+      const tokens = parsePointer(pointer);
+      // setByTokens, not setAt: `v` was checked by ownFrozen, and setAt would walk it once more.
+      return composed(setByTokens(doc ?? {}, tokens, pointer, v, "set"), doc, tokens.length + inserted);
+    }, condition);
   }
 
   /** @internal A plan for `run` and for batches; stripped from the published types. */
@@ -283,7 +303,7 @@ export class StateDocument implements StateDocumentApi {
     condition = ownCondition(condition);
     return this.plan((doc) => {
       if (doc === undefined) throw new NotFoundError(`state document "${this.name}" does not exist`, { details: { document: this.name } });
-      return deleteAt(doc, pointer);
+      return composed(deleteAt(doc, pointer), doc, 0);
     }, condition);
   }
 
@@ -324,7 +344,7 @@ export class StateDocument implements StateDocumentApi {
       const write = this.plan((doc) => {
         const r = incrementAt(doc ?? {}, pointer, by);
         result = r.value;
-        return r.document;
+        return composed(r.document, doc, parsePointer(pointer).length);
       }, condition)(tx, now);
       return { ...write, value: result };
     };
@@ -333,7 +353,7 @@ export class StateDocument implements StateDocumentApi {
   /** @internal A plan for `run` and for batches; stripped from the published types. */
   planReplace(value: JsonValue, condition?: Condition): Plan<Written> {
     condition = ownCondition(condition);
-    const v = own(value, this.ctx.limits);
+    const v = ownFrozen(value, this.ctx.limits);
     return this.plan(() => v, condition);
   }
 

@@ -2,14 +2,15 @@ import { ValidationError, conflict } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
 import {
   type ValueLimits,
+  checkKnownValue,
+  checkValue,
   deepFreeze,
   validateCollection,
   validateId,
   validateIndexKey,
   validateIndexName,
-  validateValue,
 } from "../validation.js";
-import { isOwned } from "./owned-values.js";
+import { type CheckedJson, composedDepth, isOwned, knownChecked, knownDepth, rememberChecked } from "./owned-values.js";
 import type { CommitWrite, IndexKeys, PutOptions, RestoreOptions, StoredRecord, TxContext, WriteCondition } from "./types.js";
 
 type Pending = { type: "put"; record: StoredRecord; json: string; index: IndexKeys; base: number } | { type: "delete"; base: number };
@@ -73,21 +74,47 @@ export class TxBuffer implements TxContext {
     validateCollection(collection);
     validateId(id);
     const index = ownIndex(options.index);
-    const json = validateValue(value, this.limits);
+    const checked = this.check(value);
+    const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
     checkCondition(collection, id, cur.revision, options);
     // However many times a transaction writes a record, it commits one write of it: the
     // revision grows by exactly 1 from the committed one (a deleted-then-put record continues).
     const revision = cur.base + 1;
-    const stored: StoredRecord = {
-      collection,
-      id,
-      revision,
-      value: deepFreeze(isOwned(value) ? (value as JsonValue) : (JSON.parse(json) as JsonValue)),
-    };
+    // A known value is deep-frozen already; an owned one is frozen in place; a caller's is copied.
+    const frozen = knownDepth(value) !== undefined;
+    const kept = frozen ? value : deepFreeze(isOwned(value) ? value : (JSON.parse(json) as JsonValue));
+    // Again for a known value too: its text becomes the most recent kept (its next put is likely the
+    // history entry at the document's next write), and a depth bound becomes the exact depth.
+    rememberChecked(kept, checked);
+    const stored: StoredRecord = { collection, id, revision, value: kept };
     this.set(collection, id, { type: "put", record: stored, json, index, base: cur.base });
     return revision;
+  }
+
+  /**
+   * The value's text and depth, with as little work as what core already knows allows: a value
+   * core checked and froze (the previous revision kept in history, a replaced document) is not
+   * walked or serialised again, only held to this transaction's limits; one core composed of
+   * checked parts is serialised without a walk; anything else is walked and serialised once.
+   * A known depth, or a bound, above the limit falls back to the walk, which gives the exact answer.
+   */
+  private check(value: JsonValue): CheckedJson {
+    const limits = this.limits;
+    const depth = knownDepth(value);
+    if (depth !== undefined && depth <= limits.maxDepth) {
+      const known = knownChecked(value)!;
+      checkKnownValue(known, limits);
+      return known;
+    }
+    const bound = composedDepth(value);
+    if (bound !== undefined && bound <= limits.maxDepth) {
+      const json = serializeComposed(value, limits);
+      checkKnownValue({ json, depth: bound }, limits);
+      return { json, depth: bound };
+    }
+    return checkValue(value, limits);
   }
 
   restore(collection: string, id: string, value: JsonValue, revision: number, options: RestoreOptions = {}): number {
@@ -99,12 +126,15 @@ export class TxBuffer implements TxContext {
       });
     }
     const index = ownIndex(options.index);
-    const json = validateValue(value, this.limits);
+    const checked = checkValue(value, this.limits);
+    const json = checked.json;
     this.serialized += json.length;
     const cur = this.current(collection, id);
     // Never backwards: a copy may only bring a record forward, so revisions a reader saw stay true.
     if (cur.revision >= revision) throw conflict(collection, id, cur.revision, `a revision lower than ${revision}`);
-    const stored: StoredRecord = { collection, id, revision, value: deepFreeze(JSON.parse(json) as JsonValue) };
+    const kept = deepFreeze(JSON.parse(json) as JsonValue);
+    rememberChecked(kept, checked);
+    const stored: StoredRecord = { collection, id, revision, value: kept };
     // A later put of the record in this transaction continues from the restored revision.
     this.set(collection, id, { type: "put", record: stored, json, index, base: revision - 1 });
     return revision;
@@ -141,6 +171,23 @@ export class TxBuffer implements TxContext {
       }
     }
     return out;
+  }
+}
+
+/**
+ * A composed value's text. Its parts each fit the limit, so it is at most a few times over it;
+ * V8's "Invalid string length" past ~512 MiB still becomes the typed error.
+ */
+function serializeComposed(value: JsonValue, limits: ValueLimits): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ValidationError(`value is over the limit of ${limits.maxBytes} bytes`, {
+        details: { issues: [`size > ${limits.maxBytes} bytes`], maxBytes: limits.maxBytes },
+      });
+    }
+    throw err;
   }
 }
 
