@@ -109,8 +109,11 @@ async function firstPaint(url: string, runs: number, dir: string): Promise<numbe
     for (let i = 0; i <= runs; i++) {
       if (i === 0) await page.goto(`http://127.0.0.1:${port}/`);
       else await page.reload();
-      // Expressions evaluated in the page (strings: this package is not compiled with the DOM's types).
-      await page.waitForFunction("document.querySelectorAll('#session-table tbody tr').length > 0", undefined, { timeout: 30_000 });
+      // A selector, not waitForFunction with a string: polling a string predicate evaluates it with
+      // eval inside the page, which the dashboard's CSP (script-src 'self') refuses whenever the
+      // first check finds no row yet (EvalError in one CI run, postgres).
+      await page.waitForSelector("#session-table tbody tr", { state: "attached", timeout: 30_000 });
+      // An expression evaluated in the page (a string: this package is not compiled with the DOM's types).
       const fcp = (await page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN")) as number;
       // The first navigation also starts the renderer: not what a person reloading the page sees.
       if (i > 0 && Number.isFinite(fcp)) samples.push(fcp);
