@@ -350,6 +350,9 @@ export class PostgresAdapter implements StorageAdapter {
     let uncertain = false;
     const deadline = Date.now() + this.options.lockTimeoutMs;
     let conflicts = 0;
+    // The result of the last run whose writes went to a commit: if that commit's outcome was lost
+    // and it did land, it is this call's result.
+    const sent: { result?: T; has: boolean } = { has: false };
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
       const misses: string[] = [];
@@ -378,6 +381,10 @@ export class PostgresAdapter implements StorageAdapter {
         // conflict naming an old revision or lease token): as for a read-only run, it is believed
         // only when everything it read came from one fetch of this call.
         const fresh = [...reads.values()].every((r) => r.generation === generation && generation > 0) || reads.size === 0;
+        // After a commit whose outcome was lost: a run that throws on records fetched since may be
+        // reacting to that very commit (a key it creates "already exists"). Ask whether it landed.
+        const landed = uncertain && sent.has ? await this.tokenSeq(token) : undefined;
+        if (landed !== undefined) return { result: sent.result as T, sequence: landed };
         if (misses.length === 0 && fresh) throw err;
         generation++;
         await this.fetch([...reads.keys(), ...misses], seen, generation);
@@ -408,11 +415,13 @@ export class PostgresAdapter implements StorageAdapter {
       }
       if (this.hot || conflicts >= this.options.lockAfterConflicts) {
         // This run's read set (records possibly stale) tells the locked path what to fetch with the lock.
-        const out = await this.locked(fn, token, uncertain, deadline, attempt, reads);
+        const out = await this.locked(fn, token, uncertain, deadline, attempt, reads, sent);
         if (out !== undefined) return out;
         uncertain = true;
         continue;
       }
+      sent.result = outcome.result;
+      sent.has = true;
       const committed = await this.commit(token, uncertain, reads, outcome.writes, deadline, attempt);
       if (committed.kind === "uncertain") {
         uncertain = true;
@@ -470,6 +479,7 @@ export class PostgresAdapter implements StorageAdapter {
     deadline: number,
     attempt: number,
     known: ReadonlyMap<string, Known>,
+    sent: { result?: T; has: boolean },
   ): Promise<TransactResult<T> | undefined> {
     return this.onLockedClient(deadline, attempt, "committing a transaction", async (client) => {
       const seen = new Map<string, Seen>();
@@ -494,7 +504,14 @@ export class PostgresAdapter implements StorageAdapter {
         try {
           outcome = runTransaction(fn, read, this.limits);
         } catch (err) {
-          if (misses.length === 0) throw err;
+          if (misses.length === 0) {
+            // A retry after a lost commit: the records were fetched under the counter lock, so a
+            // commit of this token that landed is visible, and may be what the run threw on.
+            const landed = retry && sent.has ? await this.tokenSeq(token, client) : undefined;
+            if (landed === undefined) throw err;
+            await client.query("ROLLBACK");
+            return { result: sent.result as T, sequence: landed };
+          }
         }
         if (misses.length === 0) break;
         await this.fetch(misses, seen, 1, client);
@@ -504,6 +521,8 @@ export class PostgresAdapter implements StorageAdapter {
         await client.query("ROLLBACK");
         return { result: done.result, sequence: undefined };
       }
+      sent.result = done.result;
+      sent.has = true;
       const second = `${this.commitSql(this.commitArgs(token, retry, reads, done.writes))}; COMMIT`;
       let seq: number;
       try {
@@ -680,6 +699,16 @@ export class PostgresAdapter implements StorageAdapter {
    * `uncertain`: the connection was lost, so the commit may or may not have landed; the next
    * attempt, with `retry` set, finds out under the counter lock.
    */
+  /** The sequence a commit with `token` got, or undefined when none landed. */
+  private async tokenSeq(token: string, client?: pg.PoolClient): Promise<number | undefined> {
+    const st = this.statements.committedToken;
+    const rows =
+      client === undefined
+        ? await this.query<{ seq: string }>(st, [token], "checking a retried commit")
+        : (await client.query<{ seq: string }>({ name: st.name, text: st.text, values: [token] })).rows;
+    return rows[0] === undefined ? undefined : Number(rows[0].seq);
+  }
+
   private async commit(
     token: string,
     retry: boolean,

@@ -17,6 +17,7 @@ export interface Statements {
   readonly countByIndex: Statement;
   readonly changes: Statement;
   readonly sequence: Statement;
+  readonly committedToken: Statement;
   readonly commit: Statement;
   readonly lockCounter: Statement;
   /** The fetch's text with the given argument expressions (three arrays: collections, ids, seqs). */
@@ -85,6 +86,7 @@ export function statements(schema: string): Statements {
     countByIndex: named("count_ix", `SELECT count(*) AS n FROM ${entries} WHERE collection = $1 AND name = $2 AND key >= $3 AND key < $4`),
     changes: named("changes", `SELECT seq, at, entries FROM ${q}.statehouse_changes WHERE seq > $1 ORDER BY seq LIMIT $2`),
     sequence: named("sequence", `SELECT seq FROM ${q}.statehouse_counter`),
+    committedToken: named("token_seq", `SELECT seq FROM ${q}.statehouse_changes WHERE token = $1`),
     lockCounter: named("lock", `SELECT seq FROM ${q}.statehouse_counter FOR UPDATE`),
     commit: named("commit", commitText(Array.from({ length: 18 }, (_, i) => `$${i + 1}`))),
     commitText,
