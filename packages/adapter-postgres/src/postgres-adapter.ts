@@ -407,6 +407,9 @@ export class PostgresAdapter implements StorageAdapter {
         // Read-only: done when everything it read came from one fetch of this call; a record from
         // the cache (or from two fetches) may be stale, so fetch them all once more and run again.
         if ([...reads.values()].every((r) => r.generation === generation && generation > 0) || reads.size === 0) {
+          // Unless a lost commit of this call landed: the run found nothing to do because of it.
+          const landed = uncertain && sent.has ? await this.tokenSeq(token) : undefined;
+          if (landed !== undefined) return { result: sent.result as T, sequence: landed };
           return { result: outcome.result, sequence: undefined };
         }
         generation++;
@@ -518,7 +521,10 @@ export class PostgresAdapter implements StorageAdapter {
       }
       const done = outcome!;
       if (done.writes.length === 0) {
+        // On a retry, a run with nothing to do may have found its own landed commit.
+        const landed = retry && sent.has ? await this.tokenSeq(token, client) : undefined;
         await client.query("ROLLBACK");
+        if (landed !== undefined) return { result: sent.result as T, sequence: landed };
         return { result: done.result, sequence: undefined };
       }
       sent.result = done.result;
