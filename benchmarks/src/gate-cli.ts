@@ -26,7 +26,9 @@ Usage: node dist/gate-cli.js [options]          (pnpm bench:gate)
 
 Builds the base and the head, then runs the same scenarios on both alternately on this machine
 (base, head, head, base, …, each run in its own child process against that tree's built
-packages) and compares each result's round medians.
+packages) and compares each result's rounds: in-process rows by the CPU time per call of
+each round (a shared machine's load hardly moves it), whole-process rows by each round's
+wall-time median.
 
 Options:
   --base REF         the commit to compare with (default: the merge-base with main; on main,
@@ -38,7 +40,7 @@ Options:
   --rounds N         interleaved rounds of every job (default 6)
   --confirm-rounds N further rounds of a suspected regression before failing (default: --rounds)
   --threshold X      smallest slowdown that counts, as a fraction (default 0.1 = 10 %)
-  --alpha P          level of the one-sided exact rank-sum test on round medians (default 0.05)
+  --alpha P          level of the one-sided exact rank-sum test on the rounds (default 0.05)
   --no-build         do not build the current checkout (use its dist/ as it is)
   --cache-dir DIR    where commit builds are kept (default ~/.cache/statehouse-bench-gate)
   --summary FILE     also write the markdown summary there (and to $GITHUB_STEP_SUMMARY if set)

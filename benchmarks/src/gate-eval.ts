@@ -130,6 +130,16 @@ interface RenderInput {
   jobs: number;
 }
 
+/** The middle value (upper median), NaN for none. */
+function middle(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : Number.NaN;
+}
+
+function signed(x: number): string {
+  return Number.isNaN(x) ? "–" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+}
+
 function isInjected(key: string, op: string): boolean {
   return key.split("·")[2] === op;
 }
@@ -155,7 +165,9 @@ function render(r: RenderInput): string {
     "",
     `Each gate run is \`runGate\` as \`pnpm bench:gate\` runs it: the current checkout as both base and head, ${r.jobs} jobs ` +
       `(\`${r.filter.join(",")}\`), ${first?.rounds ?? "?"} interleaved rounds each in a fresh child process, a suspect re-run for ${first?.confirmRounds ?? "?"} more rounds, ` +
-      `threshold +${((o?.threshold ?? 0) * 100).toFixed(0)} %, exact one-sided rank-sum p < ${o?.alpha ?? "?"}. ` +
+      `threshold +${((o?.threshold ?? 0) * 100).toFixed(0)} %, exact one-sided rank-sum p < ${o?.alpha ?? "?"}, ` +
+      "in-process rows compared by the CPU time per call of each round (the process's user + system time over the task's calls), " +
+      "which other processes' load hardly moves; the wall-time change of the same rounds is shown beside it. " +
       `A/A runs change nothing; injected runs set \`${INJECT_DELAY_ENV}=${r.op}:<level>\` in the head's children only, so \`${r.op}\` is that much slower there ` +
       `(a busy-wait proportional to each call's own time). ${r.runs.length} of ${r.plan} planned gate runs ran in ${r.minutes.toFixed(0)} min` +
       `${r.runs.length < r.plan ? " (the rest did not fit the time budget: the counts below are of the runs that ran, no more)" : ""}; one gate run took ` +
@@ -176,16 +188,16 @@ function render(r: RenderInput): string {
     "",
     "## Detection of an injected slowdown",
     "",
-    `| slowdown of ${r.op} | gate runs | comparisons | suspects after the first rounds | detected (confirmed) | rate | median measured change |`,
-    "|--:|--:|--:|--:|--:|--:|--:|",
+    `| slowdown of ${r.op} | gate runs | comparisons | suspects after the first rounds | detected (confirmed) | rate | median measured change | median wall-time change |`,
+    "|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const level of levels) {
     const runs = r.runs.filter((x) => x.kind === "inject" && x.level === level);
     const cs = runs.flatMap((x) => x.outcome.comparisons.filter((c) => isInjected(c.key, r.op)));
-    const changes = cs.map((c) => c.first.change).sort((a, b) => a - b);
-    const med = changes.length > 0 ? changes[Math.floor(changes.length / 2)]! : Number.NaN;
+    const med = middle(cs.map((c) => c.first.change));
+    const wallMed = middle(cs.map((c) => (c.wall ?? c.first).change));
     lines.push(
-      `| +${(level * 100).toFixed(0)} % | ${runs.length} | ${cs.length} | ${cs.filter((c) => c.first.slower).length} | ${cs.filter((c) => c.regression).length} | ${rate(cs.filter((c) => c.regression).length, cs.length)} | +${(med * 100).toFixed(1)} % |`,
+      `| +${(level * 100).toFixed(0)} % | ${runs.length} | ${cs.length} | ${cs.filter((c) => c.first.slower).length} | ${cs.filter((c) => c.regression).length} | ${rate(cs.filter((c) => c.regression).length, cs.length)} | ${signed(med)} | ${signed(wallMed)} |`,
     );
   }
   lines.push(
@@ -194,8 +206,8 @@ function render(r: RenderInput): string {
     "",
     "## Every comparison",
     "",
-    "| run | kind | result | first change | first p | with re-run: change | p | verdict |",
-    "|--:|---|---|--:|--:|--:|--:|---|",
+    "| run | kind | result | compared by | first change | first p | with re-run: change | p | wall-time change | verdict |",
+    "|--:|---|---|---|--:|--:|--:|--:|--:|---|",
   );
   for (const [i, x] of r.runs.entries()) {
     for (const c of x.outcome.comparisons) {
@@ -207,10 +219,10 @@ function render(r: RenderInput): string {
             : `A/A (beside +${(x.level * 100).toFixed(0)} %)`;
       const v = c.regression ? "regression" : c.first.slower ? "suspect, cleared" : "ok";
       lines.push(
-        `| ${i + 1} | ${kind} | ${c.key} | ${(c.first.change * 100).toFixed(1)} % | ${c.first.p.toPrecision(2)} | ${c.rerun === undefined ? "" : `${(c.rerun.change * 100).toFixed(1)} %`} | ${c.rerun === undefined ? "" : c.rerun.p.toPrecision(2)} | ${v} |`,
+        `| ${i + 1} | ${kind} | ${c.key} | ${c.metric === "cpu" ? "CPU" : "wall"} | ${(c.first.change * 100).toFixed(1)} % | ${c.first.p.toPrecision(2)} | ${c.rerun === undefined ? "" : `${(c.rerun.change * 100).toFixed(1)} %`} | ${c.rerun === undefined ? "" : c.rerun.p.toPrecision(2)} | ${c.wall === undefined ? "" : `${(c.wall.change * 100).toFixed(1)} %`} | ${v} |`,
       );
     }
-    for (const f of x.outcome.failures) lines.push(`| ${i + 1} | failed | ${f.key} | | | | | ${f.reason.replace(/\|/g, "/")} |`);
+    for (const f of x.outcome.failures) lines.push(`| ${i + 1} | failed | ${f.key} | | | | | | | ${f.reason.replace(/\|/g, "/")} |`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -87,12 +87,26 @@ export interface GateRunOptions extends RoundsCompareOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * What a result's rounds are compared by: `cpu`, the process's CPU time per call (in-process rows
+ * whose trees both record it), or `wall`, the median wall time of the round (whole-process rows, and
+ * a base that predates CPU timing). CPU time is what a shared machine's load hardly moves: at a load
+ * average of 31 on 2 cores, A/A round medians of one tree moved by up to ±100 % in wall time. It does
+ * not see a slowdown made only of waiting (an extra fsync, a lock held longer); the wall-time
+ * comparison of the same rounds is kept beside it for a reader to see that.
+ */
+export type GateMetric = "cpu" | "wall";
+
 export interface GateComparison {
   readonly key: string;
+  /** What `first`, `rerun` and the verdict are judged on. */
+  readonly metric: GateMetric;
   readonly first: RoundsComparison;
   /** The re-measurement of a suspect: its first rounds plus the re-run's, compared together. */
   readonly rerun?: RoundsComparison | undefined;
   readonly regression: boolean;
+  /** With metric `cpu`: the same rounds' wall-time medians compared (information, not the verdict). */
+  readonly wall?: RoundsComparison | undefined;
 }
 
 export interface GateOutcome {
@@ -113,9 +127,15 @@ export interface GateOutcome {
   readonly children: number;
 }
 
+/** One result's rounds on one tree: wall-time medians, and CPU per call where the tree's children record it. */
+interface Rounds {
+  wall: number[];
+  cpu: (number | undefined)[];
+}
+
 interface Collected {
-  base: Map<string, number[]>;
-  head: Map<string, number[]>;
+  base: Map<string, Rounds>;
+  head: Map<string, Rounds>;
   headFailures: Map<string, string>;
   baseFailures: Map<string, string>;
   /** Which keys each job yielded, so a suspect's job can be re-run. */
@@ -137,7 +157,10 @@ function record(into: Collected, side: "base" | "head", job: Job, results: Bench
     keys.add(r.key);
     if (r.status === "ok" && r.stats !== undefined && Number.isFinite(r.stats.median)) {
       const map = into[side];
-      map.set(r.key, [...(map.get(r.key) ?? []), r.stats.median]);
+      const rounds = map.get(r.key) ?? { wall: [], cpu: [] };
+      map.set(r.key, rounds);
+      rounds.wall.push(r.stats.median);
+      rounds.cpu.push(r.stats.cpu !== undefined && Number.isFinite(r.stats.cpu) && r.stats.cpu > 0 ? r.stats.cpu : undefined);
     } else if (r.status === "failed") (side === "base" ? into.baseFailures : into.headFailures).set(r.key, r.reason ?? "failed");
   }
 }
@@ -168,13 +191,21 @@ async function interleave(o: GateRunOptions, jobs: readonly Job[], rounds: numbe
   return children;
 }
 
+function hasCpu(r: Rounds): boolean {
+  return r.cpu.length > 0 && r.cpu.every((v) => v !== undefined);
+}
+
+function valuesOf(r: Rounds, metric: GateMetric): number[] {
+  return metric === "cpu" ? (r.cpu as number[]) : r.wall;
+}
+
 function emptyCollected(): Collected {
   return { base: new Map(), head: new Map(), headFailures: new Map(), baseFailures: new Map(), keysOf: new Map() };
 }
 
 /**
  * The interleaved regression gate: runs the same jobs on base and head alternately, compares each
- * result's round medians ({@link compareRounds}), re-runs the jobs of suspected regressions for
+ * result's rounds ({@link compareRounds}; by CPU time per call in process, see {@link GateMetric}), re-runs the jobs of suspected regressions for
  * `confirmRounds` more rounds and fails only on those slower again ({@link confirmedRegression}),
  * or on any result that failed on the head.
  */
@@ -191,10 +222,15 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
   const comparisons: GateComparison[] = [];
   const notCompared: { key: string; reason: string }[] = [];
   const firstCmp = new Map<string, RoundsComparison>();
+  const metrics = new Map<string, GateMetric>();
   for (const key of keys) {
-    const b = first.base.get(key) ?? [];
-    const h = first.head.get(key) ?? [];
+    const bRounds = first.base.get(key);
+    const hRounds = first.head.get(key);
     if (first.headFailures.has(key)) continue;
+    const metric: GateMetric = bRounds !== undefined && hRounds !== undefined && hasCpu(bRounds) && hasCpu(hRounds) ? "cpu" : "wall";
+    const b = bRounds === undefined ? [] : valuesOf(bRounds, metric);
+    const h = hRounds === undefined ? [] : valuesOf(hRounds, metric);
+    metrics.set(key, metric);
     if (b.length === 0) {
       notCompared.push({
         key,
@@ -214,11 +250,17 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
   const second = emptyCollected();
   if (rerunJobs.length > 0 && confirmRounds > 0) children += await interleave(o, rerunJobs, confirmRounds, second, "confirm:");
   for (const [key, c] of firstCmp) {
+    const metric = metrics.get(key) ?? "wall";
+    const b2 = second.base.get(key);
+    const h2 = second.head.get(key);
+    // A re-run is judged on the first rounds' metric; a round missing its CPU time falls back to wall for both.
+    const sameMetric = metric === "wall" || (b2 !== undefined && h2 !== undefined && hasCpu(b2) && hasCpu(h2));
     const rerun =
-      c.slower && (second.base.get(key)?.length ?? 0) > 0 && (second.head.get(key)?.length ?? 0) > 0
-        ? combineRounds(c, second.base.get(key)!, second.head.get(key)!, opts)
+      c.slower && b2 !== undefined && h2 !== undefined && b2.wall.length > 0 && h2.wall.length > 0 && sameMetric
+        ? combineRounds(c, valuesOf(b2, metric), valuesOf(h2, metric), opts)
         : undefined;
-    comparisons.push({ key, first: c, rerun, regression: isRegression(c, rerun, confirmRounds) });
+    const wall = metric === "cpu" ? compareRounds(first.base.get(key)?.wall ?? [], first.head.get(key)?.wall ?? [], opts) : undefined;
+    comparisons.push({ key, metric, first: c, rerun, regression: isRegression(c, rerun, confirmRounds), wall });
   }
   for (const [k, v] of second.headFailures) if (!first.headFailures.has(k)) first.headFailures.set(k, v);
   const failures = [...first.headFailures].map(([key, reason]) => ({ key, reason }));
@@ -263,16 +305,19 @@ export function formatGateMarkdown(out: GateOutcome): string {
     `Base \`${out.base.ref}\` (${out.base.commit}, ${out.base.source}) vs head \`${out.head.ref}\` (${out.head.commit}, ${out.head.source}), ` +
       `${out.jobs} jobs × ${out.rounds} interleaved rounds (${out.children} child processes, ${out.seconds.toFixed(0)} s). ` +
       `A result regresses when the median of its head rounds is more than ${(o.threshold * 100).toFixed(0)} % above the base's, ` +
-      `the one-sided exact rank-sum test on the round medians gives p < ${o.alpha}, and it still does with ${out.confirmRounds} further ` +
-      "interleaved rounds of it added (confirm by re-running).",
+      `the one-sided exact rank-sum test on the rounds gives p < ${o.alpha}, and it still does with ${out.confirmRounds} further ` +
+      "interleaved rounds of it added (confirm by re-running). In-process rows are compared by CPU time per call (what other " +
+      "processes' load hardly moves; it does not see time spent waiting, so their wall-time change is shown beside it), " +
+      "whole-process rows by the wall-time median of each round.",
     "",
-    "| result | base median (ms) | head median (ms) | change | p | with re-run: change | p | verdict |",
-    "|---|--:|--:|--:|--:|--:|--:|---|",
+    "| result | compared by | base (ms) | head (ms) | change | p | with re-run: change | p | wall-time change | verdict |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const c of out.comparisons) {
     lines.push(
-      `| ${c.key} | ${ms(c.first.baseMedian)} | ${ms(c.first.headMedian)} | ${pct(c.first.change)} | ${c.first.p.toPrecision(2)} | ` +
-        `${c.rerun === undefined ? "" : pct(c.rerun.change)} | ${c.rerun === undefined ? "" : c.rerun.p.toPrecision(2)} | ${verdict(c)} |`,
+      `| ${c.key} | ${c.metric === "cpu" ? "CPU per call" : "wall median"} | ${ms(c.first.baseMedian)} | ${ms(c.first.headMedian)} | ${pct(c.first.change)} | ${c.first.p.toPrecision(2)} | ` +
+        `${c.rerun === undefined ? "" : pct(c.rerun.change)} | ${c.rerun === undefined ? "" : c.rerun.p.toPrecision(2)} | ` +
+        `${c.wall === undefined ? "" : pct(c.wall.change)} | ${verdict(c)} |`,
     );
   }
   if (out.failures.length > 0) {

@@ -2,7 +2,7 @@ import { ConfigError } from "@statehouse/core";
 
 /**
  * The test-only slowdown the gate is measured with: `STATEHOUSE_BENCH_INJECT_DELAY="state-update:0.2"`
- * makes every call of the operation `state-update` that the harness measures take 20 % longer. It is
+ * makes every call of the operation `state-update` that the harness measures do 20 % more CPU work. It is
  * read by the benchmark harness only (never by product code), so it can prove that the regression
  * gate sees a known relative slowdown; it has no other use.
  */
@@ -34,28 +34,38 @@ export function parseInjectDelay(value: string | undefined): Map<string, number>
   return out;
 }
 
-function spinFor(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // Busy-wait: a timer would yield the CPU and measure the scheduler, not a slower operation.
+/** This process's CPU time (user + system, all threads) in µs. */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+function spinForCpu(micros: number): void {
+  const end = cpuMicros() + micros;
+  while (cpuMicros() < end) {
+    // Busy-wait on CPU time, not the clock: on a loaded machine a clock-timed wait is partly spent
+    // descheduled, so it would add less work than asked, or (timed from a call inflated by waiting
+    // for the CPU) much more.
   }
 }
 
 /**
- * `fn` made `fraction` slower: after each call it busy-waits for `fraction` × that call's own
- * measured time, so the slowdown is relative (a 20 % delay stays 20 % whatever the machine's
- * speed) and is paid inside the measured call, as a real regression would be.
+ * `fn` made `fraction` slower: after each call it busy-waits until this process has spent
+ * `fraction` × the CPU time that call spent, so the slowdown is relative (20 % more work stays
+ * 20 % whatever the machine's speed or load) and is paid inside the measured call, as a real
+ * regression that adds work would be. An operation that mostly waits (an fsync) becomes less than
+ * `fraction` slower in wall time: the gate's report shows that change beside the CPU one.
  */
 export function slowedDown(fn: () => unknown, fraction: number): () => unknown {
   return () => {
-    const t0 = performance.now();
+    const c0 = cpuMicros();
     const r = fn();
     if (r instanceof Promise)
       return r.then((v: unknown) => {
-        spinFor((performance.now() - t0) * fraction);
+        spinForCpu((cpuMicros() - c0) * fraction);
         return v;
       });
-    spinFor((performance.now() - t0) * fraction);
+    spinForCpu((cpuMicros() - c0) * fraction);
     return r;
   };
 }

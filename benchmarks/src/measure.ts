@@ -1,8 +1,14 @@
 import { Bench } from "tinybench";
 import { IoError } from "@statehouse/core";
 import { withInjectedDelay } from "./inject.js";
-import { summarize, thin } from "./stats.js";
+import { median, summarize, thin } from "./stats.js";
 import type { Stats } from "./types.js";
+
+/** This process's CPU time (user + system, every thread) in µs: getrusage, exact to the µs on Linux. */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
 
 /** How long tinybench measures one task. */
 export interface MeasureOptions {
@@ -35,7 +41,19 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
     throws: true,
   });
   // The gate's measured slowdown (test-only, see inject.ts): a no-op unless the variable names `name`.
-  bench.add(name, withInjectedDelay(name, fn));
+  const measured = withInjectedDelay(name, fn);
+  // CPU time of each call of the measured phase (not the warm-up), taken in tinybench's
+  // beforeEach/afterEach hooks, outside its timing: see `Stats.cpu`.
+  const cpuPerCall: number[] = [];
+  let c0 = 0;
+  bench.add(name, measured, {
+    beforeEach(mode) {
+      if (mode === "run") c0 = cpuMicros();
+    },
+    afterEach(mode) {
+      if (mode === "run") cpuPerCall.push(cpuMicros() - c0);
+    },
+  });
   const [task] = await bench.run();
   const r = task?.result;
   if (r === undefined || (r.state !== "completed" && r.state !== "aborted-with-statistics")) {
@@ -53,6 +71,7 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
     throughput: lat.mean > 0 ? 1000 / lat.mean : 0,
     rme: lat.rme,
     count: lat.samplesCount,
+    cpu: cpuPerCall.length > 0 ? median(cpuPerCall) / 1000 : undefined,
   };
   return { stats, samples };
 }
