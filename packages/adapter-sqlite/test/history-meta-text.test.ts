@@ -33,7 +33,7 @@ describe("history's meta record, composed from its entries' texts", () => {
     expect((cached as { entries: JsonValue[] }).entries.length).toBe(4);
 
     // A hand-edited meta record (an import): members in another order, an entry that cannot be read.
-    const edited = {
+    const edited: { entries: JsonValue[] } & Record<string, JsonValue> = {
       document: "meta-text",
       collection: "state",
       entries: [{ size: 11, at: "2026-01-01T00:00:00.000Z", revision: 7 }, { revision: "6" }, { at: null, revision: 6, size: 10 }],
