@@ -174,10 +174,29 @@ export class WaitQueue {
     } catch {
       // exists already, or cannot be made (then the open below fails too)
     }
+    this.sweep();
     const path = join(this.dir, `${SELF.pid}-${SELF.start}-${randomBytes(4).toString("hex")}.idle`);
     closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE));
     this.idle = path;
     return path;
+  }
+
+  /**
+   * Removes the idle files and tickets of processes that are gone (killed while waiting): once per
+   * process, when it first waits, so that the directory does not grow with every crash.
+   */
+  private sweep(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = WAIT_TICKET_NAME.exec(name);
+      const who = m === null ? WAIT_IDLE_NAME.exec(name) : [m[0], m[2], m[3]];
+      if (who !== null && isGone(Number(who[1]), who[2] ?? "")) unlinkQuietly(join(this.dir, name));
+    }
   }
 
   /** Sleeps until `wakeHead` touches this waiter's ticket, or `ms` pass. */
