@@ -262,9 +262,10 @@ export class SqliteAdapter implements StorageAdapter {
           deadline = Date.now() + this.options.lockTimeoutMs;
         }
         if (queue !== undefined) {
-          // The head is woken by the releaser; the timers (jittered) cover a missed wake-up and let
-          // the next few notice promptly that they have moved up; the rest, far back, look less often.
-          await queue.wait(turn ? 1 + Math.random() * 3 : queue.rank <= 8 ? 2 + Math.random() * 3 : 15 + Math.random() * 15);
+          // Every releaser wakes the head, so the timers (jittered) only cover a missed wake-up or
+          // a holder that died: polling often, with many waiters on a few cores, costs the CPU
+          // the holder needs to get through.
+          await queue.wait(turn ? 5 + Math.random() * 5 : 30 + Math.random() * 30);
         }
       }
     } finally {

@@ -68,6 +68,8 @@ export class WaitQueue {
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
   private watchFailed = false;
+  /** A wake-up arrived while this waiter was not sleeping. */
+  private woken = false;
   private beat = 0;
   /** The head at the last look, and when this waiter first saw it there. */
   private head: { name: string; seen: number } | undefined;
@@ -159,6 +161,9 @@ export class WaitQueue {
       renameSync(this.idleFile(), join(this.dir, name));
       this.ticket = join(this.dir, name);
       this.beat = Date.now();
+      // Watching from the moment the ticket exists: a wake-up that comes before this waiter
+      // sleeps is kept (woken), not missed.
+      this.ensureWatcher();
     } catch {
       // Our idle file is gone (swept) or the directory is not writable: try afresh next time.
       if (this.idle !== undefined) unlinkQuietly(this.idle);
@@ -199,9 +204,13 @@ export class WaitQueue {
     }
   }
 
-  /** Sleeps until `wakeHead` touches this waiter's ticket, or `ms` pass. */
+  /** Sleeps until `wakeHead` touches this waiter's ticket (or touched it since the last wait), or `ms` pass. */
   wait(ms: number): Promise<void> {
     this.ensureWatcher();
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -218,7 +227,10 @@ export class WaitQueue {
     if (this.watcher !== undefined || this.watchFailed || this.ticket === undefined) return;
     try {
       // Watches the ticket's inode: a touch by the releaser (or this head's own heartbeat) fires it.
-      this.watcher = watch(this.ticket, { persistent: false }, () => this.wake?.());
+      this.watcher = watch(this.ticket, { persistent: false }, () => {
+        if (this.wake === undefined) this.woken = true;
+        else this.wake();
+      });
       this.watcher.on("error", () => this.closeWatcher());
     } catch {
       this.watchFailed = true;
@@ -262,6 +274,7 @@ export class WaitQueue {
     }
     this.ticket = undefined;
     this.wake = undefined;
+    this.woken = false;
   }
 
   /** Removes the idle file (the adapter is closing). */
