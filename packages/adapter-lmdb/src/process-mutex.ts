@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { WaitQueue } from "@statehouse/core/spi";
 import type { RootDatabase, RootDatabaseOptionsWithPath } from "lmdb";
 import { ABORT, open } from "./lmdb-engine.js";
 import { mapEngineError } from "./map-engine-error.js";
@@ -12,21 +11,6 @@ const TXN_FLAGS = 3;
 
 /** Depth of `run` per store directory in this process: lmdb-js shares one native environment per path. */
 const held = new Map<string, number>();
-
-/** The queue's directory, in the store directory: `waiters/`. */
-export const WAITERS_DIR = "waiters";
-
-/** A queued head that shows no sign of life for this long (a stopped process) no longer holds the others back. */
-const QUEUE_STALE_MS = 2_000;
-
-/** Taking the mutex took longer than this: another process held it (an uncontended take is ~1 µs). */
-const CONTENDED_MS = 1;
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-/** Sleeps synchronously: `run` is synchronous, and so is the native wait for the mutex it replaces. */
-function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
 
 /**
  * A lock shared by every process that opens the store: the write lock of a second, always empty
@@ -43,31 +27,11 @@ function sleepSync(ms: number): void {
  */
 export class ProcessMutex {
   private closed = false;
-  /**
-   * The fair queue in front of the mutex: the robust mutex is no queue (whoever the kernel wakes
-   * first wins), so with 25 writers an unlucky one loses for long. A process that found the mutex
-   * contended (or writers queued) at its last take queues for the next one; a lone writer pays
-   * one readdir per take and no file operation.
-   */
-  private readonly queue: WaitQueue;
-  private queued = false;
 
   private constructor(
     private readonly dir: string,
     private readonly root: RootDatabase,
-  ) {
-    this.queue = new WaitQueue({ dir: join(dir, WAITERS_DIR), staleMs: QUEUE_STALE_MS });
-  }
-
-  /** Waits (synchronously) for this process's turn in the queue: it is the head, or the head is stale. */
-  private waitTurn(): void {
-    const queue = this.queue;
-    queue.join();
-    while (!queue.mayAttempt()) {
-      // The next few look often, as a turn takes a millisecond or two; the rest, far back, less.
-      sleepSync(queue.rank <= 2 ? 0.5 + Math.random() : queue.rank <= 8 ? 1 + Math.random() * 2 : 10 + Math.random() * 10);
-    }
-  }
+  ) {}
 
   /** Opens (creating if needed) the mutex of the store in `dir`, an existing directory. */
   static open(dir: string): ProcessMutex {
@@ -92,13 +56,8 @@ export class ProcessMutex {
     if (depth > 0) return fn();
     let result: { value: T } | undefined;
     let failure: { error: unknown } | undefined;
-    if (this.queued) this.waitTurn();
-    const asked = performance.now();
-    let taken = asked;
     try {
       this.root.transactionSync(() => {
-        taken = performance.now();
-        this.queue.leave();
         held.set(this.dir, 1);
         try {
           result = { value: fn() };
@@ -113,11 +72,6 @@ export class ProcessMutex {
       if (failure === undefined && result === undefined) {
         throw mapEngineError(err, "taking the store's process lock", join(this.dir, MUTEX_FILE));
       }
-    } finally {
-      this.queue.leave();
-      // Released: the next in line is woken, and this process queues next time if others wait.
-      const waiting = this.queue.wakeHead();
-      this.queued = waiting || taken - asked > CONTENDED_MS;
     }
     if (failure !== undefined) throw failure.error;
     return (result as { value: T }).value;
@@ -126,7 +80,6 @@ export class ProcessMutex {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue.dispose();
     await this.root.close().catch(() => undefined);
   }
 }
