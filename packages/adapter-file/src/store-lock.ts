@@ -3,13 +3,13 @@ import * as nodeFs from "node:fs";
 import { existsSync, linkSync, mkdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { IoError, LockTimeoutError } from "@statehouse/core";
+import { WaitQueue } from "@statehouse/core/spi";
 import type * as Lockfile from "proper-lockfile";
 import { DIR_MODE, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { mapEngineError } from "./map-engine-error.js";
 import { createOwnerRecord, readOwnerRecord } from "./owner-record.js";
 import { liveness } from "./process-info.js";
-import { WaitQueue } from "./wait-queue.js";
 
 /** Options of the store's write lock. */
 export interface StoreLockOptions {
@@ -89,7 +89,7 @@ export class StoreLock {
     private readonly options: StoreLockOptions,
   ) {
     const lockDir = layout.lockDir;
-    this.queue = new WaitQueue(layout, options.staleMs);
+    this.queue = new WaitQueue({ dir: join(layout.root, "waiters"), staleMs: options.staleMs });
     // proper-lockfile takes an `fs`: ours creates the lock directory 0700 whatever the umask, and
     // removes it only through removeIfOwned (the directory holds the owner record, and a holder
     // that lost the lock must never remove its successor's).
@@ -155,7 +155,7 @@ export class StoreLock {
         }
         queue.join();
         if (seen === undefined && queue.joined) seen = this.progressMark(queue.rank);
-        // The first three are woken when the lock is released. The timers (randomized, so
+        // The head is woken when the lock is released (see releaseNow). The timers (randomized, so
         // waiters do not move in lock-step) cover a missed wake-up, and let the next few notice
         // promptly that they have moved up (a turn takes a millisecond or two); the rest, far
         // back, look less often.
@@ -266,6 +266,8 @@ export class StoreLock {
     this.compromised = undefined;
     if (token === undefined) return;
     this.removeIfOwned(token);
+    // The next in line, if any, is woken now rather than at its next poll.
+    this.queue.wakeHead();
     // Stops proper-lockfile's heartbeat; its rmdir is a no-op through plFs.
     if (release !== undefined) releaseQuietly(release);
   }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { TEMP_PATTERN, unlinkQuietly } from "./atomic-file.js";
 import type { Layout } from "./layout.js";
 import { isGone } from "./process-info.js";
-import { IDLE_NAME, TICKET_NAME } from "./wait-queue.js";
+import { WAIT_IDLE_NAME as IDLE_NAME, WAIT_TICKET_NAME as TICKET_NAME } from "@statehouse/core/spi";
 
 const BREAKER_NAME = /^lock\.[0-9a-f]{16}\.break$/;
 const TEMP = { re: TEMP_PATTERN, pid: 1, start: 2 };

@@ -5,6 +5,7 @@ import {
   type ImportChangesOptions,
   ClosedError,
   CorruptError,
+  LockTimeoutError,
   NotFoundError,
   type CommitWrite,
   type CountOptions,
@@ -32,6 +33,7 @@ import {
   resolvePageSize,
   runTransaction,
   runTransactionGroup,
+  WaitQueue,
 } from "@statehouse/core/spi";
 import Database from "better-sqlite3";
 import { appendChangeSet, readChanges, readSequence, replaceChangeLog } from "./change-log.js";
@@ -46,6 +48,13 @@ import { RecordCache } from "./record-cache.js";
 import { type RecordRow, type Statements, prepareStatements } from "./statements.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A queued writer at the head whose ticket shows no sign of life for this long (a stopped
+ * process) no longer holds the others back. A live head refreshes its ticket a quarter of this
+ * apart while it waits.
+ */
+const QUEUE_STALE_MS = 2_000;
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -104,6 +113,10 @@ export class SqliteAdapter implements StorageAdapter {
   private closed = false;
   /** This connection's last commit, to skip reading the sequence when nobody else committed since. */
   private lastCommit: { seq: number; dataVersion: number } | undefined;
+  /** Writers of every process waiting for SQLite's write lock, first come first served (`<db file>-waiters/`). */
+  private readonly queue: WaitQueue;
+  /** Whether writers were queued when this connection last released the lock: it then queues too. */
+  private queued = false;
 
   constructor(location: string, options: SqliteAdapterOptions = {}) {
     this.options = resolveOptions(options);
@@ -126,6 +139,7 @@ export class SqliteAdapter implements StorageAdapter {
     const { db, file } = openDatabase(location, this.options);
     this.db = db;
     this.file = file;
+    this.queue = new WaitQueue({ dir: `${file}-waiters`, staleMs: QUEUE_STALE_MS });
     try {
       this.statements = prepareStatements(db);
     } catch (err) {
@@ -167,30 +181,105 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   /**
-   * Retries `call` while the lock is busy. The wait starts again each time another connection
-   * commits meanwhile (`data_version` moves): a waiter behind writers that are getting through
-   * is not refused, however many there are (50 CLI processes writing at once); one behind a lock
-   * that nobody gets through times out after `lockTimeoutMs`. SQLite's lock is no queue, so a
-   * waiter that keeps losing the race waits as long as the others keep writing, never longer.
+   * Runs a write transaction (`call` begins IMMEDIATE). A lone writer tries the lock at once and
+   * pays no file operation for the queue but one readdir after its release (`wakeHead`). On
+   * SQLITE_BUSY, or when writers were queued at this connection's last release, it joins the
+   * fair queue: SQLite's lock is no queue, and retries alone are a free-for-all in which an
+   * unlucky process loses for seconds.
    */
-  private async retryBusy<T>(what: string, call: () => T): Promise<T> {
-    let deadline = Date.now() + this.options.lockTimeoutMs;
-    let seen = this.quietDataVersion();
-    for (;;) {
-      await sleep(1 + Math.random());
-      this.assertOpen();
+  private write<T>(what: string, call: () => T): T | Promise<T> {
+    const queued = this.options.lockTimeoutMs > 0 && this.queued;
+    if (!queued) {
       try {
-        return call();
+        const out = call();
+        this.queued = this.queue.wakeHead();
+        return out;
       } catch (err) {
-        if (!isBusy(err)) throw this.typed(err, what);
-        if (Date.now() >= deadline) {
-          const now = this.quietDataVersion();
-          if (now === undefined || now === seen) throw this.typed(err, what);
-          seen = now;
-          deadline = Date.now() + this.options.lockTimeoutMs;
+        if (!isBusy(err) || this.options.lockTimeoutMs === 0) {
+          // The lock was taken and released (the transaction failed or rolled back), or never queued for.
+          if (!isBusy(err)) this.queued = this.queue.wakeHead();
+          throw this.typed(err, what);
         }
       }
     }
+    return this.retryBusy(what, call, this.queue);
+  }
+
+  /**
+   * Retries `call` while the lock is busy; with a `queue`, only when this process is at its head
+   * (or the head is stale), sleeping until woken otherwise. The wait starts again each time
+   * another connection commits meanwhile (`data_version` moves) or this waiter moves up the
+   * queue: a waiter behind writers that are getting through is not refused, however many there
+   * are (50 CLI processes writing at once); one behind a lock that nobody gets through times out
+   * after `lockTimeoutMs`.
+   */
+  private async retryBusy<T>(what: string, call: () => T, queue?: WaitQueue): Promise<T> {
+    let deadline = Date.now() + this.options.lockTimeoutMs;
+    const started = Date.now();
+    let seen = this.progressMark(queue);
+    let busy: unknown;
+    // Whether this call took (and so released) the lock: then the next in line is woken.
+    let released = false;
+    try {
+      for (;;) {
+        if (queue === undefined) await sleep(1 + Math.random());
+        this.assertOpen();
+        let turn = true;
+        if (queue !== undefined) {
+          queue.join();
+          turn = queue.mayAttempt();
+        }
+        if (turn) {
+          try {
+            const out = call();
+            released = true;
+            return out;
+          } catch (err) {
+            if (!isBusy(err)) {
+              released = true;
+              throw this.typed(err, what);
+            }
+            busy = err;
+          }
+        }
+        if (Date.now() >= deadline) {
+          const now = this.progressMark(queue);
+          if (now === undefined || now === seen) {
+            if (busy !== undefined) throw this.typed(busy, what);
+            throw new LockTimeoutError(
+              `timed out after ${this.options.lockTimeoutMs} ms waiting in the write queue of ${this.file} without it moving (${queue?.rank ?? 0} waiting ahead, ${Date.now() - started} ms in all)`,
+              {
+                details: {
+                  file: this.file,
+                  timeoutMs: this.options.lockTimeoutMs,
+                  ahead: queue?.rank ?? 0,
+                  waitedMs: Date.now() - started,
+                },
+              },
+            );
+          }
+          seen = now;
+          deadline = Date.now() + this.options.lockTimeoutMs;
+        }
+        if (queue !== undefined) {
+          // Every releaser wakes the head, so the timers (jittered) only cover a missed wake-up or
+          // a holder that died: polling often, with many waiters on a few cores, costs the CPU
+          // the holder needs to get through.
+          await queue.wait(turn ? 5 + Math.random() * 5 : 30 + Math.random() * 30);
+        }
+      }
+    } finally {
+      if (queue !== undefined) {
+        queue.leave();
+        if (released) this.queued = queue.wakeHead();
+      }
+    }
+  }
+
+  /** What a waiter watches for progress: its place in the queue and `data_version`; undefined when unreadable. */
+  private progressMark(queue: WaitQueue | undefined): string | undefined {
+    const version = this.quietDataVersion();
+    return version === undefined ? undefined : `${queue?.rank ?? 0}:${version}`;
   }
 
   /** `data_version`, or undefined when even that cannot be read now (then no progress is seen). */
@@ -290,7 +379,7 @@ export class SqliteAdapter implements StorageAdapter {
   async transact<T>(fn: (tx: TxContext) => T): Promise<TransactResult<T>> {
     this.assertOpen();
     this.rehearse(fn);
-    const out = (await this.engine("running a transaction", () => {
+    const out = (await this.write("running a transaction", () => {
       const committed = this.txn.immediate(fn);
       // At once, not after the await: other transactions of this process may run before this
       // one's continuation does, and they must find the cache and lastCommit current.
@@ -325,7 +414,7 @@ export class SqliteAdapter implements StorageAdapter {
    */
   async transactGroup<T>(fns: readonly ((tx: TxContext) => T)[], options?: TransactGroupOptions): Promise<GroupOutcome<T>[]> {
     this.assertOpen();
-    const out = (await this.engine("running a group of transactions", () => {
+    const out = (await this.write("running a group of transactions", () => {
       const committed = this.groupTxn.immediate(fns, options);
       if (committed.sequence !== undefined) this.remember(committed, committed.sequence);
       return committed;
@@ -490,6 +579,7 @@ export class SqliteAdapter implements StorageAdapter {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
+    this.queue.dispose();
     await this.engine("closing the store", () => this.db.close());
   }
 }

@@ -16,6 +16,7 @@ export { openAdapterUrl, parseStoreUrl, registerAdapter, registeredSchemes } fro
 export { MemoryAdapter, type MemoryAdapterOptions, openAdapter as openMemoryAdapter } from "../memory/memory-adapter.js";
 export { DOMAIN_COLLECTIONS, indexKeysFor } from "../domain/index-keys.js";
 export { deleteHistory } from "../domain/history.js";
+export { WAIT_IDLE_NAME, WAIT_TICKET_NAME, WaitQueue, type WaitQueueOptions } from "./wait-queue.js";
 export { pathExists } from "./path-exists.js";
 export { MAX_IMPORTED_SEQUENCE, checkImportedChanges, checkImportSequence } from "./import-changes.js";
 export { decodeKey, encodeKey, prefixRange } from "./key-codec.js";
