@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningChild, evalChild, killChildren, sleep, tempDir, waitForLine } from "@statehouse/conformance/testing";
@@ -78,8 +78,8 @@ describe("WaitQueue across real processes", () => {
     const results = await Promise.all(q.children.map((c) => c.done));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     expect(q.order()).toEqual(["w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7"]);
-    // Every ticket was given back and every idle file removed.
-    expect(readdirSync(q.dir).filter((f) => WAIT_TICKET_NAME.test(f) || WAIT_IDLE_NAME.test(f))).toEqual([]);
+    // Every ticket was given back, every idle file removed, and the last to leave removed the directory.
+    expect(existsSync(q.dir)).toBe(false);
   });
 
   it("kill -9 of the head and of a waiter in the middle: the others are served in order, without waiting for staleMs", async () => {
@@ -96,7 +96,9 @@ describe("WaitQueue across real processes", () => {
     expect(q.order()).toEqual(["w1", "w3", "w4"]);
     // Far less than staleMs (60 s): the dead tickets were removed by liveness, not waited out.
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(readdirSync(q.dir).filter((f) => WAIT_TICKET_NAME.test(f))).toEqual([]);
+    // The killed waiters' files were swept: nothing is left, not even the directory.
+    expect(existsSync(q.dir) ? readdirSync(q.dir).filter((f) => WAIT_TICKET_NAME.test(f) || WAIT_IDLE_NAME.test(f)) : []).toEqual([]);
+    expect(existsSync(q.dir)).toBe(false);
   });
 
   it("a stopped head (SIGSTOP) holds the others back only for staleMs", async () => {

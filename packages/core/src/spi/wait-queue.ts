@@ -7,6 +7,7 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   statSync,
   unlinkSync,
   utimesSync,
@@ -277,10 +278,21 @@ export class WaitQueue {
     this.woken = false;
   }
 
-  /** Removes the idle file (the adapter is closing). */
+  /**
+   * Removes the idle file (the adapter is closing), and the directory when nothing else is in it
+   * once dead processes' files are swept: like SQLite's -wal and -shm files, the queue leaves
+   * nothing behind after the last close. A process that joins meanwhile finds its idle file gone
+   * and makes the directory again on its next try.
+   */
   dispose(): void {
     this.leave();
     if (this.idle !== undefined) unlinkQuietly(this.idle);
     this.idle = undefined;
+    this.sweep();
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // not empty (others are waiting or idle), or never made
+    }
   }
 }
