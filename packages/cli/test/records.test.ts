@@ -213,9 +213,11 @@ describe.concurrent("sessions, agents, config, tools and batch", () => {
             sh(["tools", "list"]),
             sh(["--json", "tools", "show", "lint"]),
           ]);
+          // Four processes open the store at once: a failure shows the command's stderr and exit status
+          // (CI saw `--plain tools list` print nothing on lmdb once, 2026-12-08, without them).
           expect(json(j).items.map((x: { name: string }) => x.name)).toEqual(["lint", "search"]);
-          expect(p.stdout).toBe("lint\nsearch\n");
-          expect(t.stdout).toMatch(/NAME +│ DESCRIPTION +│ COMMAND/);
+          expect(p.stdout, show(p)).toBe("lint\nsearch\n");
+          expect(t.stdout, show(t)).toMatch(/NAME +│ DESCRIPTION +│ COMMAND/);
           expect(t.stdout).toContain("Run the linter");
           expect(json(s)).toMatchObject({ name: "lint", command: "pnpm lint" });
           const bad = await sh(["tools", "register", '{"name": "x", "description": 5}']);
