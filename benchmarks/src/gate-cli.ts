@@ -27,7 +27,7 @@ Usage: node dist/gate-cli.js [options]          (pnpm bench:gate)
 Builds the base and the head, then runs the same scenarios on both alternately on this machine
 (base, head, head, base, …, each run in its own child process against that tree's built
 packages) and compares each result's rounds: in-process rows by the CPU time per call of
-each round (a shared machine's load hardly moves it), whole-process rows by each round's
+each round (a shared machine's load moves it less than wall time), whole-process rows by each round's
 wall-time median.
 
 Options:

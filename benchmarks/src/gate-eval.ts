@@ -167,7 +167,7 @@ function render(r: RenderInput): string {
       `(\`${r.filter.join(",")}\`), ${first?.rounds ?? "?"} interleaved rounds each in a fresh child process, a suspect re-run for ${first?.confirmRounds ?? "?"} more rounds, ` +
       `threshold +${((o?.threshold ?? 0) * 100).toFixed(0)} %, exact one-sided rank-sum p < ${o?.alpha ?? "?"}, ` +
       "in-process rows compared by the median CPU time of one call in each round (the process's user + system time across each call), " +
-      "which other processes' load hardly moves; the wall-time change of the same rounds is shown beside it. " +
+      "which other processes' load moves less than wall time; the wall-time change of the same rounds is shown beside it. " +
       `A/A runs change nothing; injected runs set \`${INJECT_DELAY_ENV}=${r.op}:<level>\` in the head's children only, so \`${r.op}\` is that much slower there ` +
       `(after each call, a busy-wait until the process has spent that fraction of the call's own CPU time again: more work, in proportion). ${r.runs.length} of ${r.plan} planned gate runs ran in ${r.minutes.toFixed(0)} min` +
       `${r.runs.length < r.plan ? " (the rest did not fit the time budget: the counts below are of the runs that ran, no more)" : ""}; one gate run took ` +

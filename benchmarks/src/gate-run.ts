@@ -90,8 +90,9 @@ export interface GateRunOptions extends RoundsCompareOptions {
 /**
  * What a result's rounds are compared by: `cpu`, the process's CPU time per call (in-process rows
  * whose trees both record it), or `wall`, the median wall time of the round (whole-process rows, and
- * a base that predates CPU timing). CPU time is what a shared machine's load hardly moves: at a load
- * average of 31 on 2 cores, A/A round medians of one tree moved by up to ±100 % in wall time. It does
+ * a base that predates CPU timing). A shared machine's load moves CPU time less than wall time, not
+ * nothing: at a load average of 31 on 2 cores, A/A round medians of one tree moved by up to ±100 %
+ * in wall time; at load 20, CPU time per call still by up to ±30 % on this VM. It does
  * not see a slowdown made only of waiting (an extra fsync, a lock held longer); the wall-time
  * comparison of the same rounds is kept beside it for a reader to see that.
  */
@@ -307,7 +308,7 @@ export function formatGateMarkdown(out: GateOutcome): string {
       `A result regresses when the median of its head rounds is more than ${(o.threshold * 100).toFixed(0)} % above the base's, ` +
       `the one-sided exact rank-sum test on the rounds gives p < ${o.alpha}, and it still does with ${out.confirmRounds} further ` +
       "interleaved rounds of it added (confirm by re-running). In-process rows are compared by CPU time per call (what other " +
-      "processes' load hardly moves; it does not see time spent waiting, so their wall-time change is shown beside it), " +
+      "processes' load moves less than wall time; it does not see time spent waiting, so their wall-time change is shown beside it), " +
       "whole-process rows by the wall-time median of each round.",
     "",
     "| result | compared by | base (ms) | head (ms) | change | p | with re-run: change | p | wall-time change | verdict |",

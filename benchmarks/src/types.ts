@@ -16,7 +16,7 @@ export interface Stats {
   /**
    * Median CPU time of one call, in ms: the process's user + system time (every thread) across each
    * call of tinybench's measured phase, read around the call outside its timing. In-process rows
-   * only. Unlike wall time, other processes' load hardly moves it (a call descheduled halfway
+   * only. Unlike wall time, other processes' load moves it less (a call descheduled halfway
    * accrues nothing meanwhile), and the median leaves out the calls that met a GC or a background
    * compile: the regression gate compares it where both trees record it. Time spent waiting (an
    * fsync, a lock) is not in it.
