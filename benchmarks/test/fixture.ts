@@ -41,6 +41,8 @@ export function fixtureRun(id = "2026-11-28T05-40-00Z-abc1234", seed = 1): RunRe
     });
   }
   results.push(withScenario(result("file·strict·cli-state-get·", s(45, 10), { floor: "process·-·node-e-0·" }), "cli"));
+  results.push(withScenario(result("file·strict·daemon-cli-state-get·", s(44, 10), { floor: "process·-·node-e-0·" }), "daemon"));
+  results.push(withScenario(result("file·strict·daemon-curl-state-get·", s(12, 10)), "daemon"));
   results.push(withScenario(result("v2·-·python-floor·", s(20, 10)), "v2-peer"));
   results.push(withScenario(result("v2·-·v2-state-query·", s(90, 10), { floor: "v2·-·python-floor·" }), "v2-peer"));
   results.push(

@@ -32,6 +32,8 @@ describe("markdown report", () => {
     const table = section(md, "Which adapter, for what");
     // The fixture has one persistent adapter with a CLI row (file) and no PostgreSQL result.
     expect(tableRow(table, "Hooks (a new process per call)", "file (strict)")).toBeDefined();
+    expect(tableRow(table, "Hooks through a daemon (CLI forwarding)", "file (strict)")).toBeDefined();
+    expect(tableRow(table, "Hooks calling the daemon's HTTP API (curl)", "file (strict)")).toBeDefined();
     expect(tableRow(table, "Several machines", "not measured in this run")).toBeDefined();
     // Changing the numbers changes the verdict: it is computed, not written.
     const cli = run.results.find((r) => r.op === "cli-state-get")!;
@@ -72,13 +74,19 @@ describe("markdown report", () => {
     }
   });
 
-  it("then the whole-process comparison with the v2 stand-in, measured in the same run", () => {
+  it("then the whole-process comparison with the v2 stand-in, measured in the same run: direct, CLI via daemon and curl", () => {
     const section_ = section(md, "Whole process: statehouse against the v2 system");
-    const ours = run.results.find((r) => r.op === "cli-state-get")!.stats!.median;
-    const theirs = run.results.find((r) => r.op === "v2-state-query")!.stats!.median;
-    const row = tableRow(section_, "file (strict)", "statehouse state-get");
+    const med = (op: string) => run.results.find((r) => r.op === op)!.stats!.median;
+    const theirs = med("v2-state-query");
+    const row = tableRow(section_, "file (strict)", "| state get |");
     expect(row).toBeDefined();
-    expect(row).toContain(`${(ours / theirs).toFixed(2)}×`);
+    // Direct, CLI via the daemon, curl to the daemon: three ratios to the same v2 row, in that order.
+    const cells = row!.split("|").map((c) => c.trim());
+    expect(cells.slice(-4, -1)).toEqual([
+      `${(med("cli-state-get") / theirs).toFixed(2)}×`,
+      `${(med("daemon-cli-state-get") / theirs).toFixed(2)}×`,
+      `${(med("daemon-curl-state-get") / theirs).toFixed(2)}×`,
+    ]);
     expect(section_).toContain("python3 -c pass");
   });
 

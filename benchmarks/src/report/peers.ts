@@ -6,26 +6,41 @@ import { fmtDuration, fmtRatio, who } from "./format.js";
 const median = (r: BenchResult | undefined) => (r?.status === "ok" ? r.stats?.median : undefined);
 
 /**
- * Whole process against the system statehouse replaces, both measured in this run: each CLI
- * command's median beside the v2 stand-in's for the same hook call, as a ratio (below 1 =
- * statehouse is faster). This is what a hook feels, so it comes before in-process numbers.
+ * Whole process against the system statehouse replaces, both measured in this run: each hook call
+ * as the direct CLI, the CLI forwarding to a daemon and curl to the daemon run it, beside the v2
+ * stand-in's script for the same call, as ratios (below 1 = statehouse is faster). This is what a
+ * hook feels, so it comes before in-process numbers; the daemon columns are there because the
+ * direct CLI pays Node's start-up plus loading core and an adapter on every call.
  */
 export function v2ComparisonBlocks(run: RunResult): Block[] {
   const v2 = new Map(run.results.filter((r) => r.adapter === "v2").map((r) => [r.op, r]));
   const pyFloor = median(v2.get("python-floor"));
   const nodeFloor = median(run.results.find((r) => r.op === "node-e-0"));
+  const curlFloor = median(run.results.find((r) => r.op === "curl-unix-floor"));
+  const ratio = (ours: BenchResult | undefined, peer: BenchResult | undefined) => {
+    const a = median(ours);
+    const b = median(peer);
+    if (a === undefined) return "—";
+    return b !== undefined ? fmtRatio(a / b) : peer === undefined ? "v2 not measured" : `v2 ${peer.status}`;
+  };
   const rows = run.results
     .filter((r) => V2_PEER_OF[r.op] !== undefined && r.adapter !== "v2" && r.status !== "skipped")
     .map((r) => {
       const peer = v2.get(V2_PEER_OF[r.op]!);
-      const ours = median(r);
-      const theirs = median(peer);
+      const command = r.op.replace(/^cli-/, "");
+      const same = (op: string) => run.results.find((x) => x.op === op && who(x) === who(r) && x.status === "ok");
+      const viaCli = same(`daemon-cli-${command}`);
+      const viaCurl = same(`daemon-curl-${command}`);
       return [
         who(r),
-        r.op.replace(/^cli-/, "statehouse "),
-        fmtDuration(ours),
-        fmtDuration(theirs),
-        ours !== undefined && theirs !== undefined ? fmtRatio(ours / theirs) : peer === undefined ? "v2 not measured" : `v2 ${peer.status}`,
+        command.replace("-", " "),
+        fmtDuration(median(r)),
+        fmtDuration(median(viaCli)),
+        fmtDuration(median(viaCurl)),
+        fmtDuration(median(peer)),
+        ratio(r, peer),
+        ratio(viaCli, peer),
+        ratio(viaCurl, peer),
       ];
     });
   if (rows.length === 0) return [{ kind: "para", text: "No whole-process CLI results in this run." }];
@@ -33,12 +48,29 @@ export function v2ComparisonBlocks(run: RunResult): Block[] {
     {
       kind: "para",
       text:
-        "Whole process, as a hook runs it: each statehouse CLI command beside the v2 system's script for the same call, both started " +
-        "fresh for every call and timed in this run on this machine (medians). The v2 system is a Python stand-in written from the seed " +
-        "report's description (benchmarks/peers/v2/). “× v2” below 1 means statehouse is faster. " +
-        `Interpreter start alone: node -e 0 ${fmtDuration(nodeFloor)}, python3 -c pass ${fmtDuration(pyFloor)}.`,
+        "Whole process, as a hook runs it: each call started fresh and timed in this run on this machine (medians), three ways — " +
+        "the statehouse CLI opening the store itself (“direct”), the same CLI forwarding the command to a running `statehouse serve` " +
+        "(“CLI via daemon”: Node's start plus one small module), and `curl --unix-socket` to that daemon's HTTP API (no Node start at all) — " +
+        "beside the v2 system's script for the same call. The v2 system is a Python stand-in written from the seed report's description " +
+        "(benchmarks/peers/v2/). “× v2” below 1 means statehouse is faster. " +
+        `Process start alone: node -e 0 ${fmtDuration(nodeFloor)}, python3 -c pass ${fmtDuration(pyFloor)}, ` +
+        `curl to a trivial server ${fmtDuration(curlFloor)}. “—”: not measured in this run.`,
     },
-    { kind: "table", header: ["Adapter", "Command", "statehouse", "v2 stand-in", "× v2"], rows },
+    {
+      kind: "table",
+      header: [
+        "Adapter",
+        "Command",
+        "direct",
+        "CLI via daemon",
+        "curl → daemon",
+        "v2 stand-in",
+        "× v2 direct",
+        "× v2 CLI via daemon",
+        "× v2 curl",
+      ],
+      rows,
+    },
   ];
 }
 

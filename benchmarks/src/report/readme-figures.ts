@@ -40,7 +40,9 @@ export function readmeFigures(run: RunResult): string {
   const rows = adapters.map((a) => {
     const get = find(run, a, "cli-state-get");
     const set = find(run, a, "cli-state-set");
-    return `| ${a} | ${med(get)} (${vsV2(get, "cli-state-get")} v2) | ${med(set)} (${vsV2(set, "cli-state-set")} v2) | ${med(find(run, a, "state-query"))} | ${med(find(run, a, "state-update"))} | ${fmtDuration(find(run, a, "concurrent-increment", { procs: maxProcs })?.stats?.p99)} |`;
+    const viaCli = find(run, a, "daemon-cli-state-get");
+    const viaCurl = find(run, a, "daemon-curl-state-get");
+    return `| ${a} | ${med(get)} (${vsV2(get, "cli-state-get")} v2) | ${med(viaCli)} (${vsV2(viaCli, "cli-state-get")} v2) / ${med(viaCurl)} (${vsV2(viaCurl, "cli-state-get")} v2) | ${med(set)} (${vsV2(set, "cli-state-set")} v2) | ${med(find(run, a, "state-query"))} | ${med(find(run, a, "state-update"))} | ${fmtDuration(find(run, a, "concurrent-increment", { procs: maxProcs })?.stats?.p99)} |`;
   });
   const floor = run.results.find((r) => r.op === "node-e-0" && r.status === "ok");
   const query = v2("cli-state-get");
@@ -48,8 +50,8 @@ export function readmeFigures(run: RunResult): string {
     `From the committed run (\`reports/latest.md\`, run ${run.id}, commit ${run.env.commit.slice(0, 7)}, profile ${run.profile}; medians, strict durability).`,
     `Whole process is what a hook pays: Node's own start (\`node -e 0\`) took ${med(floor)} in this run; the v2 stand-in's query ${med(query)} (“× v2” below 1 is faster than v2).`,
     "",
-    `| adapter | \`state get\`, whole process | \`state set\`, whole process | state query, in process | state update, in process | p99 of an increment, ${maxProcs} processes |`,
-    "|---|---|---|---|---|---|",
+    `| adapter | \`state get\`, whole process | \`state get\` through \`statehouse serve\`: CLI / curl | \`state set\`, whole process | state query, in process | state update, in process | p99 of an increment, ${maxProcs} processes |`,
+    "|---|---|---|---|---|---|---|",
     ...rows,
   ];
   return lines.join("\n");

@@ -32,6 +32,20 @@ const USE_CASES: readonly UseCase[] = [
     show: fmtDuration,
   },
   {
+    label: "Hooks through a daemon (CLI forwarding)",
+    basis: "geometric mean of the whole-process medians of the CLI forwarding to `statehouse serve` (state get/set, session create)",
+    pick: (rs) => rs.filter((r) => ["daemon-cli-state-get", "daemon-cli-state-set", "daemon-cli-session-create"].includes(r.op)),
+    value: median,
+    show: fmtDuration,
+  },
+  {
+    label: "Hooks calling the daemon's HTTP API (curl)",
+    basis: "geometric mean of the whole-process medians of `curl --unix-socket` to `statehouse serve` (state get/set, session create)",
+    pick: (rs) => rs.filter((r) => ["daemon-curl-state-get", "daemon-curl-state-set", "daemon-curl-session-create"].includes(r.op)),
+    value: median,
+    show: fmtDuration,
+  },
+  {
     label: "A long-lived process (in process)",
     basis: "geometric mean of the in-process medians of state query, update, session create, list and config get",
     pick: (rs) =>

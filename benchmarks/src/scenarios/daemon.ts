@@ -94,18 +94,35 @@ export const curlFloorScenario: Scenario = {
   },
 };
 
-const PROCESS_OPS = [
+/** The curl rows: each hook call of the v2 comparison (v2-peer.ts), plus an increment. */
+const CURL_OPS = [
   "daemon-curl-state-get",
+  "daemon-curl-state-set",
   "daemon-curl-state-incr",
   "daemon-curl-session-create",
-  "daemon-cli-state-get",
-  "daemon-client-state-get",
+  "daemon-curl-session-list",
+  "daemon-curl-config-get",
 ] as const;
 
+/** The CLI forwarding to the daemon, for the same commands as the direct CLI rows (cli.ts). */
+const CLI_COMMANDS = [
+  { op: "daemon-cli-state-get", args: ["state", "get", "/probe"] },
+  { op: "daemon-cli-state-set", args: ["state", "set", "/probe", "2"] },
+  { op: "daemon-cli-session-create", args: ["session", "create"] },
+  { op: "daemon-cli-session-list", args: ["session", "list"] },
+  { op: "daemon-cli-config-get", args: ["config", "get", "web"] },
+] as const;
+
+const PROCESS_OPS = [...CURL_OPS, ...CLI_COMMANDS.map((c) => c.op), "daemon-client-state-get"] as const;
+
+/** The project config the config rows read: the same as the direct CLI's and the v2 peer's. */
+const WEB_CONFIG = '{"name":"web","maxConcurrentAgents":4}';
+
 /**
- * Whole-process timings through a daemon over this adapter, as a hook pays them: curl for a
- * state get, an increment and a session create (beside the curl floor), and the CLI forwarding
- * to the daemon (beside `node -e 0`).
+ * Whole-process timings through a daemon over this adapter, as a hook pays them: curl for each
+ * hook call the v2 comparison times (state get and set, session create and list, config get) and
+ * an increment, beside the curl floor; and the CLI forwarding the same commands to the daemon,
+ * beside `node -e 0`.
  */
 export const daemonScenario: Scenario = {
   name: "daemon",
@@ -139,13 +156,17 @@ export const daemonScenario: Scenario = {
         return out.push(okResult(ctx.job, op, fromSamples(samples), { floor }));
       };
       const set = curl(socket, "PUT", "/v1/state/global?pointer=/probe", "1");
-      if (missing !== undefined || set.status !== 0) {
-        const why = missing ?? `curl PUT /v1/state/global?pointer=/probe exited ${set.status}`;
-        for (const op of PROCESS_OPS.slice(0, 3)) out.push(failedResult(ctx.job, op, why, "skipped"));
+      const config = curl(socket, "PUT", "/v1/config/web", WEB_CONFIG);
+      if (missing !== undefined || set.status !== 0 || config.status !== 0) {
+        const why = missing ?? `curl PUT /v1/state/global?pointer=/probe exited ${set.status}, PUT /v1/config/web ${config.status}`;
+        for (const op of CURL_OPS) out.push(failedResult(ctx.job, op, why, "skipped"));
       } else {
         timed("daemon-curl-state-get", CURL_FLOOR_KEY, () => curl(socket, "GET", "/v1/state/global?pointer=/probe"));
+        timed("daemon-curl-state-set", CURL_FLOOR_KEY, () => curl(socket, "PUT", "/v1/state/global?pointer=/probe", "2"));
         timed("daemon-curl-state-incr", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/state/global/increment", '{"pointer":"/n"}'));
         timed("daemon-curl-session-create", CURL_FLOOR_KEY, () => curl(socket, "POST", "/v1/sessions", "{}"));
+        timed("daemon-curl-session-list", CURL_FLOOR_KEY, () => curl(socket, "GET", "/v1/sessions"));
+        timed("daemon-curl-config-get", CURL_FLOOR_KEY, () => curl(socket, "GET", "/v1/config/web"));
       }
       // In process: the remote client's state get over the socket, one round trip at a time.
       try {
@@ -163,9 +184,10 @@ export const daemonScenario: Scenario = {
       }
       // The CLI finds the daemon by its discovery file, next to STATEHOUSE_SOCKET.
       const env = { ...process.env, STATEHOUSE_SOCKET: socket };
-      timed("daemon-cli-state-get", PROCESS_FLOOR_KEY, () =>
-        timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", "state", "get", "/probe"], { cwd: ctx.dir, env }),
-      );
+      for (const c of CLI_COMMANDS)
+        timed(c.op, PROCESS_FLOOR_KEY, () =>
+          timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", ...c.args], { cwd: ctx.dir, env }),
+        );
       return out;
     } catch (err) {
       return PROCESS_OPS.map((op) => failedResult(ctx.job, op, err));
