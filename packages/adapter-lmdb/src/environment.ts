@@ -2,7 +2,8 @@ import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renam
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, CorruptError } from "@statehouse/core";
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from "lmdb";
-import { ABORT, open } from "./lmdb-engine.js";
+import { ABORT } from "./lmdb-engine.js";
+import { openRetrying } from "./open-retrying.js";
 import { checkEnvHeader } from "./env-file.js";
 import { ProcessMutex } from "./process-mutex.js";
 import { openCount } from "./registry.js";
@@ -122,7 +123,7 @@ function openLocked(path: string, file: string, options: ResolvedLmdbOptions, mu
   }
   let root: RootDatabase;
   try {
-    root = open(rootOptions(path, options));
+    root = openRetrying(rootOptions(path, options));
   } catch (err) {
     throw mapEngineError(err, `opening ${file}`, file);
   }

@@ -1,23 +1,14 @@
 import { join } from "node:path";
 import type { RootDatabase, RootDatabaseOptionsWithPath } from "lmdb";
-import { ABORT, open } from "./lmdb-engine.js";
+import { ABORT } from "./lmdb-engine.js";
 import { mapEngineError } from "./map-engine-error.js";
+import { openRetrying } from "./open-retrying.js";
 
 /** The mutex's LMDB environment, next to data.mdb: `mutex.mdb` and `mutex.mdb-lock`. */
 export const MUTEX_FILE = "mutex.mdb";
 
 /** lmdb-js transactionSync flags of the (always aborted) mutex transaction: nothing to flush. */
 const TXN_FLAGS = 3;
-
-/** Tries of an open that meets a concurrent open (see `ProcessMutex.open`). */
-const OPEN_ATTEMPTS = 5;
-/** Something to wait on synchronously between tries (the open is synchronous). */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-/** lmdb-js's error when another process's open got in the way of this one's first read transaction. */
-function isOpenRace(err: unknown): boolean {
-  return /No transaction to renew|No current read transaction available/.test(String((err as Error | undefined)?.message ?? err));
-}
 
 /** Depth of `run` per store directory in this process: lmdb-js shares one native environment per path. */
 const held = new Map<string, number>();
@@ -44,31 +35,22 @@ export class ProcessMutex {
   ) {}
 
   /**
-   * Opens (creating if needed) the mutex of the store in `dir`, an existing directory. lmdb-js's
-   * open now and then fails with "No transaction to renew" / "No current read transaction
-   * available" while other processes open the same environment (seen about once in 500 opens by
-   * four CLI processes at once on a loaded machine): a transient failure, so the open is tried
-   * again, a few times and a few milliseconds apart, before it is reported.
+   * Opens (creating if needed) the mutex of the store in `dir`, an existing directory; an open
+   * that meets another process's open is tried again ({@link openRetrying}).
    */
   static open(dir: string): ProcessMutex {
     const file = join(dir, MUTEX_FILE);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const root = open({
-          path: file,
-          noSubdir: true,
-          maxDbs: 1,
-          overlappingSync: false,
-          permissionsMode: 0o600,
-        } as RootDatabaseOptionsWithPath);
-        return new ProcessMutex(dir, root);
-      } catch (err) {
-        if (attempt < OPEN_ATTEMPTS && isOpenRace(err)) {
-          Atomics.wait(PAUSE, 0, 0, 2 + Math.random() * 8);
-          continue;
-        }
-        throw mapEngineError(err, `opening ${file}`, file);
-      }
+    try {
+      const root = openRetrying({
+        path: file,
+        noSubdir: true,
+        maxDbs: 1,
+        overlappingSync: false,
+        permissionsMode: 0o600,
+      } as RootDatabaseOptionsWithPath);
+      return new ProcessMutex(dir, root);
+    } catch (err) {
+      throw mapEngineError(err, `opening ${file}`, file);
     }
   }
 
