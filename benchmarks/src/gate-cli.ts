@@ -37,7 +37,7 @@ Options:
   --head REF         default \`worktree\` (the current checkout, built first unless --no-build)
   --filter LIST      comma-separated scenario[:adapter[/durability]] (default:
                      ${DEFAULT_GATE_FILTER.join(",")})
-  --rounds N         interleaved rounds of every job (default 6)
+  --rounds N         interleaved rounds of every job (default 16)
   --confirm-rounds N further rounds of a suspected regression before failing (default: --rounds)
   --threshold X      smallest slowdown that counts, as a fraction (default 0.1 = 10 %)
   --alpha P          level of the one-sided exact rank-sum test on the rounds (default 0.05)

@@ -11,6 +11,12 @@ export interface RoundsCompareOptions {
   alpha?: number;
   /** Fewer rounds than this on either side cannot show a regression. Default 3. */
   minRounds?: number;
+  /**
+   * A result more than `threshold` slower whose p-value is not below `alpha` but below this is
+   * borderline: it is re-run too, and is a regression only if the fresh rounds on their own show
+   * it (see {@link confirmedRegression}). Default 0.25.
+   */
+  screenAlpha?: number;
 }
 
 export interface RoundsComparison {
@@ -25,10 +31,17 @@ export interface RoundsComparison {
   readonly p: number;
   /** Slower by more than the threshold and significant: a suspected regression. */
   readonly slower: boolean;
+  /** Slower by more than the threshold, not significant, but p below `screenAlpha`: re-run to decide. */
+  readonly borderline: boolean;
 }
 
 export function roundsOptions(options: RoundsCompareOptions = {}): Required<RoundsCompareOptions> {
-  return { threshold: options.threshold ?? 0.1, alpha: options.alpha ?? 0.05, minRounds: options.minRounds ?? 3 };
+  return {
+    threshold: options.threshold ?? 0.1,
+    alpha: options.alpha ?? 0.05,
+    minRounds: options.minRounds ?? 3,
+    screenAlpha: options.screenAlpha ?? 0.25,
+  };
 }
 
 /** Largest total sample count the exact test enumerates; past it the normal approximation is used. */
@@ -93,25 +106,51 @@ export function compareRounds(base: readonly number[], head: readonly number[], 
   const change = baseMedian > 0 ? headMedian / baseMedian - 1 : 0;
   const p = rankSumPGreater(head, base);
   const enough = base.length >= o.minRounds && head.length >= o.minRounds;
-  return { base, head, baseMedian, headMedian, change, p, slower: enough && change > o.threshold && p < o.alpha };
+  const slower = enough && change > o.threshold && p < o.alpha;
+  return {
+    base,
+    head,
+    baseMedian,
+    headMedian,
+    change,
+    p,
+    slower,
+    borderline: enough && !slower && change > o.threshold && p < o.screenAlpha,
+  };
 }
 
 /**
- * The verdict after "confirm by re-running": a suspect from the first rounds is a regression only if,
- * with the fresh rounds run afterwards added to its first ones, it is still slower by the same test.
- * A few unlucky first rounds are outvoted by the re-run; a real slowdown is in every round, and the
- * combined rounds give the test more power than either set alone.
+ * The verdict after "confirm by re-running". A suspect from the first rounds (`slower`) is a
+ * regression only if, with the fresh rounds run afterwards added to its first ones (`rerun`), it
+ * is still slower by the same test: a few unlucky first rounds are outvoted by the re-run, while a
+ * real slowdown is in every round and the combined rounds give the test more power than either set
+ * alone. A borderline result (slower by more than the threshold, p between `alpha` and
+ * `screenAlpha`) is a regression only if the fresh rounds on their own (`fresh`) are slower: judged
+ * apart from the rounds that made it borderline, its false-alarm rate stays below `alpha` times
+ * the share of results that are borderline, while a real slowdown the first rounds only hinted at
+ * (a noisy job) is caught.
  */
-export function confirmedRegression(first: RoundsComparison, rerun: RoundsComparison | undefined): boolean {
-  return first.slower && rerun?.slower === true;
+export function confirmedRegression(
+  first: RoundsComparison,
+  rerun: RoundsComparison | undefined,
+  fresh?: RoundsComparison | undefined,
+): boolean {
+  if (first.slower) return rerun?.slower === true;
+  return first.borderline && fresh?.slower === true;
 }
 
 /**
  * The gate's verdict on one result: {@link confirmedRegression}, except that with no re-run rounds
- * asked for (`--confirm-rounds 0`, confirmation turned off) a suspect is a regression as it stands.
+ * asked for (`--confirm-rounds 0`, confirmation turned off) a suspect is a regression as it stands
+ * (and a borderline result is not).
  */
-export function isRegression(first: RoundsComparison, rerun: RoundsComparison | undefined, confirmRounds: number): boolean {
-  return confirmRounds === 0 ? first.slower : confirmedRegression(first, rerun);
+export function isRegression(
+  first: RoundsComparison,
+  rerun: RoundsComparison | undefined,
+  confirmRounds: number,
+  fresh?: RoundsComparison | undefined,
+): boolean {
+  return confirmRounds === 0 ? first.slower : confirmedRegression(first, rerun, fresh);
 }
 
 /** The re-measured comparison of a suspect: its first rounds and the re-run's, together. */

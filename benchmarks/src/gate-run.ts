@@ -73,7 +73,7 @@ export interface GateRunOptions extends RoundsCompareOptions {
   base: GateTree;
   head: GateTree;
   jobs: readonly Job[];
-  /** Interleaved rounds of every job (default 6). */
+  /** Interleaved rounds of every job (default 16). */
   rounds?: number;
   /** Further rounds of the suspected results' jobs before the gate fails (default: `rounds`). */
   confirmRounds?: number;
@@ -103,8 +103,12 @@ export interface GateComparison {
   /** What `first`, `rerun` and the verdict are judged on. */
   readonly metric: GateMetric;
   readonly first: RoundsComparison;
-  /** The re-measurement of a suspect: its first rounds plus the re-run's, compared together. */
+  /**
+   * The re-measurement of a suspect: its first rounds plus the re-run's, compared together; of a
+   * borderline result, the re-run's rounds alone (`rerunKind` says which).
+   */
   readonly rerun?: RoundsComparison | undefined;
+  readonly rerunKind?: "combined" | "fresh" | undefined;
   readonly regression: boolean;
   /** With metric `cpu`: the same rounds' wall-time medians compared (information, not the verdict). */
   readonly wall?: RoundsComparison | undefined;
@@ -212,7 +216,7 @@ function emptyCollected(): Collected {
  */
 export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
   const started = performance.now();
-  const rounds = o.rounds ?? 6;
+  const rounds = o.rounds ?? 16;
   const confirmRounds = o.confirmRounds ?? rounds;
   const opts = roundsOptions(o);
   if (!(Number.isInteger(rounds) && rounds >= 1) || !(Number.isInteger(confirmRounds) && confirmRounds >= 0))
@@ -246,7 +250,7 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
     firstCmp.set(key, compareRounds(b, h, opts));
   }
   // Confirm by re-running: the jobs of the suspects only, fresh rounds, judged on their own.
-  const suspects = [...firstCmp.entries()].filter(([, c]) => c.slower).map(([k]) => k);
+  const suspects = [...firstCmp.entries()].filter(([, c]) => c.slower || c.borderline).map(([k]) => k);
   const rerunJobs = o.jobs.filter((j) => suspects.some((k) => first.keysOf.get(j)?.has(k) === true));
   const second = emptyCollected();
   if (rerunJobs.length > 0 && confirmRounds > 0) children += await interleave(o, rerunJobs, confirmRounds, second, "confirm:");
@@ -256,12 +260,19 @@ export async function runGate(o: GateRunOptions): Promise<GateOutcome> {
     const h2 = second.head.get(key);
     // A re-run is judged on the first rounds' metric; a round missing its CPU time falls back to wall for both.
     const sameMetric = metric === "wall" || (b2 !== undefined && h2 !== undefined && hasCpu(b2) && hasCpu(h2));
-    const rerun =
-      c.slower && b2 !== undefined && h2 !== undefined && b2.wall.length > 0 && h2.wall.length > 0 && sameMetric
-        ? combineRounds(c, valuesOf(b2, metric), valuesOf(h2, metric), opts)
-        : undefined;
+    const measured = b2 !== undefined && h2 !== undefined && b2.wall.length > 0 && h2.wall.length > 0 && sameMetric;
+    const rerun = c.slower && measured ? combineRounds(c, valuesOf(b2, metric), valuesOf(h2, metric), opts) : undefined;
+    const fresh = c.borderline && measured ? compareRounds(valuesOf(b2, metric), valuesOf(h2, metric), opts) : undefined;
     const wall = metric === "cpu" ? compareRounds(first.base.get(key)?.wall ?? [], first.head.get(key)?.wall ?? [], opts) : undefined;
-    comparisons.push({ key, metric, first: c, rerun, regression: isRegression(c, rerun, confirmRounds), wall });
+    comparisons.push({
+      key,
+      metric,
+      first: c,
+      rerun: rerun ?? fresh,
+      rerunKind: rerun !== undefined ? "combined" : fresh !== undefined ? "fresh" : undefined,
+      regression: isRegression(c, rerun, confirmRounds, fresh),
+      wall,
+    });
   }
   for (const [k, v] of second.headFailures) if (!first.headFailures.has(k)) first.headFailures.set(k, v);
   const failures = [...first.headFailures].map(([key, reason]) => ({ key, reason }));
@@ -294,6 +305,7 @@ function verdict(c: GateComparison): string {
   if (c.regression)
     return c.rerun === undefined ? "**regression** (not re-run: confirmation off)" : "**regression** (confirmed by re-running)";
   if (c.first.slower) return c.rerun === undefined ? "suspect, not re-measured" : "suspect, not confirmed by re-running";
+  if (c.first.borderline) return c.rerun === undefined ? "borderline, not re-measured" : "borderline, not confirmed by fresh rounds";
   return "ok";
 }
 
@@ -307,11 +319,12 @@ export function formatGateMarkdown(out: GateOutcome): string {
       `${out.jobs} jobs × ${out.rounds} interleaved rounds (${out.children} child processes, ${out.seconds.toFixed(0)} s). ` +
       `A result regresses when the median of its head rounds is more than ${(o.threshold * 100).toFixed(0)} % above the base's, ` +
       `the one-sided exact rank-sum test on the rounds gives p < ${o.alpha}, and it still does with ${out.confirmRounds} further ` +
-      "interleaved rounds of it added (confirm by re-running). In-process rows are compared by CPU time per call (what other " +
+      `interleaved rounds of it added (confirm by re-running); a result more than ${(o.threshold * 100).toFixed(0)} % slower with ` +
+      `p < ${o.screenAlpha} only is borderline, re-run too, and regresses only if the fresh rounds alone show it. In-process rows are compared by CPU time per call (what other ` +
       "processes' load moves less than wall time; it does not see time spent waiting, so their wall-time change is shown beside it), " +
       "whole-process rows by the wall-time median of each round.",
     "",
-    "| result | compared by | base (ms) | head (ms) | change | p | with re-run: change | p | wall-time change | verdict |",
+    "| result | compared by | base (ms) | head (ms) | change | p | re-run (with the first rounds, or fresh alone if borderline): change | p | wall-time change | verdict |",
     "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
   ];
   for (const c of out.comparisons) {
