@@ -67,6 +67,8 @@ export function sameWorkFloorFor(adapter: string, durability: Durability | undef
 export interface SameWorkFloor {
   /** One operation's writes, committed with the durability of the spec. */
   step(): void;
+  /** The engine objects it writes through (an LMDB database; none for SQLite and files), for tests that count its calls. */
+  readonly handles: readonly object[];
   close(): Promise<void>;
 }
 
@@ -217,6 +219,7 @@ function openSqliteFloor(op: SameWorkOp, durability: Durability, dir: string, re
   const txn = db.transaction(body);
   return {
     step: () => txn.immediate(),
+    handles: [],
     close: async () => {
       db.close();
     },
@@ -301,6 +304,7 @@ async function openLmdbFloor(op: SameWorkOp, durability: Durability, dir: string
   }
   return {
     step: () => root.transactionSync(body, flags as never),
+    handles: [records],
     close: async () => {
       await root.close();
     },
@@ -382,6 +386,7 @@ function openFileFloor(op: SameWorkOp, durability: Durability, dir: string): Sam
         }
       }
     },
+    handles: [],
     close: async () => {},
   };
 }
