@@ -12,3 +12,10 @@ export { SCENARIOS } from "./scenarios/index.js";
 export { mannWhitneyU, median, p99, quantileSorted, summarize, normalCdf, erfc, type MannWhitneyResult } from "./stats.js";
 export { loadTargets, judgeGoal, judgeReport, judgeAllGoals, type Goal, type ReportTarget, type Targets } from "./targets.js";
 export type { BenchResult, Environment, RunResult, Stats } from "./types.js";
+export {
+  SAME_WORK_FLOORS,
+  openSameWorkFloor,
+  sameWorkFloorName,
+  type SameWorkFloor,
+  type SameWorkSpec,
+} from "./scenarios/same-work-floors.js";

@@ -8,6 +8,7 @@ import { trend } from "./history.js";
 import { goalText, judge, summaryResults, targetText, verdictText } from "./model.js";
 import { libraryPeerBlocks, v2ComparisonBlocks } from "./peers.js";
 import { recommendationBlocks } from "./recommend.js";
+import { writePathBlocks } from "./write-path.js";
 
 const groupOf = (scenario: string) => findScenario(scenario)?.group;
 
@@ -254,6 +255,8 @@ export function reportBlocks(run: RunResult, targets: Targets, history: readonly
     ...(withCharts ? operationsOverview(run.results.filter((r) => groupOf(r.scenario) === "operation")) : []),
     { kind: "heading", level: 2, text: "Goals" },
     ...goalsBlocks(run, targets),
+    { kind: "heading", level: 2, text: "The write path: what one update must write" },
+    ...writePathBlocks(run),
     { kind: "heading", level: 2, text: "The report's targets" },
     ...reportTargetsBlocks(run, targets),
   ];

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { documentOfSize } from "../fixtures.js";
@@ -6,6 +6,7 @@ import { type Measurement, measure } from "../measure.js";
 import { BENCH_PG_ENV, PG_FLOOR_NAMES, openPgFloors } from "../postgres.js";
 import { type Scenario, type ScenarioContext, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
+import { SAME_WORK_FLOORS, openSameWorkFloor } from "./same-work-floors.js";
 
 export const FLOOR_NAMES = [
   "map-get",
@@ -38,7 +39,7 @@ export const floorsScenario: Scenario = {
   perAdapter: false,
   writes: false,
   // PostgreSQL's floors only where the run has a server (its adapter is in the run and provisioned).
-  ops: () => [...FLOOR_NAMES, ...(pgProvisioned() ? PG_FLOOR_NAMES : [])].map((n) => `floor:${n}`),
+  ops: () => [...FLOOR_NAMES, ...SAME_WORK_FLOORS.map((f) => f.name), ...(pgProvisioned() ? PG_FLOOR_NAMES : [])].map((n) => `floor:${n}`),
   async run(ctx: ScenarioContext): Promise<BenchResult[]> {
     const bytes = ctx.job.params.bytes ?? 1024;
     const timeMs = ctx.job.settings.timeMs;
@@ -108,6 +109,23 @@ export const floorsScenario: Scenario = {
       });
     } finally {
       await env.close();
+    }
+
+    // What one state update or session create must write, done by the raw engine (same-work-floors.ts):
+    // the writes of a 1 KB document's update, so measured once, in the 1 KB job.
+    for (const spec of bytes === 1024 ? SAME_WORK_FLOORS : []) {
+      const dir = join(ctx.dir, spec.name);
+      mkdirSync(dir);
+      let floor: Awaited<ReturnType<typeof openSameWorkFloor>> | undefined;
+      try {
+        floor = await openSameWorkFloor(spec, dir);
+        const f = floor;
+        await run(spec.name, () => f.step());
+      } catch (err) {
+        out.push(failedResult(ctx.job, `floor:${spec.name}`, err));
+      } finally {
+        await floor?.close().catch(() => {});
+      }
     }
 
     if (pgProvisioned()) {

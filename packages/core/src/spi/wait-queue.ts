@@ -3,6 +3,7 @@ import {
   type FSWatcher,
   closeSync,
   constants,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -86,6 +87,11 @@ export class WaitQueue {
   }
 
   private tickets(): string[] {
+    // No directory, no waiters: the usual case of every uncontended commit's release. Asked
+    // without an exception: readdirSync's ENOENT error cost ~15 µs to build (measured), a
+    // tenth of a relaxed SQLite update. A directory made just after this look is a waiter
+    // that joined just after it, which its own timers cover, as for any wake-up it misses.
+    if (!existsSync(this.dir)) return [];
     try {
       return readdirSync(this.dir)
         .filter((n) => WAIT_TICKET_NAME.test(n))
