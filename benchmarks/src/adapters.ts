@@ -67,7 +67,7 @@ export const ADAPTERS: readonly AdapterDescriptor[] = [
     name: "lmdb",
     url: (dir) => `lmdb:${dir}/env`,
     durabilities: ["strict", "relaxed"],
-    floors: { read: "lmdb-get", write: { strict: "lmdb-put-flushed", relaxed: "lmdb-put" } },
+    floors: { read: "lmdb-get", write: { strict: "lmdb-commit-flushed", relaxed: "lmdb-commit-nosync" } },
   },
   {
     name: "postgres",

@@ -8,6 +8,10 @@ import { type Scenario, type ScenarioContext, failedResult, okResult } from "../
 import type { BenchResult } from "../types.js";
 import { SAME_WORK_FLOORS, openSameWorkFloor } from "./same-work-floors.js";
 
+/** lmdb-js transactionSync flags: commit before returning; NO_SYNC_FLUSH skips the flush (lmdb-adapter.ts). */
+const LMDB_TXN_SYNC_COMMIT = 2;
+const LMDB_TXN_NO_SYNC_FLUSH = 0x10000;
+
 export const FLOOR_NAMES = [
   "map-get",
   "map-set",
@@ -19,6 +23,8 @@ export const FLOOR_NAMES = [
   "lmdb-get",
   "lmdb-put",
   "lmdb-put-flushed",
+  "lmdb-commit-flushed",
+  "lmdb-commit-nosync",
 ] as const;
 
 const pgProvisioned = (): boolean => (process.env[BENCH_PG_ENV] ?? "") !== "";
@@ -109,6 +115,23 @@ export const floorsScenario: Scenario = {
       });
     } finally {
       await env.close();
+    }
+
+    // The LMDB adapter's own commit shape, one put: a synchronous write transaction on an environment
+    // without overlappingSync (the adapter's default), flushed before it returns (strict) or not
+    // (relaxed). "lmdb-put-flushed" overlaps the flush with the next commit, so it is no floor for a
+    // strict write that waits for its own flush; these are (lmdb-adapter.ts commitFlags).
+    const syncEnv = openLmdb({ path: join(ctx.dir, "floor-lmdb-sync"), encoding: "string", overlappingSync: false } as never);
+    try {
+      syncEnv.putSync("global", texts[0]!);
+      const commit = (flags: number) => () =>
+        syncEnv.transactionSync(() => {
+          syncEnv.putSync("global", texts[i++ & 1]!);
+        }, flags as never);
+      await run("lmdb-commit-flushed", commit(LMDB_TXN_SYNC_COMMIT | 1));
+      await run("lmdb-commit-nosync", commit(LMDB_TXN_SYNC_COMMIT | LMDB_TXN_NO_SYNC_FLUSH));
+    } finally {
+      await syncEnv.close();
     }
 
     // What one state update or session create must write, done by the raw engine (same-work-floors.ts):
