@@ -141,12 +141,18 @@ export function readFileNoFollow(path: string): Buffer | undefined {
     const size = fstatSync(fd).size;
     let buf = Buffer.allocUnsafe(size);
     let off = 0;
+    const probe = Buffer.allocUnsafe(1);
     for (;;) {
       if (off === buf.length) {
-        // The file may have grown since fstat (only a foreign writer would do that): keep reading.
+        // The file may have grown since fstat (only a foreign writer would do that): a one-byte
+        // probe tells, so a file of the expected size is not copied into a bigger buffer.
+        if (readSync(fd, probe, 0, 1, off) === 0) break;
         const bigger = Buffer.allocUnsafe(buf.length * 2 + 4096);
         buf.copy(bigger, 0, 0, off);
+        bigger[off] = probe[0]!;
         buf = bigger;
+        off += 1;
+        continue;
       }
       const n = readSync(fd, buf, off, buf.length - off, off);
       if (n === 0) break;
