@@ -6,7 +6,8 @@ import { timeProcess } from "../process-timing.js";
 import { PROCESS_FLOOR_KEY, type Scenario, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
 
-const COMMANDS = [
+/** The commands timed whole process (the daemon scenario times the same ones forwarded to a daemon). */
+export const CLI_COMMANDS = [
   { op: "cli-state-get", args: ["state", "get", "/probe"] },
   { op: "cli-state-set", args: ["state", "set", "/probe", "2"] },
   { op: "cli-session-create", args: ["session", "create"] },
@@ -47,9 +48,9 @@ export const cliScenario: Scenario = {
   title: "CLI whole-process timings",
   perAdapter: true,
   writes: false,
-  ops: () => COMMANDS.map((c) => c.op),
+  ops: () => CLI_COMMANDS.map((c) => c.op),
   async run(ctx): Promise<BenchResult[]> {
-    const commands = COMMANDS.filter((c) => ctx.job.only === undefined || ctx.job.only.includes(c.op));
+    const commands = CLI_COMMANDS.filter((c) => ctx.job.only === undefined || ctx.job.only.includes(c.op));
     const skipAll = (reason: string) => commands.map((c) => failedResult(ctx.job, c.op, reason, "skipped"));
     if (ctx.adapter?.name === "memory") return skipAll("a memory: store does not outlive the CLI process, so there is nothing to time");
     const where = locateCli();

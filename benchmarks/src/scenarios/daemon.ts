@@ -6,7 +6,7 @@ import { fromSamples } from "../measure.js";
 import { timeProcess } from "../process-timing.js";
 import { PROCESS_FLOOR_KEY, type Scenario, failedResult, okResult, resultKey } from "../scenario.js";
 import type { BenchResult } from "../types.js";
-import { locateCli } from "./cli.js";
+import { CLI_COMMANDS, locateCli } from "./cli.js";
 
 /** The curl floor's key: `curl --unix-socket` against a trivial node:http server, whole process. */
 export const CURL_FLOOR_KEY = resultKey("process", undefined, "curl-unix-floor", {});
@@ -104,16 +104,10 @@ const CURL_OPS = [
   "daemon-curl-config-get",
 ] as const;
 
-/** The CLI forwarding to the daemon, for the same commands as the direct CLI rows (cli.ts). */
-const CLI_COMMANDS = [
-  { op: "daemon-cli-state-get", args: ["state", "get", "/probe"] },
-  { op: "daemon-cli-state-set", args: ["state", "set", "/probe", "2"] },
-  { op: "daemon-cli-session-create", args: ["session", "create"] },
-  { op: "daemon-cli-session-list", args: ["session", "list"] },
-  { op: "daemon-cli-config-get", args: ["config", "get", "web"] },
-] as const;
+/** The CLI forwarding to the daemon: the direct CLI rows' commands (cli.ts), as `daemon-cli-*`. */
+const FORWARDED = CLI_COMMANDS.map((c) => ({ op: `daemon-${c.op}`, args: c.args }));
 
-const PROCESS_OPS = [...CURL_OPS, ...CLI_COMMANDS.map((c) => c.op), "daemon-client-state-get"] as const;
+const PROCESS_OPS = [...CURL_OPS, ...FORWARDED.map((c) => c.op), "daemon-client-state-get"];
 
 /** The project config the config rows read: the same as the direct CLI's and the v2 peer's. */
 const WEB_CONFIG = '{"name":"web","maxConcurrentAgents":4}';
@@ -184,7 +178,7 @@ export const daemonScenario: Scenario = {
       }
       // The CLI finds the daemon by its discovery file, next to STATEHOUSE_SOCKET.
       const env = { ...process.env, STATEHOUSE_SOCKET: socket };
-      for (const c of CLI_COMMANDS)
+      for (const c of FORWARDED)
         timed(c.op, PROCESS_FLOOR_KEY, () =>
           timeProcess(process.execPath, [where.bin, "--store", ctx.url, "--json", ...c.args], { cwd: ctx.dir, env }),
         );
