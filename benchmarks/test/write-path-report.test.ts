@@ -15,9 +15,11 @@ describe("the report's write path section", () => {
   // A result without a same-work floor in the run, and a kind of write that has none at all.
   const create = result("lmdb·strict·session-create·", [1, 1, 1], { floor: floorKey("lmdb-put-flushed", 1024) });
   const docSet = result("sqlite·relaxed·doc-set·", [0.3, 0.3, 0.3], { floor: oneOp.key });
-  const r = run("2026-12-08T03-00-00Z-abc1234", [oneOp, sameWork, update, create, docSet]);
+  // A sweep's session create (another scenario, another store size): its own section, not this one.
+  const sweep = result("lmdb·strict·session-create·sessions=10000", [2, 2, 2], { scenario: "session-count", params: { sessions: 10000 } });
+  const r = run("2026-12-08T03-00-00Z-abc1234", [oneOp, sameWork, update, create, docSet, sweep]);
 
-  it("pairs each state update and session create with its adapter's same-work floor, from the run's medians", () => {
+  it("pairs each state update and session create of the operation scenarios with its adapter's same-work floor, from the run's medians", () => {
     const rows = writePathRows(r);
     expect(rows.map((w) => w.result.key)).toEqual([update.key, create.key]);
     expect(rows[0]!.sameWork?.key).toBe(sameWork.key);

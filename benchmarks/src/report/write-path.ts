@@ -15,13 +15,17 @@ export interface WritePathRow {
 
 const okMedian = (r: BenchResult | undefined): number | undefined => (r?.status === "ok" ? r.stats?.median : undefined);
 
-/** The state-update and session-create results that have a same-work floor, from the run's numbers. */
+/**
+ * The state-update and session-create results that have a same-work floor, from the run's numbers:
+ * the operation scenarios' own rows (a sweep's, e.g. session-create at 10,000 sessions, measures
+ * something else and has its own section).
+ */
 export function writePathRows(run: RunResult): WritePathRow[] {
   const byKey = new Map(run.results.map((r) => [r.key, r]));
   const ops = new Set(Object.values(SAME_WORK_OPS));
   const rows: WritePathRow[] = [];
   for (const r of run.results) {
-    if (!ops.has(r.op) || r.status !== "ok") continue;
+    if (!ops.has(r.op) || r.status !== "ok" || r.scenario !== r.op) continue;
     const name = sameWorkFloorFor(r.adapter, r.durability, r.op);
     if (name === undefined) continue;
     const sameWork = byKey.get(floorKey(name, 1024));
