@@ -423,12 +423,21 @@ export class PostgresAdapter implements StorageAdapter {
         uncertain = true;
         continue;
       }
+      // An earlier attempt's result: if its commit landed (its answer was lost), it is the transaction's.
+      const earlier = sent.result;
       sent.result = outcome.result;
       sent.has = true;
       const committed = await this.commit(token, uncertain, reads, outcome.writes, deadline, attempt);
       if (committed.kind === "uncertain") {
         uncertain = true;
         continue;
+      }
+      if (committed.kind === "landed") {
+        // This run's writes were not made: the earlier run's were. Its result is returned, and the
+        // records this run would have written are fetched again when next read.
+        this.forget(outcome.writes);
+        sent.result = earlier;
+        return { result: earlier as T, sequence: committed.seq };
       }
       if (committed.kind === "conflict" && guessed.length > 0) {
         // Possibly only the guess was wrong: fetch what it skipped, and guess no more there. Not a
@@ -527,6 +536,7 @@ export class PostgresAdapter implements StorageAdapter {
         if (landed !== undefined) return { result: sent.result as T, sequence: landed };
         return { result: done.result, sequence: undefined };
       }
+      const earlier = sent.result;
       sent.result = done.result;
       sent.has = true;
       const second = `${this.commitSql(this.commitArgs(token, retry, reads, done.writes))}; COMMIT`;
@@ -537,7 +547,11 @@ export class PostgresAdapter implements StorageAdapter {
       } catch (err) {
         if (pgCode(err) !== ALREADY_COMMITTED) throw err;
         await client.query("ROLLBACK");
-        seq = Number((err as Error).message);
+        // An earlier attempt's commit landed (its answer was lost): its result is the
+        // transaction's; this run's writes were not made, so they are not remembered.
+        this.forget(done.writes);
+        sent.result = earlier;
+        return { result: earlier as T, sequence: Number((err as Error).message) };
       }
       this.remember(done.writes, seq);
       return { result: done.result, sequence: seq };
@@ -631,9 +645,10 @@ export class PostgresAdapter implements StorageAdapter {
       options,
     );
     let uncertain = false;
+    const sent: { group?: GroupRun<T> } = {};
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
-      const out = await this.lockedGroup(fns, options, token, uncertain, deadline, attempt, known);
+      const out = await this.lockedGroup(fns, options, token, uncertain, deadline, attempt, known, sent);
       if (out !== undefined) return out;
       uncertain = true;
     }
@@ -648,6 +663,7 @@ export class PostgresAdapter implements StorageAdapter {
     deadline: number,
     attempt: number,
     known: ReadonlySet<string>,
+    sent: { group?: GroupRun<T> },
   ): Promise<GroupOutcome<T>[] | undefined> {
     return this.onLockedClient(deadline, attempt, "committing a group of transactions", async (client) => {
       const seen = new Map<string, Seen>();
@@ -677,14 +693,24 @@ export class PostgresAdapter implements StorageAdapter {
       // first member's change set if the group (one transaction) committed.
       const none = new Map<string, Seen>();
       const calls = group.members.map((writes, m) => this.commitSql(this.commitArgs(`${token}:${m}`, retry, none, writes)));
+      const earlier = sent.group;
+      sent.group = group;
       let first: number;
       try {
         const committed = (await client.query(`${calls.join("; ")}; COMMIT`)) as unknown as pg.QueryResult<{ seq: string }>[];
         first = Number(committed[0]!.rows[0]!.seq);
       } catch (err) {
-        if (pgCode(err) !== ALREADY_COMMITTED) throw err;
+        if (pgCode(err) !== ALREADY_COMMITTED || earlier === undefined) throw err;
         await client.query("ROLLBACK");
+        // An earlier attempt's group landed (its answer was lost): its outcomes are the group's;
+        // this run's writes were not made.
+        for (const writes of group.members) this.forget(writes);
+        sent.group = earlier;
         first = Number((err as Error).message);
+        earlier.members.forEach((writes, m) => {
+          this.remember(writes, first + m);
+        });
+        return groupOutcomes(earlier, first);
       }
       group.members.forEach((writes, m) => {
         this.remember(writes, first + m);
@@ -722,7 +748,7 @@ export class PostgresAdapter implements StorageAdapter {
     writes: CommitWrite[],
     deadline: number,
     attempt: number,
-  ): Promise<{ kind: "committed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
+  ): Promise<{ kind: "committed"; seq: number } | { kind: "landed"; seq: number } | { kind: "conflict" } | { kind: "uncertain" }> {
     const values = PostgresAdapter.commitParams(this.commitArgs(token, retry, reads, writes));
     try {
       const rows = await this.run<{ seq: string }>(this.statements.commit, values);
@@ -730,7 +756,8 @@ export class PostgresAdapter implements StorageAdapter {
     } catch (err) {
       const code = pgCode(err);
       if (code === READ_SET_CHANGED) return { kind: "conflict" };
-      if (code === ALREADY_COMMITTED) return { kind: "committed", seq: Number((err as Error).message) };
+      // The token's commit from an earlier attempt landed; this one was not made.
+      if (code === ALREADY_COMMITTED) return { kind: "landed", seq: Number((err as Error).message) };
       if (code !== undefined && SERIALIZATION_FAILURE.has(code)) return { kind: "conflict" };
       if (isUnavailable(err)) {
         if (Date.now() >= deadline) throw mapEngineError(err, this.where, "committing a transaction");
@@ -838,6 +865,11 @@ export class PostgresAdapter implements StorageAdapter {
       sql.byteaArray(a.eKey),
       sql.text(a.entries),
     ]);
+  }
+
+  /** Writes that were not made after all: their records are fetched again when next read. */
+  private forget(writes: readonly CommitWrite[]): void {
+    for (const w of writes) this.cache.delete(RecordCache.key(w.collection, w.id));
   }
 
   /** After a commit, the cache holds what this process just wrote. */

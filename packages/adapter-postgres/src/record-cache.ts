@@ -36,6 +36,11 @@ export class RecordCache {
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
   }
 
+  /** Forgets one record: the next read fetches it. */
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
   clear(): void {
     this.map.clear();
   }
