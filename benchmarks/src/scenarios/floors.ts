@@ -6,11 +6,7 @@ import { type Measurement, measure } from "../measure.js";
 import { BENCH_PG_ENV, PG_FLOOR_NAMES, openPgFloors } from "../postgres.js";
 import { type Scenario, type ScenarioContext, failedResult, okResult } from "../scenario.js";
 import type { BenchResult } from "../types.js";
-import { SAME_WORK_FLOORS, openSameWorkFloor } from "./same-work-floors.js";
-
-/** lmdb-js transactionSync flags: commit before returning; NO_SYNC_FLUSH skips the flush (lmdb-adapter.ts). */
-const LMDB_TXN_SYNC_COMMIT = 2;
-const LMDB_TXN_NO_SYNC_FLUSH = 0x10000;
+import { LMDB_FLAGS, SAME_WORK_FLOORS, openSameWorkFloor } from "./same-work-floors.js";
 
 export const FLOOR_NAMES = [
   "map-get",
@@ -128,8 +124,8 @@ export const floorsScenario: Scenario = {
         syncEnv.transactionSync(() => {
           syncEnv.putSync("global", texts[i++ & 1]!);
         }, flags as never);
-      await run("lmdb-commit-flushed", commit(LMDB_TXN_SYNC_COMMIT | 1));
-      await run("lmdb-commit-nosync", commit(LMDB_TXN_SYNC_COMMIT | LMDB_TXN_NO_SYNC_FLUSH));
+      await run("lmdb-commit-flushed", commit(LMDB_FLAGS.strict));
+      await run("lmdb-commit-nosync", commit(LMDB_FLAGS.relaxed));
     } finally {
       await syncEnv.close();
     }

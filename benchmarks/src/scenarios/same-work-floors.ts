@@ -229,7 +229,7 @@ function openSqliteFloor(op: SameWorkOp, durability: Durability, dir: string, re
 // --- LMDB -----------------------------------------------------------------------------------------
 
 /** lmdb-js transactionSync flags, as the lmdb adapter commits (lmdb-adapter.ts commitFlags). */
-const LMDB_FLAGS: Readonly<Record<Durability, number>> = { strict: 2 | 1, relaxed: 2 | 0x10000 };
+export const LMDB_FLAGS: Readonly<Record<Durability, number>> = { strict: 2 | 1, relaxed: 2 | 0x10000 };
 /** The record header of the lmdb adapter's record codec (format, crc, stamp, revision, index length). */
 const LMDB_HEADER = 25;
 const LOG_SEQUENCE = Buffer.from([0xff]);
